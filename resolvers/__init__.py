@@ -1,0 +1,1 @@
+"""The GraphQL layer: Strawberry types, inputs, queries and mutations over the server/ engine."""

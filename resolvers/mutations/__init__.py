@@ -1,0 +1,1 @@
+"""Mutation roots, one module per concern, merged in resolvers.schema."""

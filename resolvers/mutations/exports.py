@@ -1,0 +1,79 @@
+"""exportDataRows validates and plans, stores a QUEUED task and returns at once; the worker streams the rows."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import ID
+
+from resolvers.context import Context
+from resolvers.filters import DataRowFilter, filter_dict
+from resolvers.types.exports import ExportTask
+from server.errors import not_found
+from server.export.params import ExportParams as Params
+from server.export.tasks import ExportRequest, create_task, get_task, set_task
+from server.filters.scope import request_where
+from server.models.base import utcnow
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.input(
+    description="Optional sections of each export line (all off by default) and which projects/model runs."
+)
+class ExportParams:
+    data_row_details: bool = False
+    media_attributes: bool = False
+    attachments: bool = False
+    metadata_fields: bool = False
+    project_details: bool = False
+    label_details: bool = False
+    performance_details: bool = False
+    predictions: bool = False
+    embeddings: bool = False
+    interpolated_frames: bool = False
+    project_ids: list[ID] | None = None
+    model_run_ids: list[ID] | None = None
+    all_projects: bool = False
+    all_model_runs: bool = False
+
+    def to_params(self) -> Params:
+        values = {name: getattr(self, name) for name in Params.__dataclass_fields__}
+        values["project_ids"] = tuple(self.project_ids or ())
+        values["model_run_ids"] = tuple(self.model_run_ids or ())
+        return Params(**values)
+
+
+@strawberry.type
+class ExportMutation:
+    @strawberry.mutation(description="Start an export of the matching rows; poll exportTask or GET its url.")
+    async def export_data_rows(
+        self,
+        info: Info,
+        filter: DataRowFilter | None = None,
+        slice: ID | None = None,
+        data_row_ids: list[ID] | None = None,
+        params: ExportParams | None = None,
+    ) -> ExportTask:
+        ctx = info.context
+        request = ExportRequest(
+            filter=filter_dict(filter),
+            slice_id=slice,
+            data_row_ids=tuple(data_row_ids) if data_row_ids is not None else (),
+            params=params.to_params() if params is not None else Params(),
+        )
+        async with ctx.engine.connect() as conn:
+            await request_where(conn, ctx.organization_id, request.filter, request.slice_id, data_row_ids)
+        task_id = await create_task(ctx.engine, ctx.organization_id, request)
+        if ctx.worker is not None:
+            ctx.worker.wake.set()
+        return ExportTask.from_row(await get_task(ctx.engine, ctx.organization_id, task_id), ctx)
+
+    @strawberry.mutation(description="Cancel a queued or running export; finished ones are left as they are.")
+    async def cancel_export_task(self, info: Info, id: ID) -> ExportTask:
+        ctx = info.context
+        row = await get_task(ctx.engine, ctx.organization_id, str(id))
+        if row is None:
+            raise not_found("ExportTask", str(id), "id")
+        if row.status in ("QUEUED", "IN_PROGRESS"):
+            await set_task(ctx.engine, row.id, status="CANCELED", completed_at=utcnow())
+        return ExportTask.from_row(await get_task(ctx.engine, ctx.organization_id, str(id)), ctx)

@@ -1,0 +1,99 @@
+"""The Query root: each resolver parses, plans, loads one page and returns plain objects."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+from strawberry import ID
+
+from resolvers.context import Context
+from resolvers.filters import DataRowFilter, filter_dict
+from resolvers.selection import plan_from_info
+from resolvers.types.data_rows import DataRow, DataRowConnection, DataRowEdge, PageInfo
+from resolvers.types.exports import ExportTask
+from server.errors import bad_input, limit_exceeded, not_found
+from server.export.tasks import get_task
+from server.filters.scope import request_where
+from server.loading.lines import load_lines
+from server.loading.pages import Order, OrderField, count_rows
+
+Info = strawberry.Info[Context, None]
+
+DataRowOrderField = strawberry.enum(OrderField, name="DataRowOrderField")
+
+
+@strawberry.enum
+class SortDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.input
+class DataRowOrder:
+    field: DataRowOrderField  # type: ignore[valid-type]
+    direction: SortDirection = SortDirection.ASC
+
+
+def _check_first(first: int, ctx: Context) -> None:
+    if first < 0:
+        raise bad_input("`first` must be 0 or more.", "first")
+    if first > ctx.settings.max_page_size:
+        raise limit_exceeded(
+            f"`first` is {first}; pages hold at most {ctx.settings.max_page_size} rows. "
+            "Page with `after`, or use exportDataRows for bulk reads.",
+            "first",
+        )
+
+
+async def _connection(info: Info, where_args: dict, first: int, after: str | None, order: Order) -> DataRowConnection:
+    ctx = info.context
+    plan = plan_from_info(info._raw_info)
+    async with ctx.engine.connect() as conn:
+        where = await request_where(conn, ctx.organization_id, **where_args)
+        result = await load_lines(conn, where, plan, first, after, order)
+
+    async def count() -> int:
+        async with ctx.engine.connect() as conn:
+            return await count_rows(conn, where)
+
+    nodes = [DataRow.from_line(line) for line in result.lines]
+    return DataRowConnection(
+        nodes=nodes,
+        edges=[DataRowEdge(cursor=c, node=n) for c, n in zip(result.page.cursors, nodes, strict=True)],
+        page_info=PageInfo(has_next_page=result.page.has_next, end_cursor=result.page.end_cursor),
+        _count=count,
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="A keyset page of data rows matching the filter and/or slice (both: AND).")
+    async def data_rows(
+        self,
+        info: Info,
+        filter: DataRowFilter | None = None,
+        slice: ID | None = None,
+        first: int | None = 100,
+        after: str | None = None,
+        order_by: DataRowOrder | None = None,
+    ) -> DataRowConnection:
+        first = 100 if first is None else first
+        _check_first(first, info.context)
+        order = Order() if order_by is None else Order(order_by.field, order_by.direction == SortDirection.DESC)
+        return await _connection(info, {"filter": filter_dict(filter), "slice_id": slice}, first, after, order)
+
+    @strawberry.field(description="One data row by id or by global key.")
+    async def data_row(self, info: Info, id: ID | None = None, global_key: str | None = None) -> DataRow | None:
+        if (id is None) == (global_key is None):
+            raise bad_input("Give exactly one of `id` or `globalKey`.")
+        leaf = {"ids": [id]} if id is not None else {"globalKeys": [global_key]}
+        page = await _connection(info, {"filter": leaf}, 1, None, Order())
+        return page.nodes[0] if page.nodes else None
+
+    @strawberry.field(description="An export task of your organization.")
+    async def export_task(self, info: Info, id: ID) -> ExportTask | None:
+        row = await get_task(info.context.engine, info.context.organization_id, str(id))
+        if row is None:
+            raise not_found("ExportTask", str(id), "id")
+        return ExportTask.from_row(row, info.context)

@@ -1,0 +1,39 @@
+"""The Strawberry schema: Query plus the merged mutation roots, coded errors, parser/validation caches."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from resolvers.errors import CodedErrors
+from resolvers.mutations.exports import ExportMutation
+from resolvers.queries import Query
+from server.errors import CatalogError
+
+Mutation = merge_types("Mutation", (ExportMutation,))
+
+
+class CatalogSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Log only unexpected errors: a caller's mistake is answered, not logged as a server fault."""
+        unexpected = [
+            e for e in errors if e.original_error is not None and not isinstance(e.original_error, CatalogError)
+        ]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+schema = CatalogSchema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[CodedErrors, ParserCache, ValidationCache],
+    config=StrawberryConfig(auto_camel_case=True),
+)
+
+
+def schema_sdl() -> str:
+    return schema.as_str() + "\n"

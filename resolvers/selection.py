@@ -1,0 +1,67 @@
+"""plan_from_info: the selection set (fragments merged, @skip/@include applied) → one RowPlan via a needs table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import GraphQLObjectType, GraphQLResolveInfo, get_named_type
+from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_subfields
+from graphql.execution.values import get_argument_values
+
+from server.loading.plan import RowPlan, Scope
+
+Need = Callable[[dict[str, Any]], RowPlan]
+
+
+def _scope(args: dict[str, Any]) -> Scope:
+    ids = args.get("ids")
+    return Scope(all=True) if ids is None else Scope(ids=frozenset(ids))
+
+
+FIELD_NEEDS: dict[tuple[str, str], Need] = {
+    ("DataRow", "details"): lambda a: RowPlan(details=True),
+    ("DataRow", "mediaAttributes"): lambda a: RowPlan(media_attributes=True),
+    ("DataRow", "attachments"): lambda a: RowPlan(attachments=True),
+    ("DataRow", "metadataFields"): lambda a: RowPlan(metadata_fields=True),
+    ("DataRow", "embeddings"): lambda a: RowPlan(embeddings=True),
+    ("DataRow", "projects"): lambda a: RowPlan(projects=_scope(a)),
+    ("DataRow", "models"): lambda a: RowPlan(models=_scope(a)),
+    ("DataRowProject", "labels"): lambda a: RowPlan(project_labels=True),
+    ("DataRowProject", "projectDetails"): lambda a: RowPlan(project_details=True),
+    ("ExportLabel", "labelDetails"): lambda a: RowPlan(label_details=True),
+    ("ExportLabel", "performanceDetails"): lambda a: RowPlan(performance_details=True),
+    ("DataRowModelRun", "labels"): lambda a: RowPlan(model_labels=True),
+    ("DataRowModelRun", "predictions"): lambda a: RowPlan(model_labels=True, predictions=True),
+}
+
+
+def _subfields(info: GraphQLResolveInfo, parent: GraphQLObjectType, details: list[FieldDetails]) -> Any:
+    fragments = {name: FragmentDetails(node) for name, node in info.fragments.items()}
+    return collect_subfields(
+        info.schema, fragments, info.variable_values, info.operation, parent, details
+    ).grouped_field_set
+
+
+def _walk(info: GraphQLResolveInfo, parent: GraphQLObjectType, details: list[FieldDetails]) -> RowPlan:
+    plan = RowPlan()
+    for group in _subfields(info, parent, details).values():
+        name = group[0].node.name.value
+        field_def = parent.fields.get(name)
+        if field_def is None:
+            continue
+        for detail in group:
+            need = FIELD_NEEDS.get((parent.name, name))
+            if need is not None:
+                plan |= need(get_argument_values(field_def, detail.node, info.variable_values))
+        child = get_named_type(field_def.type)
+        if isinstance(child, GraphQLObjectType):
+            plan |= _walk(info, child, group)
+    return plan
+
+
+def plan_from_info(info: GraphQLResolveInfo) -> RowPlan:
+    """What the current field's selection needs read, whatever the nesting, aliases or fragments."""
+    parent = get_named_type(info.return_type)
+    assert isinstance(parent, GraphQLObjectType)
+    return _walk(info, parent, [FieldDetails(node, None) for node in info.field_nodes])

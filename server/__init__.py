@@ -1,0 +1,1 @@
+"""catalog-export: the catalog store, filter compiler, page loading and export engine (no GraphQL here)."""

@@ -1,0 +1,127 @@
+"""`catalog-export` sub-commands: serve, seed, import, export, schema. Each takes --database-url."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from server.settings import Settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(database_url=args.database_url)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from server.app import create_app
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from resolvers.schema import schema_sdl
+
+    sys.stdout.write(schema_sdl())
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from server.ingest.seed import seed_database
+
+    summary = asyncio.run(seed_database(settings, rows=args.rows, seed=args.seed, if_empty=args.if_empty))
+    print(summary, file=sys.stderr)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from server.ingest.ndjson import import_file
+
+    report = asyncio.run(import_file(settings, Path(args.file), organization=args.org))
+    print(report.summary(), file=sys.stderr)
+    return 0 if not report.errors else 1
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from server.export.local import export_command
+
+    return asyncio.run(export_command(args, settings))
+
+
+COMMANDS: dict[str, tuple[Handler, str]] = {
+    "serve": (cmd_serve, "serve GraphQL (GraphiQL at /graphql) and export streams"),
+    "seed": (cmd_seed, "write a deterministic demo catalog"),
+    "import": (cmd_import, "load Export v2 NDJSON lines (ids and global keys kept)"),
+    "export": (cmd_export, "export matching rows as NDJSON, locally or through a running server"),
+    "schema": (cmd_schema, "print the GraphQL schema (SDL)"),
+}
+
+
+def _add_arguments(name: str, sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--database-url", help="default: $DATABASE_URL or sqlite+aiosqlite:///./catalog.db")
+    extra: dict[str, Callable[[argparse.ArgumentParser], Any]] = {
+        "serve": _serve_args,
+        "seed": _seed_args,
+        "import": _import_args,
+        "export": _export_args,
+    }
+    if name in extra:
+        extra[name](sub)
+
+
+def _serve_args(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--host")
+    sub.add_argument("--port", type=int)
+    sub.add_argument("--dev", action="store_true", help="development mode (anonymous loopback access as `demo`)")
+
+
+def _seed_args(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--rows", type=int, default=2000)
+    sub.add_argument("--seed", type=int, default=1)
+    sub.add_argument("--if-empty", action="store_true", help="do nothing when the database already has data rows")
+
+
+def _import_args(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("file")
+    sub.add_argument("--org", default="demo", help="organization that receives the rows")
+
+
+def _export_args(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--filter", help="DataRowFilter as JSON, or @file.json")
+    sub.add_argument("--slice")
+    sub.add_argument("--include", default="", help="comma-separated ExportParams flags, e.g. attachments,labelDetails")
+    sub.add_argument("--project", action="append", default=[], help="project id (repeatable)")
+    sub.add_argument("--model-run", action="append", default=[], help="model run id (repeatable)")
+    sub.add_argument("--all-projects", action="store_true")
+    sub.add_argument("--all-model-runs", action="store_true")
+    sub.add_argument("-o", "--output", help="file to write (default: stdout)")
+    sub.add_argument("--server", help="URL of a running server: start the task there and download it")
+    sub.add_argument("--org", default="demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="catalog-export", description=__doc__)
+    subs = parser.add_subparsers(dest="command", required=True)
+    for name, (_handler, help_text) in COMMANDS.items():
+        _add_arguments(name, subs.add_parser(name, help=help_text))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler, _ = COMMANDS[args.command]
+    return handler(args, _settings(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""ExportParams (the contract's option names, snake_case here) → RowPlan."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from server.errors import bad_input
+from server.loading.plan import RowPlan, Scope
+
+
+@dataclass(frozen=True)
+class ExportParams:
+    data_row_details: bool = False
+    media_attributes: bool = False
+    attachments: bool = False
+    metadata_fields: bool = False
+    project_details: bool = False
+    label_details: bool = False
+    performance_details: bool = False
+    predictions: bool = False
+    embeddings: bool = False
+    interpolated_frames: bool = False
+    all_projects: bool = False
+    all_model_runs: bool = False
+    project_ids: tuple[str, ...] = field(default_factory=tuple)
+    model_run_ids: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_plan(self) -> RowPlan:
+        return RowPlan(
+            details=self.data_row_details,
+            media_attributes=self.media_attributes,
+            attachments=self.attachments,
+            metadata_fields=self.metadata_fields,
+            embeddings=self.embeddings,
+            projects=Scope(all=self.all_projects, ids=frozenset(self.project_ids)),
+            project_labels=True,
+            label_details=self.label_details,
+            performance_details=self.performance_details,
+            project_details=self.project_details,
+            models=Scope(all=self.all_model_runs, ids=frozenset(self.model_run_ids)),
+            model_labels=True,
+            predictions=self.predictions,
+            interpolated_frames=self.interpolated_frames,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["project_ids"] = list(self.project_ids)
+        data["model_run_ids"] = list(self.model_run_ids)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ExportParams:
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise bad_input(f"params has unknown options {unknown}; known: {sorted(known)}.", "params")
+        clean = dict(data)
+        for key in ("project_ids", "model_run_ids"):
+            clean[key] = tuple(clean.get(key) or ())
+        return cls(**clean)
+
+    @classmethod
+    def everything(cls) -> ExportParams:
+        """Every optional section on, every project and model run: what round trips need."""
+        flags = {k: True for k, f in cls.__dataclass_fields__.items() if f.type == "bool"}
+        return cls(**flags)

@@ -1,0 +1,76 @@
+"""GET /exports/{id}.ndjson and /exports/{id}/errors.ndjson: stream a task's file, following it while it runs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from server.export.tasks import TERMINAL, errors_path, get_task, get_task_status, result_path
+
+CHUNK = 256 * 1024
+FOLLOW_POLL = 0.2
+
+
+def _skip_lines(handle: object, offset: int) -> None:
+    """Position the file after its first `offset` lines."""
+    for _ in range(offset):
+        if not handle.readline():  # type: ignore[attr-defined]
+            return
+
+
+async def follow_file(engine: AsyncEngine, task_id: str, path: Path, offset: int) -> AsyncIterator[bytes]:
+    """Yield whole lines from `path` after line `offset`, waiting for more while the task is still running."""
+    while not await asyncio.to_thread(path.exists):
+        if await get_task_status(engine, task_id) in TERMINAL:
+            return
+        await asyncio.sleep(FOLLOW_POLL)
+    with path.open("rb") as handle:
+        _skip_lines(handle, offset)
+        pending = b""
+        while True:
+            chunk = handle.read(CHUNK)
+            if chunk:
+                pending += chunk
+                cut = pending.rfind(b"\n") + 1
+                if cut:
+                    yield pending[:cut]
+                    pending = pending[cut:]
+                continue
+            if await get_task_status(engine, task_id) in TERMINAL:
+                rest = handle.read()
+                if pending + rest:
+                    yield pending + rest
+                return
+            await asyncio.sleep(FOLLOW_POLL)
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+
+
+async def _stream(request: Request, errors: bool) -> Response:
+    state = request.app.state
+    task_id = request.path_params["task_id"]
+    task = await get_task(state.engine, state.organization_id, task_id)
+    if task is None:
+        return _error(404, "NOT_FOUND", f"Export task {task_id!r} does not exist.")
+    raw_offset = request.query_params.get("offset", "0")
+    if not raw_offset.isdigit():
+        return _error(400, "BAD_USER_INPUT", "offset must be a whole number of lines already read (0 or more).")
+    path = (errors_path if errors else result_path)(state.settings.export_dir, task_id)
+    body = follow_file(state.engine, task_id, path, int(raw_offset))
+    headers = {"X-Export-Status": task.status, "Cache-Control": "no-store"}
+    return StreamingResponse(body, media_type="application/x-ndjson", headers=headers)
+
+
+async def export_result(request: Request) -> Response:
+    return await _stream(request, errors=False)
+
+
+async def export_errors(request: Request) -> Response:
+    return await _stream(request, errors=True)

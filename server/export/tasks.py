@@ -1,0 +1,110 @@
+"""Export task records: create, claim, progress, finish. The database is the source of truth (survives restarts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.export.params import ExportParams
+from server.models import ExportTask
+from server.models.base import new_id, utcnow
+
+E = ExportTask.__table__.c  # type: ignore[attr-defined]
+TERMINAL = ("COMPLETE", "FAILED", "CANCELED")
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export: filter trees as given (camelCase dicts), an optional slice id, explicit ids, and params."""
+
+    filter: dict[str, Any] | None = None
+    slice_id: str | None = None
+    data_row_ids: tuple[str, ...] = ()
+    params: ExportParams = field(default_factory=ExportParams)
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(
+            {
+                "filter": self.filter,
+                "slice_id": self.slice_id,
+                "data_row_ids": list(self.data_row_ids),
+                "params": self.params.to_json(),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> ExportRequest:
+        data = orjson.loads(raw)
+        return cls(
+            filter=data["filter"],
+            slice_id=data["slice_id"],
+            data_row_ids=tuple(data["data_row_ids"]),
+            params=ExportParams.from_json(data["params"]),
+        )
+
+
+def result_path(export_dir: Path, task_id: str) -> Path:
+    return export_dir / f"{task_id}.ndjson"
+
+
+def errors_path(export_dir: Path, task_id: str) -> Path:
+    return export_dir / f"{task_id}.errors.ndjson"
+
+
+async def create_task(engine: AsyncEngine, organization_id: str, request: ExportRequest) -> str:
+    task_id = new_id()
+    async with engine.begin() as conn:
+        await conn.execute(
+            ExportTask.__table__.insert().values(  # type: ignore[attr-defined]
+                id=task_id,
+                organization_id=organization_id,
+                status="QUEUED",
+                request=request.to_json().decode(),
+                created_at=utcnow(),
+            )
+        )
+    return task_id
+
+
+async def get_task(engine: AsyncEngine, organization_id: str, task_id: str) -> Any | None:
+    async with engine.connect() as conn:
+        stmt = select(ExportTask.__table__).where(E.id == task_id, E.organization_id == organization_id)
+        return (await conn.execute(stmt)).first()
+
+
+async def get_task_status(engine: AsyncEngine, task_id: str) -> str | None:
+    async with engine.connect() as conn:
+        return (await conn.execute(select(E.status).where(E.id == task_id))).scalar()
+
+
+async def set_task(engine: AsyncEngine, task_id: str, **values: Any) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(update(ExportTask.__table__).where(E.id == task_id).values(**values))
+
+
+async def claim_next(engine: AsyncEngine, worker: str) -> Any | None:
+    """Claim the oldest QUEUED task for this worker; the conditional UPDATE makes the claim exclusive."""
+    async with engine.begin() as conn:
+        row = (
+            await conn.execute(select(E.id).where(E.status == "QUEUED").order_by(E.created_at, E.id).limit(1))
+        ).first()
+        if row is None:
+            return None
+        claimed = await conn.execute(
+            update(ExportTask.__table__)
+            .where(E.id == row.id, E.status == "QUEUED")
+            .values(status="IN_PROGRESS", claimed_by=worker, started_at=utcnow())
+        )
+        if claimed.rowcount != 1:
+            return None
+        return (await conn.execute(select(ExportTask.__table__).where(E.id == row.id))).first()
+
+
+def expiry(ttl_seconds: int) -> Any:
+    return utcnow() + timedelta(seconds=ttl_seconds)

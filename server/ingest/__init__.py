@@ -1,0 +1,1 @@
+"""Writing the catalog: validated ingestion, NDJSON import and the deterministic demo seed."""

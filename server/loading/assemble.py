@@ -1,0 +1,128 @@
+"""A page plus its related batches → dicts in the exact Export v2 line shape; stored JSON spliced as orjson.Fragment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from orjson import Fragment
+from sqlalchemy import Row
+
+from server.loading.plan import RowPlan
+from server.loading.related import Grouped, vector_values
+from server.loading.timefmt import iso
+
+Line = dict[str, Any]
+EMPTY: list[Row[Any]] = []
+
+
+def _data_row(row: Any, plan: RowPlan) -> Line:
+    data_row: Line = {
+        "id": row.id,
+        "external_id": row.external_id,
+        "global_key": row.global_key,
+        "row_data": row.row_data,
+    }
+    if plan.details:
+        data_row["details"] = {
+            "dataset_id": row.dataset_id,
+            "dataset_name": row.dataset_name,
+            "created_at": iso(row.created_at),
+            "updated_at": iso(row.updated_at),
+            "created_by": row.created_by,
+        }
+    return data_row
+
+
+def _attachment(a: Any) -> Line:
+    return {"id": a.id, "type": a.type, "value": a.value, "name": a.name}
+
+
+def _metadata(m: Any) -> Line:
+    return {"schema_id": m.schema_id, "schema_name": m.schema_name, "value": Fragment(m.value_json)}
+
+
+def _embedding(e: Any) -> Line:
+    return {"id": e.id, "name": e.name, "values": vector_values(e.vector)}
+
+
+def label(lab: Any, plan: RowPlan, *, details: bool) -> Line:
+    """One label or prediction; label/performance details only inside projects (`details`)."""
+    out: Line = {"label_kind": lab.label_kind, "version": lab.version, "id": lab.id}
+    if details and plan.label_details:
+        out["label_details"] = {
+            "created_at": iso(lab.created_at),
+            "updated_at": iso(lab.updated_at),
+            "created_by": lab.created_by,
+            "reviews": Fragment(lab.reviews),
+        }
+    if details and plan.performance_details:
+        out["performance_details"] = Fragment(lab.performance_details)
+    out["annotations"] = Fragment(lab.annotations)
+    return out
+
+
+def _project_details(m: Any) -> Line:
+    return {
+        "ontology_id": m.ontology_id,
+        "task_id": m.task_id,
+        "task_name": m.task_name,
+        "batch_id": m.batch_id,
+        "batch_name": m.batch_name,
+        "priority": m.priority,
+        "consensus_expected_label_count": m.consensus_expected_label_count,
+        "workflow_status": m.workflow_status,
+        "workflow_history": Fragment(m.workflow_history),
+    }
+
+
+def _projects(row_id: str, related: dict[str, Grouped], plan: RowPlan) -> Line:
+    out: Line = {}
+    for m in related.get("projects", {}).get(row_id, EMPTY):
+        entry: Line = {"project_name": m.project_name, "labels": []}
+        if plan.project_details:
+            entry["project_details"] = _project_details(m)
+        out[m.project_id] = entry
+    for lab in related.get("project_labels", {}).get(row_id, EMPTY):
+        if lab.project_id in out:
+            out[lab.project_id]["labels"].append(label(lab, plan, details=True))
+    return out
+
+
+def _models(row_id: str, related: dict[str, Grouped], plan: RowPlan) -> Line:
+    out: Line = {}
+    runs: dict[str, Line] = {}
+    for m in related.get("model_runs", {}).get(row_id, EMPTY):
+        model = out.setdefault(m.model_id, {"model_name": m.model_name, "model_runs": {}})
+        run: Line = {"model_run_name": m.model_run_name, "annotation_group_id": m.annotation_group_id, "labels": []}
+        if plan.predictions:
+            run["predictions"] = []
+        model["model_runs"][m.model_run_id] = runs[m.model_run_id] = run
+    for lab in related.get("model_run_labels", {}).get(row_id, EMPTY):
+        run = runs.get(lab.model_run_id)
+        if run is not None:
+            run["labels" if lab.source == "LABEL" else "predictions"].append(label(lab, plan, details=False))
+    return out
+
+
+def _sections(row_id: str, related: dict[str, Grouped], plan: RowPlan) -> Iterator[tuple[str, Any]]:
+    if plan.attachments:
+        yield "attachments", [_attachment(a) for a in related["attachments"].get(row_id, EMPTY)]
+    if plan.metadata_fields:
+        yield "metadata_fields", [_metadata(m) for m in related["metadata_fields"].get(row_id, EMPTY)]
+    if plan.embeddings:
+        yield "embeddings", [_embedding(e) for e in related["embeddings"].get(row_id, EMPTY)]
+
+
+def assemble(rows: list[Any], related: dict[str, Grouped], plan: RowPlan) -> list[Line]:
+    """The export lines of one page, in page order."""
+    lines: list[Line] = []
+    for row in rows:
+        line: Line = {"data_row": _data_row(row, plan)}
+        if plan.media_attributes:
+            line["media_attributes"] = Fragment(row.media_attributes)
+        line.update(_sections(row.id, related, plan))
+        line["projects"] = _projects(row.id, related, plan)
+        line["models"] = _models(row.id, related, plan)
+        lines.append(line)
+    return lines

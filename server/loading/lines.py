@@ -1,0 +1,47 @@
+"""The one loading path both front doors use: a keyset page, its related batches, assembled into export lines."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from server.loading.assemble import Line, assemble
+from server.loading.pages import DEFAULT_ORDER, Order, Page, load_page
+from server.loading.plan import RowPlan
+from server.loading.related import load_related
+
+
+@dataclass(frozen=True)
+class LinePage:
+    page: Page
+    lines: list[Line]
+
+
+async def load_lines(
+    conn: AsyncConnection,
+    where: ColumnElement[bool],
+    plan: RowPlan,
+    first: int,
+    after: str | None = None,
+    order: Order = DEFAULT_ORDER,
+) -> LinePage:
+    """A page of export lines: 1 + (one statement per related part the plan wants) statements."""
+    page = await load_page(conn, where, plan, first, after, order)
+    related = await load_related(conn, [r.id for r in page.rows], plan)
+    return LinePage(page, assemble(list(page.rows), related, plan))
+
+
+async def iter_line_pages(
+    engine: AsyncEngine, where: ColumnElement[bool], plan: RowPlan, page_size: int, after: str | None = None
+) -> AsyncIterator[LinePage]:
+    """Every page from `after` on, each read in its own short transaction (no long snapshot held)."""
+    while True:
+        async with engine.connect() as conn:
+            result = await load_lines(conn, where, plan, page_size, after)
+        yield result
+        if not result.page.has_next:
+            return
+        after = result.page.end_cursor

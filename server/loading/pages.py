@@ -1,0 +1,132 @@
+"""Keyset pages of data rows: one SELECT per page, `LIMIT first + 1`, opaque cursors stable under inserts."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.errors import bad_input
+from server.loading.plan import RowPlan
+from server.models import DataRow, Dataset
+
+T = DataRow.__table__.c  # type: ignore[attr-defined]
+D = Dataset.__table__.c  # type: ignore[attr-defined]
+
+
+class OrderField(StrEnum):
+    ID = "ID"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+    GLOBAL_KEY = "GLOBAL_KEY"
+
+
+ORDER_COLUMNS: dict[OrderField, Any] = {
+    OrderField.ID: None,
+    OrderField.CREATED_AT: T.created_at,
+    OrderField.UPDATED_AT: T.updated_at,
+    OrderField.GLOBAL_KEY: func.coalesce(T.global_key, ""),
+}
+
+
+@dataclass(frozen=True)
+class Order:
+    field: OrderField = OrderField.ID
+    descending: bool = False
+
+
+DEFAULT_ORDER = Order()
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: Sequence[Row[Any]]
+    cursors: list[str]
+    has_next: bool
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None
+
+
+BASE_COLUMNS = (T.id, T.external_id, T.global_key, T.row_data)
+DETAIL_COLUMNS = (T.dataset_id, D.name.label("dataset_name"), T.created_at, T.updated_at, T.created_by)
+
+
+def page_columns(plan: RowPlan) -> list[Any]:
+    columns: list[Any] = list(BASE_COLUMNS)
+    if plan.details:
+        columns += DETAIL_COLUMNS
+    if plan.media_attributes:
+        columns.append(T.media_attributes)
+    return columns
+
+
+def encode_cursor(sort_value: Any, row_id: str) -> str:
+    if isinstance(sort_value, datetime):
+        sort_value = sort_value.isoformat()
+    return base64.urlsafe_b64encode(orjson.dumps([sort_value, row_id])).decode()
+
+
+def decode_cursor(cursor: str, order: Order) -> tuple[Any, str]:
+    try:
+        sort_value, row_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(row_id, str):
+            raise ValueError(row_id)
+        if order.field in (OrderField.CREATED_AT, OrderField.UPDATED_AT):
+            sort_value = datetime.fromisoformat(sort_value)
+    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
+        raise bad_input("`after` is not a cursor this query returned; pass a pageInfo.endCursor.", "after") from exc
+    return sort_value, row_id
+
+
+def _after_clause(order: Order, cursor: str) -> ColumnElement[bool]:
+    sort_value, row_id = decode_cursor(cursor, order)
+    column = ORDER_COLUMNS[order.field]
+    if column is None:
+        return T.id < row_id if order.descending else T.id > row_id
+    if order.descending:
+        return or_(column < sort_value, and_(column == sort_value, T.id < row_id))
+    return or_(column > sort_value, and_(column == sort_value, T.id > row_id))
+
+
+def _order_by(order: Order) -> list[Any]:
+    column = ORDER_COLUMNS[order.field]
+    keys = [T.id] if column is None else [column, T.id]
+    return [k.desc() for k in keys] if order.descending else keys
+
+
+async def load_page(
+    conn: AsyncConnection,
+    where: ColumnElement[bool],
+    plan: RowPlan,
+    first: int,
+    after: str | None = None,
+    order: Order = DEFAULT_ORDER,
+) -> Page:
+    """One page of data rows matching `where` (already scoped to an organization), in keyset order."""
+    sort_column = ORDER_COLUMNS[order.field]
+    columns = page_columns(plan)
+    if sort_column is not None:
+        columns.append(sort_column.label("_sort"))
+    stmt = select(*columns).where(where)
+    if plan.details:
+        stmt = stmt.join_from(DataRow.__table__, Dataset.__table__, D.id == T.dataset_id)
+    if after:
+        stmt = stmt.where(_after_clause(order, after))
+    rows = (await conn.execute(stmt.order_by(*_order_by(order)).limit(first + 1))).all()
+    has_next = len(rows) > first
+    rows = rows[:first]
+    cursors = [encode_cursor(r._mapping["_sort"] if sort_column is not None else None, r.id) for r in rows]
+    return Page(rows=rows, cursors=cursors, has_next=has_next)
+
+
+async def count_rows(conn: AsyncConnection, where: ColumnElement[bool]) -> int:
+    return int((await conn.execute(select(func.count()).select_from(DataRow.__table__).where(where))).scalar_one())

@@ -1,0 +1,44 @@
+"""RowPlan: what to read for a page of data rows, from a GraphQL selection or ExportParams; merges with `|`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which projects or model runs appear: all of them, or the listed ids (empty and not all = none)."""
+
+    all: bool = False
+    ids: frozenset[str] = field(default_factory=frozenset)
+
+    def __or__(self, other: Scope) -> Scope:
+        return Scope(all=self.all or other.all, ids=self.ids | other.ids)
+
+    @property
+    def empty(self) -> bool:
+        return not self.all and not self.ids
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """Flags name export sections; `projects`/`models` choose the scopes; `*_labels` whether labels are read."""
+
+    details: bool = False
+    media_attributes: bool = False
+    attachments: bool = False
+    metadata_fields: bool = False
+    embeddings: bool = False
+    projects: Scope = field(default_factory=Scope)
+    project_labels: bool = False
+    label_details: bool = False
+    performance_details: bool = False
+    project_details: bool = False
+    models: Scope = field(default_factory=Scope)
+    model_labels: bool = False
+    predictions: bool = False
+    interpolated_frames: bool = False
+
+    def __or__(self, other: RowPlan) -> RowPlan:
+        merged = {f.name: getattr(self, f.name) | getattr(other, f.name) for f in fields(self)}
+        return RowPlan(**merged)

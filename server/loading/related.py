@@ -1,0 +1,189 @@
+"""One batched SELECT per related table per page, keyed by data row id. Shared by DataLoaders and the export."""
+
+from __future__ import annotations
+
+from array import array
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.loading.plan import RowPlan, Scope
+from server.models import (
+    Attachment,
+    Batch,
+    DataRowEmbedding,
+    Embedding,
+    Label,
+    MetadataSchema,
+    MetadataValue,
+    Model,
+    ModelRun,
+    ModelRunDataRow,
+    Project,
+    ProjectDataRow,
+)
+
+Grouped = dict[str, list[Row[Any]]]
+
+
+def _t(model: Any) -> Any:
+    return model.__table__.c
+
+
+def _group(rows: Sequence[Row[Any]], key: str = "data_row_id") -> Grouped:
+    grouped: Grouped = defaultdict(list)
+    for row in rows:
+        grouped[row._mapping[key]].append(row)
+    return grouped
+
+
+async def _grouped(conn: AsyncConnection, stmt: Any) -> Grouped:
+    return _group((await conn.execute(stmt)).all())
+
+
+def _scope_clause(scope: Scope, *columns: Any) -> ColumnElement[bool]:
+    if scope.all:
+        return true()
+    return or_(*(c.in_(sorted(scope.ids)) for c in columns))
+
+
+async def attachments(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> Grouped:
+    a = _t(Attachment)
+    stmt = select(a.data_row_id, a.id, a.type, a.value, a.name).where(a.data_row_id.in_(ids))
+    return await _grouped(conn, stmt.order_by(a.data_row_id, a.position, a.id))
+
+
+async def metadata_fields(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> Grouped:
+    v, s = _t(MetadataValue), _t(MetadataSchema)
+    stmt = (
+        select(v.data_row_id, v.schema_id, s.name.label("schema_name"), v.value_json)
+        .join(MetadataSchema.__table__, s.id == v.schema_id)
+        .where(v.data_row_id.in_(ids))
+    )
+    return await _grouped(conn, stmt.order_by(v.data_row_id, v.position, v.schema_id))
+
+
+async def embeddings(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> Grouped:
+    v, e = _t(DataRowEmbedding), _t(Embedding)
+    stmt = (
+        select(v.data_row_id, e.id, e.name, v.vector)
+        .join(Embedding.__table__, e.id == v.embedding_id)
+        .where(v.data_row_id.in_(ids))
+    )
+    return await _grouped(conn, stmt.order_by(v.data_row_id, e.name, e.id))
+
+
+async def projects(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> Grouped:
+    m, p, b = _t(ProjectDataRow), _t(Project), _t(Batch)
+    stmt = (
+        select(
+            m.data_row_id,
+            m.project_id,
+            p.name.label("project_name"),
+            p.ontology_id,
+            m.batch_id,
+            b.name.label("batch_name"),
+            m.priority,
+            m.consensus_expected_label_count,
+            m.workflow_history,
+            m.workflow_status,
+            m.task_id,
+            m.task_name,
+        )
+        .join(Project.__table__, p.id == m.project_id)
+        .outerjoin(Batch.__table__, b.id == m.batch_id)
+        .where(m.data_row_id.in_(ids), _scope_clause(plan.projects, m.project_id))
+    )
+    return await _grouped(conn, stmt.order_by(m.data_row_id, p.created_at, m.project_id))
+
+
+LABEL_COLUMNS = ("id", "label_kind", "version", "annotations", "source")
+LABEL_DETAIL_COLUMNS = ("created_at", "updated_at", "created_by", "reviews")
+
+
+def _label_select(plan: RowPlan, *extra: str) -> Any:
+    lab = _t(Label)
+    names = [*LABEL_COLUMNS, *extra]
+    if plan.label_details:
+        names += LABEL_DETAIL_COLUMNS
+    if plan.performance_details:
+        names.append("performance_details")
+    return select(lab.data_row_id, *(lab[n] for n in names))
+
+
+async def project_labels(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> Grouped:
+    lab = _t(Label)
+    stmt = _label_select(plan, "project_id").where(
+        lab.data_row_id.in_(ids), lab.project_id.is_not(None), _scope_clause(plan.projects, lab.project_id)
+    )
+    return await _grouped(conn, stmt.order_by(lab.data_row_id, lab.created_at, lab.id))
+
+
+async def model_runs(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> Grouped:
+    m, r, mo = _t(ModelRunDataRow), _t(ModelRun), _t(Model)
+    stmt = (
+        select(
+            m.data_row_id,
+            m.model_run_id,
+            m.annotation_group_id,
+            r.name.label("model_run_name"),
+            r.model_id,
+            mo.name.label("model_name"),
+        )
+        .join(ModelRun.__table__, r.id == m.model_run_id)
+        .join(Model.__table__, mo.id == r.model_id)
+        .where(m.data_row_id.in_(ids), _scope_clause(plan.models, m.model_run_id, r.model_id))
+    )
+    return await _grouped(conn, stmt.order_by(m.data_row_id, mo.created_at, mo.id, r.created_at, r.id))
+
+
+async def model_run_labels(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> Grouped:
+    lab, r = _t(Label), _t(ModelRun)
+    sources = ["LABEL", "PREDICTION"] if plan.predictions else ["LABEL"]
+    stmt = (
+        _label_select(plan, "model_run_id")
+        .join(ModelRun.__table__, r.id == lab.model_run_id)
+        .where(
+            lab.data_row_id.in_(ids),
+            and_(lab.model_run_id.is_not(None), lab.source.in_(sources)),
+            _scope_clause(plan.models, lab.model_run_id, r.model_id),
+        )
+    )
+    return await _grouped(conn, stmt.order_by(lab.data_row_id, lab.created_at, lab.id))
+
+
+Fetcher = Callable[[AsyncConnection, list[str], RowPlan], Awaitable[Grouped]]
+
+
+@dataclass(frozen=True)
+class Part:
+    """A related table the plan may ask for: `wanted(plan)` decides, `fetch` loads it for a page of ids."""
+
+    wanted: Callable[[RowPlan], bool]
+    fetch: Fetcher
+
+
+PARTS: dict[str, Part] = {
+    "attachments": Part(lambda p: p.attachments, attachments),
+    "metadata_fields": Part(lambda p: p.metadata_fields, metadata_fields),
+    "embeddings": Part(lambda p: p.embeddings, embeddings),
+    "projects": Part(lambda p: not p.projects.empty, projects),
+    "project_labels": Part(lambda p: not p.projects.empty and p.project_labels, project_labels),
+    "model_runs": Part(lambda p: not p.models.empty, model_runs),
+    "model_run_labels": Part(lambda p: not p.models.empty and p.model_labels, model_run_labels),
+}
+
+
+async def load_related(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> dict[str, Grouped]:
+    """Every part the plan wants, one statement each, whatever the number of ids."""
+    if not ids:
+        return {}
+    return {name: await part.fetch(conn, ids, plan) for name, part in PARTS.items() if part.wanted(plan)}
+
+
+def vector_values(blob: bytes) -> list[float]:
+    return array("f", blob).tolist()

@@ -1,0 +1,24 @@
+"""The one timestamp format of every export line: millisecond UTC, `2024-01-31T12:00:00.000+00:00`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def iso(value: datetime | str | None) -> str | None:
+    """Format a stored timestamp (a datetime, or the text SQLite hands back) identically on every engine."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="milliseconds") + "+00:00"
+
+
+def parse_iso(value: str) -> datetime:
+    """Parse an ISO timestamp from user input or an export line into naive UTC."""
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed

@@ -1,0 +1,49 @@
+"""SQLModel tables, one module per aggregate; `metadata` is what Alembic and create_all use."""
+
+from sqlmodel import SQLModel
+
+from server.models.catalog import (
+    Attachment,
+    DataRow,
+    Dataset,
+    MetadataSchema,
+    MetadataValue,
+    Organization,
+)
+from server.models.exports import ExportTask, Slice
+from server.models.labeling import (
+    Batch,
+    FeatureSchema,
+    Label,
+    LabelFeature,
+    Ontology,
+    Project,
+    ProjectDataRow,
+)
+from server.models.modeling import DataRowEmbedding, Embedding, Model, ModelRun, ModelRunDataRow
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Attachment",
+    "Batch",
+    "DataRow",
+    "DataRowEmbedding",
+    "Dataset",
+    "Embedding",
+    "ExportTask",
+    "FeatureSchema",
+    "Label",
+    "LabelFeature",
+    "MetadataSchema",
+    "MetadataValue",
+    "Model",
+    "ModelRun",
+    "ModelRunDataRow",
+    "Ontology",
+    "Organization",
+    "Project",
+    "ProjectDataRow",
+    "Slice",
+    "metadata",
+]

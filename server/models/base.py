@@ -1,0 +1,41 @@
+"""Shared column helpers: string ids, UTC timestamps, JSON-text payload columns."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field
+
+ID_LENGTH = 25
+
+
+def new_id() -> str:
+    """A 25-character lowercase id in the style of Labelbox's cuids (`c` + 24 hex chars)."""
+    return "c" + secrets.token_hex(12)
+
+
+def utcnow() -> datetime:
+    """Naive UTC with millisecond precision: what every engine stores and prints identically."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def id_field(**kwargs: object) -> str:
+    return Field(default_factory=new_id, primary_key=True, max_length=ID_LENGTH, **kwargs)  # type: ignore[no-any-return]
+
+
+def org_field() -> str:
+    return Field(foreign_key="organization.id", index=True, max_length=ID_LENGTH)  # type: ignore[no-any-return]
+
+
+def ref_field(target: str, *, nullable: bool = False, index: bool = True) -> str:
+    """A foreign key to `target` (e.g. "dataset.id")."""
+    default = None if nullable else ...
+    return Field(default=default, foreign_key=target, index=index, max_length=ID_LENGTH, nullable=nullable)  # type: ignore[no-any-return]
+
+
+def json_text(default: str = "null") -> str:
+    """A payload kept as JSON text in export shape, spliced into NDJSON without parsing."""
+    return Field(default=default, sa_column=Column(Text, nullable=False, server_default=default))  # type: ignore[no-any-return]

@@ -1,0 +1,89 @@
+"""Organizations, datasets, data rows, attachments and metadata."""
+
+from __future__ import annotations
+
+from pydantic import NaiveDatetime
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from server.models.base import id_field, json_text, org_field, ref_field, utcnow
+
+
+class Organization(SQLModel, table=True):
+    id: str = id_field()
+    name: str = Field(unique=True, max_length=200)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class Dataset(SQLModel, table=True):
+    id: str = id_field()
+    organization_id: str = org_field()
+    name: str = Field(max_length=500)
+    description: str | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    created_by: str | None = None
+
+
+class DataRow(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("organization_id", "global_key", name="uq_datarow_org_global_key"),
+        Index("ix_datarow_org_id", "organization_id", "id"),
+        Index("ix_datarow_org_created", "organization_id", "created_at", "id"),
+        Index("ix_datarow_org_updated", "organization_id", "updated_at", "id"),
+        Index("ix_datarow_dataset_id", "dataset_id", "id"),
+        Index("ix_datarow_external_id", "organization_id", "external_id"),
+        Index("ix_datarow_media_type", "organization_id", "media_type", "id"),
+    )
+    id: str = id_field()
+    organization_id: str = Field(foreign_key="organization.id", max_length=25)
+    dataset_id: str = Field(foreign_key="dataset.id", max_length=25)
+    global_key: str | None = Field(default=None, max_length=1000)
+    external_id: str | None = Field(default=None, max_length=1000)
+    row_data: str
+    media_type: str = Field(max_length=32)
+    media_attributes: str = json_text("{}")
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)
+    created_by: str | None = None
+
+
+class Attachment(SQLModel, table=True):
+    id: str = id_field()
+    organization_id: str = org_field()
+    data_row_id: str = ref_field("datarow.id")
+    type: str = Field(max_length=64)
+    value: str
+    name: str | None = None
+    position: int = 0
+
+
+class MetadataSchema(SQLModel, table=True):
+    """A metadata field: kind is string, number, datetime, enum or embedding; enum options are child schemas."""
+
+    __table_args__ = (UniqueConstraint("organization_id", "name", "parent_id", name="uq_metadataschema_name"),)
+    id: str = id_field()
+    organization_id: str = org_field()
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=16)
+    parent_id: str | None = ref_field("metadataschema.id", nullable=True)
+
+
+class MetadataValue(SQLModel, table=True):
+    """One metadata value of a data row; typed columns serve filters, `value_json` is the export payload."""
+
+    __table_args__ = (
+        Index("ix_metadatavalue_schema_string", "schema_id", "string_value"),
+        Index("ix_metadatavalue_schema_number", "schema_id", "number_value"),
+        Index("ix_metadatavalue_schema_datetime", "schema_id", "datetime_value"),
+        Index("ix_metadatavalue_schema_option", "schema_id", "option_id"),
+    )
+    id: str = id_field()
+    organization_id: str = Field(foreign_key="organization.id", max_length=25)
+    data_row_id: str = ref_field("datarow.id")
+    schema_id: str = Field(foreign_key="metadataschema.id", max_length=25)
+    string_value: str | None = None
+    number_value: float | None = None
+    datetime_value: NaiveDatetime | None = None
+    option_id: str | None = Field(default=None, max_length=25)
+    value_json: str = json_text()
+    position: int = 0

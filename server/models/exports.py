@@ -1,0 +1,40 @@
+"""Saved filters (slices) and export tasks."""
+
+from __future__ import annotations
+
+from pydantic import NaiveDatetime
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from server.models.base import id_field, org_field, utcnow
+
+
+class Slice(SQLModel, table=True):
+    id: str = id_field()
+    organization_id: str = org_field()
+    name: str = Field(max_length=500)
+    filter: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class ExportTask(SQLModel, table=True):
+    """An export's request (filter, params) and its progress; survives restarts."""
+
+    __table_args__ = (Index("ix_exporttask_status", "status", "created_at"),)
+    id: str = id_field()
+    organization_id: str = org_field()
+    status: str = Field(default="QUEUED", max_length=16)
+    request: str = Field(sa_column=Column(Text, nullable=False))
+    total_rows: int | None = None
+    row_count: int = 0
+    error_count: int = 0
+    bytes_written: int = 0
+    resume_cursor: str | None = None
+    failure_reason: str | None = None
+    sha256: str | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    started_at: NaiveDatetime | None = None
+    completed_at: NaiveDatetime | None = None
+    expires_at: NaiveDatetime | None = None
+    claimed_by: str | None = Field(default=None, max_length=100)

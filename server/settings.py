@@ -1,0 +1,60 @@
+"""One frozen Settings object built from the environment; nothing reads os.environ elsewhere."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./catalog.db"
+
+_DRIVERS = {
+    "sqlite://": "sqlite+aiosqlite://",
+    "postgresql://": "postgresql+asyncpg://",
+    "postgres://": "postgresql+asyncpg://",
+}
+
+
+def normalise_database_url(url: str) -> str:
+    """Rewrite plain `sqlite://` / `postgresql://` URLs to the async drivers we ship."""
+    for plain, driver in _DRIVERS.items():
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    export_dir: Path = Path("./exports")
+    max_page_size: int = 1000
+    inline_export_cap: int = 10_000
+    export_page_size: int = 2000
+    export_ttl_seconds: int = 7 * 24 * 3600
+    max_filter_depth: int = 16
+    max_in_list: int = 10_000
+    echo_sql: bool = False
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        settings = cls(
+            database_url=normalise_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
+            host=env.get("HOST", "127.0.0.1"),
+            port=int(env.get("PORT", "8000")),
+            export_dir=Path(env.get("EXPORT_DIR", "./exports")),
+            max_page_size=int(env.get("MAX_PAGE_SIZE", "1000")),
+            inline_export_cap=int(env.get("INLINE_EXPORT_CAP", "10000")),
+            export_page_size=int(env.get("EXPORT_PAGE_SIZE", "2000")),
+            export_ttl_seconds=int(env.get("EXPORT_TTL_SECONDS", str(7 * 24 * 3600))),
+        )
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        if "database_url" in clean:
+            clean["database_url"] = normalise_database_url(str(clean["database_url"]))
+        return replace(settings, **clean)  # type: ignore[arg-type]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
