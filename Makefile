@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/catalog-export serve --dev
 
 test: $(STAMP)
-	$(BIN)/ruff check server resolvers tests
+	$(BIN)/ruff check server resolvers tests bench
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -29,7 +29,7 @@ schema: $(STAMP)
 	$(BIN)/catalog-export schema > schema.graphql
 
 lint: $(STAMP)
-	$(BIN)/ruff check server resolvers tests
+	$(BIN)/ruff check server resolvers tests bench
 	$(BIN)/ruff format --check server resolvers tests
 
 clean:

@@ -1,0 +1,29 @@
+"""Benchmark registry: name → async function(args) returning result rows. Modules add themselves here."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Result:
+    benchmark: str
+    case: str
+    value: float
+    unit: str
+    engine: str = "sqlite"
+    note: str = ""
+
+
+Benchmark = Callable[[argparse.Namespace], Awaitable[list[Result]]]
+BENCHMARKS: dict[str, Benchmark] = {}
+
+
+def register(name: str) -> Callable[[Benchmark], Benchmark]:
+    def wrap(fn: Benchmark) -> Benchmark:
+        BENCHMARKS[name] = fn
+        return fn
+
+    return wrap
