@@ -25,12 +25,15 @@ def _serialize_datetime(value: Any) -> str | None:
     return value if isinstance(value, str) else iso(value)
 
 
-DateTime = strawberry.scalar(
-    NewType("DateTime", str),
+DateTime = NewType("DateTime", str)
+
+DATETIME_SCALAR = strawberry.scalar(
     name="DateTime",
     description="UTC date-time, ISO 8601 with milliseconds (2024-01-31T12:00:00.000+00:00), as in export lines.",
     serialize=_serialize_datetime,
     parse_value=_parse_datetime,
 )
 
-__all__ = ["JSON", "DateTime"]
+SCALAR_MAP = {DateTime: DATETIME_SCALAR}
+
+__all__ = ["JSON", "SCALAR_MAP", "DateTime"]

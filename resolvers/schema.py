@@ -12,6 +12,7 @@ from strawberry.types import ExecutionContext
 from resolvers.errors import CodedErrors
 from resolvers.mutations.exports import ExportMutation
 from resolvers.queries import Query
+from resolvers.scalars import SCALAR_MAP
 from server.errors import CatalogError
 
 Mutation = merge_types("Mutation", (ExportMutation,))
@@ -31,7 +32,7 @@ schema = CatalogSchema(
     query=Query,
     mutation=Mutation,
     extensions=[CodedErrors, ParserCache, ValidationCache],
-    config=StrawberryConfig(auto_camel_case=True),
+    config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
 )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLResolveInfo, get_named_type
 from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_subfields
-from graphql.execution.values import get_argument_values
+from graphql.execution.values import VariableValues, get_argument_values
 
 from server.loading.plan import RowPlan, Scope
 
@@ -36,10 +36,16 @@ FIELD_NEEDS: dict[tuple[str, str], Need] = {
 }
 
 
+def _variables(info: GraphQLResolveInfo) -> VariableValues:
+    """Strawberry hands resolvers the plain coerced dict; graphql-core's collector wants its container."""
+    values: Any = info.variable_values
+    return values if isinstance(values, VariableValues) else VariableValues(sources={}, coerced=values)
+
+
 def _subfields(info: GraphQLResolveInfo, parent: GraphQLObjectType, details: list[FieldDetails]) -> Any:
     fragments = {name: FragmentDetails(node) for name, node in info.fragments.items()}
     return collect_subfields(
-        info.schema, fragments, info.variable_values, info.operation, parent, details
+        info.schema, fragments, _variables(info), info.operation, parent, details
     ).grouped_field_set
 
 
@@ -53,7 +59,7 @@ def _walk(info: GraphQLResolveInfo, parent: GraphQLObjectType, details: list[Fie
         for detail in group:
             need = FIELD_NEEDS.get((parent.name, name))
             if need is not None:
-                plan |= need(get_argument_values(field_def, detail.node, info.variable_values))
+                plan |= need(get_argument_values(field_def, detail.node, _variables(info)))
         child = get_named_type(field_def.type)
         if isinstance(child, GraphQLObjectType):
             plan |= _walk(info, child, group)
