@@ -10,11 +10,16 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from resolvers.errors import CodedErrors
+from resolvers.listings import ListingQuery
 from resolvers.mutations.exports import ExportMutation
-from resolvers.queries import Query
+from resolvers.mutations.ingest_catalog import CatalogMutation
+from resolvers.mutations.ingest_labeling import LabelingMutation
+from resolvers.mutations.ingest_modeling import ModelingMutation
+from resolvers.queries import Query as DataRowQuery
 from server.errors import CatalogError
 
-Mutation = merge_types("Mutation", (ExportMutation,))
+Query = merge_types("Query", (DataRowQuery, ListingQuery))
+Mutation = merge_types("Mutation", (ExportMutation, CatalogMutation, LabelingMutation, ModelingMutation))
 
 
 class CatalogSchema(strawberry.Schema):
