@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 FEATURE = "id name value category type"
-ONTOLOGY_TREE = (
-    "id name tools { "
-    + FEATURE
-    + " classifications { "
-    + FEATURE
-    + " options { "
-    + FEATURE
-    + " classifications { "
-    + FEATURE
-    + " options { "
-    + FEATURE
-    + " classifications { "
-    + FEATURE
-    + " } } } } } }"
-    " classifications { "
-    + FEATURE
-    + " options { "
-    + FEATURE
-    + " classifications { "
-    + FEATURE
-    + " options { "
-    + FEATURE
-    + " classifications { "
-    + FEATURE
-    + " } } } } }"
-)
+LEVELS = ("classifications", "options") * 3
+
+
+def _nested(levels: tuple[str, ...]) -> str:
+    """A feature's fields with its children selected down through `levels`."""
+    return FEATURE if not levels else f"{FEATURE} {levels[0]} {{ {_nested(levels[1:])} }}"
+
+
+ONTOLOGY_TREE = f"id name tools {{ {_nested(LEVELS[:5])} }} classifications {{ {_nested(LEVELS[1:])} }}"
 
 CREATE_DATASET = "mutation($name: String!) { createDataset(name: $name) { id name description } }"
 UPDATE_DATASET = (
