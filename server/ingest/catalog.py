@@ -65,7 +65,7 @@ def _attachment_rows(org: str, row_id: str, attachments: list[dict[str, Any]]) -
     ]
 
 
-def _row_values(org: str, dataset_id: str, row: dict[str, Any], created_by: str | None) -> dict[str, Any]:
+def _row_values(org: str, dataset_id: str, row: dict[str, Any], created_by: str | None, path: str) -> dict[str, Any]:
     now = utcnow()
     return {
         "id": new_id(),
@@ -75,7 +75,7 @@ def _row_values(org: str, dataset_id: str, row: dict[str, Any], created_by: str 
         "global_key": row.get("global_key"),
         "external_id": row.get("external_id"),
         "media_type": row["media_type"],
-        "media_attributes": orjson.dumps(_media_attributes(row, "")).decode(),
+        "media_attributes": orjson.dumps(_media_attributes(row, f"{path}.mediaAttributes")).decode(),
         "created_at": now,
         "updated_at": now,
         "created_by": created_by,
@@ -94,8 +94,7 @@ def _media_attributes(row: dict[str, Any], path: str) -> dict[str, Any]:
 def _prepare(org: str, dataset_id: str, rows: list[dict], schemas: Schemas, created_by: str | None) -> dict:
     tables: dict[str, list[dict[str, Any]]] = {"rows": [], "attachments": [], "metadata": []}
     for index, row in enumerate(rows):
-        _media_attributes(row, f"rows.{index}.mediaAttributes")
-        values = _row_values(org, dataset_id, row, created_by)
+        values = _row_values(org, dataset_id, row, created_by, f"rows.{index}")
         tables["rows"].append(values)
         tables["attachments"] += _attachment_rows(org, values["id"], row.get("attachments") or [])
         fields = row.get("metadata_fields") or []

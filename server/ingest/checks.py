@@ -27,15 +27,15 @@ async def require_one(conn: AsyncConnection, model: Any, org: str, ident: str, p
     return row
 
 
-async def require_data_rows(conn: AsyncConnection, org: str, ids: Sequence[str], path: str) -> None:
-    """Every id names a data row of `org` (NOT_FOUND on the first one that does not, with its index)."""
+async def require_data_rows(conn: AsyncConnection, org: str, ids: Sequence[str], path: str, suffix: str = "") -> None:
+    """Every id names a data row of `org` (NOT_FOUND on the first one that does not: `path.<index>.suffix`)."""
     from server.models import DataRow
 
     t = table(DataRow).c
     found = set((await conn.execute(select(t.id).where(t.organization_id == org, t.id.in_(set(ids))))).scalars())
     for index, ident in enumerate(ids):
         if ident not in found:
-            raise not_found("DataRow", ident, f"{path}.{index}")
+            raise not_found("DataRow", ident, f"{path}.{index}" + (f".{suffix}" if suffix else ""))
 
 
 def check_count(items: Sequence[Any], path: str, limit: int = MAX_BATCH) -> None:

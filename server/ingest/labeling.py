@@ -194,6 +194,7 @@ async def create_labels(
     async with engine.begin() as conn:
         project = await require_one(conn, Project, organization_id, project_id, "projectId")
         row_ids = [lab["data_row_id"] for lab in labels]
+        await require_data_rows(conn, organization_id, row_ids, "labels", "dataRowId")
         already = await members(conn, project_id, row_ids)
         _require_members(row_ids, already, "labels", suffix="dataRowId")
         rows = label_rows(

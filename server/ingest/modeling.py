@@ -84,6 +84,7 @@ async def create_model_run_labels(
         run = await require_one(conn, ModelRun, organization_id, model_run_id, "modelRunId")
         model = await require_one(conn, Model, organization_id, run.model_id, "modelRunId")
         row_ids = [lab["data_row_id"] for lab in labels]
+        await require_data_rows(conn, organization_id, row_ids, "labels", "dataRowId")
         stmt = select(RUN.data_row_id).where(RUN.model_run_id == model_run_id, RUN.data_row_id.in_(set(row_ids)))
         inside = set((await conn.execute(stmt)).scalars())
         for index, ident in enumerate(row_ids):
@@ -121,7 +122,7 @@ async def set_embeddings(
             for i, v in enumerate(vectors)
         ]
         ids = [v["data_row_id"] for v in vectors]
-        await require_data_rows(conn, organization_id, ids, "vectors")
+        await require_data_rows(conn, organization_id, ids, "vectors", "dataRowId")
         emb = table(DataRowEmbedding).c
         await conn.execute(
             delete(table(DataRowEmbedding)).where(emb.embedding_id == embedding_id, emb.data_row_id.in_(ids))

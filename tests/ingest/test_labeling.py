@@ -137,3 +137,10 @@ async def test_labels_write_one_feature_row_per_schema(gql: GraphQLClient, golde
         (golden["F.rainy"], "Rainy", "Option", 1, golden["P2"]),
         (golden["F.weather"], "Weather", "Radio", 1, golden["P2"]),
     ]
+
+
+async def test_labeling_an_unknown_row_is_not_found(gql: GraphQLClient, golden: Ids) -> None:
+    labels = [{"dataRowId": "ghost", "annotations": text_annotations(golden)}]
+    error = await gql.error(ops.CREATE_LABELS, {"p": golden["P3"], "labels": labels})
+    assert error["extensions"] == {"code": "NOT_FOUND", "field": "labels.0.dataRowId"}
+    assert error["message"] == "DataRow 'ghost' does not exist."

@@ -97,3 +97,8 @@ async def test_non_finite_vectors_are_rejected(engine: AsyncEngine, org_id: str,
         await set_embeddings(engine, organization_id=org_id, embedding_id=golden["E"], vectors=vectors)
     assert (caught.value.code, caught.value.path) == ("BAD_USER_INPUT", "vectors.0.vector")
     assert caught.value.message == "Vector values must be finite numbers (no NaN or infinity)."
+
+
+async def test_vectors_of_an_unknown_row_are_not_found(gql: GraphQLClient, golden: Ids) -> None:
+    error = await gql.error(ops.SET_EMBEDDINGS, {"e": golden["E"], "v": [{"dataRowId": "ghost", "vector": [1, 2, 3]}]})
+    assert error["extensions"] == {"code": "NOT_FOUND", "field": "vectors.0.dataRowId"}
