@@ -32,7 +32,9 @@ async def require_data_rows(conn: AsyncConnection, org: str, ids: Sequence[str],
     from server.models import DataRow
 
     t = table(DataRow).c
-    found = set((await conn.execute(select(t.id).where(t.organization_id == org, t.id.in_(set(ids))))).scalars())
+    found = set(
+        (await conn.execute(select(t.id).where(t.organization_id == org, t.id.in_(sorted(set(ids)))))).scalars()
+    )
     for index, ident in enumerate(ids):
         if ident not in found:
             raise not_found("DataRow", ident, f"{path}.{index}" + (f".{suffix}" if suffix else ""))

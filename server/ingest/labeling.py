@@ -36,7 +36,7 @@ async def create_project(
 
 
 async def members(conn: AsyncConnection, project_id: str, ids: Sequence[str]) -> set[str]:
-    stmt = select(M.data_row_id).where(M.project_id == project_id, M.data_row_id.in_(set(ids)))
+    stmt = select(M.data_row_id).where(M.project_id == project_id, M.data_row_id.in_(sorted(set(ids))))
     return set((await conn.execute(stmt)).scalars())
 
 
@@ -106,7 +106,7 @@ async def set_workflow_status(
     async with engine.begin() as conn:
         await require_one(conn, Project, organization_id, project_id, "projectId")
         stmt = select(M.data_row_id, M.workflow_history).where(
-            M.project_id == project_id, M.data_row_id.in_(set(data_row_ids))
+            M.project_id == project_id, M.data_row_id.in_(sorted(set(data_row_ids)))
         )
         current = dict((await conn.execute(stmt)).all())
         _require_members(data_row_ids, current, "dataRowIds")

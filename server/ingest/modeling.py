@@ -85,7 +85,9 @@ async def create_model_run_labels(
         model = await require_one(conn, Model, organization_id, run.model_id, "modelRunId")
         row_ids = [lab["data_row_id"] for lab in labels]
         await require_data_rows(conn, organization_id, row_ids, "labels", "dataRowId")
-        stmt = select(RUN.data_row_id).where(RUN.model_run_id == model_run_id, RUN.data_row_id.in_(set(row_ids)))
+        stmt = select(RUN.data_row_id).where(
+            RUN.model_run_id == model_run_id, RUN.data_row_id.in_(sorted(set(row_ids)))
+        )
         inside = set((await conn.execute(stmt)).scalars())
         for index, ident in enumerate(row_ids):
             if ident not in inside:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from server.errors import bad_input
 from server.ingest import geometry
@@ -23,7 +23,7 @@ TOP_KEYS = ("objects", "classifications", "relationships", "frames", "segments",
 RELATION_TYPES = ("unidirectional", "bidirectional")
 
 
-def _fail(message: str, path: str) -> None:
+def _fail(message: str, path: str) -> NoReturn:
     raise bad_input(message, path)
 
 
@@ -95,12 +95,13 @@ class Validator:
 
     def object(self, obj: Any, path: str) -> None:
         tool = self.feature(obj, "tool", path)
-        kinds, key, check = TOOLS.get(tool.type, ((), "", geometry.point))
+        if tool.type not in TOOLS:
+            _fail(f"Tool {tool.name!r} is a {tool.type}; put it under relationships.", f"{path}.feature_schema_id")
+        kinds, key, check = TOOLS[tool.type]
         if obj.get("annotation_kind") not in kinds:
-            expected = " or ".join(kinds) or "a relationship (under relationships)"
             _fail(
                 f"annotation_kind {obj.get('annotation_kind')!r} does not fit {tool.type} tool {tool.name!r}; "
-                f"expected {expected}.",
+                f"expected {' or '.join(kinds)}.",
                 f"{path}.annotation_kind",
             )
         try:

@@ -122,6 +122,11 @@ CASES: dict[str, tuple[Callable[[Ann, Ids], None], str, str]] = {
         "relationships, frames, segments, key_frame_feature_map.",
         f"{A}.masks",
     ),
+    "relationship tool used as an object": (
+        swap_schema("objects.3", "F.drives"),
+        "Tool 'Drives' is a RELATIONSHIP; put it under relationships.",
+        f"{A}.objects.3.feature_schema_id",
+    ),
     "missing name": (
         lambda ann, ids: ann["objects"][0].pop("name"),
         "Expected `name` to be a string.",
