@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.models import Label, LabelFeature
-from tests.conftest import GraphQLClient
+from server.models import Label, LabelFeature, ProjectDataRow
+from tests.conftest import GraphQLClient, count_statements
 from tests.ingest import ops
-from tests.ingest.conftest import count_rows
+from tests.ingest.conftest import count_rows, own_statements
 from tests.ingest.golden_catalog import Ids, text_annotations
 
 DETAILS = (
@@ -144,3 +144,40 @@ async def test_labeling_an_unknown_row_is_not_found(gql: GraphQLClient, golden: 
     error = await gql.error(ops.CREATE_LABELS, {"p": golden["P3"], "labels": labels})
     assert error["extensions"] == {"code": "NOT_FOUND", "field": "labels.0.dataRowId"}
     assert error["message"] == "DataRow 'ghost' does not exist."
+
+
+async def test_workflow_status_bumps_last_activity(gql: GraphQLClient, golden: Ids, engine: AsyncEngine) -> None:
+    m = ProjectDataRow.__table__.c
+
+    async def activity() -> object:
+        async with engine.connect() as conn:
+            stmt = select(m.last_activity_at).where(m.project_id == golden["P2"], m.data_row_id == golden["ROW2"])
+            return (await conn.execute(stmt)).scalar_one()
+
+    before = await activity()
+    await gql.data(ops.SET_STATUS, {"p": golden["P2"], "ids": [golden["ROW2"]], "s": "IN_REWORK"})
+    assert str(await activity()) > str(before)
+
+
+async def test_reviews_must_be_a_list(gql: GraphQLClient, golden: Ids) -> None:
+    labels = [{"dataRowId": golden["ROW3"], "annotations": text_annotations(golden), "reviews": {"score": 1}}]
+    error = await gql.error(ops.CREATE_LABELS, {"p": golden["P3"], "labels": labels})
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "labels.0.reviews"}
+    assert error["message"] == "Expected a JSON list."
+
+
+async def test_create_labels_statement_count_does_not_grow_with_labels(
+    gql: GraphQLClient, golden: Ids, engine: AsyncEngine
+) -> None:
+    new = [{"rowData": f"t{i}", "mediaType": "TEXT"} for i in range(40)]
+    ids = (await gql.data(ops.CREATE_ROWS, {"ds": golden["DS"], "rows": new}))["createDataRows"]
+    await gql.data(ops.CREATE_BATCH, {"p": golden["P3"], "name": "more", "ids": ids})
+    counts = []
+    for chunk in (ids[:1], ids[1:]):
+        labels = [{"dataRowId": i, "annotations": text_annotations(golden)} for i in chunk]
+        with count_statements(engine) as counter:
+            assert len(
+                (await gql.data(ops.CREATE_LABELS, {"p": golden["P3"], "labels": labels}))["createLabels"]
+            ) == len(chunk)
+        counts.append(len(own_statements(counter.statements)))
+    assert counts[0] == counts[1] == 6  # project, rows, membership, ontology, two inserts
