@@ -10,12 +10,27 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from resolvers.errors import CodedErrors
+from resolvers.listings import ListingQuery
 from resolvers.mutations.exports import ExportMutation
-from resolvers.queries import Query
+from resolvers.mutations.ingest_catalog import CatalogMutation
+from resolvers.mutations.ingest_labeling import LabelingMutation
+from resolvers.mutations.ingest_modeling import ModelingMutation
+from resolvers.queries import Query as DataRowQuery
 from resolvers.scalars import SCALAR_MAP
 from server.errors import CatalogError
 
-Mutation = merge_types("Mutation", (ExportMutation,))
+QUERIES = (
+    DataRowQuery,
+    ListingQuery,
+)
+MUTATIONS = (
+    ExportMutation,
+    CatalogMutation,
+    LabelingMutation,
+    ModelingMutation,
+)
+Query = merge_types("Query", QUERIES)
+Mutation = merge_types("Mutation", MUTATIONS)
 
 
 class CatalogSchema(strawberry.Schema):

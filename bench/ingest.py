@@ -1,0 +1,43 @@
+"""Ingest throughput: createDataRows-sized calls (1,000 rows with an attachment and a metadata value each)."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from bench.registry import Result, register
+from server.db import create_all, create_engine
+from server.ingest.catalog import create_data_rows, create_dataset
+from server.ingest.metadata import create_metadata_schema
+from server.orgs import ensure_organization
+from server.settings import Settings
+
+CALL = 1000
+
+
+def _rows(start: int) -> list[dict]:
+    return [
+        {"row_data": f"https://example.com/{i}.jpg", "media_type": "IMAGE", "global_key": f"k{i}"}
+        | {"attachments": [{"type": "TEXT", "value": "x"}], "metadata_fields": [{"name": "tag", "value": "t"}]}
+        for i in range(start, start + CALL)
+    ]
+
+
+@register("ingest")
+async def ingest(args: argparse.Namespace) -> list[Result]:
+    total = max(CALL, (getattr(args, "rows", None) or 20_000) // CALL * CALL)
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"))
+        await create_all(engine)
+        org = await ensure_organization(engine)
+        await create_metadata_schema(engine, organization_id=org, name="tag", kind="STRING")
+        ds = await create_dataset(engine, organization_id=org, name="bench")
+        started = time.perf_counter()
+        for start in range(0, total, CALL):
+            await create_data_rows(engine, organization_id=org, dataset_id=ds, rows=_rows(start))
+        elapsed = time.perf_counter() - started
+        await engine.dispose()
+    note = f"{total:,} rows in calls of {CALL:,}, 1 attachment + 1 metadata value each"
+    return [Result("ingest", "createDataRows (server function)", total / elapsed, "rows/s", note=note)]

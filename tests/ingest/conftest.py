@@ -1,0 +1,27 @@
+"""Fixtures of the ingest tests: the golden catalog, and a way to count rows of any table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.conftest import GraphQLClient
+from tests.ingest.golden_catalog import Ids, build_golden_catalog
+
+
+@pytest.fixture
+async def golden(gql: GraphQLClient) -> Ids:
+    return await build_golden_catalog(gql)
+
+
+async def count_rows(engine: AsyncEngine, model: Any) -> int:
+    async with engine.connect() as conn:
+        return (await conn.execute(select(func.count()).select_from(model.__table__))).scalar_one()
+
+
+def own_statements(statements: list[str]) -> list[str]:
+    """The statements of the request under test: the export worker polls its task table on the same engine."""
+    return [s for s in statements if "exporttask" not in s.lower()]
