@@ -36,9 +36,8 @@ class Catalog:
     org_id: str
     dataset_id: str
     other_dataset_id: str
-    broken_dataset_id: str
     row_ids: list[str]  # dataset_id's rows, in id order
-    other_row_ids: list[str]
+    other_row_ids: list[str]  # other_dataset_id's encodable rows; its broken row goes to the error stream
     broken_row_id: str
     project_id: str
     batch_ids: list[str]
@@ -89,7 +88,7 @@ def _rows(org: str) -> tuple[list[dict[str, Any]], list[str], list[str], str]:
     good = [_row(org, _id("ds", 1), n) for n in range(1, 6)]
     other = [_row(org, _id("ds", 2), n) for n in range(6, 8)]
     # A BLOB stored in a text column (as another tool might write it) cannot be encoded: an error-stream line.
-    broken = _row(org, _id("ds", 3), 9, external_id=b"\xff\xfe")
+    broken = _row(org, _id("ds", 2), 9, external_id=b"\xff\xfe")
     return [*good, *other, broken], [r["id"] for r in good], [r["id"] for r in other], broken["id"]
 
 
@@ -107,7 +106,7 @@ async def build_catalog(engine: AsyncEngine) -> Catalog:
     plan: list[tuple[Any, list[dict[str, Any]]]] = [
         (
             Dataset,
-            [{"id": _id("ds", n), "organization_id": org, "name": f"dataset {n}", "created_at": T0} for n in (1, 2, 3)],
+            [{"id": _id("ds", n), "organization_id": org, "name": f"dataset {n}", "created_at": T0} for n in (1, 2)],
         ),
         (DataRow, rows),
         (
@@ -205,6 +204,4 @@ async def build_catalog(engine: AsyncEngine) -> Catalog:
     ]
     for table, values in plan:
         await _insert(engine, table, values)
-    return Catalog(
-        org, _id("ds", 1), _id("ds", 2), _id("ds", 3), good, other, broken, project, batches, run, _id("slice", 1)
-    )
+    return Catalog(org, _id("ds", 1), _id("ds", 2), good, other, broken, project, batches, run, _id("slice", 1))
