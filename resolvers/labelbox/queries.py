@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 import orjson
 import strawberry
 from strawberry import ID
@@ -15,15 +18,21 @@ from server.export.tasks import get_task
 from server.labelbox.dates import sdk_datetime
 
 Info = strawberry.Info[Context, None]
-
-# Our media types → the SDK's MediaType values (the rest are spelled alike).
-MEDIA_TYPES = {"DOCUMENT": "PDF", "GEOSPATIAL": "TMS_GEO"}
+T = TypeVar("T")
 
 
 def _id(where: WhereUniqueId | None) -> str:
     if where is None:
         raise bad_input("where: {id} is required.", "where")
     return str(where.id)
+
+
+async def _lookup(
+    info: Info, load: Callable[..., Awaitable[Any]], where: WhereUniqueId | None, build: Callable[[Any], T]
+) -> T | None:
+    """One record by id in the caller's organization; null when missing (the SDK's ResourceNotFoundError)."""
+    row = await load(info.context.engine, info.context.organization_id, _id(where))
+    return None if row is None else build(row)
 
 
 async def _task(ctx: Context, task_id: str) -> LbTask:
@@ -58,39 +67,15 @@ class LbUser:
 class LabelboxQuery:
     @strawberry.field
     async def dataset(self, info: Info, where: WhereUniqueId | None = None) -> LbDataset | None:
-        row = await entities.dataset(info.context.engine, info.context.organization_id, _id(where))
-        if row is None:
-            return None
-        return LbDataset(
-            id=ID(row.id),
-            name=row.name,
-            description=row.description,
-            created_at=sdk_datetime(row.created_at),
-            updated_at=None,
-            row_count=row.row_count,
-        )
+        return await _lookup(info, entities.dataset, where, LbDataset.from_row)
 
     @strawberry.field
     async def project(self, info: Info, where: WhereUniqueId | None = None) -> LbProject | None:
-        row = await entities.project(info.context.engine, info.context.organization_id, _id(where))
-        if row is None:
-            return None
-        return LbProject(
-            id=ID(row.id),
-            name=row.name,
-            description=row.description,
-            created_at=sdk_datetime(row.created_at),
-            data_row_count=row.data_row_count,
-            last_activity_time=sdk_datetime(row.last_activity_at),
-            allowed_media_type=MEDIA_TYPES.get(row.media_type, row.media_type),
-        )
+        return await _lookup(info, entities.project, where, LbProject.from_row)
 
     @strawberry.field
     async def model_run(self, info: Info, where: WhereUniqueId | None = None) -> LbModelRun | None:
-        row = await entities.model_run(info.context.engine, info.context.organization_id, _id(where))
-        if row is None:
-            return None
-        return LbModelRun(id=ID(row.id), name=row.name, model_id=row.model_id, created_at=sdk_datetime(row.created_at))
+        return await _lookup(info, entities.model_run, where, LbModelRun.from_row)
 
     @strawberry.field
     def user(self, info: Info, where: WhereUniqueId | None = None) -> LbUser:

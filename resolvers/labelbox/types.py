@@ -10,6 +10,10 @@ from strawberry import ID
 from strawberry.scalars import JSON
 
 from server.errors import bad_input
+from server.labelbox.dates import sdk_datetime
+
+# Our media types → the SDK's MediaType values (the rest are spelled alike).
+MEDIA_TYPES = {"DOCUMENT": "PDF", "GEOSPATIAL": "TMS_GEO"}
 
 UInt64 = NewType("UInt64", int)
 
@@ -47,6 +51,17 @@ class LbDataset:
     updated_at: str | None
     row_count: int
 
+    @classmethod
+    def from_row(cls, row: Any) -> LbDataset:
+        return cls(
+            id=ID(row.id),
+            name=row.name,
+            description=row.description,
+            created_at=sdk_datetime(row.created_at),
+            updated_at=None,
+            row_count=row.row_count,
+        )
+
 
 @strawberry.type(name="Project", description="Fields we do not keep (auto audit, benchmark, setup) are null.")
 class LbProject:
@@ -67,6 +82,18 @@ class LbProject:
     setup_complete: str | None = None
     upload_type: str | None = None
 
+    @classmethod
+    def from_row(cls, row: Any) -> LbProject:
+        return cls(
+            id=ID(row.id),
+            name=row.name,
+            description=row.description,
+            created_at=sdk_datetime(row.created_at),
+            data_row_count=row.data_row_count,
+            last_activity_time=sdk_datetime(row.last_activity_at),
+            allowed_media_type=MEDIA_TYPES.get(row.media_type, row.media_type),
+        )
+
 
 @strawberry.type(name="ModelRun")
 class LbModelRun:
@@ -78,6 +105,10 @@ class LbModelRun:
     created_by: str | None = None
     model_app_id: str | None = None
     training_metadata: JSON | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> LbModelRun:
+        return cls(id=ID(row.id), name=row.name, model_id=row.model_id, created_at=sdk_datetime(row.created_at))
 
 
 @strawberry.type(name="Organization")
