@@ -26,6 +26,12 @@ STREAMS = {
 }
 
 
+def stream_url(ctx: Context, task_id: str, stream: TaskStreamType, line: int = 0) -> str:
+    """The one place the SDK's download URLs are made: it GETs them with no Authorization header."""
+    route = STREAMS[stream][1].format(id=task_id)
+    return ctx.absolute_url(route + (f"?offset={line}" if line else ""))
+
+
 def _percentage(row: Any) -> float:
     if row.status == "COMPLETE":
         return 100.0
@@ -55,8 +61,8 @@ class LbTask:
             completion_percentage=_percentage(row),
             created_at=sdk_datetime(row.created_at),
             updated_at=sdk_datetime(row.completed_at or row.started_at or row.created_at),
-            result=ctx.absolute_url(f"/exports/{row.id}.ndjson") if done else None,
-            errors=ctx.absolute_url(f"/exports/{row.id}/errors.ndjson") if done and row.error_count else None,
+            result=stream_url(ctx, row.id, TaskStreamType.RESULT) if done else None,
+            errors=stream_url(ctx, row.id, TaskStreamType.ERRORS) if done and row.error_count else None,
             row=row,
         )
 
@@ -82,10 +88,10 @@ class LbTask:
         head = self._header(ctx, stream_type)
         if head is None:
             return None
-        path_of, route, _ = STREAMS[stream_type]
+        path_of = STREAMS[stream_type][0]
         part = await asyncio.to_thread(rest_of_file, path_of(ctx.settings.export_dir, self.row.id), head, offset)
         return LbFileInfo(
             offsets=LbRange(start=part.offset_start, end=part.offset_end),
             lines=LbRange(start=part.line_start, end=part.line_end),
-            file=ctx.absolute_url(route.format(id=self.row.id) + f"?offset={part.line_start}"),
+            file=stream_url(ctx, self.row.id, stream_type, part.line_start),
         )

@@ -194,3 +194,22 @@ def test_model_run_export(live: LiveServer) -> None:
         params={**MEDIA, "modelRunIds": [cat.model_run_id], "predictions": True},
     )
     assert lines == native
+
+
+FILE_FROM_OFFSET = """query ($id: ID!, $offset: UInt64!) { task(where: {id: $id}) {
+  exportFileFromOffset(streamType: RESULT, offset: $offset) { offsets { start end } lines { start end } file } } }"""
+
+
+def test_file_from_a_later_offset_is_the_rest_of_the_stream(live: LiveServer) -> None:
+    client = live.sdk()
+    task = client.get_dataset(live.catalog.dataset_id).export()
+    task.wait_till_done()
+    whole = live.http.get(f"/exports/{task.uid}.ndjson").content
+    second = whole.index(b"\n") + 1
+    info = client.execute(FILE_FROM_OFFSET, {"id": task.uid, "offset": str(second)})["task"]["exportFileFromOffset"]
+    size = task.get_total_file_size(StreamType.RESULT)
+    assert (size, task.get_total_lines(StreamType.RESULT)) == (len(whole), 5)
+    assert info["offsets"] == {"start": second, "end": size - 1}
+    assert info["lines"] == {"start": 1, "end": 4}
+    assert info["file"] == f"{live.url}/exports/{task.uid}.ndjson?offset=1"
+    assert live.http.get(info["file"]).content == whole[second:]
