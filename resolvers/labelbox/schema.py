@@ -16,7 +16,9 @@ from resolvers.labelbox.types import UINT64_SCALAR, UInt64
 from resolvers.schema import CatalogSchema
 from server.errors import CatalogError
 
-# Our codes → the SDK's: AuthenticationError, AuthorizationError, and (for lookups) "not found" → None.
+# Our codes → the SDK's: AuthenticationError, AuthorizationError, and for lookups RESOURCE_NOT_FOUND (the SDK
+# then raises ResourceNotFoundError). A mutation keeps NOT_FOUND: on RESOURCE_NOT_FOUND the SDK's export code
+# would get None back and fail with a TypeError instead of showing our message.
 SDK_CODES = {"UNAUTHENTICATED": "AUTHENTICATION_ERROR", "FORBIDDEN": "AUTHORIZATION_ERROR"}
 LOOKUP_CODES = {**SDK_CODES, "NOT_FOUND": "RESOURCE_NOT_FOUND"}
 INVALID_QUERY = "GRAPHQL_VALIDATION_FAILED"  # the SDK raises InvalidQueryError with our message
