@@ -213,3 +213,14 @@ def test_file_from_a_later_offset_is_the_rest_of_the_stream(live: LiveServer) ->
     assert info["lines"] == {"start": 1, "end": 4}
     assert info["file"] == f"{live.url}/exports/{task.uid}.ndjson?offset=1"
     assert live.http.get(info["file"]).content == whole[second:]
+
+
+@pytest.mark.filterwarnings("ignore:The method export_v2:DeprecationWarning")
+def test_deprecated_export_v2_result_and_errors(live: LiveServer) -> None:
+    cat = live.catalog
+    task = live.sdk().get_dataset(cat.other_dataset_id).export_v2(params={"attachments": True})
+    task.wait_till_done()
+    native = {"filter": {"datasetIds": [cat.other_dataset_id]}, "params": {**MEDIA, "attachments": True}}
+    assert task.result == live.native(**native)
+    assert task.errors == live.native(stream="errorsUrl", **native)
+    assert [e["data_row_id"] for e in task.errors] == [cat.broken_row_id]
