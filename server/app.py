@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from resolvers.context import CatalogGraphQL
+from resolvers.labelbox.schema import labelbox_app
 from resolvers.schema import schema
 from server.db import create_all, create_engine
 from server.export.runner import ExportWorker
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/exports/{task_id}.ndjson", export_result),
         Route("/exports/{task_id}/errors.ndjson", export_errors),
         Route("/healthz", healthz),
+        Route("/labelbox/graphql", labelbox_app(), methods=["POST"]),
     ]
     return Starlette(
         routes=routes, lifespan=lifespan, middleware=[Middleware(GZipMiddleware, minimum_size=500, compresslevel=6)]

@@ -1,0 +1,1 @@
+"""POST /labelbox/graphql: the operations the official Labelbox SDK sends for exports, answered from our engine."""

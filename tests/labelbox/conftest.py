@@ -1,0 +1,86 @@
+"""A real uvicorn server (own thread, own loop) over a seeded SQLite file, the real SDK client, native exports."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import labelbox
+import orjson
+import pytest
+import uvicorn
+
+from server.app import create_app
+from server.db import create_all, create_engine
+from server.settings import Settings
+from tests.utils.labelbox_catalog import Catalog, build_catalog
+
+NATIVE_EXPORT = """mutation($filter: DataRowFilter, $slice: ID, $ids: [ID!], $params: ExportParams) {
+  exportDataRows(filter: $filter, slice: $slice, dataRowIds: $ids, params: $params) { id }
+}"""
+TASK = "query($id: ID!) { exportTask(id: $id) { status url errorsUrl } }"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _seed(settings: Settings) -> Catalog:
+    engine = create_engine(settings)
+    try:
+        await create_all(engine)
+        return await build_catalog(engine)
+    finally:
+        await engine.dispose()
+
+
+class LiveServer:
+    def __init__(self, settings: Settings, catalog: Catalog) -> None:
+        self.url = f"http://{settings.host}:{settings.port}"
+        self.catalog = catalog
+        self.http = httpx.Client(base_url=self.url, timeout=30)
+
+    def sdk(self) -> labelbox.Client:
+        return labelbox.Client(api_key="any-key", endpoint=f"{self.url}/labelbox/graphql")
+
+    def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        body = self.http.post("/graphql", json={"query": query, "variables": variables}).json()
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    def native(self, stream: str = "url", **variables: Any) -> list[dict[str, Any]]:
+        """The parsed lines of our own exportDataRows for the same scope (`stream`: url or errorsUrl)."""
+        task_id = self.graphql(NATIVE_EXPORT, variables)["exportDataRows"]["id"]
+        for _ in range(400):
+            task = self.graphql(TASK, {"id": task_id})["exportTask"]
+            if task["status"] == "COMPLETE":
+                return [orjson.loads(line) for line in httpx.get(task[stream]).content.splitlines()]
+            time.sleep(0.025)
+        raise AssertionError(f"native export {task_id} did not finish: {task}")
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    tmp: Path = tmp_path_factory.mktemp("labelbox")
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp / 'catalog.db'}", export_dir=tmp / "exports", port=_free_port()
+    )
+    catalog = asyncio.run(_seed(settings))
+    config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.02)
+    yield LiveServer(settings, catalog)
+    server.should_exit = True
+    thread.join(timeout=10)
