@@ -11,10 +11,11 @@ from strawberry.types import ExecutionContext
 
 from resolvers.errors import CodedErrors
 from resolvers.mutations.exports import ExportMutation
+from resolvers.mutations.keys import KeyMutation
 from resolvers.queries import Query
 from server.errors import CatalogError
 
-Mutation = merge_types("Mutation", (ExportMutation,))
+Mutation = merge_types("Mutation", (ExportMutation, KeyMutation))
 
 
 class CatalogSchema(strawberry.Schema):
