@@ -56,7 +56,7 @@ async def make_tenant(engine: AsyncEngine, name: str, rows: int = 3) -> Tenant:
                     "id": slice_id,
                     "organization_id": org,
                     "name": f"{name} slice",
-                    "filter": "{}",
+                    "filter": f'{{"datasetIds": ["{dataset}"]}}',
                     "created_at": now,
                     "updated_at": now,
                 }
