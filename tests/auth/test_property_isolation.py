@@ -118,6 +118,7 @@ OPS: dict[str, Callable[[World, str, str, int], Awaitable[None]]] = {
     "cancel": op_cancel,
     "stream": op_stream,
 }
+Step = tuple[str, str, str, int]
 STEP = st.tuples(st.sampled_from(sorted(OPS)), st.sampled_from("ab"), st.sampled_from("ab"), st.integers(0, 99))
 
 
@@ -132,7 +133,6 @@ async def world(app: Starlette) -> World:
 
 @hypothesis_settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(STEP, min_size=1, max_size=8))
-async def test_random_operations_never_cross_organizations(world: World, steps: list[tuple[str, str, str, int]]) -> None:
+async def test_random_operations_never_cross_organizations(world: World, steps: list[Step]) -> None:
     for name, actor, target, pick in steps:
         await OPS[name](world, actor, target, pick)
-
