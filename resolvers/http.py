@@ -126,6 +126,12 @@ class CatalogHTTP(CatalogGraphQL):
                 raise RequestRejected(405, ErrorCode.BAD_USER_INPUT, message, {"Allow": "POST"}) from exc
             raise
 
+    def parse_json(self, data: str | bytes) -> Any:
+        value = super().parse_json(data)
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, 'Expected a JSON object such as {"query": "{ dataRows { nodes { id } } }"}.')
+        return value
+
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)  # invalid UTF-8 raises JSONDecodeError too: a 400, never a 500
 

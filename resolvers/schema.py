@@ -22,7 +22,9 @@ class CatalogSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Log only unexpected errors: a caller's mistake is answered, not logged as a server fault."""
         unexpected = [
-            e for e in errors if e.original_error is not None and not isinstance(e.original_error, CatalogError)
+            e
+            for e in errors
+            if e.original_error is not None and not isinstance(e.original_error, (CatalogError, GraphQLError))
         ]
         if unexpected:
             super().process_errors(unexpected, execution_context)
