@@ -27,8 +27,11 @@ class RequestRejected(CatalogError):
         self.headers = dict(headers or {})
 
 
-def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
-    body = {"errors": [{"message": message, "extensions": {"code": str(code)}}]}
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None, field: str | None = None
+) -> JSONResponse:
+    extensions = {"code": str(code), **({"field": field} if field else {})}
+    body = {"errors": [{"message": message, "extensions": extensions}]}
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))
 
 
@@ -37,6 +40,6 @@ def rejection_response(error: CatalogError, media_type: str = "application/json"
     headers = error.headers if isinstance(error, RequestRejected) else {}
     if error.code == ErrorCode.UNAUTHENTICATED:
         headers = {"WWW-Authenticate": "Bearer", **headers}
-    response = error_response(status, error.code, error.message, headers)
+    response = error_response(status, error.code, error.message, headers, error.path)
     response.headers["content-type"] = media_type
     return response
