@@ -20,10 +20,12 @@ from starlette.routing import Route
 from resolvers.http import CatalogHTTP
 from server.auth.keys import rotate_key
 from server.db import create_all, create_engine
+from server.errors import ErrorCode
 from server.export.runner import ExportWorker
 from server.export.stream import export_errors, export_result
 from server.limits import BodyLimitMiddleware, RateLimiter
 from server.orgs import ensure_organization
+from server.responses import error_response
 from server.settings import Settings
 
 DEV_KEY_NAME = "dev-server"
@@ -62,10 +64,20 @@ def create_app(settings: Settings) -> Starlette:
         Route("/exports/{task_id}/errors.ndjson", export_errors),
         Route("/healthz", healthz),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware(settings))
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware(settings), exception_handlers=HTTP_ERRORS)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.state.link_secret = settings.secret_key.encode() or secrets.token_bytes(32)
     return app
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404/405 (unknown paths, wrong methods) as coded JSON like every other refusal."""
+    status = getattr(exc, "status_code", 404)
+    code = ErrorCode.NOT_FOUND if status == 404 else ErrorCode.BAD_USER_INPUT
+    return error_response(status, code, f"{request.method} {request.url.path}: {getattr(exc, 'detail', 'Not Found')}.")
+
+
+HTTP_ERRORS = {404: http_error, 405: http_error}
 
 
 def middleware(settings: Settings) -> list[Middleware]:
