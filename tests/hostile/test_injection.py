@@ -3,6 +3,7 @@ never a 500, never a stack trace, and nothing written (other than what a correct
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Any
 
@@ -125,8 +126,6 @@ async def test_injection_in_export_arguments_exports_nothing_or_is_refused(
 
 
 async def _finished(http: httpx.AsyncClient, query: str, task_id: str) -> dict[str, Any]:
-    import asyncio
-
     for _ in range(400):
         task = (await ask(http, query, {"id": task_id}))["data"]["exportTask"]
         if task["status"] not in ("QUEUED", "IN_PROGRESS"):
