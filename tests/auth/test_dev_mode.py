@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
+import httpx
 import pytest
+from graphql import get_introspection_query
 from starlette.applications import Starlette
 
 from server.app import create_app
@@ -124,3 +126,9 @@ def test_settings_read_security_variables(monkeypatch: pytest.MonkeyPatch) -> No
 def test_serve_dev_refuses_a_public_address(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--dev", "--host", "0.0.0.0"]) == 2
     assert capsys.readouterr().err == "error: --dev serves anonymous requests; bind it to loopback, not 0.0.0.0.\n"
+
+
+async def test_graphiql_introspection_fits_the_default_limits(client: httpx.AsyncClient) -> None:
+    query = get_introspection_query(descriptions=True, input_value_deprecation=True)
+    body = (await client.post("/graphql", json={"query": query})).json()
+    assert "errors" not in body and body["data"]["__schema"]["queryType"]["name"] == "Query"
