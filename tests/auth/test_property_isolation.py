@@ -131,7 +131,7 @@ async def world(app: Starlette) -> World:
         await client.aclose()
 
 
-@hypothesis_settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(STEP, min_size=1, max_size=8))
 async def test_random_operations_never_cross_organizations(world: World, steps: list[Step]) -> None:
     for name, actor, target, pick in steps:
