@@ -6,14 +6,14 @@ import hashlib
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from server.auth.keys import create_key, lookup_key, revoke_key
 from server.cli import main
 from server.models import ApiKey
-from tests.conftest import http_client
+from tests.conftest import count_statements, http_client
 
 ROWS = "{ dataRows { nodes { id } } }"
 NO_KEY = (
@@ -87,3 +87,21 @@ def test_cli_creates_lists_and_revokes_keys(tmp_path, capsys: pytest.CaptureFixt
     assert " revoked " in capsys.readouterr().out
     assert main(["keys", *db, "revoke", "ce_nothing"]) == 1
     assert capsys.readouterr().err == "error: API key 'ce_nothing' does not exist.\n"
+
+
+async def test_authentication_costs_one_statement_per_request(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    seen: list[str] = []
+
+    def before(conn: object, cursor: object, statement: str, *args: object) -> None:
+        seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    try:
+        await client.post("/graphql", json={"query": "{ __typename }"})
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", before)
+    lookups = [s for s in seen if "FROM apikey" in s]
+    assert len(lookups) == 1 and lookups[0].startswith("SELECT apikey.id")
+    with count_statements(engine) as counter:
+        await client.post("/graphql", json={"query": "{ __typename }"})
+    assert not [s for s in counter.statements if "apikey" in s]
