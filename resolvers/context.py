@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
 
+from server.auth.principal import Principal, authenticate
+from server.auth.signing import sign_path
 from server.export.runner import ExportWorker
 from server.settings import Settings
 
@@ -22,6 +24,14 @@ class Context:
     organization_id: str
     request: Request | None
     worker: ExportWorker | None = None
+    principal: Principal | None = None
+
+    def signed_url(self, path: str) -> str:
+        """An absolute link to `path` that works without a key until it expires (export streams)."""
+        if self.request is None:
+            return self.absolute_url(path)
+        secret = self.request.app.state.link_secret
+        return self.absolute_url(sign_path(secret, path, self.settings.link_ttl_seconds))
 
     def absolute_url(self, path: str) -> str:
         base = (
@@ -36,13 +46,16 @@ class CatalogGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI app with our context (engine, org, settings from app state) and orjson encoding."""
 
     async def get_context(self, request: Request, response: Response | Any) -> Context:  # type: ignore[override]
+        """The context of an authenticated request: its organization comes from its key (or --dev loopback)."""
+        principal = await authenticate(request)
         state = request.app.state
         return Context(
             engine=state.engine,
             settings=state.settings,
-            organization_id=state.organization_id,
+            organization_id=principal.organization_id,
             request=request,
             worker=state.worker,
+            principal=principal,
         )
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]

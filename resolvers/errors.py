@@ -19,7 +19,7 @@ def _coded(error: GraphQLError) -> GraphQLError:
     if isinstance(original, CatalogError):
         error.message = original.message
         error.extensions = {**(error.extensions or {}), **original.extensions()}
-    elif original is None:
+    elif original is None or isinstance(original, GraphQLError):  # parse/validation/coercion: the caller's input
         error.extensions = {"code": "BAD_USER_INPUT", **(error.extensions or {})}
     else:
         log.error("unexpected error", exc_info=original)

@@ -15,6 +15,7 @@ from resolvers.mutations.exports import ExportMutation
 from resolvers.mutations.ingest_catalog import CatalogMutation
 from resolvers.mutations.ingest_labeling import LabelingMutation
 from resolvers.mutations.ingest_modeling import ModelingMutation
+from resolvers.mutations.keys import KeyMutation
 from resolvers.queries import Query as DataRowQuery
 from resolvers.scalars import SCALAR_MAP
 from server.errors import CatalogError
@@ -28,6 +29,7 @@ MUTATIONS = (
     CatalogMutation,
     LabelingMutation,
     ModelingMutation,
+    KeyMutation,
 )
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)
@@ -37,7 +39,9 @@ class CatalogSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Log only unexpected errors: a caller's mistake is answered, not logged as a server fault."""
         unexpected = [
-            e for e in errors if e.original_error is not None and not isinstance(e.original_error, CatalogError)
+            e
+            for e in errors
+            if e.original_error is not None and not isinstance(e.original_error, (CatalogError, GraphQLError))
         ]
         if unexpected:
             super().process_errors(unexpected, execution_context)

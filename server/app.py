@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import secrets
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from resolvers.context import CatalogGraphQL
+from resolvers.http import CatalogHTTP
 from resolvers.labelbox.schema import labelbox_app
-from resolvers.schema import schema
+from server.auth.keys import rotate_key
 from server.db import create_all, create_engine
+from server.errors import ErrorCode
 from server.export.runner import ExportWorker
 from server.export.stream import export_errors, export_result
+from server.limits import BodyLimitMiddleware, RateLimiter
 from server.orgs import ensure_organization
+from server.responses import error_response
 from server.settings import Settings
+
+DEV_KEY_NAME = "dev-server"
 
 
 async def healthz(request: Request) -> Response:
@@ -40,6 +49,7 @@ def create_app(settings: Settings) -> Starlette:
         app.state.engine = engine
         app.state.settings = settings
         app.state.organization_id = await ensure_organization(engine)
+        app.state.dev_key = await announce_dev_key(engine, app.state.organization_id) if settings.dev else None
         app.state.worker = ExportWorker(engine, settings)
         app.state.worker.start()
         try:
@@ -48,14 +58,49 @@ def create_app(settings: Settings) -> Starlette:
             await app.state.worker.stop()
             await engine.dispose()
 
-    graphql = CatalogGraphQL(schema, graphql_ide="graphiql")
+    graphql = CatalogHTTP(settings)
     routes = [
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", graphql),  # CatalogHTTP answers other methods: 405 + Allow
         Route("/exports/{task_id}.ndjson", export_result),
         Route("/exports/{task_id}/errors.ndjson", export_errors),
         Route("/healthz", healthz),
         Route("/labelbox/graphql", labelbox_app(), methods=["POST"]),
     ]
-    return Starlette(
-        routes=routes, lifespan=lifespan, middleware=[Middleware(GZipMiddleware, minimum_size=500, compresslevel=6)]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware(settings), exception_handlers=HTTP_ERRORS)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    app.state.link_secret = settings.secret_key.encode() or secrets.token_bytes(32)
+    return app
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404/405 (unknown paths, wrong methods) as coded JSON like every other refusal."""
+    status = getattr(exc, "status_code", 404)
+    code = ErrorCode.NOT_FOUND if status == 404 else ErrorCode.BAD_USER_INPUT
+    return error_response(status, code, f"{request.method} {request.url.path}: {getattr(exc, 'detail', 'Not Found')}.")
+
+
+HTTP_ERRORS = {404: http_error, 405: http_error}
+
+
+def middleware(settings: Settings) -> list[Middleware]:
+    """Outermost first: CORS answers preflights, oversized bodies stop before anything reads them."""
+    cors = Middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+        expose_headers=["X-Export-Status", "Retry-After"],
+        max_age=600,
     )
+    return [
+        cors,
+        Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+        Middleware(GZipMiddleware, minimum_size=500, compresslevel=6),
+    ]
+
+
+async def announce_dev_key(engine: AsyncEngine, organization_id: str) -> str:
+    """--dev: a fresh `demo` admin key (the previous dev key is revoked), printed once for the developer."""
+    key = await rotate_key(engine, organization_id, DEV_KEY_NAME)
+    print(f"demo organization key (dev mode, also pre-filled in GraphiQL): {key.secret}", file=sys.stderr, flush=True)
+    return key.secret

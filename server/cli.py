@@ -1,4 +1,4 @@
-"""`catalog-export` sub-commands: serve, seed, import, export, schema. Each takes --database-url."""
+"""`catalog-export` sub-commands: serve, seed, import, export, schema, keys. Each takes --database-url."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from server.settings import Settings
 
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 
@@ -25,8 +27,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if args.dev and host not in LOOPBACK_HOSTS:
+        print(f"error: --dev serves anonymous requests; bind it to loopback, not {host}.", file=sys.stderr)
+        return 2
+    uvicorn.run(create_app(replace(settings, dev=args.dev)), host=host, port=port, log_level="info")
     return 0
+
+
+def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
+    from server.auth.commands import keys_command
+
+    return asyncio.run(keys_command(args, settings))
 
 
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
@@ -64,6 +75,7 @@ COMMANDS: dict[str, tuple[Handler, str]] = {
     "import": (cmd_import, "load Export v2 NDJSON lines (ids and global keys kept)"),
     "export": (cmd_export, "export matching rows as NDJSON, locally or through a running server"),
     "schema": (cmd_schema, "print the GraphQL schema (SDL)"),
+    "keys": (cmd_keys, "create, revoke and list API keys"),
 }
 
 
@@ -74,6 +86,7 @@ def _add_arguments(name: str, sub: argparse.ArgumentParser) -> None:
         "seed": _seed_args,
         "import": _import_args,
         "export": _export_args,
+        "keys": _keys_args,
     }
     if name in extra:
         extra[name](sub)
@@ -83,6 +96,12 @@ def _serve_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--host")
     sub.add_argument("--port", type=int)
     sub.add_argument("--dev", action="store_true", help="development mode (anonymous loopback access as `demo`)")
+
+
+def _keys_args(sub: argparse.ArgumentParser) -> None:
+    from server.auth.commands import add_key_arguments
+
+    add_key_arguments(sub)
 
 
 def _seed_args(sub: argparse.ArgumentParser) -> None:

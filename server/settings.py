@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./catalog.db"
 
@@ -23,6 +25,36 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _flag(value: str) -> bool:
+    return value.strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    return tuple(o.strip() for o in value.split(",") if o.strip())
+
+
+# Security settings: environment variable -> (field, parser).
+_SECURITY_ENV: dict[str, tuple[str, Callable[[str], object]]] = {
+    "CORS_ORIGINS": ("cors_origins", _origins),
+    "GRAPHIQL": ("graphiql", _flag),
+    "INTROSPECTION": ("introspection", _flag),
+    "SECRET_KEY": ("secret_key", str),
+    "LINK_TTL_SECONDS": ("link_ttl_seconds", int),
+    "MAX_QUERY_DEPTH": ("max_query_depth", int),
+    "MAX_ALIASES": ("max_aliases", int),
+    "MAX_TOKENS": ("max_tokens", int),
+    "MAX_STRING_LENGTH": ("max_string_length", int),
+    "MAX_BODY_BYTES": ("max_body_bytes", int),
+    "MAX_CONCURRENT_EXPORTS": ("max_concurrent_exports", int),
+    "RATE_LIMIT_PER_SECOND": ("rate_limit_per_second", float),
+    "RATE_LIMIT_BURST": ("rate_limit_burst", int),
+}
+
+
+def _security_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    return {name: parse(env[var]) for var, (name, parse) in _SECURITY_ENV.items() if var in env}
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -36,6 +68,20 @@ class Settings:
     max_filter_depth: int = 16
     max_in_list: int = 10_000
     echo_sql: bool = False
+    dev: bool = False
+    cors_origins: tuple[str, ...] = ()
+    graphiql: bool = True
+    introspection: bool = True
+    secret_key: str = ""
+    link_ttl_seconds: int = 3600
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_string_length: int = 65_536
+    max_body_bytes: int = 4 * 1024 * 1024
+    max_concurrent_exports: int = 4
+    rate_limit_per_second: float = 50.0
+    rate_limit_burst: int = 200
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -49,6 +95,7 @@ class Settings:
             inline_export_cap=int(env.get("INLINE_EXPORT_CAP", "10000")),
             export_page_size=int(env.get("EXPORT_PAGE_SIZE", "2000")),
             export_ttl_seconds=int(env.get("EXPORT_TTL_SECONDS", str(7 * 24 * 3600))),
+            **_security_from_env(env),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "database_url" in clean:

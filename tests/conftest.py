@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from server.app import create_app
+from server.auth.keys import create_key
 from server.settings import Settings
 
 
@@ -41,9 +42,28 @@ def org_id(app: Starlette) -> str:
 
 
 @pytest.fixture
-async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+async def demo_key(app: Starlette) -> str:
+    """A (non-admin) API key of the `demo` organization; `client` sends it on every request."""
+    return (await create_key(app.state.engine, app.state.organization_id, "tests")).secret
+
+
+def http_client(app: Starlette, key: str | None = None, host: str = "127.0.0.1") -> httpx.AsyncClient:
+    """A real HTTP client for the app, from client address `host`, sending `key` as a bearer token if given."""
+    headers = {"Authorization": f"Bearer {key}"} if key is not None else {}
+    transport = httpx.ASGITransport(app=app, client=(host, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers)
+
+
+@pytest.fixture
+async def client(app: Starlette, demo_key: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with http_client(app, demo_key) as http:
+        yield http
+
+
+@pytest.fixture
+async def anon_client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """No Authorization header (the app is not in --dev mode, so every request is refused)."""
+    async with http_client(app) as http:
         yield http
 
 
@@ -92,13 +112,18 @@ class StatementCounter:
         return len(self.statements)
 
 
+def _is_key_lookup(statement: str) -> bool:
+    return " FROM apikey " in f"{statement.replace(chr(10), ' ')} " and statement.lstrip().upper().startswith("SELECT")
+
+
 @contextmanager
 def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
-    """Count every SQL statement the engine sends while the block runs (PRAGMAs and SELECT 1 excluded)."""
+    """Count every SQL statement the engine sends while the block runs. Excluded: PRAGMAs, SELECT 1, and the one
+    API key lookup that authenticates each HTTP request (constant per request, counted in tests/auth)."""
     counter = StatementCounter()
 
     def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if not statement.lstrip().upper().startswith(("PRAGMA", "SELECT 1")):
+        if not statement.lstrip().upper().startswith(("PRAGMA", "SELECT 1")) and not _is_key_lookup(statement):
             counter.statements.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", before)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from graphql import GraphQLError, OperationType
+from starlette.types import Receive, Scope, Send
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
@@ -15,6 +16,7 @@ from resolvers.labelbox.queries import LabelboxQuery
 from resolvers.labelbox.types import UINT64_SCALAR, UInt64
 from resolvers.schema import CatalogSchema
 from server.errors import CatalogError
+from server.responses import STATUS_FOR_CODE, error_response
 
 # Our codes → the SDK's: AuthenticationError, AuthorizationError, and for lookups RESOURCE_NOT_FOUND (the SDK
 # then raises ResourceNotFoundError). A mutation keeps NOT_FOUND: on RESOURCE_NOT_FOUND the SDK's export code
@@ -55,9 +57,20 @@ schema = CatalogSchema(
 )
 
 
+class LabelboxGraphQL(CatalogGraphQL):
+    """Authentication failures (raised before execution) answered as the SDK expects: 401 + AUTHENTICATION_ERROR."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except CatalogError as error:
+            status = STATUS_FOR_CODE.get(error.code, 400)
+            await error_response(status, SDK_CODES.get(error.code, error.code), error.message)(scope, receive, send)
+
+
 def labelbox_app() -> CatalogGraphQL:
     """POST-only GraphQL app (no IDE): the SDK is its only intended caller."""
-    return CatalogGraphQL(schema, graphql_ide=None, allow_queries_via_get=False)
+    return LabelboxGraphQL(schema, graphql_ide=None, allow_queries_via_get=False)
 
 
 __all__ = ["labelbox_app", "schema"]

@@ -27,9 +27,9 @@ STREAMS = {
 
 
 def stream_url(ctx: Context, task_id: str, stream: TaskStreamType, line: int = 0) -> str:
-    """The one place the SDK's download URLs are made: it GETs them with no Authorization header."""
+    """The one place the SDK's download URLs are made: it GETs them with no Authorization header, so they are signed."""
     route = STREAMS[stream][1].format(id=task_id)
-    return ctx.absolute_url(route + (f"?offset={line}" if line else ""))
+    return ctx.signed_url(route) + (f"&offset={line}" if line else "")
 
 
 def _percentage(row: Any) -> float:

@@ -12,6 +12,7 @@ from server.errors import not_found
 from server.export.params import ExportParams as Params
 from server.export.tasks import ExportRequest, create_task, get_task, set_task
 from server.filters.scope import request_where
+from server.limits import check_export_quota
 from server.models.base import utcnow
 
 Info = strawberry.Info[Context, None]
@@ -63,6 +64,7 @@ class ExportMutation:
         )
         async with ctx.engine.connect() as conn:
             await request_where(conn, ctx.organization_id, request.filter, request.slice_id, data_row_ids)
+        await check_export_quota(ctx.engine, ctx.organization_id, ctx.settings.max_concurrent_exports)
         task_id = await create_task(ctx.engine, ctx.organization_id, request)
         if ctx.worker is not None:
             ctx.worker.wake.set()

@@ -72,7 +72,7 @@ class ExportTask:
             expires_at=row.expires_at,
             sha256=row.sha256,
             failure_reason=row.failure_reason,
-            url=ctx.absolute_url(f"/exports/{row.id}.ndjson"),
-            errors_url=ctx.absolute_url(f"/exports/{row.id}/errors.ndjson"),
+            url=ctx.signed_url(f"/exports/{row.id}.ndjson"),
+            errors_url=ctx.signed_url(f"/exports/{row.id}/errors.ndjson"),
             _inline_ok=row.bytes_written <= INLINE_NDJSON_BYTES,
         )

@@ -8,9 +8,12 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
+from server.auth.principal import stream_organization
+from server.errors import CatalogError
 from server.export.tasks import TERMINAL, errors_path, get_task, get_task_status, result_path
+from server.responses import error_response, rejection_response
 
 CHUNK = 256 * 1024
 FOLLOW_POLL = 0.2
@@ -49,19 +52,19 @@ async def follow_file(engine: AsyncEngine, task_id: str, path: Path, offset: int
             await asyncio.sleep(FOLLOW_POLL)
 
 
-def _error(status: int, code: str, message: str) -> Response:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
-
-
 async def _stream(request: Request, errors: bool) -> Response:
     state = request.app.state
     task_id = request.path_params["task_id"]
-    task = await get_task(state.engine, state.organization_id, task_id)
+    try:
+        organization_id = await stream_organization(request, task_id)
+    except CatalogError as error:
+        return rejection_response(error)
+    task = await get_task(state.engine, organization_id, task_id)
     if task is None:
-        return _error(404, "NOT_FOUND", f"Export task {task_id!r} does not exist.")
+        return error_response(404, "NOT_FOUND", f"Export task {task_id!r} does not exist.")
     raw_offset = request.query_params.get("offset", "0")
-    if not raw_offset.isdigit():
-        return _error(400, "BAD_USER_INPUT", "offset must be a whole number of lines already read (0 or more).")
+    if not (raw_offset.isascii() and raw_offset.isdigit()):
+        return error_response(400, "BAD_USER_INPUT", "offset must be a whole number of lines already read (0 or more).")
     path = (errors_path if errors else result_path)(state.settings.export_dir, task_id)
     body = follow_file(state.engine, task_id, path, int(raw_offset))
     headers = {"X-Export-Status": task.status, "Cache-Control": "no-store"}

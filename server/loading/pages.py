@@ -69,6 +69,15 @@ def page_columns(plan: RowPlan) -> list[Any]:
     return columns
 
 
+# What a cursor's sort value may be for each order (a forged cursor with anything else is refused, never bound).
+CURSOR_SORT_TYPES: dict[OrderField, tuple[type, ...]] = {
+    OrderField.ID: (type(None),),
+    OrderField.CREATED_AT: (str,),
+    OrderField.UPDATED_AT: (str,),
+    OrderField.GLOBAL_KEY: (str, type(None)),
+}
+
+
 def encode_cursor(sort_value: Any, row_id: str) -> str:
     if isinstance(sort_value, datetime):
         sort_value = sort_value.isoformat()
@@ -78,7 +87,7 @@ def encode_cursor(sort_value: Any, row_id: str) -> str:
 def decode_cursor(cursor: str, order: Order) -> tuple[Any, str]:
     try:
         sort_value, row_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(row_id, str):
+        if not isinstance(row_id, str) or not isinstance(sort_value, CURSOR_SORT_TYPES[order.field]):
             raise ValueError(row_id)
         if order.field in (OrderField.CREATED_AT, OrderField.UPDATED_AT):
             sort_value = datetime.fromisoformat(sort_value)

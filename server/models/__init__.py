@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from server.models.auth import ApiKey
 from server.models.catalog import (
     Attachment,
     DataRow,
@@ -25,6 +26,7 @@ from server.models.modeling import DataRowEmbedding, Embedding, Model, ModelRun,
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ApiKey",
     "Attachment",
     "Batch",
     "DataRow",

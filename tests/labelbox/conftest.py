@@ -17,6 +17,7 @@ import pytest
 import uvicorn
 
 from server.app import create_app
+from server.auth.keys import create_key
 from server.db import create_all, create_engine
 from server.settings import Settings
 from tests.utils.labelbox_catalog import Catalog, build_catalog
@@ -33,23 +34,26 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _seed(settings: Settings) -> Catalog:
+async def _seed(settings: Settings) -> tuple[Catalog, str]:
+    """The catalog plus an API key of its organization (what the SDK authenticates with)."""
     engine = create_engine(settings)
     try:
         await create_all(engine)
-        return await build_catalog(engine)
+        catalog = await build_catalog(engine)
+        return catalog, (await create_key(engine, catalog.org_id, "sdk-tests")).secret
     finally:
         await engine.dispose()
 
 
 class LiveServer:
-    def __init__(self, settings: Settings, catalog: Catalog) -> None:
+    def __init__(self, settings: Settings, catalog: Catalog, key: str) -> None:
         self.url = f"http://{settings.host}:{settings.port}"
         self.catalog = catalog
-        self.http = httpx.Client(base_url=self.url, timeout=30)
+        self.key = key
+        self.http = httpx.Client(base_url=self.url, timeout=30, headers={"Authorization": f"Bearer {key}"})
 
-    def sdk(self) -> labelbox.Client:
-        return labelbox.Client(api_key="any-key", endpoint=f"{self.url}/labelbox/graphql")
+    def sdk(self, api_key: str | None = None) -> labelbox.Client:
+        return labelbox.Client(api_key=api_key or self.key, endpoint=f"{self.url}/labelbox/graphql")
 
     def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         body = self.http.post("/graphql", json={"query": query, "variables": variables}).json()
@@ -73,7 +77,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp / 'catalog.db'}", export_dir=tmp / "exports", port=_free_port()
     )
-    catalog = asyncio.run(_seed(settings))
+    catalog, key = asyncio.run(_seed(settings))
     config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -81,6 +85,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     while not server.started:
         assert thread.is_alive(), "uvicorn did not start"
         time.sleep(0.02)
-    yield LiveServer(settings, catalog)
+    yield LiveServer(settings, catalog, key)
     server.should_exit = True
     thread.join(timeout=10)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from labelbox.schema.media_type import MediaType
-from lbox.exceptions import InvalidQueryError, LabelboxError, ResourceNotFoundError
+from lbox.exceptions import AuthenticationError, InvalidQueryError, LabelboxError, ResourceNotFoundError
 
 from tests.labelbox.conftest import LiveServer
 
@@ -54,3 +54,8 @@ def test_lookups_read_our_records(live: LiveServer) -> None:
     assert project.last_activity_time.isoformat() == "2024-02-24T12:00:00+00:00"
     run = client.get_model_run(cat.model_run_id)
     assert (run.name, run.model_id) == ("run 1", "cmodel0000000000000000001")
+
+
+def test_a_wrong_key_is_an_authentication_error(live: LiveServer) -> None:
+    with pytest.raises(AuthenticationError):
+        live.sdk(api_key="ce_not-a-real-key").get_dataset(live.catalog.dataset_id)

@@ -1,0 +1,145 @@
+"""GraphQL over HTTP, conforming: coded JSON errors for every refusal, status codes and media types by `Accept`.
+
+- POST needs `Content-Type: application/json` (else 415); other methods get 405 with `Allow`.
+- GET runs queries only: a mutation over GET gets 405 with `Allow: POST`.
+- `Accept: application/graphql-response+json` gets that media type, and 400 without `data` for request errors
+  (unparsable document, validation, limits); plain `application/json` clients get 200 as before.
+- No key, a bad key: 401 UNAUTHENTICATED; too many requests: 429; body too large: 413 (server.limits).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+
+from resolvers.context import CatalogGraphQL
+from resolvers.limits import build_schema
+from server.auth.principal import is_loopback
+from server.errors import CatalogError, ErrorCode
+from server.limits import check_string_sizes
+from server.responses import RequestRejected, error_response, rejection_response
+from server.settings import Settings
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+ALLOWED_METHODS = "GET, POST"
+
+
+def media_type(request: Request) -> str:
+    return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in request.headers.get("accept", "") else JSON
+
+
+def _check_request(request: Request) -> None:
+    if request.method not in ("GET", "POST"):
+        message = f"/graphql answers GET (queries) and POST, not {request.method}."
+        raise RequestRejected(405, ErrorCode.BAD_USER_INPUT, message, {"Allow": ALLOWED_METHODS})
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if request.method == "POST" and content_type != JSON:
+        message = f"POST bodies must be `Content-Type: {JSON}`, not {content_type or 'missing'!r}."
+        raise RequestRejected(415, ErrorCode.BAD_USER_INPUT, message)
+
+
+# Messages of strawberry's / graphql-core's limiters, which carry no code of their own.
+LIMIT_MESSAGES = re.compile(
+    r"exceeds maximum operation depth|aliases found\. Allowed|Document contains more than \d+ tokens"
+)
+
+
+def _code(error: dict[str, Any]) -> dict[str, Any]:
+    """Every error leaves with extensions.code: limiters' get LIMIT_EXCEEDED; syntax errors (which skip the
+    CodedErrors extension because parsing raises) get BAD_USER_INPUT."""
+    extensions = error.get("extensions") or {}
+    if LIMIT_MESSAGES.search(error.get("message", "")):
+        extensions = {**extensions, "code": str(ErrorCode.LIMIT_EXCEEDED)}
+    error["extensions"] = {"code": str(ErrorCode.BAD_USER_INPUT), **extensions}
+    return error
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """No data and no error tied to a field: the document was never executed (parse, validation, limits)."""
+    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+
+
+class CatalogHTTP(CatalogGraphQL):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(build_schema(settings), graphql_ide="graphiql" if settings.graphiql else None)
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        request = Request(scope, receive)
+        try:
+            response = await self._answer(request)
+        except CatalogError as error:
+            response = rejection_response(error, media_type(request))
+        except HTTPException as exc:
+            response = error_response(exc.status_code, ErrorCode.BAD_USER_INPUT, exc.reason)
+            response.headers["content-type"] = media_type(request)
+        await response(scope, receive, send)
+
+    async def _answer(self, request: Request) -> Response:
+        _check_request(request)
+        if self.should_render_graphql_ide(self.request_adapter_class(request)):
+            if not self.graphql_ide:
+                raise RequestRejected(404, ErrorCode.NOT_FOUND, "GraphiQL is turned off on this server.")
+            return await self.render_graphql_ide(request)
+        request.state.request_error = False
+        response = await self.run(request)
+        response.headers["content-type"] = media_type(request)
+        if request.state.request_error and media_type(request) == GRAPHQL_RESPONSE:
+            response.status_code = 400
+        return response
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        if "errors" in processed:
+            processed["errors"] = [_code(e) for e in processed["errors"]]
+        if _is_request_error(result):
+            request.state.request_error = True
+            if media_type(request) == GRAPHQL_RESPONSE:
+                processed.pop("data", None)
+        return processed
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData | list[GraphQLRequestData]:
+        parsed = await super().parse_http_body(request)
+        if isinstance(parsed, GraphQLRequestData):
+            check_string_sizes(parsed.variables, self.settings.max_string_length)
+        return parsed
+
+    async def execute_single(self, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+        try:
+            return await super().execute_single(**kwargs)
+        except HTTPException as exc:
+            if isinstance(exc.__cause__, InvalidOperationTypeError):
+                message = "Mutations need POST; GET runs queries only."
+                raise RequestRejected(405, ErrorCode.BAD_USER_INPUT, message, {"Allow": "POST"}) from exc
+            raise
+
+    def parse_json(self, data: str | bytes) -> Any:
+        value = super().parse_json(data)
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, 'Expected a JSON object such as {"query": "{ dataRows { nodes { id } } }"}.')
+        return value
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)  # invalid UTF-8 raises JSONDecodeError too: a 400, never a 500
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL; in --dev mode, for loopback visitors, with the demo key filled into its headers."""
+        html = self.graphql_ide_html
+        key = request.app.state.dev_key
+        if key is not None and is_loopback(request):
+            headers = orjson.dumps({"Authorization": f"Bearer {key}"}).decode().replace("</", "<\\/")
+            html = html.replace("const defaultHeaders = {};", f"const defaultHeaders = {headers};", 1)
+        return HTMLResponse(html)

@@ -1,0 +1,54 @@
+"""The per-app schema: the module schema plus configurable limits and, if configured, no introspection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import GraphQLError, StringValueNode, ValidationRule
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from resolvers.schema import CatalogSchema, schema
+from server.errors import ErrorCode
+from server.settings import Settings
+
+LIMITED = {"code": str(ErrorCode.LIMIT_EXCEEDED)}
+
+
+def string_limit_rule(limit: int) -> type[ValidationRule]:
+    class MaxStringLength(ValidationRule):
+        def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+            if len(node.value) > limit:
+                message = f"A string in the document is {len(node.value)} characters long; inputs take at most {limit}."
+                self.report_error(GraphQLError(message, node, extensions=dict(LIMITED)))
+
+    return MaxStringLength
+
+
+def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: AddValidationRules([string_limit_rule(settings.max_string_length)]),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return extensions
+
+
+def build_schema(settings: Settings) -> CatalogSchema:
+    """The module schema's types with this server's limits (the printed SDL is the same)."""
+    return CatalogSchema(
+        query=schema.query,
+        mutation=schema.mutation,
+        extensions=[*schema.extensions, *limit_extensions(settings)],
+        config=schema.config,
+    )

@@ -1,0 +1,65 @@
+"""createApiKey / revokeApiKey: admin keys manage their own organization's keys (FORBIDDEN otherwise)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import ID
+
+from resolvers.context import Context
+from resolvers.scalars import DateTime
+from server.auth.keys import KeyInfo, create_key, revoke_key
+from server.errors import CatalogError, ErrorCode, bad_input
+
+Info = strawberry.Info[Context, None]
+MAX_NAME = 200
+
+
+@strawberry.type(description="An API key of your organization; the secret itself is shown only when created.")
+class ApiKey:
+    id: ID
+    name: str
+    prefix: str = strawberry.field(description="The key's first characters, to recognise it.")
+    admin: bool
+    created_at: DateTime
+    revoked_at: DateTime | None
+
+    @classmethod
+    def from_info(cls, info: KeyInfo) -> ApiKey:
+        return cls(
+            id=ID(info.id),
+            name=info.name,
+            prefix=info.prefix,
+            admin=info.admin,
+            created_at=info.created_at,
+            revoked_at=info.revoked_at,
+        )
+
+
+@strawberry.type
+class CreatedApiKey:
+    key: str = strawberry.field(description="The secret: send it as `Authorization: Bearer <key>`. Shown only once.")
+    api_key: ApiKey
+
+
+def _require_admin(ctx: Context) -> str:
+    if ctx.principal is None or not ctx.principal.admin:
+        raise CatalogError(
+            ErrorCode.FORBIDDEN, "Only admin keys can manage API keys; ask an admin of your organization."
+        )
+    return ctx.organization_id
+
+
+@strawberry.type
+class KeyMutation:
+    @strawberry.mutation(description="Create an API key for your organization (admin keys only).")
+    async def create_api_key(self, info: Info, name: str, admin: bool = False) -> CreatedApiKey:
+        organization_id = _require_admin(info.context)
+        if not name.strip() or len(name) > MAX_NAME:
+            raise bad_input(f"`name` must be 1 to {MAX_NAME} characters.", "name")
+        created = await create_key(info.context.engine, organization_id, name.strip(), admin)
+        return CreatedApiKey(key=created.secret, api_key=ApiKey.from_info(created.info))
+
+    @strawberry.mutation(description="Revoke an API key of your organization by id or prefix (admin keys only).")
+    async def revoke_api_key(self, info: Info, id: ID) -> ApiKey:
+        organization_id = _require_admin(info.context)
+        return ApiKey.from_info(await revoke_key(info.context.engine, str(id), organization_id))

@@ -1,0 +1,1 @@
+"""Organizations' API keys, request authentication and signed export links."""

@@ -1,0 +1,120 @@
+"""Request limits outside GraphQL validation: body size, per-key rate, concurrent exports, string sizes.
+
+The rate limiter is a token bucket per key held in this process's memory: with several worker processes each one
+counts on its own, so the effective rate is the setting times the number of processes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.errors import ErrorCode, limit_exceeded
+from server.models import ExportTask
+from server.responses import RequestRejected, error_response
+
+E = ExportTask.__table__.c  # type: ignore[attr-defined]
+
+
+@dataclass
+class RateLimiter:
+    """Token bucket per key: `burst` requests at once, refilled at `per_second`; per_second <= 0 turns it off."""
+
+    per_second: float
+    burst: int
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def take(self, key: str, now: float | None = None) -> None:
+        if self.per_second <= 0:
+            return
+        now = time.monotonic() if now is None else now
+        tokens, last = self._buckets.get(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.per_second)
+        if tokens < 1:
+            retry = max(1, round((1 - tokens) / self.per_second))
+            raise RequestRejected(
+                429,
+                ErrorCode.LIMIT_EXCEEDED,
+                f"Too many requests for this key (at most {self.per_second:g}/s, bursts of {self.burst}); "
+                f"retry in {retry} s.",
+                {"Retry-After": str(retry)},
+            )
+        self._buckets[key] = (tokens - 1, now)
+
+
+async def check_export_quota(engine: AsyncEngine, organization_id: str, limit: int) -> None:
+    """LIMIT_EXCEEDED when the organization already has `limit` exports queued or running."""
+    stmt = select(func.count()).where(E.organization_id == organization_id, E.status.in_(("QUEUED", "IN_PROGRESS")))
+    async with engine.connect() as conn:
+        active = (await conn.execute(stmt)).scalar_one()
+    if active >= limit:
+        raise limit_exceeded(
+            f"{active} exports are already queued or running (at most {limit} at once); "
+            "wait for one to finish or cancel one with cancelExportTask.",
+        )
+
+
+def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}.{index}")
+
+
+def check_string_sizes(variables: object, limit: int) -> None:
+    """LIMIT_EXCEEDED naming the first variable string longer than `limit` characters."""
+    for path, text in _strings(variables, "variables"):
+        if len(text) > limit:
+            raise limit_exceeded(f"{path} is {len(text)} characters long; inputs take at most {limit}.", path)
+
+
+class BodyLimitMiddleware:
+    """Answer 413 (LIMIT_EXCEEDED) to request bodies over `max_bytes`, announced or streamed, before the app runs."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.max_bytes:
+            return await self._reject(scope, receive, send)
+        body, more = bytearray(), True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return await self.app(scope, _replay(message, receive), send)
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                return await self._reject(scope, receive, send)
+        whole = {"type": "http.request", "body": bytes(body), "more_body": False}
+        await self.app(scope, _replay(whole, receive), send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = f"Request body is larger than {self.max_bytes} bytes; send less per request."
+        await error_response(413, ErrorCode.LIMIT_EXCEEDED, message)(scope, receive, send)
+
+
+def _replay(first: Message, receive: Receive) -> Receive:
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return first
+        return await receive()
+
+    return replayed

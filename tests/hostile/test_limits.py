@@ -1,0 +1,141 @@
+"""Every configurable limit answers LIMIT_EXCEEDED (or 413/429) with a message naming the limit, and writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+
+from server.app import create_app
+from server.auth.keys import create_key
+from server.orgs import ensure_organization
+from server.settings import Settings
+from tests.conftest import http_client
+from tests.utils.snapshot import table_counts
+
+ROWS = "{ dataRows { nodes { id } } }"
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:  # type: ignore[no-untyped-def]
+    base = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'catalog.db'}", export_dir=tmp_path / "exports")
+    return replace(
+        base,
+        max_query_depth=3,
+        max_aliases=3,
+        max_tokens=60,
+        max_string_length=50,
+        max_body_bytes=4000,
+        max_concurrent_exports=2,
+    )
+
+
+def limited(body: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(e["message"], e["extensions"]["code"]) for e in body["errors"]]
+
+
+async def post(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
+    return (await client.post("/graphql", json={"query": query, "variables": variables})).json()
+
+
+async def test_query_depth(client: httpx.AsyncClient) -> None:
+    deep = "query Deep { dataRows { edges { node { details { createdAt } } } } }"
+    assert limited(await post(client, deep)) == [("'Deep' exceeds maximum operation depth of 3", "LIMIT_EXCEEDED")]
+    assert "errors" not in await post(client, "{ dataRows { edges { node { id } } } }")
+
+
+async def test_aliases(client: httpx.AsyncClient) -> None:
+    body = await post(client, "{ a: __typename b: __typename c: __typename d: __typename }")
+    assert limited(body) == [("4 aliases found. Allowed: 3", "LIMIT_EXCEEDED")]
+
+
+async def test_tokens(client: httpx.AsyncClient) -> None:
+    body = await post(client, "{ " + "__typename " * 70 + "}")
+    message = "Syntax Error: Document contains more than 60 tokens. Parsing aborted."
+    assert limited(body) == [(message, "LIMIT_EXCEEDED")]
+
+
+async def test_string_literals_in_the_document(client: httpx.AsyncClient) -> None:
+    body = await post(client, '{ dataRow(globalKey: "%s") { id } }' % ("k" * 51))
+    message = "A string in the document is 51 characters long; inputs take at most 50."
+    assert limited(body) == [(message, "LIMIT_EXCEEDED")]
+
+
+async def test_strings_in_variables(client: httpx.AsyncClient) -> None:
+    query = "query($f: DataRowFilter) { dataRows(filter: $f) { nodes { id } } }"
+    response = await client.post("/graphql", json={"query": query, "variables": {"f": {"globalKeys": ["a", "b" * 51]}}})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "message": "variables.f.globalKeys.1 is 51 characters long; inputs take at most 50.",
+            "extensions": {"code": "LIMIT_EXCEEDED", "field": "variables.f.globalKeys.1"},
+        }
+    ]
+
+
+async def test_page_size(client: httpx.AsyncClient) -> None:
+    body = await post(client, "{ dataRows(first: 1001) { nodes { id } } }")
+    assert body["errors"][0]["extensions"] == {"code": "LIMIT_EXCEEDED", "field": "first"}
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), 1000):
+        yield data[start : start + 1000]
+
+
+async def test_request_body_size(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    before = await table_counts(engine)
+    big = b'{"query": "mutation { exportDataRows { id } }", "pad": "' + b"x" * 4000 + b'"}'
+    message = "Request body is larger than 4000 bytes; send less per request."
+    declared = await client.post("/graphql", content=big, headers={"content-type": "application/json"})
+    streamed = await client.post("/graphql", content=_chunks(big), headers={"content-type": "application/json"})
+    for response in (declared, streamed):
+        assert response.status_code == 413
+        assert limited(response.json()) == [(message, "LIMIT_EXCEEDED")]
+    assert await table_counts(engine) == before
+    just_fits = await client.post("/graphql", content=_chunks(b'{"query": "%s"}' % ROWS.encode()))
+    assert just_fits.status_code == 415  # read in full, then judged on its (missing) content type
+
+
+async def test_concurrent_exports_per_organization(
+    app: Starlette, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    await app.state.worker.stop()  # keep tasks QUEUED
+    export = "mutation { exportDataRows { id } }"
+    first, _second = (await post(client, export))["data"], (await post(client, export))["data"]
+    before = await table_counts(engine)
+    third = await post(client, export)
+    assert limited(third) == [
+        (
+            "2 exports are already queued or running (at most 2 at once); "
+            "wait for one to finish or cancel one with cancelExportTask.",
+            "LIMIT_EXCEEDED",
+        )
+    ]
+    assert await table_counts(engine) == before
+    other_org = (await create_key(engine, await ensure_organization(engine, "other"), "k")).secret
+    async with http_client(app, other_org) as other:
+        assert "errors" not in await post(other, export)
+    await post(client, "mutation($id: ID!) { cancelExportTask(id: $id) { id } }", id=first["exportDataRows"]["id"])
+    assert "errors" not in await post(client, export)
+
+
+async def test_request_rate_per_key(settings: Settings) -> None:
+    app = create_app(replace(settings, rate_limit_per_second=0.5, rate_limit_burst=2))
+    async with app.router.lifespan_context(app):
+        keys = [(await create_key(app.state.engine, app.state.organization_id, n)).secret for n in "ab"]
+        async with http_client(app, keys[0]) as first, http_client(app, keys[1]) as second:
+            statuses = [(await first.post("/graphql", json={"query": ROWS})).status_code for _ in range(3)]
+            refused = await first.post("/graphql", json={"query": ROWS})
+            other = await second.post("/graphql", json={"query": ROWS})
+    assert statuses == [200, 200, 429]
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "2"
+    assert limited(refused.json()) == [
+        ("Too many requests for this key (at most 0.5/s, bursts of 2); retry in 2 s.", "LIMIT_EXCEEDED")
+    ]
+    assert other.status_code == 200
