@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from server.export.tasks import TERMINAL, errors_path, get_task, get_task_status, result_path
+from server.export.tasks import TERMINAL, errors_path, get_task, get_task_status, is_expired, result_path
 
 CHUNK = 256 * 1024
 FOLLOW_POLL = 0.2
@@ -30,7 +30,7 @@ async def follow_file(engine: AsyncEngine, task_id: str, path: Path, offset: int
             return
         await asyncio.sleep(FOLLOW_POLL)
     with path.open("rb") as handle:
-        _skip_lines(handle, offset)
+        await asyncio.to_thread(_skip_lines, handle, offset)
         pending = b""
         while True:
             chunk = handle.read(CHUNK)
@@ -59,12 +59,20 @@ async def _stream(request: Request, errors: bool) -> Response:
     task = await get_task(state.engine, state.organization_id, task_id)
     if task is None:
         return _error(404, "NOT_FOUND", f"Export task {task_id!r} does not exist.")
+    if is_expired(task):
+        message = f"Export task {task_id!r} has expired and its result was deleted; start a new export."
+        return _error(410, "NOT_FOUND", message)
     raw_offset = request.query_params.get("offset", "0")
     if not raw_offset.isdigit():
         return _error(400, "BAD_USER_INPUT", "offset must be a whole number of lines already read (0 or more).")
     path = (errors_path if errors else result_path)(state.settings.export_dir, task_id)
     body = follow_file(state.engine, task_id, path, int(raw_offset))
-    headers = {"X-Export-Status": task.status, "Cache-Control": "no-store"}
+    name = f"{task_id}.errors.ndjson" if errors else f"{task_id}.ndjson"
+    headers = {
+        "X-Export-Status": task.status,
+        "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{name}"',
+    }
     return StreamingResponse(body, media_type="application/x-ndjson", headers=headers)
 
 
