@@ -12,7 +12,7 @@ import orjson
 
 from server.db import create_engine
 from server.errors import CatalogError, bad_input
-from server.export.encode import encode_page, splices_json
+from server.export.encode import encode_page
 from server.export.params import ExportParams
 from server.export.progress import Progress
 from server.export.tasks import ExportRequest
@@ -63,9 +63,8 @@ async def export_local(settings: Settings, org: str, request: ExportRequest, out
             where = await request_where(conn, organization_id, request.filter, request.slice_id)
             progress = Progress(await count_rows(conn, where))
         plan = request.params.to_plan()
-        validate = splices_json(plan)
         async for page in iter_line_pages(engine, where, plan, settings.export_page_size):
-            encoded = encode_page(page.lines, validate)
+            encoded = encode_page(page)
             out.write(encoded.data)
             err.writelines(encoded.errors)
             progress.add(len(page.lines))

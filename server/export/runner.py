@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.errors import CatalogError
-from server.export.encode import encode_page, splices_json
+from server.export.encode import encode_page
 from server.export.files import TaskFiles, Unresumable, open_files, remove_results
 from server.export.tasks import (
     EXPIRED,
@@ -79,13 +79,12 @@ async def _export(engine: AsyncEngine, settings: Settings, task: Any, on_page: P
     where, total = await _where(engine, task, request)
     await set_task(engine, task.id, total_rows=total)
     plan = request.params.to_plan()
-    validate = splices_json(plan)
     rows, errors = task.row_count, task.error_count
     files = await asyncio.to_thread(open_files, settings.export_dir, task.id, task.bytes_written, errors)
     try:
         written = task.bytes_written
         async for page in iter_line_pages(engine, where, plan, settings.export_page_size, task.resume_cursor):
-            encoded = encode_page(page.lines, validate)
+            encoded = encode_page(page)
             await asyncio.to_thread(files.write, encoded.data, encoded.errors)
             rows, errors, written = rows + encoded.rows, errors + len(encoded.errors), written + len(encoded.data)
             await _checkpoint(engine, task.id, rows=rows, errors=errors, written=written, cursor=page.page.end_cursor)
@@ -147,6 +146,7 @@ class ExportWorker:
     def __init__(self, engine: AsyncEngine, settings: Settings, name: str = "worker", poll: float = 1.0) -> None:
         self.engine, self.settings, self.name, self.poll = engine, settings, name, poll
         self.wake = asyncio.Event()
+        self.progressed = asyncio.Event()  # replaced after each page: readers following a task wait on it
         self.on_page: PageHook | None = None
         self._task: asyncio.Task[None] | None = None
         self._swept = 0.0
@@ -165,11 +165,21 @@ class ExportWorker:
             await self._maybe_sweep()
             task = await claim_next(self.engine, self.name)
             if task is not None:
-                await run_task(self.engine, self.settings, task, self.on_page)
+                await run_task(self.engine, self.settings, task, self._page_done)
+                self._notify()
                 continue
             self.wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), self.poll)
+
+    def _notify(self) -> None:
+        self.progressed.set()
+        self.progressed = asyncio.Event()
+
+    async def _page_done(self, task_id: str, rows: int) -> None:
+        self._notify()
+        if self.on_page is not None:
+            await self.on_page(task_id, rows)
 
     async def _maybe_sweep(self) -> None:
         if time.monotonic() - self._swept >= SWEEP_SECONDS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from server.export.runner import ExportWorker
 from server.export.tasks import TERMINAL, errors_path, get_task, get_task_status, is_expired, result_path
 
 CHUNK = 256 * 1024
@@ -23,12 +25,23 @@ def _skip_lines(handle: object, offset: int) -> None:
             return
 
 
-async def follow_file(engine: AsyncEngine, task_id: str, path: Path, offset: int) -> AsyncIterator[bytes]:
+async def _next_page(worker: ExportWorker | None) -> None:
+    """Until the in-process worker writes its next page, or FOLLOW_POLL (another process may be writing)."""
+    if worker is None:
+        await asyncio.sleep(FOLLOW_POLL)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(worker.progressed.wait(), FOLLOW_POLL)
+
+
+async def follow_file(
+    engine: AsyncEngine, task_id: str, path: Path, offset: int, worker: ExportWorker | None = None
+) -> AsyncIterator[bytes]:
     """Yield whole lines from `path` after line `offset`, waiting for more while the task is still running."""
     while not await asyncio.to_thread(path.exists):
         if await get_task_status(engine, task_id) in TERMINAL:
             return
-        await asyncio.sleep(FOLLOW_POLL)
+        await _next_page(worker)
     with path.open("rb") as handle:
         await asyncio.to_thread(_skip_lines, handle, offset)
         pending = b""
@@ -46,7 +59,7 @@ async def follow_file(engine: AsyncEngine, task_id: str, path: Path, offset: int
                 if pending + rest:
                     yield pending + rest
                 return
-            await asyncio.sleep(FOLLOW_POLL)
+            await _next_page(worker)
 
 
 def _error(status: int, code: str, message: str) -> Response:
@@ -66,7 +79,7 @@ async def _stream(request: Request, errors: bool) -> Response:
     if not raw_offset.isdigit():
         return _error(400, "BAD_USER_INPUT", "offset must be a whole number of lines already read (0 or more).")
     path = (errors_path if errors else result_path)(state.settings.export_dir, task_id)
-    body = follow_file(state.engine, task_id, path, int(raw_offset))
+    body = follow_file(state.engine, task_id, path, int(raw_offset), getattr(state, "worker", None))
     name = f"{task_id}.errors.ndjson" if errors else f"{task_id}.ndjson"
     headers = {
         "X-Export-Status": task.status,

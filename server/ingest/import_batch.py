@@ -12,7 +12,7 @@ from graphlib import CycleError, TopologicalSorter
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -61,11 +61,12 @@ class ImportBatch:
         """Lines whose data row id and global key are new (in the database and earlier in the batch)."""
         ids = [rows.rows["datarow"][0]["id"] for _, rows in lines]
         keys = [k for _, rows in lines if (k := rows.rows["datarow"][0]["global_key"]) is not None]
-        stmt = select(R.id, R.global_key).where(
-            R.organization_id == self.org_id, or_(R.id.in_(ids), R.global_key.in_(keys))
-        )
         async with self.engine.connect() as conn:
-            taken = {v for row in (await conn.execute(stmt)).all() for v in row if v is not None}
+            found = await conn.execute(select(R.id).where(R.id.in_(ids)))
+            taken = set(found.scalars())
+            scope = R.organization_id == self.org_id
+            found = await conn.execute(select(R.global_key).where(scope, R.global_key.in_(keys)))
+            taken.update(found.scalars())
         good, errors = [], []
         for number, rows in lines:
             row = rows.rows["datarow"][0]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
 import orjson
@@ -15,7 +14,7 @@ from starlette.applications import Starlette
 from server.app import create_app
 from server.export.runner import sweep_expired
 from server.export.tasks import result_path
-from server.models import Label
+from server.models import DataRow, Label
 from server.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.export.conftest import EVERYTHING, Gate, start_export
@@ -75,26 +74,29 @@ async def test_a_task_whose_file_vanished_fails_with_the_reason(settings: Settin
     }
 
 
-async def test_a_row_with_broken_stored_json_goes_to_the_error_stream(settings: Settings) -> None:
+async def test_rows_with_broken_stored_json_go_to_the_error_stream(settings: Settings) -> None:
     async with running(settings) as (app, gql, http):
         catalog = await build_catalog(app.state.engine, app.state.organization_id, rows=12)
-        broken = catalog.row_ids[4]
+        bad_label, bad_media = catalog.row_ids[4], catalog.row_ids[7]
         async with app.state.engine.begin() as conn:
-            lab = Label.__table__.c
-            await conn.execute(
-                update(Label.__table__).where(lab.data_row_id == broken).values(annotations='{"objects": [')
-            )
+            lab, row = Label.__table__.c, DataRow.__table__.c
+            stmt = update(Label.__table__).where(lab.data_row_id == bad_label)
+            await conn.execute(stmt.values(annotations='{"objects": ['))
+            await conn.execute(update(DataRow.__table__).where(row.id == bad_media).values(media_attributes="{'a': 1}"))
         task = await start_export(gql, EVERYTHING)
         done = await gql.wait_export(task["id"], FIELDS)
         body = await _result(http, task["id"])
         errors = (await http.get(f"/exports/{task['id']}/errors.ndjson")).content
-    assert (done["status"], done["rowCount"], done["errorCount"]) == ("COMPLETE", 11, 1)
-    assert [orjson.loads(line)["data_row"]["id"] for line in body.splitlines()] == sorted(
-        set(catalog.row_ids) - {broken}
-    )
-    error: dict[str, Any] = orjson.loads(errors)
-    assert error["data_row_id"] == broken
-    assert error["error"].startswith("stored JSON of this row is invalid: ")
+    assert (done["status"], done["rowCount"], done["errorCount"]) == ("COMPLETE", 10, 2)
+    exported = [orjson.loads(line)["data_row"]["id"] for line in body.splitlines()]
+    assert exported == sorted(set(catalog.row_ids) - {bad_label, bad_media})
+    reasons = {e["data_row_id"]: e["error"] for e in map(orjson.loads, errors.splitlines())}
+    assert reasons == {
+        bad_label: "stored JSON of this row is invalid (annotations): "
+        "unexpected end of data: line 1 column 14 (char 13)",
+        bad_media: "stored JSON of this row is invalid (media_attributes): "
+        "unexpected character, expected a string key: line 1 column 2 (char 1)",
+    }
 
 
 async def test_expired_results_are_swept_and_answer_410(settings: Settings) -> None:
