@@ -39,6 +39,17 @@ def start_task(server: str, request: ExportRequest) -> dict[str, Any]:
     return answer["data"]["exportDataRows"]  # type: ignore[no-any-return]
 
 
+STATUS = "query($id: ID!) { exportTask(id: $id) { status failureReason } }"
+
+
+def final_status(server: str, task_id: str) -> None:
+    """Raise when the task the stream followed did not complete (the stream just ends early then)."""
+    answer = _post(server.rstrip("/") + "/graphql", {"query": STATUS, "variables": {"id": task_id}})
+    task = answer["data"]["exportTask"]
+    if task["status"] != "COMPLETE":
+        raise bad_input(f"export {task_id} ended {task['status']}: {task['failureReason']}", "server")
+
+
 def download(url: str, out: IO[bytes], progress: Progress | None = None) -> None:
     """Copy the stream to `out` (gzip on the wire, inflated here), counting lines into `progress`."""
     req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
@@ -60,6 +71,7 @@ def _run(server: str, request: ExportRequest, out: IO[bytes], err: IO[bytes]) ->
     download(task["url"], out, progress)
     download(task["errorsUrl"], err)
     progress.finish()
+    final_status(server, task["id"])
 
 
 async def export_remote(server: str, request: ExportRequest, out: IO[bytes], err: IO[bytes]) -> None:
