@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -125,6 +126,11 @@ def _export_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--all-model-runs", action="store_true")
     sub.add_argument("-o", "--output", help="file to write (default: stdout)")
     sub.add_argument("--server", help="URL of a running server: start the task there and download it")
+    sub.add_argument(
+        "--api-key",
+        default=os.environ.get("CATALOG_EXPORT_API_KEY"),
+        help="with --server: the organization's API key (default: $CATALOG_EXPORT_API_KEY)",
+    )
     sub.add_argument("--org", default="demo")
 
 

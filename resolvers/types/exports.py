@@ -10,7 +10,7 @@ from strawberry import ID, Private
 
 from resolvers.context import Context
 from resolvers.scalars import DateTime
-from server.export.tasks import result_path
+from server.export.tasks import is_expired, result_path
 
 INLINE_NDJSON_BYTES = 16 * 1024 * 1024
 
@@ -50,7 +50,10 @@ class ExportTask:
         return min(1.0, (self.row_count + self.error_count) / self.total_rows)
 
     @strawberry.field(
-        description=f"The whole NDJSON result inline, once COMPLETE and at most {INLINE_NDJSON_BYTES} bytes; else null."
+        description=(
+            "The whole NDJSON result inline, once COMPLETE, with at most INLINE_EXPORT_CAP rows "
+            f"(default 10,000) and {INLINE_NDJSON_BYTES} bytes; else null (GET `url` instead)."
+        )
     )
     def ndjson(self, info: strawberry.Info[Context, None]) -> str | None:
         if self.status != ExportStatus.COMPLETE or not self._inline_ok:
@@ -74,5 +77,7 @@ class ExportTask:
             failure_reason=row.failure_reason,
             url=ctx.signed_url(f"/exports/{row.id}.ndjson"),
             errors_url=ctx.signed_url(f"/exports/{row.id}/errors.ndjson"),
-            _inline_ok=row.bytes_written <= INLINE_NDJSON_BYTES,
+            _inline_ok=row.bytes_written <= INLINE_NDJSON_BYTES
+            and row.row_count <= ctx.settings.inline_export_cap
+            and not is_expired(row),
         )

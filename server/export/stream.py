@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from starlette.responses import Response, StreamingResponse
 
 from server.auth.principal import stream_organization
 from server.errors import CatalogError
-from server.export.tasks import TERMINAL, errors_path, get_task, get_task_status, result_path
+from server.export.runner import ExportWorker
+from server.export.tasks import TERMINAL, errors_path, get_task, get_task_status, is_expired, result_path
 from server.responses import error_response, rejection_response
 
 CHUNK = 256 * 1024
@@ -26,14 +28,25 @@ def _skip_lines(handle: object, offset: int) -> None:
             return
 
 
-async def follow_file(engine: AsyncEngine, task_id: str, path: Path, offset: int) -> AsyncIterator[bytes]:
+async def _next_page(worker: ExportWorker | None) -> None:
+    """Until the in-process worker writes its next page, or FOLLOW_POLL (another process may be writing)."""
+    if worker is None:
+        await asyncio.sleep(FOLLOW_POLL)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(worker.progressed.wait(), FOLLOW_POLL)
+
+
+async def follow_file(
+    engine: AsyncEngine, task_id: str, path: Path, offset: int, worker: ExportWorker | None = None
+) -> AsyncIterator[bytes]:
     """Yield whole lines from `path` after line `offset`, waiting for more while the task is still running."""
     while not await asyncio.to_thread(path.exists):
         if await get_task_status(engine, task_id) in TERMINAL:
             return
-        await asyncio.sleep(FOLLOW_POLL)
+        await _next_page(worker)
     with path.open("rb") as handle:
-        _skip_lines(handle, offset)
+        await asyncio.to_thread(_skip_lines, handle, offset)
         pending = b""
         while True:
             chunk = handle.read(CHUNK)
@@ -49,7 +62,7 @@ async def follow_file(engine: AsyncEngine, task_id: str, path: Path, offset: int
                 if pending + rest:
                     yield pending + rest
                 return
-            await asyncio.sleep(FOLLOW_POLL)
+            await _next_page(worker)
 
 
 async def _stream(request: Request, errors: bool) -> Response:
@@ -62,12 +75,20 @@ async def _stream(request: Request, errors: bool) -> Response:
     task = await get_task(state.engine, organization_id, task_id)
     if task is None:
         return error_response(404, "NOT_FOUND", f"Export task {task_id!r} does not exist.")
+    if is_expired(task):
+        message = f"Export task {task_id!r} has expired and its result was deleted; start a new export."
+        return error_response(410, "NOT_FOUND", message)
     raw_offset = request.query_params.get("offset", "0")
     if not (raw_offset.isascii() and raw_offset.isdigit()):
         return error_response(400, "BAD_USER_INPUT", "offset must be a whole number of lines already read (0 or more).")
     path = (errors_path if errors else result_path)(state.settings.export_dir, task_id)
-    body = follow_file(state.engine, task_id, path, int(raw_offset))
-    headers = {"X-Export-Status": task.status, "Cache-Control": "no-store"}
+    body = follow_file(state.engine, task_id, path, int(raw_offset), getattr(state, "worker", None))
+    name = f"{task_id}.errors.ndjson" if errors else f"{task_id}.ndjson"
+    headers = {
+        "X-Export-Status": task.status,
+        "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{name}"',
+    }
     return StreamingResponse(body, media_type="application/x-ndjson", headers=headers)
 
 

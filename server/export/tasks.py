@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.export.params import ExportParams
@@ -17,6 +17,7 @@ from server.models.base import new_id, utcnow
 
 E = ExportTask.__table__.c  # type: ignore[attr-defined]
 TERMINAL = ("COMPLETE", "FAILED", "CANCELED")
+EXPIRED = "expired"
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ async def claim_next(engine: AsyncEngine, worker: str) -> Any | None:
         claimed = await conn.execute(
             update(ExportTask.__table__)
             .where(E.id == row.id, E.status == "QUEUED")
-            .values(status="IN_PROGRESS", claimed_by=worker, started_at=utcnow())
+            .values(status="IN_PROGRESS", claimed_by=worker, started_at=func.coalesce(E.started_at, utcnow()))
         )
         if claimed.rowcount != 1:
             return None
@@ -108,3 +109,23 @@ async def claim_next(engine: AsyncEngine, worker: str) -> Any | None:
 
 def expiry(ttl_seconds: int) -> Any:
     return utcnow() + timedelta(seconds=ttl_seconds)
+
+
+def is_expired(task: Any) -> bool:
+    reason = task.failure_reason or ""
+    return reason.startswith(EXPIRED) or (task.expires_at is not None and task.expires_at <= utcnow())
+
+
+async def interrupted_tasks(engine: AsyncEngine) -> list[Any]:
+    """Tasks left IN_PROGRESS by a process that stopped (one worker per database: all of them)."""
+    async with engine.connect() as conn:
+        stmt = select(E.id, E.bytes_written, E.error_count).where(E.status == "IN_PROGRESS")
+        return list((await conn.execute(stmt)).all())
+
+
+async def due_for_expiry(engine: AsyncEngine) -> list[str]:
+    """Finished tasks past `expires_at` whose files have not been swept yet."""
+    not_swept = or_(E.failure_reason.is_(None), ~E.failure_reason.startswith(EXPIRED))
+    stmt = select(E.id).where(E.status.in_(TERMINAL), E.expires_at <= utcnow(), not_swept)
+    async with engine.connect() as conn:
+        return list((await conn.execute(stmt)).scalars())

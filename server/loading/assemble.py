@@ -16,20 +16,21 @@ Line = dict[str, Any]
 EMPTY: list[Row[Any]] = []
 
 
-def _data_row(row: Any, plan: RowPlan) -> Line:
+def _data_row(r: Any, plan: RowPlan) -> Line:
+    """`r` is the row's `_mapping`: key lookups cost a tenth of Row attribute access, which adds up per row."""
     data_row: Line = {
-        "id": row.id,
-        "external_id": row.external_id,
-        "global_key": row.global_key,
-        "row_data": row.row_data,
+        "id": r["id"],
+        "external_id": r["external_id"],
+        "global_key": r["global_key"],
+        "row_data": r["row_data"],
     }
     if plan.details:
         data_row["details"] = {
-            "dataset_id": row.dataset_id,
-            "dataset_name": row.dataset_name,
-            "created_at": iso(row.created_at),
-            "updated_at": iso(row.updated_at),
-            "created_by": row.created_by,
+            "dataset_id": r["dataset_id"],
+            "dataset_name": r["dataset_name"],
+            "created_at": iso(r["created_at"]),
+            "updated_at": iso(r["updated_at"]),
+            "created_by": r["created_by"],
         }
     return data_row
 
@@ -117,12 +118,17 @@ def _sections(row_id: str, related: dict[str, Grouped], plan: RowPlan) -> Iterat
 def assemble(rows: list[Any], related: dict[str, Grouped], plan: RowPlan) -> list[Line]:
     """The export lines of one page, in page order."""
     lines: list[Line] = []
+    projects, models = not plan.projects.empty, not plan.models.empty
+    sections = plan.attachments or plan.metadata_fields or plan.embeddings
     for row in rows:
-        line: Line = {"data_row": _data_row(row, plan)}
+        mapping = row._mapping
+        row_id = mapping["id"]
+        line: Line = {"data_row": _data_row(mapping, plan)}
         if plan.media_attributes:
-            line["media_attributes"] = Fragment(row.media_attributes)
-        line.update(_sections(row.id, related, plan))
-        line["projects"] = _projects(row.id, related, plan)
-        line["models"] = _models(row.id, related, plan)
+            line["media_attributes"] = Fragment(mapping["media_attributes"])
+        if sections:
+            line.update(_sections(row_id, related, plan))
+        line["projects"] = _projects(row_id, related, plan) if projects else {}
+        line["models"] = _models(row_id, related, plan) if models else {}
         lines.append(line)
     return lines

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from server.loading.assemble import Line, assemble
 from server.loading.pages import DEFAULT_ORDER, Order, Page, load_page
 from server.loading.plan import RowPlan
-from server.loading.related import load_related
+from server.loading.related import Grouped, load_related
 
 
 @dataclass(frozen=True)
 class LinePage:
     page: Page
     lines: list[Line]
+    related: dict[str, Grouped] = field(default_factory=dict)
 
 
 async def load_lines(
@@ -31,7 +32,7 @@ async def load_lines(
     """A page of export lines: 1 + (one statement per related part the plan wants) statements."""
     page = await load_page(conn, where, plan, first, after, order)
     related = await load_related(conn, [r.id for r in page.rows], plan)
-    return LinePage(page, assemble(list(page.rows), related, plan))
+    return LinePage(page, assemble(list(page.rows), related, plan), related)
 
 
 async def iter_line_pages(

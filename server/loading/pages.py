@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, String, and_, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input
@@ -47,17 +47,33 @@ DEFAULT_ORDER = Order()
 
 @dataclass(frozen=True)
 class Page:
+    """Rows of one page; cursors are encoded on demand (an export needs only the last one)."""
+
     rows: Sequence[Row[Any]]
-    cursors: list[str]
     has_next: bool
+    sorted_by: bool = False
+
+    def _cursor(self, row: Row[Any]) -> str:
+        return encode_cursor(row._mapping["_sort"] if self.sorted_by else None, row.id)
+
+    @property
+    def cursors(self) -> list[str]:
+        return [self._cursor(r) for r in self.rows]
 
     @property
     def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
+        return self._cursor(self.rows[-1]) if self.rows else None
 
 
 BASE_COLUMNS = (T.id, T.external_id, T.global_key, T.row_data)
-DETAIL_COLUMNS = (T.dataset_id, D.name.label("dataset_name"), T.created_at, T.updated_at, T.created_by)
+# Timestamps as stored (SQLite text, PostgreSQL datetime): timefmt.iso formats either without parsing per row.
+DETAIL_COLUMNS = (
+    T.dataset_id,
+    D.name.label("dataset_name"),
+    type_coerce(T.created_at, String).label("created_at"),
+    type_coerce(T.updated_at, String).label("updated_at"),
+    T.created_by,
+)
 
 
 def page_columns(plan: RowPlan) -> list[Any]:
@@ -133,8 +149,7 @@ async def load_page(
     rows = (await conn.execute(stmt.order_by(*_order_by(order)).limit(first + 1))).all()
     has_next = len(rows) > first
     rows = rows[:first]
-    cursors = [encode_cursor(r._mapping["_sort"] if sort_column is not None else None, r.id) for r in rows]
-    return Page(rows=rows, cursors=cursors, has_next=has_next)
+    return Page(rows=rows, has_next=has_next, sorted_by=sort_column is not None)
 
 
 async def count_rows(conn: AsyncConnection, where: ColumnElement[bool]) -> int:

@@ -9,6 +9,8 @@ def iso(value: datetime | str | None) -> str | None:
     """Format a stored timestamp (a datetime, or the text SQLite hands back) identically on every engine."""
     if value is None:
         return None
+    if isinstance(value, str) and len(value) == 26 and value[10] == " ":
+        return value[:10] + "T" + value[11:23] + "+00:00"  # SQLite's stored text: no parsing per row
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value.tzinfo is not None:

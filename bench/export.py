@@ -1,0 +1,216 @@
+"""Export throughput: HTTP export from a real uvicorn process (plain and gzip) vs a reference pipeline, and import.
+
+Per size: a bulk-built catalog (data rows with details and media attributes; Core inserts, no seed dependency),
+then
+- reference: keyset pages of raw SQL (same columns and join) + orjson.dumps per row, written to a file, no server;
+- http plain / gzip: exportDataRows(dataRowDetails, mediaAttributes) on `catalog-export serve`, its url read while
+  the task runs; rows/s, MB/s (on the wire), time to first byte, ratio to the reference, server peak RSS (VmHWM);
+- import: the exported file loaded into an empty database with `import_file` (rows/s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import orjson
+from sqlalchemy import insert, text
+
+from bench.registry import Result, register
+from server.db import create_all, create_engine
+from server.ingest.ndjson import import_file
+from server.loading.timefmt import iso
+from server.models import DataRow, Dataset
+from server.models.base import new_id
+from server.orgs import ensure_organization
+from server.settings import Settings
+
+SIZES = (10_000, 100_000, 1_000_000)
+CHUNK = 10_000
+PAGE = 2000
+T0 = datetime(2024, 1, 31, 12, 0)
+PARAMS = {"dataRowDetails": True, "mediaAttributes": True}
+START = "mutation($p: ExportParams) { exportDataRows(params: $p) { id url } }"
+
+
+async def build(settings: Settings, rows: int) -> None:
+    engine = create_engine(settings)
+    await create_all(engine)
+    org = await ensure_organization(engine)
+    dataset = {"id": new_id(), "organization_id": org, "name": "bench", "created_at": T0}
+    async with engine.begin() as conn:
+        await conn.execute(insert(Dataset.__table__), [dataset])
+        for start in range(0, rows, CHUNK):
+            batch = [_row(org, dataset["id"], i) for i in range(start, min(rows, start + CHUNK))]
+            await conn.execute(insert(DataRow.__table__), batch)
+    await engine.dispose()
+
+
+def _row(org: str, dataset: str, i: int) -> dict[str, object]:
+    at = T0 + timedelta(seconds=i)
+    return {
+        "id": new_id(), "organization_id": org, "dataset_id": dataset, "global_key": f"gk-{i:08d}",
+        "external_id": f"ext-{i}", "row_data": f"https://example.com/images/{i}.png", "media_type": "IMAGE",
+        "media_attributes": f'{{"mime_type":"image/png","width":{i % 4000},"height":480}}',
+        "created_at": at, "updated_at": at, "created_by": "bench@example.com",
+    }  # fmt: skip
+
+
+REFERENCE_SQL = text(
+    "SELECT r.id, r.external_id, r.global_key, r.row_data, r.dataset_id, d.name, r.created_at, r.updated_at,"
+    " r.created_by, r.media_attributes FROM datarow r JOIN dataset d ON d.id = r.dataset_id"
+    " WHERE r.id > :after ORDER BY r.id LIMIT :n"
+)
+
+
+def _reference_line(r: tuple) -> bytes:  # type: ignore[type-arg]
+    details = {"dataset_id": r[4], "dataset_name": r[5], "created_at": iso(r[6]), "updated_at": iso(r[7]),
+               "created_by": r[8]}  # fmt: skip
+    line = {"data_row": {"id": r[0], "external_id": r[1], "global_key": r[2], "row_data": r[3], "details": details},
+            "media_attributes": orjson.Fragment(r[9]), "projects": {}, "models": {}}  # fmt: skip
+    return orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
+
+
+async def reference(settings: Settings, out: Path) -> tuple[int, float]:
+    """Raw SQL keyset pages + orjson, no server: the floor the HTTP export is compared with."""
+    engine = create_engine(settings)
+    start, rows, after = time.perf_counter(), 0, ""
+    with out.open("wb") as handle:
+        while True:
+            async with engine.connect() as conn:
+                page = (await conn.execute(REFERENCE_SQL, {"after": after, "n": PAGE})).all()
+            if not page:
+                break
+            handle.write(b"".join(_reference_line(tuple(r)) for r in page))
+            rows, after = rows + len(page), page[-1][0]
+    await engine.dispose()
+    return rows, time.perf_counter() - start
+
+
+@dataclass
+class HttpRun:
+    rows: int
+    wire_bytes: int
+    seconds: float
+    first_byte: float
+
+
+def http_export(url: str, gzip: bool) -> HttpRun:
+    headers = {"Accept-Encoding": "gzip" if gzip else "identity"}
+    with httpx.Client(base_url=url, timeout=600) as http:
+        start = time.perf_counter()
+        task = http.post("/graphql", json={"query": START, "variables": {"p": PARAMS}}).json()["data"]["exportDataRows"]
+        rows = wire = 0
+        first = 0.0
+        with http.stream("GET", task["url"], headers=headers) as response:
+            for raw in response.iter_raw(1 << 20):
+                first = first or time.perf_counter() - start
+                wire += len(raw)
+            rows = -1 if gzip else 0
+        seconds = time.perf_counter() - start
+    return HttpRun(rows, wire, seconds, first)
+
+
+def serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+    env = os.environ | {"DATABASE_URL": settings.database_url, "EXPORT_DIR": str(settings.export_dir)}
+    cmd = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(400):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError("server did not start")
+
+
+def status_mb(pid: int, field: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class RssSampler:
+    """Peak anonymous RSS (heap: what buffering would grow) sampled every 50 ms; VmHWM also counts the mmapped DB."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self.done = pid, 0.0, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.done.wait(0.05):
+            self.peak = max(self.peak, status_mb(self.pid, "RssAnon"))
+
+    def stop(self) -> float:
+        self.done.set()
+        self.thread.join()
+        return self.peak
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def measure(rows: int, work: Path) -> list[Result]:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{work / 'bench.db'}", export_dir=work / "exports")
+    await build(settings, rows)
+    ref_rows, ref_seconds = await reference(settings, work / "reference.ndjson")
+    ref_rate = ref_rows / ref_seconds
+    proc = serve(settings, _free_port())
+    sampler = RssSampler(proc.pid)
+    try:
+        plain = await asyncio.to_thread(http_export, f"http://127.0.0.1:{proc.args[-1]}", False)
+        zipped = await asyncio.to_thread(http_export, f"http://127.0.0.1:{proc.args[-1]}", True)
+        peak = (sampler.stop(), status_mb(proc.pid, "VmHWM"))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    exported = next(p for p in (work / "exports").glob("*.ndjson") if not p.name.endswith(".errors.ndjson"))
+    report = await import_file(Settings(database_url=f"sqlite+aiosqlite:///{work / 'import.db'}"), exported)
+    return _results(rows, ref_rate, plain, zipped, peak, report.rows / report.seconds)
+
+
+def _results(
+    n: int, ref: float, plain: HttpRun, zipped: HttpRun, peak: tuple[float, float], imported: float
+) -> list[Result]:
+    case = f"{n:,} rows"
+    out = [Result("export", f"{case} reference (SQL pages + orjson)", ref, "rows/s")]
+    for label, run in (("http plain", plain), ("http gzip", zipped)):
+        rate = n / run.seconds
+        out += [
+            Result("export", f"{case} {label}", rate, "rows/s", note=f"{rate / ref:.2f}x reference"),
+            Result("export", f"{case} {label}", run.wire_bytes / run.seconds / 1e6, "MB/s on the wire"),
+            Result("export", f"{case} {label} total", run.seconds, "s"),
+            Result("export", f"{case} {label} first byte", run.first_byte * 1000, "ms"),
+        ]
+    out += [
+        Result("export", f"{case} server peak RSS (anonymous)", peak[0], "MB"),
+        Result("export", f"{case} server peak RSS (VmHWM, incl. mmapped DB)", peak[1], "MB"),
+        Result("export", f"{case} import", imported, "rows/s"),
+    ]
+    return out
+
+
+@register("export")
+async def run(args: argparse.Namespace) -> list[Result]:
+    results: list[Result] = []
+    for rows in args.rows or SIZES:
+        with tempfile.TemporaryDirectory(prefix="bench-export-") as work:
+            results += await measure(rows, Path(work))
+    return results

@@ -1,0 +1,86 @@
+"""The one NDJSON encoder of export lines (worker and CLI): orjson with stored JSON spliced as fragments.
+
+orjson.Fragment splices text unchecked, so each stored JSON value of the page is parsed once here (only the
+stored values, not the whole line: a media_attributes-only export parses ~60 bytes a row). A row with a value
+that does not parse, or a line that cannot be encoded, becomes one line of the error stream and is left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Row
+
+from server.loading.lines import LinePage
+
+DUMP = orjson.OPT_APPEND_NEWLINE
+# Related part → its columns holding stored JSON that the assembler splices (absent columns are skipped).
+STORED_JSON: dict[str, tuple[str, ...]] = {
+    "metadata_fields": ("value_json",),
+    "projects": ("workflow_history",),
+    "project_labels": ("annotations", "reviews", "performance_details"),
+    "model_run_labels": ("annotations",),
+}
+
+
+@dataclass(frozen=True)
+class EncodedPage:
+    data: bytes
+    errors: list[bytes]
+    rows: int
+
+
+def error_line(data_row_id: str, error: str) -> bytes:
+    return orjson.dumps({"data_row_id": data_row_id, "error": error}, option=DUMP)
+
+
+def _columns(rows: Sequence[Row[Any]], names: tuple[str, ...]) -> list[tuple[str, int]]:
+    fields = rows[0]._fields if rows else ()
+    return [(name, fields.index(name)) for name in names if name in fields]
+
+
+def _stored_values(page: LinePage) -> Iterator[tuple[str, str, Any]]:
+    """(data row id, column, stored text) of every spliced JSON value of the page (positions looked up once)."""
+    rows = page.page.rows
+    for (_, key), (column, i) in zip(_columns(rows, ("id",)), _columns(rows, ("media_attributes",)), strict=False):
+        yield from ((row[key], column, row[i]) for row in rows)
+    for part, names in STORED_JSON.items():
+        for row_id, group in page.related.get(part, {}).items():
+            columns = _columns(group, names)
+            yield from ((row_id, column, row[i]) for row in group for column, i in columns if row[i] is not None)
+
+
+def broken_rows(page: LinePage) -> dict[str, str]:
+    """Data row id → why its stored JSON cannot be spliced."""
+    broken: dict[str, str] = {}
+    for row_id, column, value in _stored_values(page):
+        try:
+            orjson.loads(value)
+        except orjson.JSONDecodeError as exc:
+            broken.setdefault(row_id, f"stored JSON of this row is invalid ({column}): {exc}")
+    return broken
+
+
+def _encode(line: dict[str, Any]) -> bytes | str:
+    try:
+        return orjson.dumps(line, option=DUMP)
+    except (orjson.JSONEncodeError, TypeError) as exc:
+        return f"could not encode the row: {exc}"
+
+
+def encode_page(page: LinePage) -> EncodedPage:
+    """NDJSON bytes of the page; each row that cannot be written gives an error line and is left out."""
+    broken = broken_rows(page)
+    data: list[bytes] = []
+    errors: list[bytes] = []
+    for line in page.lines:
+        row_id = line["data_row"]["id"]
+        encoded = broken.get(row_id) or _encode(line)
+        if isinstance(encoded, str):
+            errors.append(error_line(row_id, encoded))
+        else:
+            data.append(encoded)
+    return EncodedPage(b"".join(data), errors, len(data))

@@ -1,0 +1,98 @@
+"""`catalog-export export`: the same engine as the worker (iter_line_pages + encode_page), or a running server."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from server.db import create_engine
+from server.errors import CatalogError, bad_input
+from server.export.encode import encode_page
+from server.export.params import ExportParams
+from server.export.progress import Progress
+from server.export.tasks import ExportRequest
+from server.filters.scope import request_where
+from server.loading.lines import iter_line_pages
+from server.loading.pages import count_rows
+from server.orgs import ensure_organization
+from server.settings import Settings
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name.strip())
+
+
+def params_from_args(args: argparse.Namespace) -> ExportParams:
+    flags = {_snake(name): True for name in args.include.split(",") if name.strip()}
+    bad = sorted(k for k in flags if k not in ExportParams.__dataclass_fields__ or k.endswith("_ids"))
+    if bad:
+        raise bad_input(f"--include has unknown sections {bad}; see ExportParams for the names.", "include")
+    flags |= {"all_projects": args.all_projects or flags.get("all_projects", False)}
+    flags |= {"all_model_runs": args.all_model_runs or flags.get("all_model_runs", False)}
+    return ExportParams(**flags, project_ids=tuple(args.project), model_run_ids=tuple(args.model_run))
+
+
+def filter_from_arg(raw: str | None) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    text = Path(raw[1:]).read_bytes() if raw.startswith("@") else raw.encode()
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise bad_input(f"--filter is not valid JSON: {exc}", "filter") from exc
+    if not isinstance(value, dict):
+        raise bad_input("--filter must be a JSON object (a DataRowFilter).", "filter")
+    return value
+
+
+def request_from_args(args: argparse.Namespace) -> ExportRequest:
+    return ExportRequest(filter=filter_from_arg(args.filter), slice_id=args.slice, params=params_from_args(args))
+
+
+async def export_local(settings: Settings, org: str, request: ExportRequest, out: IO[bytes], err: IO[bytes]) -> int:
+    """Write the export to `out` (error lines to `err`); returns the number of rows written."""
+    engine = create_engine(settings)
+    try:
+        organization_id = await ensure_organization(engine, org)
+        async with engine.connect() as conn:
+            where = await request_where(conn, organization_id, request.filter, request.slice_id)
+            progress = Progress(await count_rows(conn, where))
+        plan = request.params.to_plan()
+        async for page in iter_line_pages(engine, where, plan, settings.export_page_size):
+            encoded = encode_page(page)
+            out.write(encoded.data)
+            err.writelines(encoded.errors)
+            progress.add(len(page.lines))
+        progress.finish()
+        return progress.rows
+    finally:
+        await engine.dispose()
+
+
+def _open_outputs(stack: ExitStack, output: str | None) -> tuple[IO[bytes], IO[bytes]]:
+    if output is None:
+        return sys.stdout.buffer, sys.stderr.buffer
+    paths = (Path(output), Path(output + ".errors.ndjson"))
+    return stack.enter_context(paths[0].open("wb")), stack.enter_context(paths[1].open("wb"))
+
+
+async def export_command(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        request = request_from_args(args)
+        with ExitStack() as stack:
+            out, err = _open_outputs(stack, args.output)
+            if args.server:
+                from server.export.remote import export_remote
+
+                await export_remote(args.server, request, out, err, args.api_key)
+            else:
+                await export_local(settings, args.org, request, out, err)
+    except CatalogError as exc:
+        print(f"catalog-export export: {exc.code}: {exc.message}", file=sys.stderr)
+        return 2
+    return 0

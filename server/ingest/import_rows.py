@@ -1,0 +1,251 @@
+"""One Export v2 line → table rows (dicts with every column), plus the shared records it refers to.
+
+Shared records (datasets, projects, batches, models, runs, ontologies, metadata and feature schemas, embedding
+spaces) come out keyed by id in `shared`; the caller inserts each id once. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+from array import array
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from server.ingest.features import feature_counts
+from server.loading.timefmt import parse_iso
+from server.models.base import new_id
+
+EPOCH = datetime(2000, 1, 1)
+IMPORT_DATASET = "imported"
+MEDIA_BY_MIME = {"image": "IMAGE", "video": "VIDEO", "text": "TEXT", "audio": "AUDIO", "application": "DOCUMENT"}
+TOOL_TYPES = {
+    "ImageBoundingBox": "bbox",
+    "VideoBoundingBox": "bbox",
+    "ImagePolygon": "polygon",
+    "ImagePolyline": "line",
+    "ImagePoint": "point",
+    "ImageSegmentationMask": "raster-segmentation",
+    "TextEntity": "named-entity",
+    "Relationship": "edge",
+}
+CLASSIFICATION_TYPES = {"Radio": "radio", "Checklist": "checklist", "Text": "text"}
+
+
+@dataclass
+class LineRows:
+    """What one line writes: its own rows by table, the shared records it needs, and ordering hints."""
+
+    org: str
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    shared: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    orders: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, table: str, **values: Any) -> dict[str, Any]:
+        row = {"organization_id": self.org, **values}
+        self.rows.setdefault(table, []).append(row)
+        return row
+
+    def share(self, table: str, **values: Any) -> None:
+        self.shared.setdefault(table, {}).setdefault(values["id"], {"organization_id": self.org, **values})
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _media_type(attributes: dict[str, Any]) -> str:
+    mime = str(attributes.get("mime_type") or "")
+    return MEDIA_BY_MIME.get(mime.split("/")[0], "IMAGE")
+
+
+def convert_line(line: dict[str, Any], org: str, default_dataset: str) -> LineRows:
+    out = LineRows(org)
+    row_id = _data_row(out, line, default_dataset)
+    for pos, a in enumerate(line.get("attachments") or []):
+        out.add(
+            "attachment", id=a["id"], data_row_id=row_id, type=a["type"], value=a["value"], name=a["name"], position=pos
+        )
+    for pos, m in enumerate(line.get("metadata_fields") or []):
+        _metadata(out, row_id, pos, m)
+    for e in line.get("embeddings") or []:
+        out.share("embedding", id=e["id"], name=e["name"], dims=len(e["values"]), created_at=EPOCH)
+        vector = array("f", e["values"]).tobytes()
+        out.add("datarowembedding", embedding_id=e["id"], data_row_id=row_id, vector=vector)
+    labels = _Labels(out, row_id)
+    _projects(out, row_id, line.get("projects") or {}, labels)
+    _models(out, row_id, line.get("models") or {}, labels)
+    return out
+
+
+def _data_row(out: LineRows, line: dict[str, Any], default_dataset: str) -> str:
+    d = line["data_row"]
+    details = d.get("details") or {}
+    dataset_id = details.get("dataset_id") or default_dataset
+    if details:
+        out.share("dataset", id=dataset_id, name=details.get("dataset_name") or dataset_id, created_at=EPOCH)
+    attributes = line.get("media_attributes") or {}
+    out.add(
+        "datarow",
+        id=d["id"],
+        dataset_id=dataset_id,
+        global_key=d.get("global_key"),
+        external_id=d.get("external_id"),
+        row_data=d["row_data"],
+        media_type=_media_type(attributes),
+        media_attributes=_dumps(attributes),
+        created_at=_time(details.get("created_at")),
+        updated_at=_time(details.get("updated_at")),
+        created_by=details.get("created_by"),
+    )
+    return str(d["id"])
+
+
+def _time(value: str | None, default: datetime = EPOCH) -> datetime:
+    return parse_iso(value) if value else default
+
+
+def _typed(value: Any) -> tuple[str, dict[str, Any]]:
+    """The metadata kind of a value (enum option object, number, ISO datetime, string) and its filter column."""
+    if isinstance(value, dict):
+        return "enum", {"option_id": value["schema_id"]}
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"metadata value {value!r} is not a string, number, datetime or enum option")
+    if isinstance(value, (int, float)):
+        return "number", {"number_value": float(value)}
+    if "T" in value:
+        with suppress(ValueError):
+            return "datetime", {"datetime_value": parse_iso(value)}
+    return "string", {"string_value": value}
+
+
+TYPED_COLUMNS = ("string_value", "number_value", "datetime_value", "option_id")
+
+
+def _metadata(out: LineRows, row_id: str, pos: int, m: dict[str, Any]) -> None:
+    value = m["value"]
+    kind, typed = _typed(value)
+    out.share("metadataschema", id=m["schema_id"], name=m["schema_name"], kind=kind, parent_id=None)
+    if kind == "enum":
+        option = {"id": value["schema_id"], "name": value["schema_name"], "kind": "option"}
+        out.share("metadataschema", **option, parent_id=m["schema_id"])
+    columns = dict.fromkeys(TYPED_COLUMNS) | typed
+    out.add(
+        "metadatavalue",
+        id=new_id(),
+        data_row_id=row_id,
+        schema_id=m["schema_id"],
+        value_json=_dumps(value),
+        position=pos,
+        **columns,
+    )
+
+
+class _Labels:
+    """Labels of one line; those without label_details get increasing times so their order survives."""
+
+    def __init__(self, out: LineRows, row_id: str) -> None:
+        self.out, self.row_id, self.seq = out, row_id, 0
+
+    def add(self, lab: dict[str, Any], ontology: str | None, **where: Any) -> None:
+        details = lab.get("label_details") or {}
+        self.seq += 1
+        fallback = EPOCH + timedelta(milliseconds=self.seq)
+        values = {"project_id": None, "model_run_id": None, "source": "LABEL", **where}
+        self.out.add(
+            "label",
+            id=lab["id"],
+            data_row_id=self.row_id,
+            label_kind=lab["label_kind"],
+            version=lab["version"],
+            created_at=_time(details.get("created_at"), fallback),
+            updated_at=_time(details.get("updated_at"), fallback),
+            created_by=details.get("created_by"),
+            reviews=_dumps(details.get("reviews", [])),
+            performance_details=_dumps(lab.get("performance_details", {})),
+            annotations=_dumps(lab["annotations"]),
+            **values,
+        )
+        self._features(lab, ontology, values)
+
+    def _features(self, lab: dict[str, Any], ontology: str | None, values: dict[str, Any]) -> None:
+        ontology = ontology or self._fallback_ontology()
+        for fid, name, kind, count in feature_counts(lab["annotations"]):
+            self.out.share(
+                "featureschema",
+                id=fid,
+                ontology_id=ontology,
+                parent_id=None,
+                name=name,
+                value=name,
+                position=0,
+                **_feature_kind(kind),
+            )
+            self.out.add(
+                "labelfeature",
+                label_id=lab["id"],
+                feature_schema_id=fid,
+                data_row_id=self.row_id,
+                name=name,
+                kind=kind,
+                count=count,
+                **values,
+            )
+
+    def _fallback_ontology(self) -> str:
+        ontology = f"imported-{self.out.org}"[:25]
+        self.out.share("ontology", id=ontology, name="Imported features", created_at=EPOCH)
+        return ontology
+
+
+def _feature_kind(kind: str) -> dict[str, str]:
+    if kind == "Option":
+        return {"category": "option", "type": "option"}
+    if kind in CLASSIFICATION_TYPES:
+        return {"category": "classification", "type": CLASSIFICATION_TYPES[kind]}
+    return {"category": "tool", "type": TOOL_TYPES.get(kind, kind)[:32]}
+
+
+def _projects(out: LineRows, row_id: str, projects: dict[str, Any], labels: _Labels) -> None:
+    out.orders["project"] = list(projects)
+    for pid, p in projects.items():
+        details = p.get("project_details") or {}
+        ontology = details.get("ontology_id")
+        if ontology:
+            out.share("ontology", id=ontology, name=ontology, created_at=EPOCH)
+        out.share("project", id=pid, name=p["project_name"], media_type="IMAGE", ontology_id=ontology, created_at=EPOCH)
+        out.add("projectdatarow", project_id=pid, data_row_id=row_id, **_membership(out, pid, details))
+        for lab in p.get("labels") or []:
+            labels.add(lab, ontology, project_id=pid)
+
+
+def _membership(out: LineRows, pid: str, d: dict[str, Any]) -> dict[str, Any]:
+    if d.get("batch_id"):
+        out.share("batch", id=d["batch_id"], project_id=pid, name=d.get("batch_name") or d["batch_id"])
+    return {
+        "batch_id": d.get("batch_id"),
+        "priority": d.get("priority", 5),
+        "workflow_status": d.get("workflow_status") or "TO_LABEL",
+        "task_id": d.get("task_id"),
+        "task_name": d.get("task_name"),
+        "consensus_expected_label_count": d.get("consensus_expected_label_count", 1),
+        "workflow_history": _dumps(d.get("workflow_history", [])),
+        "last_activity_at": EPOCH,
+    }
+
+
+def _models(out: LineRows, row_id: str, models: dict[str, Any], labels: _Labels) -> None:
+    out.orders["model"] = list(models)
+    out.orders["modelrun"] = [rid for m in models.values() for rid in m["model_runs"]]
+    for mid, m in models.items():
+        out.share("model", id=mid, name=m["model_name"], ontology_id=None, created_at=EPOCH)
+        for rid, run in m["model_runs"].items():
+            out.share("modelrun", id=rid, model_id=mid, name=run["model_run_name"], created_at=EPOCH)
+            out.add(
+                "modelrundatarow", model_run_id=rid, data_row_id=row_id, annotation_group_id=run["annotation_group_id"]
+            )
+            for source, key in (("LABEL", "labels"), ("PREDICTION", "predictions")):
+                for lab in run.get(key) or []:
+                    labels.add(lab, None, model_run_id=rid, source=source)

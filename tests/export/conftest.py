@@ -1,0 +1,107 @@
+"""Export test helpers: start a task over GraphQL, gate the worker between pages, a live uvicorn server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from server.settings import Settings
+from tests.conftest import GraphQLClient
+
+START = """mutation($params: ExportParams, $filter: DataRowFilter) {
+  exportDataRows(params: $params, filter: $filter) { id status url errorsUrl }
+}"""
+EVERYTHING = {
+    "dataRowDetails": True,
+    "mediaAttributes": True,
+    "attachments": True,
+    "metadataFields": True,
+    "projectDetails": True,
+    "labelDetails": True,
+    "performanceDetails": True,
+    "predictions": True,
+    "embeddings": True,
+    "allProjects": True,
+    "allModelRuns": True,
+}
+
+
+async def start_export(gql: GraphQLClient, params: dict[str, Any] | None = None, **variables: Any) -> dict[str, Any]:
+    data = await gql.data(START, {"params": params or {}, **variables})
+    return data["exportDataRows"]
+
+
+class Gate:
+    """Installed as the worker's on_page hook: lets `pages` pages through, then holds the task until opened."""
+
+    def __init__(self, pages: int) -> None:
+        self.pages, self.seen = pages, 0
+        self.reached = asyncio.Event()
+        self.opened = asyncio.Event()
+
+    async def __call__(self, task_id: str, rows: int) -> None:
+        self.seen += 1
+        if self.seen == self.pages:
+            self.reached.set()
+            await self.opened.wait()
+
+    def install(self, app: Starlette) -> Gate:
+        app.state.worker.on_page = self
+        return self
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`catalog-export serve` in its own process on a free loopback port, on the test's database."""
+    port = free_port()
+    env = os.environ | {"DATABASE_URL": settings.database_url, "EXPORT_DIR": str(settings.export_dir)}
+    cmd = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url)
+        yield url, proc
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _wait_ready(url: str) -> None:
+    for _ in range(200):
+        try:
+            if httpx.get(url + "/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise AssertionError("server did not start")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Three rows a page, so a 12-row catalog is exported in four checkpointed pages."""
+    db = tmp_path / "catalog.db"
+    return Settings(database_url=f"sqlite+aiosqlite:///{db}", export_dir=tmp_path / "exports", export_page_size=3)

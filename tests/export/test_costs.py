@@ -1,0 +1,41 @@
+"""What an export costs in SQL (per page, never per row) and what the progress bar prints on a terminal."""
+
+from __future__ import annotations
+
+import io
+
+from starlette.applications import Starlette
+
+from server.export.progress import Progress
+from tests.conftest import GraphQLClient, count_statements
+from tests.export.conftest import EVERYTHING, start_export
+from tests.utils.export_catalog import build_catalog
+
+
+async def test_one_statement_per_related_table_per_page(app: Starlette, gql: GraphQLClient) -> None:
+    await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+    with count_statements(app.state.engine) as counter:
+        task = await start_export(gql, EVERYTHING)
+        done = await gql.wait_export(task["id"], "status rowCount")
+    assert done == {"status": "COMPLETE", "rowCount": 12}
+    reads = [s for s in counter.statements if "exporttask" not in s]
+    # one count, then 4 pages of 3 rows x (the page + attachments, metadata, embeddings, projects,
+    # project labels, model runs, model-run labels); slice lookups and per-row queries would add more
+    assert len(reads) == 1 + 4 * 8
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_and_silent_when_piped() -> None:
+    shown, piped = Terminal(), io.StringIO()
+    for stream in (shown, piped):
+        bar = Progress(total=400, stream=stream)
+        bar.start -= 2.0  # two seconds in
+        bar.add(100)
+        bar.finish()
+    assert piped.getvalue() == ""
+    last = shown.getvalue().rstrip().split("\r")[-1]
+    assert last.startswith("100/400 rows (25%)  ") and "rows/s  ETA " in last

@@ -1,0 +1,116 @@
+"""Restart recovery (stop the app mid-task, start a new one on the same database), error stream, expiry."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import orjson
+from sqlalchemy import update
+from starlette.applications import Starlette
+
+from server.app import create_app
+from server.auth.keys import create_key
+from server.export.runner import sweep_expired
+from server.export.tasks import result_path
+from server.models import DataRow, Label
+from server.settings import Settings
+from tests.conftest import GraphQLClient, http_client
+from tests.export.conftest import EVERYTHING, Gate, start_export
+from tests.utils.export_catalog import build_catalog
+
+FIELDS = "status rowCount errorCount sha256 failureReason"
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[tuple[Starlette, GraphQLClient, httpx.AsyncClient]]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        key = (await create_key(app.state.engine, app.state.organization_id, "recovery")).secret
+        async with http_client(app, key) as http:
+            yield app, GraphQLClient(http), http
+
+
+async def _interrupted_task(settings: Settings, pages: int) -> str:
+    """Start an everything-export, let `pages` pages be checkpointed, then stop the whole app mid-task."""
+    async with running(settings) as (app, gql, _):
+        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        gate = Gate(pages).install(app)
+        task = await start_export(gql, EVERYTHING)
+        await gate.reached.wait()
+        with result_path(settings.export_dir, task["id"]).open("ab") as out:
+            out.write(b'{"half a line written after the checkpoint')
+    return str(task["id"])
+
+
+async def _result(http: httpx.AsyncClient, task_id: str) -> bytes:
+    return (await http.get(f"/exports/{task_id}.ndjson")).content
+
+
+async def test_an_interrupted_task_resumes_from_its_checkpoint(settings: Settings) -> None:
+    task_id = await _interrupted_task(settings, pages=2)
+    async with running(settings) as (_, gql, http):
+        resumed = await gql.wait_export(task_id, FIELDS)
+        fresh = await start_export(gql, EVERYTHING)
+        reference = await gql.wait_export(fresh["id"], FIELDS)
+        body, expected = await _result(http, task_id), await _result(http, fresh["id"])
+    assert body == expected
+    assert resumed == reference | {"sha256": hashlib.sha256(expected).hexdigest()}
+    assert resumed["rowCount"] == 12
+
+
+async def test_a_task_whose_file_vanished_fails_with_the_reason(settings: Settings) -> None:
+    task_id = await _interrupted_task(settings, pages=1)
+    result_path(settings.export_dir, task_id).unlink()
+    async with running(settings) as (_, gql, _):
+        done = await gql.wait_export(task_id, FIELDS)
+    assert done == {
+        "status": "FAILED",
+        "rowCount": 3,
+        "errorCount": 0,
+        "sha256": None,
+        "failureReason": "could not resume after a restart: the result file is gone",
+    }
+
+
+async def test_rows_with_broken_stored_json_go_to_the_error_stream(settings: Settings) -> None:
+    async with running(settings) as (app, gql, http):
+        catalog = await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        bad_label, bad_media = catalog.row_ids[4], catalog.row_ids[7]
+        async with app.state.engine.begin() as conn:
+            lab, row = Label.__table__.c, DataRow.__table__.c
+            stmt = update(Label.__table__).where(lab.data_row_id == bad_label)
+            await conn.execute(stmt.values(annotations='{"objects": ['))
+            await conn.execute(update(DataRow.__table__).where(row.id == bad_media).values(media_attributes="{'a': 1}"))
+        task = await start_export(gql, EVERYTHING)
+        done = await gql.wait_export(task["id"], FIELDS)
+        body = await _result(http, task["id"])
+        errors = (await http.get(f"/exports/{task['id']}/errors.ndjson")).content
+    assert (done["status"], done["rowCount"], done["errorCount"]) == ("COMPLETE", 10, 2)
+    exported = [orjson.loads(line)["data_row"]["id"] for line in body.splitlines()]
+    assert exported == sorted(set(catalog.row_ids) - {bad_label, bad_media})
+    reasons = {e["data_row_id"]: e["error"] for e in map(orjson.loads, errors.splitlines())}
+    assert reasons == {
+        bad_label: "stored JSON of this row is invalid (annotations): "
+        "unexpected end of data: line 1 column 14 (char 13)",
+        bad_media: "stored JSON of this row is invalid (media_attributes): "
+        "unexpected character, expected a string key: line 1 column 2 (char 1)",
+    }
+
+
+async def test_expired_results_are_swept_and_answer_410(settings: Settings) -> None:
+    settings = settings.__class__(**{**settings.__dict__, "export_ttl_seconds": 0})
+    async with running(settings) as (app, gql, http):
+        task = await start_export(gql)
+        await gql.wait_export(task["id"])
+        assert await sweep_expired(app.state.engine, settings) == 1
+        assert await sweep_expired(app.state.engine, settings) == 0
+        done = await gql.wait_export(task["id"], "status failureReason ndjson")
+        gone = await http.get(f"/exports/{task['id']}.ndjson")
+    assert done["status"] == "FAILED" and done["ndjson"] is None
+    assert done["failureReason"].startswith("expired at ")
+    assert not result_path(settings.export_dir, task["id"]).exists()
+    assert gone.status_code == 410
+    assert gone.json()["errors"][0]["extensions"] == {"code": "NOT_FOUND"}

@@ -1,0 +1,125 @@
+"""Export tasks over GraphQL and the stream routes: queued at once, exact lines, follow, offset, gzip, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+from datetime import datetime
+
+import httpx
+import orjson
+from sqlalchemy import insert
+from starlette.applications import Starlette
+
+from server.models import DataRow, Dataset
+from server.settings import Settings
+from tests.conftest import GraphQLClient
+from tests.export.conftest import EVERYTHING, Gate, start_export
+from tests.utils.export_catalog import build_catalog
+
+FIELDS = "status rowCount errorCount totalRows sha256 failureReason ndjson progress"
+AT = datetime(2024, 1, 31, 12, 0)
+
+
+async def test_export_queues_at_once_and_writes_the_exact_line(app: Starlette, gql: GraphQLClient, org_id: str) -> None:
+    async with app.state.engine.begin() as conn:
+        await conn.execute(insert(Dataset.__table__), [{"id": "d" * 25, "organization_id": org_id, "name": "cams"}])
+        row = {"id": "r" * 25, "organization_id": org_id, "dataset_id": "d" * 25, "global_key": "gk",
+               "external_id": None, "row_data": "https://x/1.png", "media_type": "IMAGE", "created_at": AT,
+               "updated_at": AT, "created_by": "me@x"}  # fmt: skip
+        await conn.execute(insert(DataRow.__table__), [row])
+    task = await start_export(gql, {"dataRowDetails": True, "mediaAttributes": True})
+    assert task["status"] == "QUEUED"
+    done = await gql.wait_export(task["id"], FIELDS)
+    expected = (
+        '{"data_row":{"id":"rrrrrrrrrrrrrrrrrrrrrrrrr","external_id":null,"global_key":"gk","row_data":"https://x/1.png",'
+        '"details":{"dataset_id":"ddddddddddddddddddddddddd","dataset_name":"cams","created_at":"2024-01-31T12:00:00.000+00:00",'
+        '"updated_at":"2024-01-31T12:00:00.000+00:00","created_by":"me@x"}},"media_attributes":{},"projects":{},"models":{}}\n'
+    )
+    assert done == {
+        "status": "COMPLETE",
+        "rowCount": 1,
+        "errorCount": 0,
+        "totalRows": 1,
+        "sha256": hashlib.sha256(expected.encode()).hexdigest(),
+        "failureReason": None,
+        "ndjson": expected,
+        "progress": 1.0,
+    }
+
+
+async def test_stream_follows_a_running_task(app: Starlette, gql: GraphQLClient, client: httpx.AsyncClient) -> None:
+    catalog = await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+    gate = Gate(pages=2).install(app)
+    task = await start_export(gql, EVERYTHING)
+    await gate.reached.wait()
+    reader = asyncio.create_task(client.get(f"/exports/{task['id']}.ndjson"))
+    await asyncio.sleep(0.3)
+    assert not reader.done()  # waiting for the rest of a running task
+    gate.opened.set()
+    response = await reader
+    assert response.headers["x-export-status"] == "IN_PROGRESS"
+    assert response.headers["content-disposition"] == f'attachment; filename="{task["id"]}.ndjson"'
+    lines = response.content.splitlines()
+    assert [orjson.loads(line)["data_row"]["id"] for line in lines] == sorted(catalog.row_ids)
+    done = await gql.wait_export(task["id"])
+    assert hashlib.sha256(response.content).hexdigest() == done["sha256"]
+
+
+async def test_offset_pieces_concatenate_to_the_full_result(
+    app: Starlette, gql: GraphQLClient, client: httpx.AsyncClient
+) -> None:
+    await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+    task = await start_export(gql, EVERYTHING)
+    await gql.wait_export(task["id"])
+    full = (await client.get(f"/exports/{task['id']}.ndjson")).content
+    pieces = [(await client.get(f"/exports/{task['id']}.ndjson?offset={n}")).content for n in (0, 5, 12, 40)]
+    assert b"".join(full.splitlines(keepends=True)[:5]) + pieces[1] == full
+    assert pieces[0] == full
+    assert pieces[2:] == [b"", b""]
+
+
+async def test_gzip_when_the_client_accepts_it(app: Starlette, gql: GraphQLClient, client: httpx.AsyncClient) -> None:
+    await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+    task = await start_export(gql, EVERYTHING)
+    await gql.wait_export(task["id"])
+    plain = await client.get(f"/exports/{task['id']}.ndjson", headers={"Accept-Encoding": "identity"})
+    async with client.stream("GET", f"/exports/{task['id']}.ndjson", headers={"Accept-Encoding": "gzip"}) as zipped:
+        raw = b"".join([chunk async for chunk in zipped.aiter_raw()])
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert gzip.decompress(raw) == plain.content
+    assert len(raw) < len(plain.content) / 5
+
+
+async def test_unknown_task_and_bad_offset(app: Starlette, gql: GraphQLClient, client: httpx.AsyncClient) -> None:
+    missing = await client.get("/exports/nope.ndjson")
+    assert missing.status_code == 404
+    assert missing.json() == {
+        "errors": [{"message": "Export task 'nope' does not exist.", "extensions": {"code": "NOT_FOUND"}}]
+    }
+    task = await start_export(gql)
+    bad = await client.get(f"/exports/{task['id']}/errors.ndjson?offset=-1")
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
+
+
+CANCEL = "mutation($id: ID!) { cancelExportTask(id: $id) { status } }"
+
+
+async def test_cancel_stops_a_running_task_and_removes_its_files(
+    app: Starlette, gql: GraphQLClient, settings: Settings
+) -> None:
+    await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+    gate = Gate(pages=1).install(app)
+    task = await start_export(gql, EVERYTHING)
+    await gate.reached.wait()
+    assert (await gql.data(CANCEL, {"id": task["id"]}))["cancelExportTask"] == {"status": "CANCELED"}
+    gate.opened.set()
+    done = await gql.wait_export(task["id"], "status rowCount sha256")
+    assert done == {"status": "CANCELED", "rowCount": 3, "sha256": None}
+    await asyncio.sleep(0.1)
+    assert list(settings.export_dir.iterdir()) == []
+    error = await gql.error(CANCEL, {"id": "nope"})
+    assert error["extensions"] == {"code": "NOT_FOUND", "field": "id"}
