@@ -27,14 +27,14 @@ DATASETS = {
 METADATA = (("tag", "string", ()), ("split", "enum", ("train", "valid", "test")), ("capture_datetime", "datetime", ()))
 METADATA += (("quality_score", "number", ()), ("source_vector", "embedding", ()))
 PROJECTS = (  # (name, media type, ontology, share of that media's rows, consensus labels)
-    ("Street scenes labeling", "IMAGE", "Street scenes", 0.4, 2),
-    ("Traffic video tracking", "VIDEO", "Traffic video", 0.4, 1),
-    ("News entity tagging", "TEXT", "Language", 0.4, 1),
-    ("Support chat intents", "CONVERSATIONAL", "Language", 0.5, 1),
+    ("Street scenes labeling", "IMAGE", "Street scenes", 0.25, 2),
+    ("Traffic video tracking", "VIDEO", "Traffic video", 0.3, 1),
+    ("News entity tagging", "TEXT", "Language", 0.3, 1),
+    ("Support chat intents", "CONVERSATIONAL", "Language", 0.4, 1),
 )
 MODELS = (  # (model name, media type, ontology, run names, share of that media's rows per run)
-    ("Street detector", "IMAGE", "Street scenes", ("baseline-v1", "finetuned-v2"), 0.06),
-    ("Entity tagger", "TEXT", "Language", ("ner-v1", "ner-v2"), 0.08),
+    ("Street detector", "IMAGE", "Street scenes", ("baseline-v1", "finetuned-v2"), 0.04),
+    ("Entity tagger", "TEXT", "Language", ("ner-v1", "ner-v2"), 0.05),
 )
 
 

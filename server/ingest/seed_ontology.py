@@ -148,15 +148,17 @@ class Feature:
     children: dict[str, Feature] = field(default_factory=dict)
     value: str = ""
 
+    options: list[Feature] = field(default_factory=list)
+
     def __post_init__(self) -> None:
         self.value = snake(self.name)
 
+    def add(self, child: Feature) -> None:
+        self.children[child.name] = child
+        self.options.append(child)
+
     def __getitem__(self, name: str) -> Feature:
         return self.children[name]
-
-    @property
-    def options(self) -> list[Feature]:
-        return list(self.children.values())
 
 
 @dataclass
@@ -194,7 +196,7 @@ def _build(
         }
     )
     for index, child in enumerate(spec.children):
-        feature.children[child.name] = _build(child, seeded, common, feature.id, index, rows)
+        feature.add(_build(child, seeded, common, feature.id, index, rows))
     return feature
 
 

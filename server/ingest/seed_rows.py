@@ -123,10 +123,10 @@ def _vector(seeded: Seeded, schema: Schema) -> Typed:
 
 
 METADATA_VALUES: dict[str, tuple[float, Callable[[Seeded, Schema], Typed]]] = {  # kind → (share of rows, maker)
-    "string": (0.5, _string),
-    "number": (0.4, _number),
-    "datetime": (0.4, _datetime),
-    "enum": (0.8, _enum),
+    "string": (0.4, _string),
+    "number": (0.3, _number),
+    "datetime": (0.3, _datetime),
+    "enum": (0.6, _enum),
     "embedding": (0.03, _vector),
 }
 NO_TYPED = {"string_value": None, "number_value": None, "datetime_value": None, "option_id": None}
@@ -153,31 +153,28 @@ class RowWriter:
         row |= {"media_type": media, "media_attributes": orjson.dumps(attrs).decode(), "created_at": created}
         row |= {"updated_at": self.seeded.at(created, days=10), "created_by": self.rng.choice(USERS)}
         out["datarow"].append(row)
-        self.extras(i, row["id"], kind, out, created)
+        self.attachments(i, row["id"], kind, out)
+        self.metadata(row["id"], out)
         self.embed(row["id"], media, out)
         labels = RowLabels(self.cat, self.seeded, out, row, kind.annotate, shape)
         labels.projects(self.cat.projects.get(media, []))
         labels.model_runs(self.cat.runs.get(media, []))
 
-    def extras(self, i: int, row_id: str, kind: MediaKind, out: Rows, created: Any) -> None:
-        org = self.cat.organization_id
-        for position, (kind_name, value) in enumerate(kind.attachments[: self.rng.randint(0, len(kind.attachments))]):
-            attachment = {
-                "id": self.seeded.id(),
-                "type": kind_name,
-                "value": value.format(i=i),
-                "name": kind_name.lower(),
-            }
-            out["attachment"].append(
-                {"organization_id": org, "data_row_id": row_id, "position": position, **attachment}
-            )
+    def attachments(self, i: int, row_id: str, kind: MediaKind, out: Rows) -> None:
+        count = self.rng.choice((0, 0, 1, len(kind.attachments)))
+        for position, (type_name, value) in enumerate(kind.attachments[:count]):
+            ids = {"id": self.seeded.id(), "organization_id": self.cat.organization_id, "data_row_id": row_id}
+            fields = {"type": type_name, "value": value.format(i=i), "name": type_name.lower(), "position": position}
+            out["attachment"].append({**ids, **fields})
+
+    def metadata(self, row_id: str, out: Rows) -> None:
         for position, schema in enumerate(self.cat.schemas):
             share, make = METADATA_VALUES[schema.kind]
             if self.rng.random() < share:
                 column, typed, value = make(self.seeded, schema)
                 fields = {**NO_TYPED, **({column: typed} if column else {}), "value_json": orjson.dumps(value).decode()}
-                ids = {"id": self.seeded.id(), "organization_id": org, "data_row_id": row_id, "schema_id": schema.id}
-                out["metadatavalue"].append({**ids, **fields, "position": position})
+                ids = {"id": self.seeded.id(), "organization_id": self.cat.organization_id, "data_row_id": row_id}
+                out["metadatavalue"].append({**ids, "schema_id": schema.id, **fields, "position": position})
 
     def embed(self, row_id: str, media: str, out: Rows) -> None:
         for (embedding_id, dims), center in zip(self.cat.embeddings, self.centers[media], strict=True):

@@ -37,13 +37,13 @@ TABLES = {
     "batch": 12,
     "model": 2,
     "modelrun": 4,
-    "label": 59,
-    "labelfeature": 1022,
-    "projectdatarow": 73,
-    "modelrundatarow": 13,
+    "label": 50,
+    "labelfeature": 824,
+    "projectdatarow": 64,
+    "modelrundatarow": 9,
     "datarowembedding": 400,
-    "metadatavalue": 426,
-    "attachment": 192,
+    "metadatavalue": 326,
+    "attachment": 163,
 }
 SHAPE_KEYS = {"bounding_box", "polygon", "line", "point", "mask", "location", "conversational_location", "message_id"}
 SHAPE_KEYS |= {"radio_answer", "checklist_answers", "text_answer", "relationship", "frames", "segments"}
@@ -64,7 +64,7 @@ PERFORMANCE_KEYS = [
 async def small(tmp_path: Path) -> Settings:
     settings = sqlite_settings(tmp_path / "small.db")
     summary = await seed_database(settings, rows=200, seed=3)
-    assert summary.startswith("seeded 200 data rows, 59 labels, 4 model runs, 1022 label features (seed 3) in ")
+    assert summary.startswith("seeded 200 data rows, 50 labels, 4 model runs, 824 label features (seed 3) in ")
     return settings
 
 
@@ -104,6 +104,8 @@ async def test_counts_of_a_small_catalog(small: Settings) -> None:
         " FROM embedding e ORDER BY dims",
     )
     assert [tuple(s) for s in spaces] == [("clip-mini", 8, 32), ("text-minilm", 32, 128)]
+    types = await query(small, "SELECT DISTINCT type FROM attachment ORDER BY type")
+    assert [t for (t,) in types] == ["HTML", "IMAGE", "RAW_TEXT", "TEXT"]
     kinds = await query(small, "SELECT kind FROM metadataschema WHERE parent_id IS NULL ORDER BY kind")
     assert [k for (k,) in kinds] == ["datetime", "embedding", "enum", "number", "string"]
 
@@ -166,4 +168,4 @@ async def test_labeling_state_reviews_and_performance(small: Settings) -> None:
     consensus = await query(small, "SELECT max(consensus_expected_label_count) FROM projectdatarow")
     assert consensus[0][0] == 2
     groups = await query(small, "SELECT count(DISTINCT annotation_group_id), count(*) FROM modelrundatarow")
-    assert groups[0][0] == groups[0][1] == 13
+    assert groups[0][0] == groups[0][1] == 9
