@@ -66,3 +66,13 @@ async def test_cli_seeds_then_skips_with_if_empty(tmp_path: Path) -> None:
     assert (again.returncode, again.stderr) == (0, "seed skipped: the database already has 200 data rows\n")
     lines = (await export_all(sqlite_settings(tmp_path / "cli.db"), seed=1)).splitlines()
     assert len(lines) == 200
+
+
+async def test_cli_refuses_a_second_seed_without_a_traceback(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    assert run_cli("seed", "--rows", "5", "--database-url", url).returncode == 0
+    again = run_cli("seed", "--rows", "5", "--database-url", url)
+    assert (again.returncode, again.stderr) == (
+        2,
+        "seed: The demo organization already has data rows; seed a fresh database or pass --if-empty.\n",
+    )
