@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.db import create_all, create_engine
@@ -67,6 +68,19 @@ async def write_catalog(
     return counts
 
 
+async def _journal(conn: AsyncConnection, mode: str) -> bool:
+    """SQLite only: switch the journal mode, True when it changed. A bulk load into a rollback journal writes each
+    page once, where WAL writes it twice (log, then checkpoint); a file another process holds open stays in WAL."""
+    if conn.dialect.name != "sqlite":
+        return False
+    try:
+        current = (await conn.exec_driver_sql(f"PRAGMA journal_mode={mode}")).scalar()
+    except OperationalError:
+        current = None
+    await conn.commit()
+    return current == mode
+
+
 async def seed_database(
     settings: Settings,
     rows: int,
@@ -94,8 +108,14 @@ async def _seed(
         if existing:
             return f"seed skipped: the database already has {existing} data rows"
     started = time.perf_counter()
-    async with engine.begin() as conn:
-        counts = await write_catalog(conn, rows, seed, embeddings)
+    async with engine.connect() as conn:
+        switched = await _journal(conn, "delete")
+        try:
+            async with conn.begin():
+                counts = await write_catalog(conn, rows, seed, embeddings)
+        finally:
+            if switched:
+                await _journal(conn, "wal")
     seconds = time.perf_counter() - started
     return (
         f"seeded {counts['datarow']} data rows, {counts['label']} labels, {counts['modelrun']} model runs, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,10 @@ async def test_cli_refuses_a_second_seed_without_a_traceback(tmp_path: Path) -> 
         2,
         "seed: The demo organization already has data rows; seed a fresh database or pass --if-empty.\n",
     )
+
+
+async def test_seed_leaves_sqlite_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "wal.db"
+    await seed_database(sqlite_settings(path), rows=5)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
