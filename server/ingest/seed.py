@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.db import create_all, create_engine
 from server.errors import bad_input
-from server.ingest.seed_catalog import DEFAULT_EMBEDDINGS, build_catalog
+from server.ingest.seed_catalog import DEFAULT_EMBEDDINGS, Spaces, build_catalog
 from server.ingest.seed_ontology import BASE_TIME, Seeded
 from server.ingest.seed_rows import row_batches
 from server.models import DataRow, metadata
@@ -50,7 +50,7 @@ async def _organization(conn: AsyncConnection, seed: int) -> str:
 
 
 async def write_catalog(
-    conn: AsyncConnection, rows: int, seed: int, embeddings: tuple[tuple[str, int], ...], batch_size: int = BATCH_SIZE
+    conn: AsyncConnection, rows: int, seed: int, embeddings: Spaces, batch_size: int = BATCH_SIZE
 ) -> dict[str, int]:
     """Insert the whole catalog inside the caller's transaction; returns rows written per table."""
     org_id = await _organization(conn, seed)
@@ -86,7 +86,7 @@ async def seed_database(
     rows: int,
     seed: int = 1,
     if_empty: bool = False,
-    embeddings: tuple[tuple[str, int], ...] = DEFAULT_EMBEDDINGS,
+    embeddings: Spaces = DEFAULT_EMBEDDINGS,
 ) -> str:
     """Create the tables, then write `rows` demo data rows (nothing with `if_empty` when any data row exists)."""
     if rows < 0:
@@ -98,9 +98,18 @@ async def seed_database(
         await engine.dispose()
 
 
-async def _seed(
-    engine: AsyncEngine, rows: int, seed: int, if_empty: bool, embeddings: tuple[tuple[str, int], ...]
-) -> str:
+async def _bulk_write(engine: AsyncEngine, rows: int, seed: int, embeddings: Spaces) -> dict[str, int]:
+    async with engine.connect() as conn:
+        switched = await _journal(conn, "delete")
+        try:
+            async with conn.begin():
+                return await write_catalog(conn, rows, seed, embeddings)
+        finally:
+            if switched:
+                await _journal(conn, "wal")
+
+
+async def _seed(engine: AsyncEngine, rows: int, seed: int, if_empty: bool, embeddings: Spaces) -> str:
     await create_all(engine)
     if if_empty:
         async with engine.connect() as conn:
@@ -108,14 +117,7 @@ async def _seed(
         if existing:
             return f"seed skipped: the database already has {existing} data rows"
     started = time.perf_counter()
-    async with engine.connect() as conn:
-        switched = await _journal(conn, "delete")
-        try:
-            async with conn.begin():
-                counts = await write_catalog(conn, rows, seed, embeddings)
-        finally:
-            if switched:
-                await _journal(conn, "wal")
+    counts = await _bulk_write(engine, rows, seed, embeddings)
     seconds = time.perf_counter() - started
     return (
         f"seeded {counts['datarow']} data rows, {counts['label']} labels, {counts['modelrun']} model runs, "

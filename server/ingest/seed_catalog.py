@@ -16,7 +16,8 @@ TASK_NAMES = {
     "IN_REWORK": "Rework",
     "DONE": "Done",
 }
-DEFAULT_EMBEDDINGS: tuple[tuple[str, int], ...] = (("clip-mini", 8), ("text-minilm", 32))
+Spaces = tuple[tuple[str, int], ...]  # embedding spaces: (name, dims)
+DEFAULT_EMBEDDINGS: Spaces = (("clip-mini", 8), ("text-minilm", 32))
 
 DATASETS = {
     "IMAGE": ("street-images", "Dash-cam stills from city streets"),
@@ -149,13 +150,13 @@ def _models(cat: Catalog, seeded: Seeded) -> None:
             cat.add("modelrun", id=plan.id, model_id=model_id, name=run, created_at=seeded.at(created, days=20))
 
 
-def _embeddings(cat: Catalog, seeded: Seeded, spaces: tuple[tuple[str, int], ...]) -> None:
+def _embeddings(cat: Catalog, seeded: Seeded, spaces: Spaces) -> None:
     for name, dims in spaces:
         cat.embeddings.append((seeded.id(), dims))
         cat.add("embedding", id=cat.embeddings[-1][0], name=name, dims=dims, created_at=BASE_TIME)
 
 
-def build_catalog(seeded: Seeded, organization_id: str, embeddings: tuple[tuple[str, int], ...]) -> Catalog:
+def build_catalog(seeded: Seeded, organization_id: str, embeddings: Spaces) -> Catalog:
     """Ids and rows of everything the data rows refer to, drawn from `seeded` in a fixed order."""
     cat = Catalog(organization_id)
     _datasets(cat, seeded)

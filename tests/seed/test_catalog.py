@@ -169,3 +169,14 @@ async def test_labeling_state_reviews_and_performance(small: Settings) -> None:
     assert consensus[0][0] == 2
     groups = await query(small, "SELECT count(DISTINCT annotation_group_id), count(*) FROM modelrundatarow")
     assert groups[0][0] == groups[0][1] == 9
+
+
+async def test_embedding_spaces_are_configurable(tmp_path: Path) -> None:
+    settings = sqlite_settings(tmp_path / "spaces.db")
+    await seed_database(settings, rows=10, embeddings=(("tiny", 4), ("wide", 64)))
+    spaces = await query(
+        settings,
+        "SELECT e.name, e.dims, count(*), min(length(v.vector)), max(length(v.vector))"
+        " FROM embedding e JOIN datarowembedding v ON v.embedding_id = e.id GROUP BY e.id ORDER BY e.dims",
+    )
+    assert [tuple(s) for s in spaces] == [("tiny", 4, 10, 16, 16), ("wide", 64, 10, 256, 256)]
