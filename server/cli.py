@@ -49,9 +49,14 @@ def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from server.errors import CatalogError
     from server.ingest.seed import seed_database
 
-    summary = asyncio.run(seed_database(settings, rows=args.rows, seed=args.seed, if_empty=args.if_empty))
+    try:
+        summary = asyncio.run(seed_database(settings, rows=args.rows, seed=args.seed, if_empty=args.if_empty))
+    except CatalogError as exc:
+        print(f"seed: {exc.message}", file=sys.stderr)
+        return 2
     print(summary, file=sys.stderr)
     return 0
 

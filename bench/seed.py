@@ -1,0 +1,40 @@
+"""`seed` benchmark: seconds and rows/s to seed a fresh demo catalog of 10k and 100k rows (or --rows sizes)."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from bench.registry import Result, register
+from server.ingest.seed import seed_database
+from server.settings import Settings
+
+SIZES = (10_000, 100_000)
+
+
+async def _seed_once(url: str, rows: int) -> tuple[float, float]:
+    """Wall and CPU seconds of one seed into the empty database at `url`."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    await seed_database(Settings(database_url=url), rows=rows, seed=1)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+async def _case(rows: int) -> list[Result]:
+    with tempfile.TemporaryDirectory() as tmp:
+        wall, cpu = await _seed_once(f"sqlite+aiosqlite:///{Path(tmp) / 'seed.db'}", rows)
+    note = f"process cpu {cpu:.1f}s"
+    return [
+        Result("seed", f"{rows:,} rows", wall, "s", note=note),
+        Result("seed", f"{rows:,} rows", rows / wall, "rows/s", note=note),
+    ]
+
+
+@register("seed")
+async def seed_benchmark(args: argparse.Namespace) -> list[Result]:
+    """Each size into a fresh SQLite file (seeding refuses a non-empty catalog, so no shared PostgreSQL here)."""
+    results: list[Result] = []
+    for rows in args.rows or SIZES:
+        results += await _case(rows)
+    return results

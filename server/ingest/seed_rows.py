@@ -1,0 +1,205 @@
+"""Demo data rows, generated lazily one batch at a time: media, metadata, attachments, embeddings, labels."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from server.ingest import seed_annotations as annotations
+from server.ingest.seed_annotations import Annotate, Shape
+from server.ingest.seed_catalog import USERS, Catalog, Rows, Schema
+from server.ingest.seed_labels import RowLabels
+from server.ingest.seed_ontology import Seeded
+from server.loading.timefmt import iso
+
+ROW_TABLES = (
+    "datarow",
+    "attachment",
+    "metadatavalue",
+    "datarowembedding",
+    "label",
+    "labelfeature",
+    "projectdatarow",
+    "modelrundatarow",
+)
+MEDIA_CYCLE = ("IMAGE",) * 5 + ("VIDEO",) * 2 + ("TEXT",) * 2 + ("CONVERSATIONAL",)
+BUCKET = "https://storage.googleapis.com/catalog-demo"
+IMAGE_SIZES = ((1920, 1080), (1280, 720), (2560, 1440), (1024, 768))
+PEOPLE = ("Alice Smith", "Bob Jones", "Carla Diaz", "Dev Patel", "Emma Brown")
+ORGS = ("Acme Corp", "Globex", "Initech", "Umbrella Ltd")
+PLACES = ("Berlin", "Lagos", "Osaka", "Lima", "Toronto")
+TAGS = ("downtown", "suburb", "highway", "archive", "partner-feed")
+Made = tuple[str, dict[str, Any], Shape]
+
+
+def _image(seeded: Seeded, i: int) -> Made:
+    width, height = seeded.rng.choice(IMAGE_SIZES)
+    attrs = {"assetType": "image", "mimeType": "image/jpeg", "width": width, "height": height}
+    return f"{BUCKET}/images/street-{i:07d}.jpg", attrs, Shape(width=width, height=height)
+
+
+def _video(seeded: Seeded, i: int) -> Made:
+    frames = seeded.rng.randint(90, 900)
+    attrs = {"assetType": "video", "mimeType": "video/mp4", "width": 1280, "height": 720}
+    attrs |= {"frameRate": 30, "frameCount": frames, "duration": round(frames / 30, 3)}
+    return f"{BUCKET}/videos/traffic-{i:07d}.mp4", attrs, Shape(width=1280, height=720, frames=frames)
+
+
+def _text(seeded: Seeded, i: int) -> Made:
+    rng = seeded.rng
+    person, org, place = rng.choice(PEOPLE), rng.choice(ORGS), rng.choice(PLACES)
+    body = f"{person} joined {org} in {place} after {rng.randint(2, 20)} years in the industry."
+    at_org, at_place = len(person) + 8, len(person) + 8 + len(org) + 4
+    spans = [("person", 0, len(person)), ("organization", at_org, at_org + len(org))]
+    spans.append(("location", at_place, at_place + len(place)))
+    return body, {"assetType": "text", "mimeType": "text/plain", "contentLength": len(body)}, Shape(spans=spans)
+
+
+def _conversation(seeded: Seeded, i: int) -> Made:
+    messages = seeded.rng.randint(3, 12)
+    attrs = {"assetType": "conversational", "mimeType": "application/vnd.labelbox.conversational"}
+    return f"{BUCKET}/chats/chat-{i:07d}.json", {**attrs, "messageCount": messages}, Shape(messages=messages)
+
+
+@dataclass(frozen=True)
+class MediaKind:
+    slug: str
+    make: Callable[[Seeded, int], Made]
+    annotate: Annotate
+    attachments: tuple[tuple[str, str], ...]  # (type, value template with {i})
+
+
+MEDIA: dict[str, MediaKind] = {
+    "IMAGE": MediaKind(
+        "image",
+        _image,
+        annotations.image,
+        (("IMAGE", BUCKET + "/overlays/{i}.png"), ("RAW_TEXT", "Camera 3, north lane")),
+    ),
+    "VIDEO": MediaKind(
+        "video",
+        _video,
+        annotations.video,
+        (("HTML", BUCKET + "/reports/{i}.html"), ("TEXT", BUCKET + "/notes/{i}.txt")),
+    ),
+    "TEXT": MediaKind(
+        "text", _text, annotations.text_entities, (("TEXT", BUCKET + "/sources/{i}.txt"), ("RAW_TEXT", "Wire copy"))
+    ),
+    "CONVERSATIONAL": MediaKind(
+        "chat", _conversation, annotations.conversation, (("HTML", BUCKET + "/transcripts/{i}.html"),)
+    ),
+}
+
+
+Typed = tuple[str | None, Any, Any]  # (typed column, its value, export value)
+
+
+def _string(seeded: Seeded, schema: Schema) -> Typed:
+    tag = seeded.rng.choice(TAGS)
+    return "string_value", tag, tag
+
+
+def _number(seeded: Seeded, schema: Schema) -> Typed:
+    score = round(seeded.rng.random() * 100, 2)
+    return "number_value", score, score
+
+
+def _datetime(seeded: Seeded, schema: Schema) -> Typed:
+    stamp = seeded.at(days=365)
+    return "datetime_value", stamp, iso(stamp)
+
+
+def _enum(seeded: Seeded, schema: Schema) -> Typed:
+    option_id, name = seeded.rng.choice(schema.options)
+    return "option_id", option_id, {"schema_id": option_id, "schema_name": name}
+
+
+def _vector(seeded: Seeded, schema: Schema) -> Typed:
+    return None, None, [round(seeded.rng.random() - 0.5, 4) for _ in range(8)]
+
+
+METADATA_VALUES: dict[str, tuple[float, Callable[[Seeded, Schema], Typed]]] = {  # kind → (share of rows, maker)
+    "string": (0.4, _string),
+    "number": (0.3, _number),
+    "datetime": (0.3, _datetime),
+    "enum": (0.6, _enum),
+    "embedding": (0.03, _vector),
+}
+NO_TYPED = {"string_value": None, "number_value": None, "datetime_value": None, "option_id": None}
+
+
+class RowWriter:
+    """Appends one data row and everything hanging off it to the current batch's tables."""
+
+    def __init__(self, cat: Catalog, seeded: Seeded) -> None:
+        self.cat, self.seeded, self.rng = cat, seeded, seeded.rng
+        self.centers = {media: _centers(index, cat.embeddings) for index, media in enumerate(MEDIA)}
+
+    def write(self, i: int, out: Rows) -> None:
+        media = MEDIA_CYCLE[i % len(MEDIA_CYCLE)]
+        kind = MEDIA[media]
+        row_data, attrs, shape = kind.make(self.seeded, i)
+        created = self.seeded.at(days=180)
+        row = {
+            "organization_id": self.cat.organization_id,
+            "id": self.seeded.id(),
+            "dataset_id": self.cat.datasets[media],
+        }
+        row |= {"global_key": f"demo/{kind.slug}/{i:07d}", "external_id": f"{kind.slug}-{i:07d}", "row_data": row_data}
+        row |= {"media_type": media, "media_attributes": orjson.dumps(attrs).decode(), "created_at": created}
+        row |= {"updated_at": self.seeded.at(created, days=10), "created_by": self.rng.choice(USERS)}
+        out["datarow"].append(row)
+        self.attachments(i, row["id"], kind, out)
+        self.metadata(row["id"], out)
+        self.embed(row["id"], media, out)
+        labels = RowLabels(self.cat, self.seeded, out, row, kind.annotate, shape)
+        labels.projects(self.cat.projects.get(media, []))
+        labels.model_runs(self.cat.runs.get(media, []))
+
+    def attachments(self, i: int, row_id: str, kind: MediaKind, out: Rows) -> None:
+        count = self.rng.choice((0, 0, 1, len(kind.attachments)))
+        for position, (type_name, value) in enumerate(kind.attachments[:count]):
+            ids = {"id": self.seeded.id(), "organization_id": self.cat.organization_id, "data_row_id": row_id}
+            fields = {"type": type_name, "value": value.format(i=i), "name": type_name.lower(), "position": position}
+            out["attachment"].append({**ids, **fields})
+
+    def metadata(self, row_id: str, out: Rows) -> None:
+        for position, schema in enumerate(self.cat.schemas):
+            share, make = METADATA_VALUES[schema.kind]
+            if self.rng.random() < share:
+                column, typed, value = make(self.seeded, schema)
+                fields = {**NO_TYPED, **({column: typed} if column else {}), "value_json": orjson.dumps(value).decode()}
+                ids = {"id": self.seeded.id(), "organization_id": self.cat.organization_id, "data_row_id": row_id}
+                out["metadatavalue"].append({**ids, "schema_id": schema.id, **fields, "position": position})
+
+    def embed(self, row_id: str, media: str, out: Rows) -> None:
+        for (embedding_id, dims), center in zip(self.cat.embeddings, self.centers[media], strict=True):
+            values = [c + (self.rng.random() - 0.5) * 0.4 for c in center]
+            vector = struct.pack(f"<{dims}f", *values)
+            out["datarowembedding"].append(
+                {
+                    "embedding_id": embedding_id,
+                    "data_row_id": row_id,
+                    "organization_id": self.cat.organization_id,
+                    "vector": vector,
+                }
+            )
+
+
+def _centers(media_index: int, spaces: list[tuple[str, int]]) -> list[list[float]]:
+    """A fixed cluster center per media type and space, so similarity search finds rows of the same kind."""
+    return [[((media_index + 1) * (d + 3)) % 7 / 7 - 0.5 for d in range(dims)] for _, dims in spaces]
+
+
+def row_batches(cat: Catalog, seeded: Seeded, rows: int, batch_size: int) -> Iterator[Rows]:
+    """The rows of every table for data rows [k, k + batch_size), one batch at a time, in insert order."""
+    writer = RowWriter(cat, seeded)
+    for start in range(0, rows, batch_size):
+        out: Rows = {table: [] for table in ROW_TABLES}
+        for i in range(start, min(rows, start + batch_size)):
+            writer.write(i, out)
+        yield out
