@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from server.db import create_engine
+from server.export.encode import encode_page
 from server.export.params import ExportParams
-from server.export.runner import encode_page
 from server.filters.compile import scoped_where
 from server.ingest.seed import organization_id, seed_database
 from server.loading.lines import iter_line_pages
@@ -30,9 +30,9 @@ async def export_all(settings: Settings, seed: int) -> bytes:
     try:
         where = scoped_where(organization_id(seed))
         async for page in iter_line_pages(engine, where, ExportParams.everything().to_plan(), 500):
-            data, errors = encode_page(page.lines)
-            assert errors == []
-            chunks.append(data)
+            encoded = encode_page(page)
+            assert encoded.errors == []
+            chunks.append(encoded.data)
     finally:
         await engine.dispose()
     return b"".join(chunks)
