@@ -12,6 +12,7 @@ from server.errors import not_found
 from server.export.params import ExportParams as Params
 from server.export.tasks import ExportRequest, create_task, get_task, set_task
 from server.filters.scope import request_where
+from server.filters.values import FilterLimits
 from server.models.base import utcnow
 
 Info = strawberry.Info[Context, None]
@@ -62,7 +63,8 @@ class ExportMutation:
             params=params.to_params() if params is not None else Params(),
         )
         async with ctx.engine.connect() as conn:
-            await request_where(conn, ctx.organization_id, request.filter, request.slice_id, data_row_ids)
+            limits = FilterLimits.of(ctx.settings)
+            await request_where(conn, ctx.organization_id, request.filter, request.slice_id, data_row_ids, limits)
         task_id = await create_task(ctx.engine, ctx.organization_id, request)
         if ctx.worker is not None:
             ctx.worker.wake.set()
