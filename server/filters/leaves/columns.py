@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from server.filters.leaves.spec import LeafSpec, T
 from server.filters.values import datetime_range, enum_list, string_list
@@ -15,6 +15,9 @@ M = ModelRunDataRow.__table__.c  # type: ignore[attr-defined]
 
 
 def in_list(column: Any) -> LeafSpec:
+    """`IS NOT NULL` keeps the condition two-valued, so `not` over a nullable column keeps rows without a value."""
+    if column.nullable:
+        return LeafSpec(string_list, lambda values, org: and_(column.is_not(None), column.in_(values)))
     return LeafSpec(string_list, lambda values, org: column.in_(values))
 
 
