@@ -11,11 +11,14 @@ from strawberry.types import ExecutionContext
 
 from resolvers.errors import CodedErrors
 from resolvers.mutations.exports import ExportMutation
-from resolvers.queries import Query
+from resolvers.mutations.slices import SliceMutation
+from resolvers.queries import Query as DataRowQuery
 from resolvers.scalars import SCALAR_MAP
+from resolvers.types.slices import SliceQuery
 from server.errors import CatalogError
 
-Mutation = merge_types("Mutation", (ExportMutation,))
+Query = merge_types("Query", (DataRowQuery, SliceQuery))
+Mutation = merge_types("Mutation", (ExportMutation, SliceMutation))
 
 
 class CatalogSchema(strawberry.Schema):
