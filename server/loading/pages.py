@@ -41,6 +41,10 @@ class Order:
     field: OrderField = OrderField.ID
     descending: bool = False
 
+    @property
+    def key(self) -> str:
+        return f"{self.field.value} {'DESC' if self.descending else 'ASC'}"
+
 
 DEFAULT_ORDER = Order()
 
@@ -69,17 +73,20 @@ def page_columns(plan: RowPlan) -> list[Any]:
     return columns
 
 
-def encode_cursor(sort_value: Any, row_id: str) -> str:
+def encode_cursor(order: Order, sort_value: Any, row_id: str) -> str:
+    """The order travels inside the cursor, so a cursor from another orderBy is refused instead of misread."""
     if isinstance(sort_value, datetime):
         sort_value = sort_value.isoformat()
-    return base64.urlsafe_b64encode(orjson.dumps([sort_value, row_id])).decode()
+    return base64.urlsafe_b64encode(orjson.dumps([order.key, sort_value, row_id])).decode()
 
 
 def decode_cursor(cursor: str, order: Order) -> tuple[Any, str]:
     try:
-        sort_value, row_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        key, sort_value, row_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
         if not isinstance(row_id, str):
             raise ValueError(row_id)
+        if key != order.key:
+            raise bad_input(f"`after` belongs to orderBy {key}, not {order.key}; restart paging without it.", "after")
         if order.field in (OrderField.CREATED_AT, OrderField.UPDATED_AT):
             sort_value = datetime.fromisoformat(sort_value)
     except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
@@ -124,7 +131,7 @@ async def load_page(
     rows = (await conn.execute(stmt.order_by(*_order_by(order)).limit(first + 1))).all()
     has_next = len(rows) > first
     rows = rows[:first]
-    cursors = [encode_cursor(r._mapping["_sort"] if sort_column is not None else None, r.id) for r in rows]
+    cursors = [encode_cursor(order, r._mapping["_sort"] if sort_column is not None else None, r.id) for r in rows]
     return Page(rows=rows, cursors=cursors, has_next=has_next)
 
 
