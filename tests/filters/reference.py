@@ -64,7 +64,7 @@ def _annotation(line: Line, cond: dict[str, Any], spec: CatalogSpec) -> bool:
 
 def _metadata_value(field: Line, kind: str) -> Any:
     value = field["value"]
-    return {"datetime": parse_iso, "enum": lambda v: v["schema_id"]}.get(kind, lambda v: v)(value)
+    return {"DATETIME": parse_iso, "ENUM": lambda v: v["schema_id"]}.get(kind, lambda v: v)(value)
 
 
 def _metadata(line: Line, cond: dict[str, Any], spec: CatalogSpec) -> bool:
@@ -77,9 +77,9 @@ def _metadata(line: Line, cond: dict[str, Any], spec: CatalogSpec) -> bool:
 
 
 def _scalar(raw: Any, kind: str, spec: CatalogSpec) -> Any:
-    if kind == "datetime":
+    if kind == "DATETIME":
         return parse_iso(raw)
-    return spec.names.get(raw, raw) if kind == "enum" else raw
+    return spec.names.get(raw, raw) if kind == "ENUM" else raw
 
 
 def _metadata_matches(value: Any, cond: dict[str, Any], kind: str, spec: CatalogSpec) -> bool:

@@ -45,21 +45,21 @@ def _metadata(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
     numbers = st.integers(-4, 12).map(lambda n: n / 2)
     options = list(OPTIONS) + [spec.names[o] for o in OPTIONS]
     by_kind = {
-        "string": st.one_of(
+        "STRING": st.one_of(
             st.builds(lambda v: {"eq": v}, st.sampled_from(strings)),
             st.builds(lambda v: {"in": v}, _some(strings)),
             st.builds(lambda v: {"contains": v}, st.sampled_from(["_", "%", "beta", "ALPHA", "a g"])),
         ),
-        "number": st.one_of(
+        "NUMBER": st.one_of(
             st.builds(lambda v: {"eq": v}, numbers),
             st.builds(lambda v: {"in": v}, _some([0.5, 1, 2.5])),
             ranges(numbers),
         ),
-        "datetime": st.one_of(
+        "DATETIME": st.one_of(
             st.builds(lambda v: {"eq": v}, _whole_days(40)),
             ranges(_days(40 * 24)),
         ),
-        "enum": st.one_of(
+        "ENUM": st.one_of(
             st.builds(lambda v: {"eq": v}, st.sampled_from(options)), st.builds(lambda v: {"in": v}, _some(options))
         ),
     }

@@ -35,7 +35,7 @@ BASE = datetime(2024, 1, 1)
 MEDIA = ("IMAGE", "VIDEO", "TEXT")
 STATUSES = ("TO_LABEL", "IN_REVIEW", "IN_REWORK", "DONE")
 WORDS = ("alpha", "Beta", "gamma_1", "delta%", "epsilon")
-SCHEMAS = {"caption": "string", "score": "number", "captured_at": "datetime", "weather": "enum"}
+SCHEMAS = {"caption": "STRING", "score": "NUMBER", "captured_at": "DATETIME", "weather": "ENUM"}
 OPTIONS = ("sunny", "rainy", "snowy")
 TYPED = ("string_value", "number_value", "datetime_value", "option_id")
 TABLES = (Dataset, MetadataSchema, Project, Batch, Model, ModelRun, DataRow, MetadataValue)
@@ -71,7 +71,7 @@ def _schemas(spec: CatalogSpec) -> None:
     for name, kind in SCHEMAS.items():
         spec.names[name] = spec.add(MetadataSchema, name=name, kind=kind, parent_id=None)
     for option in OPTIONS:
-        spec.names[option] = spec.add(MetadataSchema, name=option, kind="option", parent_id=spec.names["weather"])
+        spec.names[option] = spec.add(MetadataSchema, name=option, kind="OPTION", parent_id=spec.names["weather"])
 
 
 def _containers(spec: CatalogSpec) -> None:
@@ -90,13 +90,13 @@ def _containers(spec: CatalogSpec) -> None:
 
 def _metadata_value(spec: CatalogSpec, kind: str, i: int) -> tuple[dict[str, Any], Any]:
     rng = spec.rng
-    if kind == "string":
+    if kind == "STRING":
         text = f"{rng.choice(WORDS)} {rng.choice(WORDS)}"
         return {"string_value": text}, text
-    if kind == "number":
+    if kind == "NUMBER":
         number = rng.randint(-4, 12) / 2
         return {"number_value": number}, number
-    if kind == "datetime":
+    if kind == "DATETIME":
         when = BASE + timedelta(days=rng.randint(0, 40))
         return {"datetime_value": when}, iso(when)
     option = rng.choice(OPTIONS)

@@ -73,10 +73,10 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {
-    "string": Kind("string_value", ("eq", "in", "contains", "exists"), _string),
-    "number": Kind("number_value", ("eq", "in", *BOUNDS, "exists"), _number),
-    "datetime": Kind("datetime_value", ("eq", "in", *BOUNDS, "exists"), to_datetime),
-    "enum": Kind("option_id", ("eq", "in", "exists"), _string),
+    "STRING": Kind("string_value", ("eq", "in", "contains", "exists"), _string),
+    "NUMBER": Kind("number_value", ("eq", "in", *BOUNDS, "exists"), _number),
+    "DATETIME": Kind("datetime_value", ("eq", "in", *BOUNDS, "exists"), to_datetime),
+    "ENUM": Kind("option_id", ("eq", "in", "exists"), _string),
 }
 
 
@@ -109,7 +109,7 @@ def _convert(kind: Kind, op: str, value: Any, path: str) -> Any:
 
 async def resolve(conn: AsyncConnection, org: str, query: MetadataQuery, path: str) -> MetadataMatch:
     schema = await _schema(conn, org, query, path)
-    kind = KINDS.get(schema.kind)
+    kind = KINDS.get(schema.kind.upper())
     if kind is None:
         raise bad_input(
             f"{path}: metadata field {schema.name!r} is of kind {schema.kind}, which cannot be filtered.", path
@@ -118,9 +118,11 @@ async def resolve(conn: AsyncConnection, org: str, query: MetadataQuery, path: s
         return MetadataMatch(schema.id, kind.column, (), exists=query.ops["exists"])
     for op in query.ops:
         if op not in kind.ops:
-            raise bad_input(f"{path}.{op} does not apply to {schema.kind} metadata; use {', '.join(kind.ops)}.", path)
+            raise bad_input(
+                f"{path}.{op} does not apply to {schema.kind.lower()} metadata; use {', '.join(kind.ops)}.", path
+            )
     ops = {op: _convert(kind, op, v, f"{path}.{op}") for op, v in query.ops.items()}
-    if schema.kind == "enum":
+    if kind is KINDS["ENUM"]:
         ops = {op: await _enum_values(conn, schema, op, v, f"{path}.{op}") for op, v in ops.items()}
     bounds = check_range({op: v for op, v in ops.items() if op in BOUNDS}, path).bounds
     rest = tuple((op, v) for op, v in ops.items() if op not in BOUNDS)
