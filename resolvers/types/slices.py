@@ -10,7 +10,7 @@ from strawberry import ID, Private
 
 from resolvers.context import Context
 from resolvers.scalars import JSON, DateTime
-from server.filters.slices import get_slice, list_slices, slice_row_count
+from server.filters.slices import find_slice, list_slices, slice_row_count
 from server.filters.values import FilterLimits
 
 Info = strawberry.Info[Context, None]
@@ -49,6 +49,7 @@ class SliceQuery:
         rows = await list_slices(info.context.engine, info.context.organization_id)
         return [Slice.from_row(r) for r in rows]
 
-    @strawberry.field(description="One slice by id (NOT_FOUND when it does not exist).")
-    async def slice(self, info: Info, id: ID) -> Slice:
-        return Slice.from_row(await get_slice(info.context.engine, info.context.organization_id, str(id)))
+    @strawberry.field(description="One slice of your organization by id, or null.")
+    async def slice(self, info: Info, id: ID) -> Slice | None:
+        row = await find_slice(info.context.engine, info.context.organization_id, str(id))
+        return None if row is None else Slice.from_row(row)

@@ -32,9 +32,13 @@ async def _checked_filter(engine: AsyncEngine, org: str, filter: dict[str, Any],
     return orjson.dumps(filter).decode()
 
 
-async def get_slice(engine: AsyncEngine, org: str, slice_id: str) -> Row[Any]:
+async def find_slice(engine: AsyncEngine, org: str, slice_id: str) -> Row[Any] | None:
     async with engine.connect() as conn:
-        row = (await conn.execute(select(Slice.__table__).where(S.id == slice_id, S.organization_id == org))).first()
+        return (await conn.execute(select(Slice.__table__).where(S.id == slice_id, S.organization_id == org))).first()
+
+
+async def get_slice(engine: AsyncEngine, org: str, slice_id: str) -> Row[Any]:
+    row = await find_slice(engine, org, slice_id)
     if row is None:
         raise not_found("Slice", slice_id, "id")
     return row

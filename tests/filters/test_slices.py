@@ -58,8 +58,9 @@ async def test_listing_update_and_delete(gql: GraphQLClient, catalog: CatalogSpe
     assert updated["updateSlice"] == {"name": "videos", "rowCount": second["rowCount"]}
     deleted = await gql.data("mutation($id: ID!) { deleteSlice(id: $id) }", {"id": first["id"]})
     assert deleted == {"deleteSlice": first["id"]}
-    error = await gql.error("query($id: ID!) { slice(id: $id) { name } }", {"id": first["id"]})
-    assert error["extensions"] == {"code": "NOT_FOUND", "field": "id"}
+    assert await gql.data("query($id: ID!) { slice(id: $id) { name } }", {"id": first["id"]}) == {"slice": None}
+    again = await gql.error("mutation($id: ID!) { deleteSlice(id: $id) }", {"id": first["id"]})
+    assert again["extensions"] == {"code": "NOT_FOUND", "field": "id"}
 
 
 async def test_a_bad_filter_is_never_saved(gql: GraphQLClient, catalog: CatalogSpec) -> None:
