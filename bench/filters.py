@@ -46,6 +46,11 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "project": {"workflowStatus": ["IN_REVIEW", "DONE"]},
         "not": {"mediaTypes": ["TEXT"]},
     },
+    "combined, selective (score > 90, 3 cars, DONE)": {
+        "metadata": {"name": "score", "gt": 90},
+        "annotation": {"name": "Car", "minCount": 3},
+        "project": {"projectId": cid("p", 0), "workflowStatus": ["DONE"]},
+    },
 }
 LABEL = "labelKind version id annotations"
 FULL_SELECTION = (
