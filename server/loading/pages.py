@@ -83,8 +83,8 @@ def encode_cursor(order: Order, sort_value: Any, row_id: str) -> str:
 def decode_cursor(cursor: str, order: Order) -> tuple[Any, str]:
     try:
         key, sort_value, row_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(row_id, str):
-            raise ValueError(row_id)
+        if not isinstance(key, str) or not isinstance(row_id, str):
+            raise ValueError(cursor)
         if key != order.key:
             raise bad_input(f"`after` belongs to orderBy {key}, not {order.key}; restart paging without it.", "after")
         if order.field in (OrderField.CREATED_AT, OrderField.UPDATED_AT):
