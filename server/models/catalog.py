@@ -31,6 +31,7 @@ class DataRow(SQLModel, table=True):
         Index("ix_datarow_org_created", "organization_id", "created_at", "id"),
         Index("ix_datarow_org_updated", "organization_id", "updated_at", "id"),
         Index("ix_datarow_dataset_id", "dataset_id", "id"),
+        Index("ix_datarow_org_dataset", "organization_id", "dataset_id", "id"),
         Index("ix_datarow_external_id", "organization_id", "external_id"),
         Index("ix_datarow_media_type", "organization_id", "media_type", "id"),
     )
