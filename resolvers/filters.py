@@ -1,4 +1,4 @@
-"""The contract's DataRowFilter input; converted to a plain dict and parsed by server.filters."""
+"""The contract's DataRowFilter input; converted to a plain camelCase dict and parsed by server.filters."""
 
 from __future__ import annotations
 
@@ -7,8 +7,60 @@ from typing import Any
 import strawberry
 from strawberry import ID
 
+from resolvers.enums import LabelSource, WorkflowStatus
 from resolvers.inputs import to_plain
+from resolvers.scalars import JSON, DateTime
 from resolvers.types.data_rows import MediaType
+
+
+@strawberry.input(description="A time window; give a lower bound (gt or gte), an upper bound (lt or lte) or both.")
+class DateTimeRange:
+    gt: DateTime | None = None
+    gte: DateTime | None = None
+    lt: DateTime | None = None
+    lte: DateTime | None = None
+
+
+@strawberry.input(
+    description="Rows with a value of one metadata field (by schemaId or name) matching the condition(s). "
+    "Values follow the field's kind: strings, numbers, ISO date-times, or enum option ids/names."
+)
+class MetadataCondition:
+    schema_id: ID | None = None
+    name: str | None = None
+    eq: JSON | None = None
+    in_: list[JSON] | None = strawberry.field(default=None, name="in")
+    gt: JSON | None = None
+    gte: JSON | None = None
+    lt: JSON | None = None
+    lte: JSON | None = None
+    contains: str | None = strawberry.field(default=None, description="Substring, ASCII case-insensitive.")
+    exists: bool | None = strawberry.field(default=None, description="true: has a value; false: has none.")
+
+
+@strawberry.input(
+    description="Rows whose labels or predictions use a feature; every given field must match. The row's "
+    "count of matching feature instances must lie in [minCount (default 1), maxCount]."
+)
+class AnnotationCondition:
+    feature_schema_id: ID | None = None
+    name: str | None = None
+    kind: str | None = strawberry.field(default=None, description="e.g. ImageBoundingBox, Radio, Checklist, Text.")
+    project_id: ID | None = None
+    model_run_id: ID | None = None
+    source: LabelSource | None = None
+    min_count: int | None = None
+    max_count: int | None = None
+
+
+@strawberry.input(description="Rows in a project (any project when projectId is left out) matching every field.")
+class ProjectCondition:
+    project_id: ID | None = None
+    batch_ids: list[ID] | None = None
+    workflow_status: list[WorkflowStatus] | None = None
+    labeled: bool | None = None
+    label_created_at: DateTimeRange | None = None
+    last_activity_at: DateTimeRange | None = None
 
 
 @strawberry.input(description="Conditions side by side all hold (AND); combine with and/or/not at any depth.")
@@ -21,6 +73,12 @@ class DataRowFilter:
     external_ids: list[str] | None = None
     dataset_ids: list[ID] | None = None
     media_types: list[MediaType] | None = None
+    created_at: DateTimeRange | None = None
+    updated_at: DateTimeRange | None = None
+    metadata: MetadataCondition | None = None
+    annotation: AnnotationCondition | None = None
+    project: ProjectCondition | None = None
+    model_run_ids: list[ID] | None = None
 
 
 def filter_dict(value: DataRowFilter | None) -> dict[str, Any] | None:

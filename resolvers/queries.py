@@ -15,6 +15,7 @@ from resolvers.types.exports import ExportTask
 from server.errors import bad_input, limit_exceeded, not_found
 from server.export.tasks import get_task
 from server.filters.scope import request_where
+from server.filters.values import FilterLimits
 from server.loading.lines import load_lines
 from server.loading.pages import Order, OrderField, count_rows
 
@@ -50,7 +51,7 @@ async def _connection(info: Info, where_args: dict, first: int, after: str | Non
     ctx = info.context
     plan = plan_from_info(info._raw_info)
     async with ctx.engine.connect() as conn:
-        where = await request_where(conn, ctx.organization_id, **where_args)
+        where = await request_where(conn, ctx.organization_id, **where_args, limits=FilterLimits.of(ctx.settings))
         result = await load_lines(conn, where, plan, first, after, order)
 
     async def count() -> int:

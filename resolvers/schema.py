@@ -16,13 +16,16 @@ from resolvers.mutations.ingest_catalog import CatalogMutation
 from resolvers.mutations.ingest_labeling import LabelingMutation
 from resolvers.mutations.ingest_modeling import ModelingMutation
 from resolvers.mutations.keys import KeyMutation
+from resolvers.mutations.slices import SliceMutation
 from resolvers.queries import Query as DataRowQuery
 from resolvers.scalars import SCALAR_MAP
+from resolvers.types.slices import SliceQuery
 from server.errors import CatalogError
 
 QUERIES = (
     DataRowQuery,
     ListingQuery,
+    SliceQuery,
 )
 MUTATIONS = (
     ExportMutation,
@@ -30,6 +33,7 @@ MUTATIONS = (
     LabelingMutation,
     ModelingMutation,
     KeyMutation,
+    SliceMutation,
 )
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

@@ -12,6 +12,7 @@ from server.errors import not_found
 from server.export.params import ExportParams as Params
 from server.export.tasks import ExportRequest, create_task, get_task, set_task
 from server.filters.scope import request_where
+from server.filters.values import FilterLimits
 from server.limits import check_export_quota
 from server.models.base import utcnow
 
@@ -63,7 +64,8 @@ class ExportMutation:
             params=params.to_params() if params is not None else Params(),
         )
         async with ctx.engine.connect() as conn:
-            await request_where(conn, ctx.organization_id, request.filter, request.slice_id, data_row_ids)
+            limits = FilterLimits.of(ctx.settings)
+            await request_where(conn, ctx.organization_id, request.filter, request.slice_id, data_row_ids, limits)
         await check_export_quota(ctx.engine, ctx.organization_id, ctx.settings.max_concurrent_exports)
         task_id = await create_task(ctx.engine, ctx.organization_id, request)
         if ctx.worker is not None:

@@ -7,6 +7,7 @@ from enum import Enum
 import strawberry
 from strawberry import ID
 
+from resolvers.enums import WorkflowStatus
 from resolvers.listings import load_one
 from resolvers.mutations.ingest_common import Info, scope, snake
 from resolvers.scalars import JSON
@@ -31,14 +32,6 @@ class ClassificationType(Enum):
     RADIO = "RADIO"
     CHECKLIST = "CHECKLIST"
     TEXT = "TEXT"
-
-
-@strawberry.enum
-class WorkflowStatus(Enum):
-    TO_LABEL = "TO_LABEL"
-    IN_REVIEW = "IN_REVIEW"
-    IN_REWORK = "IN_REWORK"
-    DONE = "DONE"
 
 
 @strawberry.input

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
 import strawberry
 from strawberry import ID
 
+from resolvers.enums import LabelSource
 from resolvers.listings import load_one
 from resolvers.mutations.ingest_common import Info, scope, snake
 from resolvers.mutations.ingest_labeling import LabelInput
 from resolvers.types.catalog import Embedding, Model, ModelRun, ModelRunDataRow
 from server.ingest import modeling
-
-
-@strawberry.enum
-class LabelSource(Enum):
-    LABEL = "LABEL"
-    PREDICTION = "PREDICTION"
 
 
 @strawberry.input

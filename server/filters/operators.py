@@ -15,10 +15,6 @@ class OperatorSpec:
     description: str
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 OPERATORS: dict[str, OperatorSpec] = {
     "eq": OperatorSpec(lambda c, v: c == v, "equal to"),
     "in": OperatorSpec(lambda c, v: c.in_(v), "one of the listed values"),
@@ -26,5 +22,7 @@ OPERATORS: dict[str, OperatorSpec] = {
     "gte": OperatorSpec(lambda c, v: c >= v, "greater than or equal to"),
     "lt": OperatorSpec(lambda c, v: c < v, "less than"),
     "lte": OperatorSpec(lambda c, v: c <= v, "less than or equal to"),
-    "contains": OperatorSpec(lambda c, v: c.like(f"%{_like_escape(v)}%", escape="\\"), "contains the substring"),
+    "contains": OperatorSpec(
+        lambda c, v: c.icontains(v, autoescape=True), "contains the substring (ASCII case-insensitive)"
+    ),
 }

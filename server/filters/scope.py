@@ -11,18 +11,42 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input, not_found
 from server.filters.compile import scoped_where
-from server.filters.tree import Leaf, Node, parse_filter
+from server.filters.leaves import LEAVES
+from server.filters.tree import And, Leaf, Node, Not, Or, parse_filter
+from server.filters.values import FilterLimits
 from server.models import Slice
 
 S = Slice.__table__.c  # type: ignore[attr-defined]
 
 
-async def slice_filter(conn: AsyncConnection, organization_id: str, slice_id: str) -> Node:
+async def resolve(node: Node, conn: AsyncConnection, organization_id: str) -> Node:
+    """Look up every name the tree uses (metadata schemas, enum options): unknown ones fail before any row is read."""
+    match node:
+        case And(children) | Or(children):
+            resolved = tuple([await resolve(c, conn, organization_id) for c in children])
+            return And(resolved) if isinstance(node, And) else Or(resolved)
+        case Not(child):
+            return Not(await resolve(child, conn, organization_id))
+        case Leaf(name, value, path):
+            spec = LEAVES[name]
+            if spec.resolve is None:
+                return node
+            return Leaf(name, await spec.resolve(conn, organization_id, value, path), path)
+    raise AssertionError(node)
+
+
+async def parse_and_resolve(
+    conn: AsyncConnection, organization_id: str, data: Any, path: str = "filter", limits: FilterLimits | None = None
+) -> Node:
+    return await resolve(parse_filter(data, path, limits), conn, organization_id)
+
+
+async def slice_filter(conn: AsyncConnection, organization_id: str, slice_id: str, limits: FilterLimits) -> Node:
     stmt = select(S.filter).where(S.id == slice_id, S.organization_id == organization_id)
     saved = (await conn.execute(stmt)).scalar_one_or_none()
     if saved is None:
         raise not_found("Slice", slice_id, "slice")
-    return parse_filter(orjson.loads(saved), "slice.filter")
+    return await parse_and_resolve(conn, organization_id, orjson.loads(saved), "slice.filter", limits)
 
 
 async def request_where(
@@ -31,11 +55,15 @@ async def request_where(
     filter: dict[str, Any] | None = None,
     slice_id: str | None = None,
     data_row_ids: Sequence[str] | None = None,
+    limits: FilterLimits | None = None,
 ) -> ColumnElement[bool]:
     """Compile everything the caller gave into one WHERE; bad input raises before any row is read."""
-    nodes: list[Node | None] = [parse_filter(filter) if filter is not None else None]
+    limits = limits or FilterLimits()
+    nodes: list[Node] = []
+    if filter is not None:
+        nodes.append(await parse_and_resolve(conn, organization_id, filter, "filter", limits))
     if slice_id is not None:
-        nodes.append(await slice_filter(conn, organization_id, slice_id))
+        nodes.append(await slice_filter(conn, organization_id, slice_id, limits))
     if data_row_ids is not None:
         if not data_row_ids:
             raise bad_input("dataRowIds is empty; omit it to export every matching row.", "dataRowIds")

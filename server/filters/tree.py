@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.errors import bad_input, limit_exceeded
+from server.filters.values import FilterLimits
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,6 @@ class Not:
 Node = And | Or | Not | Leaf
 
 LOGICAL = ("and", "or", "not")
-MAX_DEPTH = 16
 
 
 def _check_object(data: Any, path: str) -> dict[str, Any]:
@@ -45,34 +45,41 @@ def _check_object(data: Any, path: str) -> dict[str, Any]:
     return present
 
 
-def _parse_list(items: Any, path: str, depth: int, leaves: frozenset[str]) -> tuple[Node, ...]:
-    if not isinstance(items, list) or not items:
-        raise bad_input(f"{path} must be a non-empty list of filters.", path)
-    return tuple(_parse(item, f"{path}.{i}", depth + 1, leaves) for i, item in enumerate(items))
+@dataclass(frozen=True)
+class _Parser:
+    limits: FilterLimits
+    leaves: dict[str, Any]
 
+    def many(self, items: Any, path: str, depth: int) -> tuple[Node, ...]:
+        if not isinstance(items, list) or not items:
+            raise bad_input(f"{path} must be a non-empty list of filters.", path)
+        if len(items) > self.limits.max_in_list:
+            raise limit_exceeded(f"{path} has {len(items)} filters; at most {self.limits.max_in_list}.", path)
+        return tuple(self.one(item, f"{path}.{i}", depth + 1) for i, item in enumerate(items))
 
-def _parse(data: Any, path: str, depth: int, leaves: frozenset[str]) -> Node:
-    if depth > MAX_DEPTH:
-        raise limit_exceeded(f"{path} nests deeper than {MAX_DEPTH} levels; flatten the filter.", path)
-    present = _check_object(data, path)
-    parts: list[Node] = []
-    for key, value in present.items():
-        sub = f"{path}.{key}"
+    def one(self, data: Any, path: str, depth: int) -> Node:
+        if depth > self.limits.max_depth:
+            raise limit_exceeded(f"{path} nests deeper than {self.limits.max_depth} levels; flatten the filter.", path)
+        parts = [self.part(key, value, f"{path}.{key}", depth) for key, value in _check_object(data, path).items()]
+        return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+    def part(self, key: str, value: Any, path: str, depth: int) -> Node:
         if key in ("and", "or"):
-            children = _parse_list(value, sub, depth, leaves)
-            parts.append(And(children) if key == "and" else Or(children))
-        elif key == "not":
-            parts.append(Not(_parse(value, sub, depth + 1, leaves)))
-        elif key in leaves:
-            parts.append(Leaf(key, value, sub))
-        else:
-            known = ", ".join(sorted((*LOGICAL, *leaves)))
-            raise bad_input(f"{sub} is not a filter condition; use one of: {known}.", sub)
-    return parts[0] if len(parts) == 1 else And(tuple(parts))
+            children = self.many(value, path, depth)
+            return And(children) if key == "and" else Or(children)
+        if key == "not":
+            return Not(self.one(value, path, depth + 1))
+        spec = self.leaves.get(key)
+        if spec is None:
+            known = ", ".join(sorted((*LOGICAL, *self.leaves)))
+            raise bad_input(f"{path} is not a filter condition; use one of: {known}.", path)
+        return Leaf(key, spec.check(value, path, self.limits), path)
 
 
-def parse_filter(data: Any, path: str = "filter") -> Node:
-    """Validate a filter object (as the GraphQL input, a slice or the CLI's JSON give it) into a tree."""
+def parse_filter(data: Any, path: str = "filter", limits: FilterLimits | None = None) -> Node:
+    """Validate a filter object (as the GraphQL input, a slice or the CLI's JSON give it) into a tree.
+
+    Every shape and value error is raised here, labelled with its path; names are looked up later (scope.resolve)."""
     from server.filters.leaves import LEAVES
 
-    return _parse(data, path, 1, frozenset(LEAVES))
+    return _Parser(limits or FilterLimits(), LEAVES).one(data, path, 1)

@@ -41,6 +41,10 @@ class Order:
     field: OrderField = OrderField.ID
     descending: bool = False
 
+    @property
+    def key(self) -> str:
+        return f"{self.field.value} {'DESC' if self.descending else 'ASC'}"
+
 
 DEFAULT_ORDER = Order()
 
@@ -51,10 +55,11 @@ class Page:
 
     rows: Sequence[Row[Any]]
     has_next: bool
+    order: Order = DEFAULT_ORDER
     sorted_by: bool = False
 
     def _cursor(self, row: Row[Any]) -> str:
-        return encode_cursor(row._mapping["_sort"] if self.sorted_by else None, row.id)
+        return encode_cursor(self.order, row._mapping["_sort"] if self.sorted_by else None, row.id)
 
     @property
     def cursors(self) -> list[str]:
@@ -94,17 +99,22 @@ CURSOR_SORT_TYPES: dict[OrderField, tuple[type, ...]] = {
 }
 
 
-def encode_cursor(sort_value: Any, row_id: str) -> str:
+def encode_cursor(order: Order, sort_value: Any, row_id: str) -> str:
+    """The order travels inside the cursor, so a cursor from another orderBy is refused instead of misread."""
     if isinstance(sort_value, datetime):
         sort_value = sort_value.isoformat()
-    return base64.urlsafe_b64encode(orjson.dumps([sort_value, row_id])).decode()
+    return base64.urlsafe_b64encode(orjson.dumps([order.key, sort_value, row_id])).decode()
 
 
 def decode_cursor(cursor: str, order: Order) -> tuple[Any, str]:
     try:
-        sort_value, row_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(row_id, str) or not isinstance(sort_value, CURSOR_SORT_TYPES[order.field]):
-            raise ValueError(row_id)
+        key, sort_value, row_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(key, str) or not isinstance(row_id, str):
+            raise ValueError(cursor)
+        if key != order.key:
+            raise bad_input(f"`after` belongs to orderBy {key}, not {order.key}; restart paging without it.", "after")
+        if not isinstance(sort_value, CURSOR_SORT_TYPES[order.field]):
+            raise ValueError(cursor)
         if order.field in (OrderField.CREATED_AT, OrderField.UPDATED_AT):
             sort_value = datetime.fromisoformat(sort_value)
     except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
@@ -149,7 +159,7 @@ async def load_page(
     rows = (await conn.execute(stmt.order_by(*_order_by(order)).limit(first + 1))).all()
     has_next = len(rows) > first
     rows = rows[:first]
-    return Page(rows=rows, has_next=has_next, sorted_by=sort_column is not None)
+    return Page(rows=rows, has_next=has_next, order=order, sorted_by=sort_column is not None)
 
 
 async def count_rows(conn: AsyncConnection, where: ColumnElement[bool]) -> int:

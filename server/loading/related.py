@@ -37,7 +37,7 @@ def _t(model: Any) -> Any:
 def _group(rows: Sequence[Row[Any]], key: str = "data_row_id") -> Grouped:
     grouped: Grouped = defaultdict(list)
     for row in rows:
-        grouped[row._mapping[key]].append(row)
+        grouped[getattr(row, key)].append(row)
     return grouped
 
 

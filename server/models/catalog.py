@@ -31,6 +31,7 @@ class DataRow(SQLModel, table=True):
         Index("ix_datarow_org_created", "organization_id", "created_at", "id"),
         Index("ix_datarow_org_updated", "organization_id", "updated_at", "id"),
         Index("ix_datarow_dataset_id", "dataset_id", "id"),
+        Index("ix_datarow_org_dataset", "organization_id", "dataset_id", "id"),
         Index("ix_datarow_external_id", "organization_id", "external_id"),
         Index("ix_datarow_media_type", "organization_id", "media_type", "id"),
     )
@@ -76,6 +77,11 @@ class MetadataValue(SQLModel, table=True):
         Index("ix_metadatavalue_schema_number", "schema_id", "number_value"),
         Index("ix_metadatavalue_schema_datetime", "schema_id", "datetime_value"),
         Index("ix_metadatavalue_schema_option", "schema_id", "option_id"),
+        # covering versions for the filter subqueries (they read data_row_id without touching the table)
+        Index("ix_metadatavalue_string_row", "schema_id", "string_value", "data_row_id"),
+        Index("ix_metadatavalue_number_row", "schema_id", "number_value", "data_row_id"),
+        Index("ix_metadatavalue_datetime_row", "schema_id", "datetime_value", "data_row_id"),
+        Index("ix_metadatavalue_option_row", "schema_id", "option_id", "data_row_id"),
     )
     id: str = id_field()
     organization_id: str = Field(foreign_key="organization.id", max_length=25)

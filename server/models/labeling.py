@@ -57,6 +57,7 @@ class ProjectDataRow(SQLModel, table=True):
         Index("ix_projectdatarow_status", "project_id", "workflow_status"),
         Index("ix_projectdatarow_batch", "batch_id"),
         Index("ix_projectdatarow_activity", "project_id", "last_activity_at"),
+        Index("ix_projectdatarow_org_status", "organization_id", "workflow_status", "data_row_id"),
     )
     project_id: str = Field(foreign_key="project.id", primary_key=True, max_length=25)
     data_row_id: str = Field(foreign_key="datarow.id", primary_key=True, max_length=25)
@@ -101,8 +102,11 @@ class LabelFeature(SQLModel, table=True):
     __table_args__ = (
         Index("ix_labelfeature_schema_row", "feature_schema_id", "data_row_id"),
         Index("ix_labelfeature_name_row", "organization_id", "name", "data_row_id"),
+        Index("ix_labelfeature_name_row_count", "organization_id", "name", "data_row_id", "count"),
         Index("ix_labelfeature_kind_row", "organization_id", "kind", "data_row_id"),
         Index("ix_labelfeature_row", "data_row_id"),
+        Index("ix_labelfeature_project_row", "project_id", "data_row_id"),
+        Index("ix_labelfeature_run_row", "model_run_id", "data_row_id"),
     )
     label_id: str = Field(foreign_key="label.id", primary_key=True, max_length=25)
     feature_schema_id: str = Field(primary_key=True, max_length=25)

@@ -1,0 +1,154 @@
+"""Filter benchmarks: count and first page per filter family and for a combined tree, and the p50 of 100-row
+full-selection pages over HTTP. The catalog comes from bench.filter_catalog and is cached in bench-results/."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bench.filter_catalog import build, cid
+from bench.registry import Result, register
+from server.app import create_app
+from server.auth.keys import create_key
+from server.db import create_all, create_engine
+from server.filters.scope import request_where
+from server.loading.lines import load_lines
+from server.loading.pages import count_rows
+from server.loading.plan import RowPlan
+from server.orgs import ensure_organization
+from server.settings import Settings
+
+CACHE = Path("bench-results")
+REPEAT = 5
+SCORE = {"metadata": {"name": "score", "gte": 50}}
+FAMILIES: dict[str, dict[str, Any]] = {
+    "ids (100)": {"ids": [cid("a", i * 997) for i in range(100)]},
+    "globalKeys (100)": {"globalKeys": [f"gk-{i * 997:07d}" for i in range(100)]},
+    "externalIds": {"externalIds": ["ext-7"]},
+    "datasetIds": {"datasetIds": [cid("d", 3)]},
+    "mediaTypes": {"mediaTypes": ["VIDEO"]},
+    "createdAt range": {"createdAt": {"gte": "2024-01-02T00:00:00Z", "lt": "2024-01-03T00:00:00Z"}},
+    "metadata number gt": {"metadata": {"name": "score", "gt": 90}},
+    "metadata enum eq": {"metadata": {"name": "weather", "eq": "rainy"}},
+    "metadata string contains": {"metadata": {"name": "caption", "contains": "alpha gam"}},
+    "annotation minCount": {"annotation": {"name": "Car", "minCount": 3}},
+    "project status+labeled": {"project": {"projectId": cid("p", 0), "workflowStatus": ["DONE"], "labeled": True}},
+    "modelRunIds": {"modelRunIds": [cid("r", 0)]},
+    "combined (metadata+annotation+project+not)": {
+        "and": [SCORE, {"annotation": {"name": "Car", "minCount": 2}}],
+        "project": {"workflowStatus": ["IN_REVIEW", "DONE"]},
+        "not": {"mediaTypes": ["TEXT"]},
+    },
+    "combined, selective (score > 90, 3 cars, DONE)": {
+        "metadata": {"name": "score", "gt": 90},
+        "annotation": {"name": "Car", "minCount": 3},
+        "project": {"projectId": cid("p", 0), "workflowStatus": ["DONE"]},
+    },
+}
+LABEL = "labelKind version id annotations"
+FULL_SELECTION = (
+    "id rowData globalKey externalId details { datasetId datasetName createdAt updatedAt createdBy } mediaAttributes "
+    "attachments { id type value name } metadataFields { schemaId schemaName value } embeddings { id name values } "
+    f"projects {{ id projectName labels {{ {LABEL} labelDetails {{ createdAt updatedAt createdBy reviews }} "
+    "performanceDetails } projectDetails { ontologyId taskId taskName batchId batchName priority "
+    "consensusExpectedLabelCount workflowStatus workflowHistory } } "
+    f"models {{ id modelName modelRuns {{ id modelRunName annotationGroupId labels {{ {LABEL} }} "
+    f"predictions {{ {LABEL} }} }} }}"
+)
+PAGE = "query($after: String) { dataRows(first: 100, after: $after) { pageInfo { endCursor } nodes { %s } } }"
+
+
+def cached_path(rows: int) -> tuple[Path, bool]:
+    """Where the catalog of `rows` rows lives, and whether it is already built."""
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"filters-{rows}.db"
+    return path, path.exists()
+
+
+async def catalog(rows: int) -> tuple[Path, float]:
+    """The cached catalog file for `rows` (built when missing) and the seconds the build took (0 if cached)."""
+    path, built = cached_path(rows)
+    if built:
+        return path, 0.0
+    engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{path}"))
+    await create_all(engine)
+    org = await ensure_organization(engine)
+    await engine.dispose()
+    started = time.perf_counter()
+    build(path, org, rows)
+    return path, time.perf_counter() - started
+
+
+async def median_ms(fn: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        result = await fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), result
+
+
+async def family(engine: AsyncEngine, org: str, name: str, tree: dict[str, Any], rows: int) -> list[Result]:
+    async def count() -> int:
+        async with engine.connect() as conn:
+            return await count_rows(conn, await request_where(conn, org, tree))
+
+    async def first_page() -> int:
+        async with engine.connect() as conn:
+            return len((await load_lines(conn, await request_where(conn, org, tree), RowPlan(), 100)).lines)
+
+    count_ms, matched = await median_ms(count)
+    page_ms, _ = await median_ms(first_page)
+    note = f"{matched:,} of {rows:,} rows match"
+    return [
+        Result("filters", f"{name}: count", count_ms, "ms", note=note),
+        Result("filters", f"{name}: first page of 100", page_ms, "ms", note=note),
+    ]
+
+
+async def http_pages(app: Any, pages: int = 40) -> list[float]:
+    times: list[float] = []
+    after = None
+    key = (await create_key(app.state.engine, app.state.organization_id, "bench")).secret
+    headers = {"Authorization": f"Bearer {key}"}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench", headers=headers) as http:
+        for _ in range(pages):
+            started = time.perf_counter()
+            response = await http.post("/graphql", json={"query": PAGE % FULL_SELECTION, "variables": {"after": after}})
+            times.append((time.perf_counter() - started) * 1000)
+            after = response.json()["data"]["dataRows"]["pageInfo"]["endCursor"]
+    return times
+
+
+async def measure(rows: int) -> list[Result]:
+    path, build_s = await catalog(rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{path}", export_dir=Path(tmp)))
+        async with app.router.lifespan_context(app):
+            engine, org = app.state.engine, app.state.organization_id
+            results = [r for name, tree in FAMILIES.items() for r in await family(engine, org, name, tree, rows)]
+            times = await http_pages(app)
+    note = f"{rows:,} rows, 40 consecutive pages, every section and label" + (
+        f"; built in {build_s:.0f} s" if build_s else ""
+    )
+    results.append(
+        Result("filters", "full-selection page of 100 over HTTP: p50", statistics.median(times), "ms", note=note)
+    )
+    return results
+
+
+@register("filters")
+async def filters(args: argparse.Namespace) -> list[Result]:
+    results: list[Result] = []
+    for rows in getattr(args, "rows", None) or [1_000_000]:
+        results += await measure(rows)
+    return results

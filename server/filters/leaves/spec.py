@@ -1,0 +1,29 @@
+"""LeafSpec: how one DataRowFilter field is checked (pure), resolved against the DB (optional) and compiled (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.filters.values import FilterLimits
+from server.models import DataRow
+
+T = DataRow.__table__.c  # type: ignore[attr-defined]
+
+Check = Callable[[Any, str, FilterLimits], Any]
+Resolve = Callable[[AsyncConnection, str, Any, str], Awaitable[Any]]
+Build = Callable[[Any, str], ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class LeafSpec:
+    """`check(value, path, limits)` validates the shape; `resolve(conn, org, value, path)` looks names up;
+    `build(value, org)` turns the (resolved) value into a condition on the datarow table."""
+
+    check: Check
+    build: Build
+    resolve: Resolve | None = None

@@ -1,0 +1,134 @@
+"""Hypothesis strategies for random DataRowFilter trees over the filter catalog's (seeded, known) ids and values."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from hypothesis import strategies as st
+
+from server.loading.timefmt import iso
+from server.models import DataRow, Dataset
+from tests.utils.filter_catalog import BASE, MEDIA, OPTIONS, SCHEMAS, STATUSES, WORDS, CatalogSpec
+
+
+def _some(values: list[Any]) -> st.SearchStrategy[list[Any]]:
+    return st.lists(st.sampled_from(values), min_size=1, max_size=4, unique=True)
+
+
+def ranges(values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """A satisfiable range: lower ≤ upper, and strict bounds never on equal values."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        low, high = sorted((draw(values), draw(values)))
+        lower, upper = draw(st.sampled_from(["gt", "gte", None])), draw(st.sampled_from(["lt", "lte", None]))
+        if lower is None and upper is None:
+            lower = "gte"
+        if low == high and lower and upper:
+            lower, upper = "gte", "lte"
+        return {op: v for op, v in ((lower, low), (upper, high)) if op}
+
+    return build()
+
+
+def _days(hours: int) -> st.SearchStrategy[str]:
+    return st.integers(0, hours).map(lambda h: iso(BASE + timedelta(hours=h)) or "")
+
+
+def _whole_days(days: int) -> st.SearchStrategy[str]:
+    return st.integers(0, days).map(lambda d: iso(BASE + timedelta(days=d)) or "")
+
+
+def _metadata(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
+    strings = [f"{a} {b}" for a in WORDS for b in WORDS[:2]]
+    numbers = st.integers(-4, 12).map(lambda n: n / 2)
+    options = list(OPTIONS) + [spec.names[o] for o in OPTIONS]
+    by_kind = {
+        "STRING": st.one_of(
+            st.builds(lambda v: {"eq": v}, st.sampled_from(strings)),
+            st.builds(lambda v: {"in": v}, _some(strings)),
+            st.builds(lambda v: {"contains": v}, st.sampled_from(["_", "%", "beta", "ALPHA", "a g"])),
+        ),
+        "NUMBER": st.one_of(
+            st.builds(lambda v: {"eq": v}, numbers),
+            st.builds(lambda v: {"in": v}, _some([0.5, 1, 2.5])),
+            ranges(numbers),
+        ),
+        "DATETIME": st.one_of(
+            st.builds(lambda v: {"eq": v}, _whole_days(40)),
+            ranges(_days(40 * 24)),
+        ),
+        "ENUM": st.one_of(
+            st.builds(lambda v: {"eq": v}, st.sampled_from(options)), st.builds(lambda v: {"in": v}, _some(options))
+        ),
+    }
+
+    def cond(name: str) -> st.SearchStrategy[dict[str, Any]]:
+        ref = st.sampled_from([{"name": name}, {"schemaId": spec.names[name]}])
+        ops = st.one_of(by_kind[SCHEMAS[name]], st.builds(lambda v: {"exists": v}, st.booleans()))
+        return st.builds(lambda r, o: {**r, **o}, ref, ops)
+
+    return st.sampled_from(list(SCHEMAS)).flatmap(cond)
+
+
+def _optional(**fields: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """A non-empty object with a random subset of the given fields."""
+    keys = st.lists(st.sampled_from(list(fields)), min_size=1, max_size=3, unique=True)
+    return keys.flatmap(lambda ks: st.fixed_dictionaries({k: fields[k] for k in ks}))
+
+
+def _annotation(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
+    counts = st.integers(0, 3)
+    return _optional(
+        name=st.sampled_from(["Car", "Person", "Quality", "good"]),
+        featureSchemaId=st.sampled_from(["fs-car", "fs-bad", "fs-none"]),
+        kind=st.sampled_from(["ImageBoundingBox", "ImagePolygon", "Radio", "Option"]),
+        projectId=st.sampled_from([spec.names["proj-a"], spec.names["proj-b"]]),
+        modelRunId=st.sampled_from([spec.names["run-1"], spec.names["run-2"]]),
+        source=st.sampled_from(["LABEL", "PREDICTION"]),
+        minCount=counts,
+    ) | st.tuples(counts, counts).map(lambda c: {"name": "Car", "minCount": min(c), "maxCount": max(c)})
+
+
+def _project(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
+    batches = [v for k, v in spec.names.items() if "-batch" in k]
+    return _optional(
+        projectId=st.sampled_from([spec.names["proj-a"], spec.names["proj-b"]]),
+        batchIds=_some(batches),
+        workflowStatus=_some(list(STATUSES)),
+        labeled=st.booleans(),
+        labelCreatedAt=ranges(_days(40 * 24)),
+    )
+
+
+def leaves(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
+    row_ids = spec.ids(DataRow)
+    keys = [r["global_key"] for r in spec.of(DataRow) if r["global_key"]]
+    families = {
+        "ids": _some([*row_ids[:30], "c-missing"]),
+        "globalKeys": _some(keys[:30]),
+        "externalIds": _some([f"ext-{i}" for i in range(8)]),
+        "datasetIds": _some(spec.ids(Dataset)),
+        "mediaTypes": _some([*MEDIA, "AUDIO"]),
+        "createdAt": ranges(_days(130)),
+        "updatedAt": ranges(_days(130 + 30 * 24)),
+        "modelRunIds": _some([spec.names["run-1"], spec.names["run-2"]]),
+        "metadata": _metadata(spec),
+        "annotation": _annotation(spec),
+        "project": _project(spec),
+    }
+    return st.sampled_from(list(families)).flatmap(lambda k: families[k].map(lambda v: {k: v}))
+
+
+def trees(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
+    def extend(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
+        pair = st.lists(children, min_size=1, max_size=3)
+        return st.one_of(
+            pair.map(lambda c: {"and": c}),
+            pair.map(lambda c: {"or": c}),
+            children.map(lambda c: {"not": c}),
+            st.tuples(children, children).map(lambda ab: {**ab[1], **ab[0]}),
+        )
+
+    return st.recursive(leaves(spec), extend, max_leaves=6)

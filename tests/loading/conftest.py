@@ -1,0 +1,5 @@
+"""The filter catalog (120 rows with projects, labels, model runs and metadata) for loading tests."""
+
+from tests.filters.conftest import catalog
+
+__all__ = ["catalog"]
