@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,10 +17,11 @@ from starlette.routing import Route
 
 from resolvers.context import CatalogGraphQL
 from resolvers.schema import schema
-from server.db import create_all, create_engine
+from server.db import create_engine
 from server.export.runner import ExportWorker
 from server.export.stream import export_errors, export_result
 from server.orgs import ensure_organization
+from server.schema_check import prepare_schema
 from server.settings import Settings
 
 
@@ -31,15 +34,24 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
+def worker_name() -> str:
+    """Who claimed a task (`exporttask.claimed_by`): host and process, unique among processes sharing a database."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
 def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings)
-        await create_all(engine)
+        try:
+            await prepare_schema(engine)  # empty database: migrate to head; out of date: refuse (SchemaOutOfDate)
+        except BaseException:
+            await engine.dispose()
+            raise
         app.state.engine = engine
         app.state.settings = settings
         app.state.organization_id = await ensure_organization(engine)
-        app.state.worker = ExportWorker(engine, settings)
+        app.state.worker = ExportWorker(engine, settings, name=worker_name())
         app.state.worker.start()
         try:
             yield

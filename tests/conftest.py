@@ -1,4 +1,8 @@
-"""Shared fixtures: a real SQLite file per test, the app entered through its lifespan, an HTTP client, SQL counting."""
+"""Shared fixtures: a real database per test on each engine, the app entered through its lifespan, HTTP, SQL counting.
+
+`settings` is parametrised by engine: `sqlite` (a fresh file per test) and `postgresql` (one database per test session
+on TEST_POSTGRES_URL, migrated once and emptied before each test; skipped with the reason when no server answers).
+"""
 
 from __future__ import annotations
 
@@ -16,11 +20,42 @@ from starlette.applications import Starlette
 
 from server.app import create_app
 from server.settings import Settings
+from tests.utils.postgres import PostgresServer
+
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if "s" not in config.option.reportchars.lower():  # print why the PostgreSQL leg was skipped
+        config.option.reportchars += "s"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer.from_env()
+    reason = server.unreachable()
+    if reason:
+        pytest.skip(f"PostgreSQL leg skipped: {reason}")
+    server.create()
+    try:
+        yield server
+    finally:
+        server.drop()
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'catalog.db'}", export_dir=tmp_path / "exports")
+def settings(engine_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    exports = tmp_path / "exports"
+    if engine_name == "sqlite":
+        return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'catalog.db'}", export_dir=exports)
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    server.empty_tables()
+    return Settings(database_url=server.url, export_dir=exports)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from server.models.base import binary_collation
 from server.models.catalog import (
     Attachment,
     DataRow,
@@ -23,6 +24,7 @@ from server.models.labeling import (
 from server.models.modeling import DataRowEmbedding, Embedding, Model, ModelRun, ModelRunDataRow
 
 metadata = SQLModel.metadata
+binary_collation(metadata)
 
 __all__ = [
     "Attachment",
