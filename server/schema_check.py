@@ -40,7 +40,7 @@ class SchemaOutOfDate(SchemaError):
         )
 
 
-def _config(conn: Connection) -> Config:
+def connection_config(conn: Connection) -> Config:
     config = alembic_config(conn.engine.url.render_as_string(hide_password=False))
     config.attributes["connection"] = conn
     return config
@@ -53,7 +53,7 @@ def head_revision(config: Config) -> str | None:
 def schema_state(conn: Connection) -> tuple[SchemaState, tuple[str, ...]]:
     current = tuple(MigrationContext.configure(conn).get_current_heads())
     if current:
-        at_head = current == (head_revision(_config(conn)),)
+        at_head = current == (head_revision(connection_config(conn)),)
         return (SchemaState.CURRENT if at_head else SchemaState.OUTDATED), current
     tables = set(inspect(conn).get_table_names())
     return (SchemaState.UNTRACKED if tables & set(metadata.tables) else SchemaState.EMPTY), current
@@ -69,9 +69,9 @@ def _prepare(conn: Connection) -> None:
     _lock(conn)
     state, current = schema_state(conn)
     if state == SchemaState.EMPTY:
-        command.upgrade(_config(conn), "head")
+        command.upgrade(connection_config(conn), "head")
     elif state != SchemaState.CURRENT:
-        raise SchemaOutOfDate(current, head_revision(_config(conn)))
+        raise SchemaOutOfDate(current, head_revision(connection_config(conn)))
 
 
 def schema_differences(conn: Connection) -> list[object]:
@@ -82,7 +82,7 @@ def schema_differences(conn: Connection) -> list[object]:
 def _migrate(conn: Connection) -> str:
     _lock(conn)
     state, current = schema_state(conn)
-    config = _config(conn)
+    config = connection_config(conn)
     if state == SchemaState.UNTRACKED:
         if differences := schema_differences(conn):
             raise SchemaError(
@@ -111,7 +111,7 @@ async def new_revision(engine: AsyncEngine, message: str, rev_id: str | None = N
     """Write a revision for what the models changed since head (`make migration`)."""
 
     def run(conn: Connection) -> None:
-        config = _config(conn)
+        config = connection_config(conn)
         command.upgrade(config, "head")
         command.revision(config, message=message, autogenerate=True, rev_id=rev_id)
 

@@ -36,6 +36,8 @@ class Settings:
     max_filter_depth: int = 16
     max_in_list: int = 10_000
     echo_sql: bool = False
+    pool_size: int = 5  # connections each server process keeps open (PostgreSQL); SQLAlchemy's default
+    pool_max_overflow: int = 10  # extra connections under bursts, closed when returned
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -49,6 +51,8 @@ class Settings:
             inline_export_cap=int(env.get("INLINE_EXPORT_CAP", "10000")),
             export_page_size=int(env.get("EXPORT_PAGE_SIZE", "2000")),
             export_ttl_seconds=int(env.get("EXPORT_TTL_SECONDS", str(7 * 24 * 3600))),
+            pool_size=int(env.get("DATABASE_POOL_SIZE", "5")),
+            pool_max_overflow=int(env.get("DATABASE_MAX_OVERFLOW", "10")),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "database_url" in clean:

@@ -25,17 +25,22 @@ from tests.utils.postgres import PostgresServer
 ENGINES = ("sqlite", "postgresql")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    if "s" not in config.option.reportchars.lower():  # print why the PostgreSQL leg was skipped
-        config.option.reportchars += "s"
+POSTGRES_SKIPPED = pytest.StashKey[str]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """One line, however many tests the missing server skipped."""
+    if POSTGRES_SKIPPED in config.stash:
+        terminalreporter.write_line(config.stash[POSTGRES_SKIPPED], yellow=True)
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
+def postgres_server(pytestconfig: pytest.Config) -> Iterator[PostgresServer]:
     server = PostgresServer.from_env()
     reason = server.unreachable()
     if reason:
-        pytest.skip(f"PostgreSQL leg skipped: {reason}")
+        pytestconfig.stash[POSTGRES_SKIPPED] = f"PostgreSQL leg skipped: {reason}"
+        pytest.skip(pytestconfig.stash[POSTGRES_SKIPPED])
     server.create()
     try:
         yield server

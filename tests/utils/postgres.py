@@ -55,6 +55,11 @@ class PostgresServer:
     def drop(self) -> None:
         asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
 
+    def reset(self) -> None:
+        """Drop every table (whatever revision a test left) and migrate the empty database to head again."""
+        asyncio.run(self._execute(self.url.replace("+asyncpg", ""), "DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        asyncio.run(self._migrate())
+
     def empty_tables(self) -> None:
         asyncio.run(self.empty())
 
