@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -91,7 +92,13 @@ def _migrate(conn: Connection) -> str:
             )
         command.stamp(config, "head")
         return f"existing tables match the models: stamped {head_revision(config)}"
-    command.upgrade(config, "head")
+    try:
+        command.upgrade(config, "head")
+    except CommandError as exc:
+        raise SchemaError(
+            f"The database is at revision {', '.join(current)}, which this version does not know ({exc}); "
+            "it was probably migrated by a newer version: run that version."
+        ) from exc
     return f"database at {head_revision(config)} (was {', '.join(current) or 'empty'})"
 
 

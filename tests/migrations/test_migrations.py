@@ -86,6 +86,19 @@ async def test_app_refuses_an_unknown_revision(settings: Settings) -> None:
     assert str(refused.value) == REFUSAL.format(at="ffff")[len("catalog-export: ") : -1]
 
 
+def test_migrate_explains_a_revision_it_does_not_know(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    url = ["--database-url", settings.database_url]
+    assert main(["migrate", *url]) == 0
+    asyncio.run(_run(settings, _fake_revision))
+    capsys.readouterr()
+
+    assert main(["migrate", *url]) == 1
+    assert capsys.readouterr().err == (
+        "catalog-export: The database is at revision ffff, which this version does not know "
+        "(Can't locate revision identified by 'ffff'); it was probably migrated by a newer version: run that version.\n"
+    )
+
+
 def test_serve_refuses_tables_made_before_migrations_until_migrate(
     settings: Settings, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
