@@ -2,6 +2,8 @@
 
 `settings` is parametrised by engine: `sqlite` (a fresh file per test) and `postgresql` (one database per test session
 on TEST_POSTGRES_URL, migrated once and emptied before each test; skipped with the reason when no server answers).
+A package that needs other settings keeps both legs by deriving from it:
+`def settings(settings): return dataclasses.replace(settings, export_page_size=3)`.
 """
 
 from __future__ import annotations
