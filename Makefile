@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DATABASE_URL ?= sqlite+aiosqlite:///./catalog.db
 export DATABASE_URL
 
-.PHONY: run test bench schema lint clean
+.PHONY: run test bench schema lint clean migration initial-migration
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,21 @@ bench: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/catalog-export schema > schema.graphql
+
+# A new Alembic revision for model changes: make migration MESSAGE="add x to y". Diffed against a scratch
+# SQLite database migrated to head; review the file (autogenerate misses renames) and commit it.
+MIGRATION_DB := $(shell mktemp -u /tmp/catalog-migration-XXXXXX).db
+migration: $(STAMP)
+	$(BIN)/catalog-export migrate --database-url sqlite+aiosqlite:///$(MIGRATION_DB) --revision "$(MESSAGE)"
+	rm -f $(MIGRATION_DB)*
+	$(BIN)/ruff format -q server/migrations/versions && $(BIN)/ruff check --fix -q server/migrations/versions
+
+# Regenerate the single initial revision from the models (before the first release only).
+initial-migration: $(STAMP)
+	rm -f server/migrations/versions/*.py
+	$(BIN)/catalog-export migrate --database-url sqlite+aiosqlite:///$(MIGRATION_DB) --revision initial --rev-id 0001
+	rm -f $(MIGRATION_DB)*
+	$(BIN)/ruff format -q server/migrations/versions && $(BIN)/ruff check --fix -q server/migrations/versions
 
 lint: $(STAMP)
 	$(BIN)/ruff check server resolvers tests bench

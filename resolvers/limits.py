@@ -17,6 +17,7 @@ from strawberry.extensions import (
 
 from resolvers.schema import CatalogSchema, schema
 from server.errors import ErrorCode
+from server.limits import NUL, NUL_MESSAGE
 from server.settings import Settings
 
 LIMITED = {"code": str(ErrorCode.LIMIT_EXCEEDED)}
@@ -28,6 +29,9 @@ def string_limit_rule(limit: int) -> type[ValidationRule]:
             if len(node.value) > limit:
                 message = f"A string in the document is {len(node.value)} characters long; inputs take at most {limit}."
                 self.report_error(GraphQLError(message, node, extensions=dict(LIMITED)))
+            elif NUL in node.value:
+                message = f"A string in the document {NUL_MESSAGE}"
+                self.report_error(GraphQLError(message, node, extensions={"code": "BAD_USER_INPUT"}))
 
     return MaxStringLength
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,13 +22,14 @@ from starlette.routing import Route
 from resolvers.http import CatalogHTTP
 from resolvers.labelbox.schema import labelbox_app
 from server.auth.keys import rotate_key
-from server.db import create_all, create_engine
+from server.db import create_engine
 from server.errors import ErrorCode
 from server.export.runner import ExportWorker
 from server.export.stream import export_errors, export_result
 from server.limits import BodyLimitMiddleware, RateLimiter
 from server.orgs import ensure_organization
 from server.responses import error_response
+from server.schema_check import prepare_schema
 from server.settings import Settings
 
 DEV_KEY_NAME = "dev-server"
@@ -41,16 +44,25 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
+def worker_name() -> str:
+    """Who claimed a task (`exporttask.claimed_by`): host and process, unique among processes sharing a database."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
 def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings)
-        await create_all(engine)
+        try:
+            await prepare_schema(engine)  # empty database: migrate to head; out of date: refuse (SchemaOutOfDate)
+        except BaseException:
+            await engine.dispose()
+            raise
         app.state.engine = engine
         app.state.settings = settings
         app.state.organization_id = await ensure_organization(engine)
         app.state.dev_key = await announce_dev_key(engine, app.state.organization_id) if settings.dev else None
-        app.state.worker = ExportWorker(engine, settings)
+        app.state.worker = ExportWorker(engine, settings, name=worker_name())
         app.state.worker.start()
         try:
             yield

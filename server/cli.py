@@ -1,4 +1,4 @@
-"""`catalog-export` sub-commands: serve, seed, import, export, schema, keys. Each takes --database-url."""
+"""`catalog-export` sub-commands: serve, migrate, seed, import, export, schema, keys. Each takes --database-url."""
 
 from __future__ import annotations
 
@@ -6,14 +6,19 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from server.settings import Settings
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+T = TypeVar("T")
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 
@@ -21,11 +26,49 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(database_url=args.database_url)
 
 
+async def _with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    from server.db import create_engine
+
+    engine = create_engine(settings)
+    try:
+        return await work(engine)
+    finally:
+        await engine.dispose()
+
+
+def ready_schema(settings: Settings) -> bool:
+    """Bring an empty database to head; False (with the reason on stderr) when its schema is out of date."""
+    from server.schema_check import SchemaError, prepare_schema
+
+    try:
+        asyncio.run(_with_engine(settings, prepare_schema))
+    except SchemaError as exc:
+        print(f"catalog-export: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from server.schema_check import SchemaError, migrate, new_revision
+
+    try:
+        if args.revision:
+            asyncio.run(_with_engine(settings, lambda e: new_revision(e, args.revision, args.rev_id)))
+            return 0
+        print(asyncio.run(_with_engine(settings, migrate)), file=sys.stderr)
+    except SchemaError as exc:
+        print(f"catalog-export: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from server.app import create_app
 
+    if not ready_schema(settings):
+        return 1
     host = args.host or settings.host
     port = args.port or settings.port
     if args.dev and host not in LOOPBACK_HOSTS:
@@ -52,6 +95,8 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     from server.errors import CatalogError
     from server.ingest.seed import seed_database
 
+    if not ready_schema(settings):
+        return 1
     try:
         summary = asyncio.run(seed_database(settings, rows=args.rows, seed=args.seed, if_empty=args.if_empty))
     except CatalogError as exc:
@@ -64,6 +109,8 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from server.ingest.ndjson import import_file
 
+    if not ready_schema(settings):
+        return 1
     report = asyncio.run(import_file(settings, Path(args.file), organization=args.org))
     print(report.summary(), file=sys.stderr)
     return 0 if not report.errors else 1
@@ -72,11 +119,14 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from server.export.local import export_command
 
+    if not ready_schema(settings):
+        return 1
     return asyncio.run(export_command(args, settings))
 
 
 COMMANDS: dict[str, tuple[Handler, str]] = {
     "serve": (cmd_serve, "serve GraphQL (GraphiQL at /graphql) and export streams"),
+    "migrate": (cmd_migrate, "upgrade the database schema to this version (Alembic); --revision writes a new one"),
     "seed": (cmd_seed, "write a deterministic demo catalog"),
     "import": (cmd_import, "load Export v2 NDJSON lines (ids and global keys kept)"),
     "export": (cmd_export, "export matching rows as NDJSON, locally or through a running server"),
@@ -89,6 +139,7 @@ def _add_arguments(name: str, sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--database-url", help="default: $DATABASE_URL or sqlite+aiosqlite:///./catalog.db")
     extra: dict[str, Callable[[argparse.ArgumentParser], Any]] = {
         "serve": _serve_args,
+        "migrate": _migrate_args,
         "seed": _seed_args,
         "import": _import_args,
         "export": _export_args,
@@ -108,6 +159,11 @@ def _keys_args(sub: argparse.ArgumentParser) -> None:
     from server.auth.commands import add_key_arguments
 
     add_key_arguments(sub)
+
+
+def _migrate_args(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--revision", metavar="MESSAGE", help="write a revision for model changes")
+    sub.add_argument("--rev-id", help="id of the new revision (default: random)")
 
 
 def _seed_args(sub: argparse.ArgumentParser) -> None:

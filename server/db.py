@@ -29,6 +29,13 @@ def _set_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _pool_options(settings: Settings) -> dict[str, Any]:
+    """Server engines get a sized pool; SQLite keeps SQLAlchemy's default for file databases."""
+    if settings.is_sqlite:
+        return {}
+    return {"pool_size": settings.pool_size, "max_overflow": settings.pool_max_overflow, "pool_pre_ping": True}
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     """An async engine for the configured URL; JSON via orjson, SQLite tuned for one writer and many readers."""
     engine = create_async_engine(
@@ -36,6 +43,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         echo=settings.echo_sql,
         json_serializer=lambda v: orjson.dumps(v).decode(),
         json_deserializer=orjson.loads,
+        **_pool_options(settings),
     )
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
@@ -47,8 +55,7 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 async def create_all(engine: AsyncEngine) -> None:
-    """Create every table of the current models (used by tests, seed and serve until migrations take over)."""
-    from server.models import metadata
+    """Bring an empty database to the head migration, so every schema this code makes is tracked by Alembic."""
+    from server.schema_check import prepare_schema
 
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+    await prepare_schema(engine)

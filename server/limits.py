@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.errors import ErrorCode, limit_exceeded
+from server.errors import ErrorCode, bad_input, limit_exceeded
 from server.models import ExportTask
 from server.responses import RequestRejected, error_response
 
@@ -70,11 +70,17 @@ def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}.{index}")
 
 
+NUL = "\x00"
+NUL_MESSAGE = "contains a NUL character (\\u0000), which no text field accepts (PostgreSQL cannot store it)."
+
+
 def check_string_sizes(variables: object, limit: int) -> None:
-    """LIMIT_EXCEEDED naming the first variable string longer than `limit` characters."""
+    """LIMIT_EXCEEDED naming the first variable string over `limit` characters; BAD_USER_INPUT for NUL characters."""
     for path, text in _strings(variables, "variables"):
         if len(text) > limit:
             raise limit_exceeded(f"{path} is {len(text)} characters long; inputs take at most {limit}.", path)
+        if NUL in text:
+            raise bad_input(f"{path} {NUL_MESSAGE}", path)
 
 
 class BodyLimitMiddleware:

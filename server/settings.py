@@ -82,6 +82,8 @@ class Settings:
     max_concurrent_exports: int = 4
     rate_limit_per_second: float = 50.0
     rate_limit_burst: int = 200
+    pool_size: int = 5  # connections each server process keeps open (PostgreSQL); SQLAlchemy's default
+    pool_max_overflow: int = 10  # extra connections under bursts, closed when returned
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -96,6 +98,8 @@ class Settings:
             export_page_size=int(env.get("EXPORT_PAGE_SIZE", "2000")),
             export_ttl_seconds=int(env.get("EXPORT_TTL_SECONDS", str(7 * 24 * 3600))),
             **_security_from_env(env),
+            pool_size=int(env.get("DATABASE_POOL_SIZE", "5")),
+            pool_max_overflow=int(env.get("DATABASE_MAX_OVERFLOW", "10")),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "database_url" in clean:

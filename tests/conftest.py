@@ -1,4 +1,10 @@
-"""Shared fixtures: a real SQLite file per test, the app entered through its lifespan, an HTTP client, SQL counting."""
+"""Shared fixtures: a real database per test on each engine, the app entered through its lifespan, HTTP, SQL counting.
+
+`settings` is parametrised by engine: `sqlite` (a fresh file per test) and `postgresql` (one database per test session
+on TEST_POSTGRES_URL, migrated once and emptied before each test; skipped with the reason when no server answers).
+A package that needs other settings keeps both legs by deriving from it:
+`def settings(settings): return dataclasses.replace(settings, export_page_size=3)`.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +23,47 @@ from starlette.applications import Starlette
 from server.app import create_app
 from server.auth.keys import create_key
 from server.settings import Settings
+from tests.utils.postgres import PostgresServer
+
+ENGINES = ("sqlite", "postgresql")
+
+
+POSTGRES_SKIPPED = pytest.StashKey[str]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """One line, however many tests the missing server skipped."""
+    if POSTGRES_SKIPPED in config.stash:
+        terminalreporter.write_line(config.stash[POSTGRES_SKIPPED], yellow=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(pytestconfig: pytest.Config) -> Iterator[PostgresServer]:
+    server = PostgresServer.from_env()
+    reason = server.unreachable()
+    if reason:
+        pytestconfig.stash[POSTGRES_SKIPPED] = f"PostgreSQL leg skipped: {reason}"
+        pytest.skip(pytestconfig.stash[POSTGRES_SKIPPED])
+    server.create()
+    try:
+        yield server
+    finally:
+        server.drop()
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'catalog.db'}", export_dir=tmp_path / "exports")
+def settings(engine_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    exports = tmp_path / "exports"
+    if engine_name == "sqlite":
+        return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'catalog.db'}", export_dir=exports)
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    server.empty_tables()
+    return Settings(database_url=server.url, export_dir=exports)
 
 
 @pytest.fixture

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.export.params import ExportParams
@@ -74,6 +75,8 @@ async def create_task(engine: AsyncEngine, organization_id: str, request: Export
 
 
 async def get_task(engine: AsyncEngine, organization_id: str, task_id: str) -> Any | None:
+    if "\x00" in task_id:  # no id holds one (a forged URL path), and PostgreSQL refuses to compare with it
+        return None
     async with engine.connect() as conn:
         stmt = select(ExportTask.__table__).where(E.id == task_id, E.organization_id == organization_id)
         return (await conn.execute(stmt)).first()
@@ -89,12 +92,19 @@ async def set_task(engine: AsyncEngine, task_id: str, **values: Any) -> None:
         await conn.execute(update(ExportTask.__table__).where(E.id == task_id).values(**values))
 
 
+# PostgreSQL: concurrent claimers skip rows another transaction holds and take the next task instead of waiting;
+# SQLite has one writer at a time, so the conditional UPDATE alone keeps a claim exclusive.
+CLAIM_LOCKING: dict[str, Callable[[Select[Any]], Select[Any]]] = {
+    "postgresql": lambda stmt: stmt.with_for_update(skip_locked=True),
+}
+
+
 async def claim_next(engine: AsyncEngine, worker: str) -> Any | None:
-    """Claim the oldest QUEUED task for this worker; the conditional UPDATE makes the claim exclusive."""
+    """Claim the oldest QUEUED task for this worker; row lock (PostgreSQL) + conditional UPDATE make it exclusive."""
     async with engine.begin() as conn:
-        row = (
-            await conn.execute(select(E.id).where(E.status == "QUEUED").order_by(E.created_at, E.id).limit(1))
-        ).first()
+        pick = select(E.id).where(E.status == "QUEUED").order_by(E.created_at, E.id).limit(1)
+        pick = CLAIM_LOCKING.get(conn.dialect.name, lambda stmt: stmt)(pick)
+        row = (await conn.execute(pick)).first()
         if row is None:
             return None
         claimed = await conn.execute(

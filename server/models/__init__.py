@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from server.models.auth import ApiKey
+from server.models.base import binary_collation
 from server.models.catalog import (
     Attachment,
     DataRow,
@@ -24,6 +25,7 @@ from server.models.labeling import (
 from server.models.modeling import DataRowEmbedding, Embedding, Model, ModelRun, ModelRunDataRow
 
 metadata = SQLModel.metadata
+binary_collation(metadata)
 
 __all__ = [
     "ApiKey",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Text
-from sqlmodel import Field
+from sqlalchemy import Column, MetaData, String, Text
+from sqlmodel import AutoString, Field
 
 ID_LENGTH = 25
 
@@ -39,3 +39,17 @@ def ref_field(target: str, *, nullable: bool = False, index: bool = True) -> str
 def json_text(default: str = "null") -> str:
     """A payload kept as JSON text in export shape, spliced into NDJSON without parsing."""
     return Field(default=default, sa_column=Column(Text, nullable=False, server_default=default))  # type: ignore[no-any-return]
+
+
+def binary_collation(metadata: MetaData) -> None:
+    """Compare and order every short string column byte-wise on PostgreSQL (COLLATE "C"), as SQLite does.
+
+    Keyset cursors (`id > :after`), ORDER BY on ids, global keys and names, and range filters on strings
+    then give the same order on both engines, whatever locale the PostgreSQL database was created with.
+    Text payload columns are left alone. sqlmodel's AutoString becomes a plain String of the same length.
+    """
+    for table in metadata.tables.values():
+        for column in table.columns:
+            if isinstance(column.type, AutoString):
+                length = column.type.impl.length
+                column.type = String(length).with_variant(String(length, collation="C"), "postgresql")

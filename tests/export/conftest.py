@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import socket
 import subprocess
@@ -101,7 +102,6 @@ def _wait_ready(url: str) -> None:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Three rows a page, so a 12-row catalog is exported in four checkpointed pages."""
-    db = tmp_path / "catalog.db"
-    return Settings(database_url=f"sqlite+aiosqlite:///{db}", export_dir=tmp_path / "exports", export_page_size=3)
+def settings(settings: Settings) -> Settings:
+    """Three rows a page, so a 12-row catalog is exported in four checkpointed pages (on every engine)."""
+    return dataclasses.replace(settings, export_page_size=3)

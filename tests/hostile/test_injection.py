@@ -90,6 +90,9 @@ async def test_injection_in_read_arguments(app: Starlette, engine: AsyncEngine, 
             if case == "after" and value == "":  # an empty cursor is no cursor: the first page
                 assert len(body["data"]["dataRows"]["nodes"]) == 3
                 continue
+            if "\x00" in value:  # refused on every engine before any SQL (PostgreSQL cannot hold NUL)
+                assert codes(body) == ["BAD_USER_INPUT"], (value, body)
+                continue
             assert body == ALLOWED[case] if case in ALLOWED else codes(body) in (["NOT_FOUND"], ["BAD_USER_INPUT"]), (
                 value,
                 body,
@@ -139,7 +142,7 @@ async def test_injection_in_key_names_is_stored_verbatim(app: Starlette, acme: T
     async with http_client(app, acme.admin_key) as http:
         for value in HOSTILE:
             body = await ask(http, query, {"n": value})
-            if value.strip():
+            if value.strip() and "\x00" not in value:
                 assert body["data"]["createApiKey"]["apiKey"]["name"] == value.strip()
             else:
                 assert codes(body) == ["BAD_USER_INPUT"]

@@ -1,0 +1,125 @@
+"""Alembic migrations on both engines: empty → head matches the models; out-of-date schemas are refused."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from server.cli import main
+from server.db import create_engine
+from server.migrations import alembic_config
+from server.models import metadata
+from server.schema_check import (
+    SchemaOutOfDate,
+    SchemaState,
+    connection_config,
+    head_revision,
+    prepare_schema,
+    schema_differences,
+    schema_state,
+)
+from server.settings import Settings
+
+HEAD = head_revision(alembic_config("sqlite://"))
+REFUSAL = (
+    "catalog-export: The database schema is out of date (revision {at}; this version needs " + str(HEAD) + "). "
+    "Run `catalog-export migrate` with the same DATABASE_URL, then start again.\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_schema_afterwards(engine_name: str, request: pytest.FixtureRequest) -> Iterator[None]:
+    """These tests rewrite the schema; give the PostgreSQL session database back at head whatever happened."""
+    server = request.getfixturevalue("postgres_server") if engine_name == "postgresql" else None
+    yield
+    if server is not None:
+        server.reset()
+
+
+async def _run(settings: Settings, work: object) -> object:
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as conn:
+            return await conn.run_sync(work)  # type: ignore[arg-type]
+    finally:
+        await engine.dispose()
+
+
+def _state_and_diff(conn: Connection) -> tuple[SchemaState, tuple[str, ...], list[object]]:
+    return (*schema_state(conn), schema_differences(conn))
+
+
+def _to_base(conn: Connection) -> None:
+    command.downgrade(connection_config(conn), "base")
+
+
+def _fake_revision(conn: Connection) -> None:
+    conn.execute(text("UPDATE alembic_version SET version_num = 'ffff'"))
+
+
+async def test_empty_database_upgrades_to_head_and_matches_the_models(settings: Settings) -> None:
+    await _run(settings, _to_base)  # the PostgreSQL leg's session database starts at head: go back to empty first
+    assert (await _run(settings, _state_and_diff))[:2] == (SchemaState.EMPTY, ())
+
+    engine = create_engine(settings)
+    await prepare_schema(engine)
+    await engine.dispose()
+
+    assert await _run(settings, _state_and_diff) == (SchemaState.CURRENT, (HEAD,), [])
+
+
+async def test_app_refuses_an_unknown_revision(settings: Settings) -> None:
+    engine = create_engine(settings)
+    await prepare_schema(engine)
+    await engine.dispose()
+    await _run(settings, _fake_revision)
+    engine = create_engine(settings)
+    with pytest.raises(SchemaOutOfDate) as refused:
+        await prepare_schema(engine)
+    await engine.dispose()
+    assert str(refused.value) == REFUSAL.format(at="ffff")[len("catalog-export: ") : -1]
+
+
+def test_migrate_explains_a_revision_it_does_not_know(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    url = ["--database-url", settings.database_url]
+    assert main(["migrate", *url]) == 0
+    asyncio.run(_run(settings, _fake_revision))
+    capsys.readouterr()
+
+    assert main(["migrate", *url]) == 1
+    assert capsys.readouterr().err == (
+        "catalog-export: The database is at revision ffff, which this version does not know "
+        "(Can't locate revision identified by 'ffff'); it was probably migrated by a newer version: run that version.\n"
+    )
+
+
+def test_serve_refuses_tables_made_before_migrations_until_migrate(
+    settings: Settings, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asyncio.run(_run(settings, _to_base))
+    asyncio.run(_create_all(settings))
+    url = ["--database-url", settings.database_url]
+
+    assert main(["serve", *url]) == 1
+    assert capsys.readouterr().err == REFUSAL.format(at="none (tables created before migrations)")
+
+    monkeypatch.chdir(tmp_path)  # no alembic.ini anywhere: the configuration is in code
+    assert main(["migrate", *url]) == 0
+    assert capsys.readouterr().err == "existing tables match the models: stamped " + str(HEAD) + "\n"
+    assert asyncio.run(_run(settings, _state_and_diff)) == (SchemaState.CURRENT, (HEAD,), [])
+    assert main(["migrate", *url]) == 0
+    assert capsys.readouterr().err == f"database at {HEAD} (was {HEAD})\n"
+
+
+async def _create_all(settings: Settings) -> None:
+    """What the server did before migrations existed: tables straight from the models, no alembic_version."""
+    engine = create_engine(settings)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    await engine.dispose()
