@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +33,18 @@ def _origins(value: str) -> tuple[str, ...]:
     return tuple(o.strip() for o in value.split(",") if o.strip())
 
 
-# Security settings: environment variable -> (field, parser).
-_SECURITY_ENV: dict[str, tuple[str, Callable[[str], object]]] = {
+# Environment variable -> (Settings field, parser). The one place the environment is read.
+_ENV: dict[str, tuple[str, Callable[[str], object]]] = {
+    "DATABASE_URL": ("database_url", normalise_database_url),
+    "HOST": ("host", str),
+    "PORT": ("port", int),
+    "EXPORT_DIR": ("export_dir", Path),
+    "MAX_PAGE_SIZE": ("max_page_size", int),
+    "INLINE_EXPORT_CAP": ("inline_export_cap", int),
+    "EXPORT_PAGE_SIZE": ("export_page_size", int),
+    "EXPORT_TTL_SECONDS": ("export_ttl_seconds", int),
+    "MAX_FILTER_DEPTH": ("max_filter_depth", int),
+    "MAX_IN_LIST": ("max_in_list", int),
     "CORS_ORIGINS": ("cors_origins", _origins),
     "GRAPHIQL": ("graphiql", _flag),
     "INTROSPECTION": ("introspection", _flag),
@@ -48,11 +58,21 @@ _SECURITY_ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "MAX_CONCURRENT_EXPORTS": ("max_concurrent_exports", int),
     "RATE_LIMIT_PER_SECOND": ("rate_limit_per_second", float),
     "RATE_LIMIT_BURST": ("rate_limit_burst", int),
+    "DATABASE_POOL_SIZE": ("pool_size", int),
+    "DATABASE_MAX_OVERFLOW": ("pool_max_overflow", int),
 }
 
 
-def _security_from_env(env: Mapping[str, str]) -> dict[str, Any]:
-    return {name: parse(env[var]) for var, (name, parse) in _SECURITY_ENV.items() if var in env}
+def _parse(var: str, raw: str) -> object:
+    name, parse = _ENV[var]
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {var}={raw!r} is not a valid {name}: {exc}") from exc
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    return {_ENV[var][0]: _parse(var, env[var]) for var in _ENV if var in env}
 
 
 @dataclass(frozen=True)
@@ -87,24 +107,11 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        env = os.environ
-        settings = cls(
-            database_url=normalise_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
-            host=env.get("HOST", "127.0.0.1"),
-            port=int(env.get("PORT", "8000")),
-            export_dir=Path(env.get("EXPORT_DIR", "./exports")),
-            max_page_size=int(env.get("MAX_PAGE_SIZE", "1000")),
-            inline_export_cap=int(env.get("INLINE_EXPORT_CAP", "10000")),
-            export_page_size=int(env.get("EXPORT_PAGE_SIZE", "2000")),
-            export_ttl_seconds=int(env.get("EXPORT_TTL_SECONDS", str(7 * 24 * 3600))),
-            **_security_from_env(env),
-            pool_size=int(env.get("DATABASE_POOL_SIZE", "5")),
-            pool_max_overflow=int(env.get("DATABASE_MAX_OVERFLOW", "10")),
-        )
-        clean = {k: v for k, v in overrides.items() if v is not None}
-        if "database_url" in clean:
-            clean["database_url"] = normalise_database_url(str(clean["database_url"]))
-        return replace(settings, **clean)  # type: ignore[arg-type]
+        """Defaults, then the environment (see `_ENV`), then explicit overrides such as CLI flags (None = not given)."""
+        values = _from_env(os.environ) | {k: v for k, v in overrides.items() if v is not None}
+        if "database_url" in values:
+            values["database_url"] = normalise_database_url(str(values["database_url"]))
+        return cls(**values)  # type: ignore[arg-type]
 
     @property
     def is_sqlite(self) -> bool:
