@@ -23,19 +23,6 @@ from tests.conftest import GraphQLClient
 START = """mutation($params: ExportParams, $filter: DataRowFilter) {
   exportDataRows(params: $params, filter: $filter) { id status url errorsUrl }
 }"""
-EVERYTHING = {
-    "dataRowDetails": True,
-    "mediaAttributes": True,
-    "attachments": True,
-    "metadataFields": True,
-    "projectDetails": True,
-    "labelDetails": True,
-    "performanceDetails": True,
-    "predictions": True,
-    "embeddings": True,
-    "allProjects": True,
-    "allModelRuns": True,
-}
 
 
 async def start_export(gql: GraphQLClient, params: dict[str, Any] | None = None, **variables: Any) -> dict[str, Any]:

@@ -10,8 +10,8 @@ import httpx
 from starlette.applications import Starlette
 
 from server.settings import Settings
-from tests.conftest import GraphQLClient
-from tests.export.conftest import EVERYTHING, start_export
+from tests.conftest import EVERYTHING, GraphQLClient
+from tests.export.conftest import start_export
 from tests.utils.export_catalog import build_catalog
 
 INCLUDE = ",".join(k for k in EVERYTHING if not k.startswith("all"))

@@ -7,8 +7,8 @@ import io
 from starlette.applications import Starlette
 
 from server.export.progress import Progress
-from tests.conftest import GraphQLClient, count_statements
-from tests.export.conftest import EVERYTHING, start_export
+from tests.conftest import EVERYTHING, GraphQLClient, count_statements
+from tests.export.conftest import start_export
 from tests.utils.export_catalog import build_catalog
 
 

@@ -17,8 +17,8 @@ from server.export.runner import sweep_expired
 from server.export.tasks import result_path
 from server.models import DataRow, Label
 from server.settings import Settings
-from tests.conftest import GraphQLClient, http_client
-from tests.export.conftest import EVERYTHING, Gate, start_export
+from tests.conftest import EVERYTHING, GraphQLClient, http_client
+from tests.export.conftest import Gate, start_export
 from tests.utils.export_catalog import build_catalog
 
 FIELDS = "status rowCount errorCount sha256 failureReason"

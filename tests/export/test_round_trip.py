@@ -11,8 +11,8 @@ from starlette.applications import Starlette
 from server.ingest.ndjson import import_file
 from server.models import DataRow, LabelFeature
 from server.settings import Settings
-from tests.conftest import GraphQLClient
-from tests.export.conftest import EVERYTHING, start_export
+from tests.conftest import EVERYTHING, GraphQLClient
+from tests.export.conftest import start_export
 from tests.export.test_recovery import running
 from tests.utils.export_catalog import build_catalog
 

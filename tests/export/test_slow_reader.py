@@ -11,7 +11,8 @@ import httpx
 from starlette.applications import Starlette
 
 from server.settings import Settings
-from tests.export.conftest import EVERYTHING, START, rss_kib
+from tests.conftest import EVERYTHING
+from tests.export.conftest import START, rss_kib
 from tests.utils.export_catalog import build_catalog
 
 ROWS = 2000

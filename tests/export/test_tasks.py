@@ -14,8 +14,8 @@ from starlette.applications import Starlette
 
 from server.models import DataRow, Dataset
 from server.settings import Settings
-from tests.conftest import GraphQLClient
-from tests.export.conftest import EVERYTHING, Gate, start_export
+from tests.conftest import EVERYTHING, GraphQLClient
+from tests.export.conftest import Gate, start_export
 from tests.utils.export_catalog import build_catalog
 
 FIELDS = "status rowCount errorCount totalRows sha256 failureReason ndjson progress"

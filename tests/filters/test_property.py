@@ -17,25 +17,12 @@ from server.app import create_app
 from server.auth.keys import create_key
 from server.models import DataRow, LabelFeature, MetadataValue, ProjectDataRow
 from server.settings import Settings
-from tests.conftest import GraphQLClient, http_client
+from tests.conftest import EVERYTHING, GraphQLClient, http_client
 from tests.filters.reference import matches
 from tests.filters.strategies import trees
 from tests.utils.filter_catalog import describe_catalog, insert_catalog
 
 SPEC = describe_catalog()
-EVERYTHING = {
-    "dataRowDetails": True,
-    "mediaAttributes": True,
-    "attachments": True,
-    "metadataFields": True,
-    "projectDetails": True,
-    "labelDetails": True,
-    "performanceDetails": True,
-    "predictions": True,
-    "embeddings": True,
-    "allProjects": True,
-    "allModelRuns": True,
-}
 EXPORT = "mutation($f: DataRowFilter, $p: ExportParams) { exportDataRows(filter: $f, params: $p) { id } }"
 IDS = "query($f: DataRowFilter) { dataRows(filter: $f, first: 1000) { nodes { id } pageInfo { hasNextPage } } }"
 

@@ -12,7 +12,7 @@ import pytest
 
 from server.loading.timefmt import parse_iso
 from server.models.base import utcnow
-from tests.conftest import GraphQLClient
+from tests.conftest import EVERYTHING, GraphQLClient
 from tests.ingest import ops
 from tests.ingest.golden_catalog import Ids, build_golden_catalog
 
@@ -20,19 +20,6 @@ HERE = Path(__file__).parent
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.]+)\}")
 TIMESTAMP = re.compile(r'"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00)"')
 ID = re.compile(r'"(c[0-9a-f]{24})"')
-EVERYTHING = {
-    "dataRowDetails": True,
-    "mediaAttributes": True,
-    "attachments": True,
-    "metadataFields": True,
-    "projectDetails": True,
-    "labelDetails": True,
-    "performanceDetails": True,
-    "predictions": True,
-    "embeddings": True,
-    "allProjects": True,
-    "allModelRuns": True,
-}
 
 
 def expected_lines(name: str, ids: Ids) -> list[str]:

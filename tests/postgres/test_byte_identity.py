@@ -10,24 +10,10 @@ import orjson
 from server.app import create_app
 from server.auth.keys import create_key
 from server.settings import Settings
-from tests.conftest import GraphQLClient, http_client
+from tests.conftest import EVERYTHING, GraphQLClient, http_client
 from tests.postgres.catalog import GLOBAL_KEYS, ROW_IDS, insert_catalog
 from tests.utils.postgres import PostgresServer
 
-EVERYTHING = {
-    "dataRowDetails": True,
-    "mediaAttributes": True,
-    "attachments": True,
-    "metadataFields": True,
-    "projectDetails": True,
-    "labelDetails": True,
-    "performanceDetails": True,
-    "predictions": True,
-    "embeddings": True,
-    "interpolatedFrames": True,
-    "allProjects": True,
-    "allModelRuns": True,
-}
 EXPORT = "mutation($p: ExportParams) { exportDataRows(params: $p) { id } }"
 PAGE = """query($after: String, $order: DataRowOrder) {
   dataRows(first: 2, after: $after, orderBy: $order) { nodes { id } pageInfo { hasNextPage endCursor } } }"""

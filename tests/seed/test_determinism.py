@@ -12,23 +12,9 @@ from starlette.applications import Starlette
 
 from server.ingest.seed import organization_id, seed_database
 from server.settings import Settings
-from tests.conftest import GraphQLClient
+from tests.conftest import EVERYTHING, GraphQLClient
 from tests.seed.conftest import Export, export_all, sha256, sqlite_settings
 
-EVERYTHING = {
-    "dataRowDetails": True,
-    "mediaAttributes": True,
-    "attachments": True,
-    "metadataFields": True,
-    "projectDetails": True,
-    "labelDetails": True,
-    "performanceDetails": True,
-    "predictions": True,
-    "embeddings": True,
-    "interpolatedFrames": True,
-    "allProjects": True,
-    "allModelRuns": True,
-}
 EXPORT = "mutation($p: ExportParams) { exportDataRows(params: $p) { id } }"
 
 
