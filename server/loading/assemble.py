@@ -8,6 +8,7 @@ from typing import Any
 from orjson import Fragment
 from sqlalchemy import Row
 
+from server.loading.interpolate import interpolate
 from server.loading.plan import RowPlan
 from server.loading.related import Grouped, vector_values
 from server.loading.timefmt import iso
@@ -47,6 +48,13 @@ def _embedding(e: Any) -> Line:
     return {"id": e.id, "name": e.name, "values": vector_values(e.vector)}
 
 
+def _annotations(stored: str, plan: RowPlan) -> str | bytes:
+    """Stored JSON as is; with interpolatedFrames, video labels get their in-between frames filled."""
+    if plan.interpolated_frames and '"key_frame_feature_map"' in stored:
+        return interpolate(stored)
+    return stored
+
+
 def label(lab: Any, plan: RowPlan, *, details: bool) -> Line:
     """One label or prediction; label/performance details only inside projects (`details`)."""
     out: Line = {"label_kind": lab.label_kind, "version": lab.version, "id": lab.id}
@@ -59,7 +67,7 @@ def label(lab: Any, plan: RowPlan, *, details: bool) -> Line:
         }
     if details and plan.performance_details:
         out["performance_details"] = Fragment(lab.performance_details)
-    out["annotations"] = Fragment(lab.annotations)
+    out["annotations"] = Fragment(_annotations(lab.annotations, plan))
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from tests.conftest import EVERYTHING, GraphQLClient
 from tests.ingest import ops
 from tests.ingest.golden_catalog import Ids, build_golden_catalog
 
+# Every section, with video labels as stored (interpolatedFrames has its own tests in tests/loading).
+STORED_FRAMES = {k: v for k, v in EVERYTHING.items() if k != "interpolatedFrames"}
 HERE = Path(__file__).parent
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.]+)\}")
 TIMESTAMP = re.compile(r'"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00)"')
@@ -59,7 +62,7 @@ def by_row_id(lines: list[str]) -> list[str]:
 
 CASES = [
     ("minimal.ndjson", None),
-    ("everything.ndjson", EVERYTHING),
+    ("everything.ndjson", STORED_FRAMES),
     (
         "labels_of_one_project.ndjson",
         {"attachments": True, "metadataFields": True, "labelDetails": True, "projectIds": ["P1"]},
@@ -86,3 +89,25 @@ async def test_golden_export(gql: GraphQLClient, name: str, params: dict[str, An
     lines = normalized(await export(gql, ids, params), ids, since)
     assert lines == by_row_id(lines), "export lines are not in data row id order"
     assert lines == by_row_id(expected_lines(name, ids))
+
+
+async def test_interpolated_frames_fill_the_video_label_between_its_key_frames(gql: GraphQLClient) -> None:
+    ids = await build_golden_catalog(gql)
+    lines = [orjson.loads(line) for line in (await export(gql, ids, {"allProjects": True})).splitlines()]
+    filled = [orjson.loads(line) for line in (await export(gql, ids, EVERYTHING)).splitlines()]
+    stored = next(a for a in _video_annotations(lines))
+    video = next(a for a in _video_annotations(filled))
+    assert list(stored["frames"]) == ["1", "5"]
+    assert list(video["frames"]) == ["1", "2", "3", "4", "5"]
+    assert video["frames"]["3"]["objects"]["fv-car"]["bounding_box"] == {
+        "top": 3.0,
+        "left": 1.0,
+        "height": 2.0,
+        "width": 3.0,
+    }
+
+
+def _video_annotations(lines: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for line in lines:
+        for project in line["projects"].values():
+            yield from (label["annotations"] for label in project["labels"] if "frames" in label["annotations"])
