@@ -66,23 +66,3 @@ async def test_filter_uses_indexes_and_never_json(
     scans = [step for step in plan if step.startswith("SCAN") and step.split()[1] in RELATED]
     assert scans == [], plan
     assert any("INDEX" in step for step in plan), plan
-
-
-async def test_and_of_relation_leaves_reads_each_set_once_and_intersects(
-    engine_name: str, engine: Any, org_id: str, catalog: CatalogSpec
-) -> None:
-    """Three relation leaves side by side: one `id IN (a INTERSECT b INTERSECT c)`, each member from its index."""
-    tree = {
-        "metadata": {"name": "score", "gt": 2},
-        "annotation": {"name": "Car", "minCount": 2},
-        "project": {"workflowStatus": ["DONE"]},
-        "not": {"mediaTypes": ["TEXT"]},
-    }
-    async with engine.connect() as conn:
-        where = await request_where(conn, org_id, tree)
-        sql = str(where.compile(conn.sync_connection, compile_kwargs={"literal_binds": True}))
-        if engine_name == "sqlite":
-            plan = (await plan_of(conn, org_id, tree))[1]
-            assert plan.count("INTERSECT USING TEMP B-TREE") == 2, plan
-            assert [s for s in plan if s.startswith("SCAN") and s.split()[1] in RELATED] == [], plan
-    assert sql.count(" IN (SELECT") == 1 and sql.count("INTERSECT") == 2, sql

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy import ColumnElement, func, select, true
 
 from server.errors import bad_input
 from server.filters.leaves.spec import LeafSpec, T
@@ -54,29 +54,18 @@ def check(value: Any, path: str, limits: FilterLimits) -> AnnotationMatch:
     return AnnotationMatch(equals, low, high)
 
 
-def _features(match: AnnotationMatch, org: str) -> Select[Any]:
-    return select(F.data_row_id).where(F.organization_id == org, *(F[c] == v for c, v in match.equals))
-
-
-def row_ids(match: AnnotationMatch, org: str) -> Select[Any] | None:
-    """Rows with at least min_count (≥ 1) matching instances; None for min_count 0 (built as NOT IN)."""
+def build(match: AnnotationMatch, org: str) -> ColumnElement[bool]:
+    features = select(F.data_row_id).where(F.organization_id == org, *(F[c] == v for c, v in match.equals))
     if match.min_count == 0:
-        return None
+        if match.max_count is None:
+            return true()
+        too_many = features.group_by(F.data_row_id).having(func.sum(F.count) > match.max_count)
+        return T.id.not_in(too_many)
     if match.min_count == 1 and match.max_count is None:
-        return _features(match, org)
+        return T.id.in_(features)
     total = func.sum(F.count)
     having = [total >= match.min_count] + ([total <= match.max_count] if match.max_count is not None else [])
-    return _features(match, org).group_by(F.data_row_id).having(*having)
+    return T.id.in_(features.group_by(F.data_row_id).having(*having))
 
 
-def build(match: AnnotationMatch, org: str) -> ColumnElement[bool]:
-    ids = row_ids(match, org)
-    if ids is not None:
-        return T.id.in_(ids)
-    if match.max_count is None:
-        return true()
-    too_many = _features(match, org).group_by(F.data_row_id).having(func.sum(F.count) > match.max_count)
-    return T.id.not_in(too_many)
-
-
-ANNOTATION_LEAVES = {"annotation": LeafSpec(check, build, row_ids=row_ids)}
+ANNOTATION_LEAVES = {"annotation": LeafSpec(check, build)}

@@ -25,8 +25,8 @@ def in_range(column: Any) -> LeafSpec:
     return LeafSpec(datetime_range, lambda rng, org: rng.clause(column))
 
 
-def _model_run_rows(run_ids: list[str], org: str) -> Any:
-    return select(M.data_row_id).where(M.model_run_id.in_(run_ids))
+def _in_model_runs(run_ids: list[str], org: str) -> Any:
+    return T.id.in_(select(M.data_row_id).where(M.model_run_id.in_(run_ids)))
 
 
 COLUMN_LEAVES: dict[str, LeafSpec] = {
@@ -37,5 +37,5 @@ COLUMN_LEAVES: dict[str, LeafSpec] = {
     "mediaTypes": LeafSpec(enum_list(MEDIA_TYPES), lambda values, org: T.media_type.in_(values)),
     "createdAt": in_range(T.created_at),
     "updatedAt": in_range(T.updated_at),
-    "modelRunIds": LeafSpec(string_list, lambda ids, org: T.id.in_(_model_run_rows(ids, org)), row_ids=_model_run_rows),
+    "modelRunIds": LeafSpec(string_list, _in_model_runs),
 }

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input, not_found
@@ -135,21 +135,14 @@ async def _enum_values(conn: AsyncConnection, schema: Any, op: str, value: Any, 
 
 
 def build(match: MetadataMatch, org: str) -> ColumnElement[bool]:
-    ids = row_ids(match, org)
-    if ids is None:
-        return T.id.not_in(select(V.data_row_id).where(V.schema_id == match.schema_id))
-    return T.id.in_(ids)
-
-
-def row_ids(match: MetadataMatch, org: str) -> Select[Any] | None:
-    """Rows whose value of the schema satisfies every operator; None for `exists: false` (built as NOT IN)."""
     from server.filters.operators import OPERATORS
 
     assert isinstance(match, MetadataMatch), "metadata leaves must be resolved before compiling"
+    column = V[match.column]
+    rows = select(V.data_row_id).where(V.schema_id == match.schema_id)
     if not match.exists:
-        return None
-    conditions = (OPERATORS[op].build(V[match.column], v) for op, v in match.ops)
-    return select(V.data_row_id).where(V.schema_id == match.schema_id, *conditions)
+        return T.id.not_in(rows)
+    return T.id.in_(rows.where(*(OPERATORS[op].build(column, v) for op, v in match.ops)))
 
 
-METADATA_LEAVES = {"metadata": LeafSpec(check, build, resolve, row_ids)}
+METADATA_LEAVES = {"metadata": LeafSpec(check, build, resolve)}

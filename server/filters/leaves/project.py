@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy import ColumnElement, exists, select
 
 from server.errors import bad_input
 from server.filters.leaves.spec import LeafSpec, T
@@ -58,13 +58,9 @@ CONDITIONS = {
 }
 
 
-def row_ids(checked: dict[str, Any], org: str) -> Select[Any]:
-    conditions = [CONDITIONS[key](v) for key, v in checked.items()]
-    return select(P.data_row_id).where(P.organization_id == org, *conditions)
-
-
 def build(checked: dict[str, Any], org: str) -> ColumnElement[bool]:
-    return T.id.in_(row_ids(checked, org))
+    conditions = [CONDITIONS[key](v) for key, v in checked.items()]
+    return T.id.in_(select(P.data_row_id).where(P.organization_id == org, *conditions))
 
 
-PROJECT_LEAVES = {"project": LeafSpec(check, build, row_ids=row_ids)}
+PROJECT_LEAVES = {"project": LeafSpec(check, build)}

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.filters.values import FilterLimits
@@ -17,17 +17,13 @@ T = DataRow.__table__.c  # type: ignore[attr-defined]
 Check = Callable[[Any, str, FilterLimits], Any]
 Resolve = Callable[[AsyncConnection, str, Any, str], Awaitable[Any]]
 Build = Callable[[Any, str], ColumnElement[bool]]
-RowIds = Callable[[Any, str], Select[Any] | None]
 
 
 @dataclass(frozen=True)
 class LeafSpec:
     """`check(value, path, limits)` validates the shape; `resolve(conn, org, value, path)` looks names up;
-    `build(value, org)` turns the (resolved) value into a condition on the datarow table; `row_ids(value, org)`,
-    for relation leaves, is the select of matching data_row_ids when `build` is `datarow.id IN (that select)` (None
-    otherwise), so an AND of several can intersect their sets in SQL."""
+    `build(value, org)` turns the (resolved) value into a condition on the datarow table."""
 
     check: Check
     build: Build
     resolve: Resolve | None = None
-    row_ids: RowIds | None = None
