@@ -96,23 +96,28 @@ async def sqlite_catalog(rows: int) -> tuple[str, float]:
     return url, time.perf_counter() - started
 
 
+def _database(server: str, name: str, driver: str = "postgresql+asyncpg") -> str:
+    return make_url(server).set(drivername=driver, database=name).render_as_string(False)
+
+
 async def postgres_catalog(server: str, rows: int) -> tuple[str, float]:
-    """`server` is a PostgreSQL URL; the catalog is the database `bench_filters_<rows>` there, kept as a cache."""
-    name = f"bench_filters_{rows}"
-    admin = make_url(server).set(drivername="postgresql", database="postgres").render_as_string(False)
-    conn = await asyncpg.connect(admin)
+    """`server` is a PostgreSQL URL; the catalog is the database `bench_filters_<rows>` there, kept as a cache. It is
+    built under a `_building` name and renamed when complete, so an interrupted build is never taken for a cache."""
+    name, building = f"bench_filters_{rows}", f"bench_filters_{rows}_building"
+    admin = await asyncpg.connect(_database(server, "postgres", "postgresql"))
     try:
-        if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            return make_url(server).set(drivername="postgresql+asyncpg", database=name).render_as_string(False), 0.0
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+        if await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            return _database(server, name), 0.0
+        await admin.execute(f'DROP DATABASE IF EXISTS "{building}"')
+        await admin.execute(f'CREATE DATABASE "{building}" TEMPLATE template0')
+        engine, org = await _fresh(_database(server, building))
+        await engine.dispose()
+        started = time.perf_counter()
+        await build_postgres(_database(server, building, "postgresql"), org, rows)
+        await admin.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+        return _database(server, name), time.perf_counter() - started
     finally:
-        await conn.close()
-    url = make_url(server).set(drivername="postgresql+asyncpg", database=name).render_as_string(False)
-    engine, org = await _fresh(url)
-    await engine.dispose()
-    started = time.perf_counter()
-    await build_postgres(url.replace("+asyncpg", ""), org, rows)
-    return url, time.perf_counter() - started
+        await admin.close()
 
 
 async def catalog(rows: int, server: str | None = None) -> tuple[str, float]:
