@@ -7,7 +7,7 @@ one label with 0-3 cars and a radio answer for 4 of 5 members; model run 1 (ever
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,13 @@ def _annotations(cars: int) -> dict[str, Any]:
 PAYLOADS = [(orjson.dumps(_annotations(n)).decode(), feature_counts(_annotations(n))) for n in range(4)]
 
 
+Sink = Callable[[str, str, Iterator[tuple[Any, ...]]], None]
+
+
+def sqlite_sink(db: sqlite3.Connection) -> Sink:
+    return lambda table, columns, rows: _insert(db, table, columns, rows)
+
+
 def _insert(db: sqlite3.Connection, table: str, columns: str, rows: Iterator[tuple[Any, ...]]) -> None:
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(columns.split(',')))})"
     batch: list[tuple[Any, ...]] = []
@@ -53,34 +60,28 @@ def _insert(db: sqlite3.Connection, table: str, columns: str, rows: Iterator[tup
     db.executemany(sql, batch)
 
 
-def _containers(db: sqlite3.Connection, org: str) -> None:
+def _containers(put: Sink, org: str) -> None:
     now = ts(BASE)
-    _insert(
-        db, "dataset", "id, organization_id, name, created_at", ((cid("d", i), org, f"ds{i}", now) for i in range(10))
-    )
+    put("dataset", "id, organization_id, name, created_at", ((cid("d", i), org, f"ds{i}", now) for i in range(10)))
     schemas = [("score", "NUMBER", None), ("weather", "ENUM", None), ("caption", "STRING", None)]
     schemas += [(o, "OPTION", cid("s", 1)) for o in ("sunny", "rainy", "snowy")]
-    _insert(
-        db,
+    put(
         "metadataschema",
         "id, organization_id, name, kind, parent_id",
         ((cid("s", i), org, n, k, p) for i, (n, k, p) in enumerate(schemas)),
     )
-    _insert(
-        db,
+    put(
         "project",
         "id, organization_id, name, media_type, created_at",
         ((cid("p", i), org, f"project {i}", "IMAGE", now) for i in range(2)),
     )
-    _insert(
-        db,
+    put(
         "batch",
         "id, organization_id, project_id, name, priority, created_at",
         ((cid("b", i), org, cid("p", i // 2), f"batch {i}", 5, now) for i in range(4)),
     )
-    _insert(db, "model", "id, organization_id, name, created_at", [(cid("m", 0), org, "model", now)])
-    _insert(
-        db,
+    put("model", "id, organization_id, name, created_at", [(cid("m", 0), org, "model", now)])
+    put(
         "modelrun",
         "id, organization_id, model_id, name, created_at",
         ((cid("r", i), org, cid("m", 0), f"run {i}", now) for i in range(2)),
@@ -181,14 +182,19 @@ ROWS = {
 }
 
 
+def fill(put: Sink, org: str, n: int) -> None:
+    """Write the containers, then n data rows and their relations, through `put(table, columns, rows)`."""
+    _containers(put, org)
+    for table, rows in ROWS.items():
+        put(table, ", ".join(COLUMNS[table].split()), rows(org, n))
+
+
 def build(path: Path, org: str, n: int) -> None:
     """Fill the (already created, empty) tables of the SQLite file at `path` with n data rows and their relations."""
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=OFF")
-    _containers(db, org)
-    for table, rows in ROWS.items():
-        _insert(db, table, ", ".join(COLUMNS[table].split()), rows(org, n))
+    fill(sqlite_sink(db), org, n)
     db.commit()
     db.execute("ANALYZE")
     db.close()

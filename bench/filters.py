@@ -8,13 +8,17 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
+from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.filter_catalog import build, cid
+from bench.filter_catalog_pg import build_postgres
 from bench.registry import Result, register
 from server.app import create_app
 from server.auth.keys import create_key
@@ -23,6 +27,7 @@ from server.filters.scope import request_where
 from server.loading.lines import load_lines
 from server.loading.pages import count_rows
 from server.loading.plan import RowPlan
+from server.models import metadata
 from server.orgs import ensure_organization
 from server.settings import Settings
 
@@ -73,18 +78,63 @@ def cached_path(rows: int) -> tuple[Path, bool]:
     return path, path.exists()
 
 
-async def catalog(rows: int) -> tuple[Path, float]:
-    """The cached catalog file for `rows` (built when missing) and the seconds the build took (0 if cached)."""
-    path, built = cached_path(rows)
-    if built:
-        return path, 0.0
-    engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{path}"))
+async def _fresh(url: str) -> tuple[AsyncEngine, str]:
+    engine = create_engine(Settings(database_url=url))
     await create_all(engine)
-    org = await ensure_organization(engine)
+    return engine, await ensure_organization(engine)
+
+
+async def sqlite_catalog(rows: int) -> tuple[str, float]:
+    path, built = cached_path(rows)
+    url = f"sqlite+aiosqlite:///{path}"
+    if built:
+        return url, 0.0
+    engine, org = await _fresh(url)
     await engine.dispose()
     started = time.perf_counter()
     build(path, org, rows)
-    return path, time.perf_counter() - started
+    return url, time.perf_counter() - started
+
+
+def _database(server: str, name: str, driver: str = "postgresql+asyncpg") -> str:
+    return make_url(server).set(drivername=driver, database=name).render_as_string(False)
+
+
+async def postgres_catalog(server: str, rows: int) -> tuple[str, float]:
+    """`server` is a PostgreSQL URL; the catalog is the database `bench_filters_<rows>` there, kept as a cache. It is
+    built under a `_building` name and renamed when complete, so an interrupted build is never taken for a cache."""
+    name, building = f"bench_filters_{rows}", f"bench_filters_{rows}_building"
+    admin = await asyncpg.connect(_database(server, "postgres", "postgresql"))
+    try:
+        if await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            return _database(server, name), 0.0
+        await admin.execute(f'DROP DATABASE IF EXISTS "{building}"')
+        await admin.execute(f'CREATE DATABASE "{building}" TEMPLATE template0')
+        engine, org = await _fresh(_database(server, building))
+        await engine.dispose()
+        started = time.perf_counter()
+        await build_postgres(_database(server, building, "postgresql"), org, rows)
+        await admin.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+        return _database(server, name), time.perf_counter() - started
+    finally:
+        await admin.close()
+
+
+async def catalog(rows: int, server: str | None = None) -> tuple[str, float]:
+    """The cached catalog's URL for `rows` (built when missing) and the seconds the build took (0 if cached)."""
+    url, build_s = await (postgres_catalog(server, rows) if server else sqlite_catalog(rows))
+    await ensure_indexes(url)
+    return url, build_s
+
+
+async def ensure_indexes(url: str) -> None:
+    """Indexes added to the models after the catalog was cached (the migration revision keeps its name)."""
+    engine = create_engine(Settings(database_url=url))
+    async with engine.begin() as conn:
+        await conn.run_sync(
+            lambda sync: [i.create(sync, checkfirst=True) for t in metadata.sorted_tables for i in t.indexes]
+        )
+    await engine.dispose()
 
 
 async def median_ms(fn: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
@@ -129,10 +179,10 @@ async def http_pages(app: Any, pages: int = 40) -> list[float]:
     return times
 
 
-async def measure(rows: int) -> list[Result]:
-    path, build_s = await catalog(rows)
+async def measure(rows: int, server: str | None) -> list[Result]:
+    url, build_s = await catalog(rows, server)
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{path}", export_dir=Path(tmp)))
+        app = create_app(Settings(database_url=url, export_dir=Path(tmp)))
         async with app.router.lifespan_context(app):
             engine, org = app.state.engine, app.state.organization_id
             results = [r for name, tree in FAMILIES.items() for r in await family(engine, org, name, tree, rows)]
@@ -146,9 +196,14 @@ async def measure(rows: int) -> list[Result]:
     return results
 
 
+def engine_name(server: str | None) -> str:
+    return "postgresql" if server else "sqlite"
+
+
 @register("filters")
 async def filters(args: argparse.Namespace) -> list[Result]:
     results: list[Result] = []
-    for rows in getattr(args, "rows", None) or [1_000_000]:
-        results += await measure(rows)
+    for server in getattr(args, "database_url", None) or [None]:
+        for rows in getattr(args, "rows", None) or [1_000_000]:
+            results += [replace(r, engine=engine_name(server)) for r in await measure(rows, server)]
     return results

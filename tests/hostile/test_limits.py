@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from strawberry.extensions.validation_cache import DEFAULT_MAXSIZE, _get_validate_cache
 
 from server.app import create_app
 from server.auth.keys import create_key
@@ -47,6 +48,17 @@ async def test_query_depth(client: httpx.AsyncClient) -> None:
     deep = "query Deep { dataRows { edges { node { details { createdAt } } } } }"
     assert limited(await post(client, deep)) == [("'Deep' exceeds maximum operation depth of 3", "LIMIT_EXCEEDED")]
     assert "errors" not in await post(client, "{ dataRows { edges { node { id } } } }")
+
+
+async def test_a_repeated_document_is_validated_once_with_the_limits(client: httpx.AsyncClient) -> None:
+    """The limit rules are the same classes every request, so the validation cache answers the second time."""
+    cache = _get_validate_cache(DEFAULT_MAXSIZE)
+    deep = "query Deep { dataRows { edges { node { details { updatedAt } } } } }"
+    for _ in range(2):
+        before = cache.cache_info()
+        assert limited(await post(client, deep)) == [("'Deep' exceeds maximum operation depth of 3", "LIMIT_EXCEEDED")]
+    after = cache.cache_info()
+    assert (after.hits - before.hits, after.misses - before.misses) == (1, 0)
 
 
 async def test_aliases(client: httpx.AsyncClient) -> None:
