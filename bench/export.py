@@ -155,7 +155,7 @@ def status_mb(pid: int, field: str) -> float:
 
 
 class RssSampler:
-    """Peak anonymous RSS (heap: what buffering would grow) sampled every 50 ms; VmHWM also counts the mmapped DB."""
+    """Peak anonymous RSS (heap: what buffering would grow) sampled every 50 ms; VmHWM also counts mapped DB pages."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak, self.done = pid, 0.0, threading.Event()
@@ -244,7 +244,7 @@ def _results(
         ]
     out += [
         Result("export", f"{case} server peak RSS (anonymous)", peak[0], "MB"),
-        Result("export", f"{case} server peak RSS (VmHWM, incl. mmapped DB)", peak[1], "MB"),
+        Result("export", f"{case} server peak RSS (VmHWM)", peak[1], "MB"),
         Result("export", f"{case} import", imported, "rows/s"),
     ]
     return out

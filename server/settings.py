@@ -84,6 +84,9 @@ class Settings:
     rate_limit_burst: int = 200
     pool_size: int = 5  # connections each server process keeps open (PostgreSQL); SQLAlchemy's default
     pool_max_overflow: int = 10  # extra connections under bursts, closed when returned
+    # SQLite pages mapped into the process (PRAGMA mmap_size). 0: reads go through SQLite's own page cache, which
+    # keeps an export's server RSS (VmHWM counts mapped pages) flat whatever the database size.
+    sqlite_mmap_mb: int = 0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -100,6 +103,7 @@ class Settings:
             **_security_from_env(env),
             pool_size=int(env.get("DATABASE_POOL_SIZE", "5")),
             pool_max_overflow=int(env.get("DATABASE_MAX_OVERFLOW", "10")),
+            sqlite_mmap_mb=int(env.get("SQLITE_MMAP_MB", "0")),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "database_url" in clean:
