@@ -1,32 +1,40 @@
 """Export throughput: HTTP export from a real uvicorn process (plain and gzip) vs a reference pipeline, and import.
 
-Per size: a bulk-built catalog (data rows with details and media attributes; Core inserts, no seed dependency),
-then
+Per engine (a SQLite file, and a throw-away PostgreSQL database on 127.0.0.1:5432 created and dropped by the run;
+`--database-url` URLs pick the engines) and per size: a bulk-built catalog (data rows with details and media
+attributes; Core inserts, no seed dependency), then
 - reference: keyset pages of raw SQL (same columns and join) + orjson.dumps per row, written to a file, no server;
 - http plain / gzip: exportDataRows(dataRowDetails, mediaAttributes) on `catalog-export serve`, its url read while
   the task runs; rows/s, MB/s (on the wire), time to first byte, ratio to the reference, server peak RSS (VmHWM);
-- import: the exported file loaded into an empty database with `import_file` (rows/s).
+- import: the exported file loaded into an empty database with `import_file` (rows/s), and a seeded catalog
+  (`seed`, every annotation kind) exported with every section and imported into an empty database.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import hashlib
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import httpx
 import orjson
 from sqlalchemy import insert, text
 
 from bench.registry import Result, register
+from server.auth.keys import create_key
 from server.db import create_all, create_engine
 from server.ingest.ndjson import import_file
 from server.loading.timefmt import iso
@@ -36,6 +44,8 @@ from server.orgs import ensure_organization
 from server.settings import Settings
 
 SIZES = (10_000, 100_000, 1_000_000)
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+ENGINES = ("sqlite", "postgresql")
 CHUNK = 10_000
 PAGE = 2000
 T0 = datetime(2024, 1, 31, 12, 0)
@@ -43,10 +53,12 @@ PARAMS = {"dataRowDetails": True, "mediaAttributes": True}
 START = "mutation($p: ExportParams) { exportDataRows(params: $p) { id url } }"
 
 
-async def build(settings: Settings, rows: int) -> None:
+async def build(settings: Settings, rows: int) -> str:
+    """The catalog; returns an API key of its organization."""
     engine = create_engine(settings)
     await create_all(engine)
     org = await ensure_organization(engine)
+    key = (await create_key(engine, org, "bench")).secret
     dataset = {"id": new_id(), "organization_id": org, "name": "bench", "created_at": T0}
     async with engine.begin() as conn:
         await conn.execute(insert(Dataset.__table__), [dataset])
@@ -54,6 +66,7 @@ async def build(settings: Settings, rows: int) -> None:
             batch = [_row(org, dataset["id"], i) for i in range(start, min(rows, start + CHUNK))]
             await conn.execute(insert(DataRow.__table__), batch)
     await engine.dispose()
+    return key
 
 
 def _row(org: str, dataset: str, i: int) -> dict[str, object]:
@@ -105,9 +118,9 @@ class HttpRun:
     first_byte: float
 
 
-def http_export(url: str, gzip: bool) -> HttpRun:
+def http_export(url: str, key: str, gzip: bool) -> HttpRun:
     headers = {"Accept-Encoding": "gzip" if gzip else "identity"}
-    with httpx.Client(base_url=url, timeout=600) as http:
+    with httpx.Client(base_url=url, timeout=600, headers={"Authorization": f"Bearer {key}"}) as http:
         start = time.perf_counter()
         task = http.post("/graphql", json={"query": START, "variables": {"p": PARAMS}}).json()["data"]["exportDataRows"]
         rows = wire = 0
@@ -142,7 +155,7 @@ def status_mb(pid: int, field: str) -> float:
 
 
 class RssSampler:
-    """Peak anonymous RSS (heap: what buffering would grow) sampled every 50 ms; VmHWM also counts the mmapped DB."""
+    """Peak anonymous RSS (heap: what buffering would grow) sampled every 50 ms; VmHWM also counts mapped DB pages."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak, self.done = pid, 0.0, threading.Event()
@@ -167,30 +180,60 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def measure(rows: int, work: Path) -> list[Result]:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{work / 'bench.db'}", export_dir=work / "exports")
-    await build(settings, rows)
-    ref_rows, ref_seconds = await reference(settings, work / "reference.ndjson")
-    ref_rate = ref_rows / ref_seconds
-    proc = serve(settings, _free_port())
-    sampler = RssSampler(proc.pid)
+@contextlib.asynccontextmanager
+async def database(engine: str, work: Path, name: str) -> AsyncIterator[str]:
+    """A fresh database URL: a SQLite file under `work`, or a PostgreSQL database dropped afterwards."""
+    if engine == "sqlite":
+        yield f"sqlite+aiosqlite:///{work / name}.db"
+        return
+    db = f"bench_{name}_{secrets.token_hex(4)}"
+    await _admin(f'CREATE DATABASE "{db}"')
     try:
-        plain = await asyncio.to_thread(http_export, f"http://127.0.0.1:{proc.args[-1]}", False)
-        zipped = await asyncio.to_thread(http_export, f"http://127.0.0.1:{proc.args[-1]}", True)
-        peak = (sampler.stop(), status_mb(proc.pid, "VmHWM"))
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{db}"
     finally:
-        proc.terminate()
-        proc.wait(10)
+        await _admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(ADMIN_URL)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def measure(engine: str, rows: int, work: Path) -> list[Result]:
+    async with database(engine, work, "export") as url:
+        settings = Settings(database_url=url, export_dir=work / "exports")
+        key = await build(settings, rows)
+        ref_rows, ref_seconds = await reference(settings, work / "reference.ndjson")
+        proc = serve(settings, _free_port())
+        sampler = RssSampler(proc.pid)
+        try:
+            plain = await asyncio.to_thread(http_export, f"http://127.0.0.1:{proc.args[-1]}", key, False)
+            zipped = await asyncio.to_thread(http_export, f"http://127.0.0.1:{proc.args[-1]}", key, True)
+            peak = (sampler.stop(), status_mb(proc.pid, "VmHWM"))
+        finally:
+            proc.terminate()
+            proc.wait(10)
     exported = next(p for p in (work / "exports").glob("*.ndjson") if not p.name.endswith(".errors.ndjson"))
-    report = await import_file(Settings(database_url=f"sqlite+aiosqlite:///{work / 'import.db'}"), exported)
-    return _results(rows, ref_rate, plain, zipped, peak, report.rows / report.seconds)
+    same = _digest(exported) == _digest(work / "reference.ndjson")
+    async with database(engine, work, "import") as url:
+        report = await import_file(Settings(database_url=url), exported)
+    return _results(engine, rows, ref_rows / ref_seconds, plain, zipped, peak, report.rows / report.seconds, same)
 
 
 def _results(
-    n: int, ref: float, plain: HttpRun, zipped: HttpRun, peak: tuple[float, float], imported: float
-) -> list[Result]:
+    engine: str, n: int, ref: float, plain: HttpRun, zipped: HttpRun, peak: tuple[float, float], imported: float,
+    same: bool,
+) -> list[Result]:  # fmt: skip
     case = f"{n:,} rows"
-    out = [Result("export", f"{case} reference (SQL pages + orjson)", ref, "rows/s")]
+    check = "same bytes as the server's file" if same else "DIFFERS from the server's file"
+    out = [Result("export", f"{case} reference (SQL pages + orjson)", ref, "rows/s", note=check)]
     for label, run in (("http plain", plain), ("http gzip", zipped)):
         rate = n / run.seconds
         out += [
@@ -201,7 +244,7 @@ def _results(
         ]
     out += [
         Result("export", f"{case} server peak RSS (anonymous)", peak[0], "MB"),
-        Result("export", f"{case} server peak RSS (VmHWM, incl. mmapped DB)", peak[1], "MB"),
+        Result("export", f"{case} server peak RSS (VmHWM)", peak[1], "MB"),
         Result("export", f"{case} import", imported, "rows/s"),
     ]
     return out
@@ -209,8 +252,10 @@ def _results(
 
 @register("export")
 async def run(args: argparse.Namespace) -> list[Result]:
+    engines = [url.split(":")[0].split("+")[0] for url in args.database_url or []] or ENGINES
     results: list[Result] = []
     for rows in args.rows or SIZES:
-        with tempfile.TemporaryDirectory(prefix="bench-export-") as work:
-            results += await measure(rows, Path(work))
+        for engine in engines:
+            with tempfile.TemporaryDirectory(prefix="bench-export-") as work:
+                results += [replace(r, engine=engine) for r in await measure(engine, rows, Path(work))]
     return results

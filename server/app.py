@@ -107,7 +107,7 @@ def middleware(settings: Settings) -> list[Middleware]:
     return [
         cors,
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
-        Middleware(GZipMiddleware, minimum_size=500, compresslevel=6),
+        Middleware(GZipMiddleware, minimum_size=500, compresslevel=3),
     ]
 
 

@@ -16,17 +16,21 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA busy_timeout=10000",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA cache_size=-65536",
+    "PRAGMA cache_size=-16384",
     "PRAGMA temp_store=MEMORY",
-    "PRAGMA mmap_size=268435456",
 )
 
 
-def _set_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    for pragma in SQLITE_PRAGMAS:
-        cursor.execute(pragma)
-    cursor.close()
+def _sqlite_pragmas(settings: Settings) -> Any:
+    pragmas = (*SQLITE_PRAGMAS, f"PRAGMA mmap_size={settings.sqlite_mmap_mb * 1024 * 1024}")
+
+    def set_pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        for pragma in pragmas:
+            cursor.execute(pragma)
+        cursor.close()
+
+    return set_pragmas
 
 
 def _pool_options(settings: Settings) -> dict[str, Any]:
@@ -46,7 +50,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         **_pool_options(settings),
     )
     if settings.is_sqlite:
-        event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(settings))
     return engine
 
 

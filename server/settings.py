@@ -60,6 +60,7 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "RATE_LIMIT_BURST": ("rate_limit_burst", int),
     "DATABASE_POOL_SIZE": ("pool_size", int),
     "DATABASE_MAX_OVERFLOW": ("pool_max_overflow", int),
+    "SQLITE_MMAP_MB": ("sqlite_mmap_mb", int),
 }
 
 
@@ -104,6 +105,9 @@ class Settings:
     rate_limit_burst: int = 200
     pool_size: int = 5  # connections each server process keeps open (PostgreSQL); SQLAlchemy's default
     pool_max_overflow: int = 10  # extra connections under bursts, closed when returned
+    # SQLite pages mapped into the process (PRAGMA mmap_size). 0: reads go through SQLite's own page cache, which
+    # keeps an export's server RSS (VmHWM counts mapped pages) flat whatever the database size.
+    sqlite_mmap_mb: int = 0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

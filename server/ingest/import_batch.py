@@ -12,7 +12,7 @@ from graphlib import CycleError, TopologicalSorter
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,6 +29,7 @@ class ImportBatch:
         self.engine, self.org_id, self.default_dataset = engine, org_id, default_dataset
         self.lines: list[tuple[int, LineRows]] = []
         self.known: dict[str, set[str]] | None = None
+        self.empty: bool | None = None  # whether the database had no data rows when the import began
         self.created: dict[str, set[str]] = defaultdict(set)
         self.edges: dict[str, dict[str, set[str]]] = {kind: defaultdict(set) for kind in ORDERED}
 
@@ -59,14 +60,7 @@ class ImportBatch:
 
     async def _fresh(self, lines: list[tuple[int, LineRows]]) -> tuple[list[tuple[int, LineRows]], list[Any]]:
         """Lines whose data row id and global key are new (in the database and earlier in the batch)."""
-        ids = [rows.rows["datarow"][0]["id"] for _, rows in lines]
-        keys = [k for _, rows in lines if (k := rows.rows["datarow"][0]["global_key"]) is not None]
-        async with self.engine.connect() as conn:
-            found = await conn.execute(select(R.id).where(R.id.in_(ids)))
-            taken = set(found.scalars())
-            scope = R.organization_id == self.org_id
-            found = await conn.execute(select(R.global_key).where(scope, R.global_key.in_(keys)))
-            taken.update(found.scalars())
+        taken = await self._taken(lines)
         good, errors = [], []
         for number, rows in lines:
             row = rows.rows["datarow"][0]
@@ -77,6 +71,22 @@ class ImportBatch:
             taken.update(v for v in (row["id"], row["global_key"]) if v is not None)
             good.append((number, rows))
         return good, errors
+
+    async def _taken(self, lines: list[tuple[int, LineRows]]) -> set[str]:
+        """Ids and global keys of the batch already in the database. Into a database that had no data rows when
+        the import began, only earlier batches can clash: their unique constraints fail the insert, and the batch
+        is retried line by line, so the lookup (two IN lists of BATCH values to compile) is skipped."""
+        async with self.engine.connect() as conn:
+            if self.empty is None:
+                self.empty = (await conn.execute(select(R.id).limit(1))).first() is None
+            if self.empty:
+                return set()
+            ids = [rows.rows["datarow"][0]["id"] for _, rows in lines]
+            keys = [k for _, rows in lines if (k := rows.rows["datarow"][0]["global_key"]) is not None]
+            taken = set((await conn.execute(select(R.id).where(R.id.in_(ids)))).scalars())
+            scope = R.organization_id == self.org_id
+            taken.update((await conn.execute(select(R.global_key).where(scope, R.global_key.in_(keys)))).scalars())
+        return taken
 
     async def _load_known(self) -> dict[str, set[str]]:
         if self.known is None:
@@ -139,10 +149,14 @@ class ImportBatch:
         async with self.engine.begin() as conn:
             for kind in ORDERED:
                 t = TABLES[kind].__table__
-                for i, node in enumerate(self._order(kind)):
-                    if node in self.created[kind]:
-                        at = EPOCH + timedelta(milliseconds=i)
-                        await conn.execute(update(t).where(t.c.id == node).values(created_at=at))
+                times = [
+                    {"node": node, "at": EPOCH + timedelta(milliseconds=i)}
+                    for i, node in enumerate(self._order(kind))
+                    if node in self.created[kind]
+                ]
+                if times:
+                    stmt = update(t).where(t.c.id == bindparam("node")).values(created_at=bindparam("at"))
+                    await conn.execute(stmt, times)
 
     def _order(self, kind: str) -> list[str]:
         try:

@@ -1,10 +1,17 @@
-"""Tables in foreign-key order, and one Core executemany per table for a batch of row dicts."""
+"""Tables in foreign-key order, and one bulk write per table for a batch of row dicts.
+
+The rows skip SQLAlchemy's per-row parameter handling: each table's values become tuples in column order (the
+column's bind processor and default applied once per value), written with the driver's `executemany` on SQLite
+and with COPY (`copy_records_to_table`) on PostgreSQL, inside the caller's transaction.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Table
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.models import (
@@ -28,6 +35,7 @@ from server.models import (
 )
 
 Rows = dict[str, list[dict[str, Any]]]
+Records = list[tuple[Any, ...]]
 
 TABLES: dict[str, Any] = {
     "ontology": Ontology,
@@ -50,8 +58,59 @@ TABLES: dict[str, Any] = {
 }
 
 
+def _filler(column: Any) -> Callable[[], Any]:
+    """The value of a column a row dict leaves out: its Python default (called per row if callable) or NULL."""
+    default = column.default
+    if default is None:
+        return lambda: None
+    if default.is_callable:
+        return lambda: default.arg(None)
+    return lambda: default.arg
+
+
+def _records(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> tuple[list[str], Records]:
+    """Every column any row sets or that has a default, and one tuple per row, bind-processed for the dialect."""
+    present = set().union(*rows)
+    columns = [c for c in table.columns if c.name in present or c.default is not None]
+    dialect = conn.dialect
+    steps = [(c.name, _filler(c), c.type._cached_bind_processor(dialect)) for c in columns]
+    missing = object()
+    records: Records = []
+    for row in rows:
+        values = []
+        for name, fill, process in steps:
+            value = row.get(name, missing)
+            value = fill() if value is missing else value
+            values.append(process(value) if process is not None and value is not None else value)
+        records.append(tuple(values))
+    return [c.name for c in columns], records
+
+
+async def _executemany(conn: AsyncConnection, table: Table, columns: list[str], records: Records) -> None:
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    await conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', records)
+
+
+async def _copy(conn: AsyncConnection, table: Table, columns: list[str], records: Records) -> None:
+    """COPY on the transaction's own connection; a constraint violation becomes IntegrityError like an INSERT's."""
+    import asyncpg
+
+    await conn.exec_driver_sql("SELECT 1")  # the adapter opens its asyncpg transaction on the first statement
+    raw = (await conn.get_raw_connection()).driver_connection
+    try:
+        await raw.copy_records_to_table(table.name, records=records, columns=columns)
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise IntegrityError(f"COPY {table.name}", None, exc) from exc
+
+
+WRITERS = {"sqlite": _executemany, "postgresql": _copy}
+
+
 async def write_rows(conn: AsyncConnection, rows: Rows) -> None:
-    """Insert every table's rows (parents first), one statement per table."""
+    """Insert every table's rows (parents first), one bulk write per table."""
+    write = WRITERS[conn.dialect.name]
     for name, model in TABLES.items():
         if rows.get(name):
-            await conn.execute(insert(model.__table__), rows[name])
+            columns, records = _records(conn, model.__table__, rows[name])
+            await write(conn, model.__table__, columns, records)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -35,14 +36,30 @@ async def load_lines(
     return LinePage(page, assemble(list(page.rows), related, plan), related)
 
 
+async def _read(
+    engine: AsyncEngine, where: ColumnElement[bool], plan: RowPlan, size: int, after: str | None
+) -> LinePage:
+    async with engine.connect() as conn:
+        return await load_lines(conn, where, plan, size, after)
+
+
 async def iter_line_pages(
     engine: AsyncEngine, where: ColumnElement[bool], plan: RowPlan, page_size: int, after: str | None = None
 ) -> AsyncIterator[LinePage]:
-    """Every page from `after` on, each read in its own short transaction (no long snapshot held)."""
-    while True:
-        async with engine.connect() as conn:
-            result = await load_lines(conn, where, plan, page_size, after)
-        yield result
-        if not result.page.has_next:
-            return
-        after = result.page.end_cursor
+    """Every page from `after` on, each read in its own short transaction (no long snapshot held).
+
+    Page N+1 is read while the caller encodes and writes page N (one page ahead, so memory stays two pages).
+    """
+    pending = asyncio.create_task(_read(engine, where, plan, page_size, after))
+    try:
+        while pending is not None:
+            result = await pending
+            more = result.page.has_next
+            pending = (
+                asyncio.create_task(_read(engine, where, plan, page_size, result.page.end_cursor)) if more else None
+            )
+            yield result
+    finally:
+        if pending is not None:
+            pending.cancel()
+            await asyncio.gather(pending, return_exceptions=True)

@@ -19,6 +19,23 @@ from starlette.applications import Starlette
 
 from server.settings import Settings
 from tests.conftest import GraphQLClient
+from tests.utils.postgres import PostgresServer
+
+
+@pytest.fixture
+def empty_settings(engine_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Settings]:
+    """A second, empty database on the same engine as `settings` (imports land there; PostgreSQL uses COPY)."""
+    exports = tmp_path / "exports-empty"
+    if engine_name == "sqlite":
+        yield Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", export_dir=exports)
+        return
+    server = PostgresServer(request.getfixturevalue("postgres_server").admin_url)
+    server.create()
+    try:
+        yield Settings(database_url=server.url, export_dir=exports)
+    finally:
+        server.drop()
+
 
 START = """mutation($params: ExportParams, $filter: DataRowFilter) {
   exportDataRows(params: $params, filter: $filter) { id status url errorsUrl }
