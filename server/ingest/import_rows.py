@@ -108,17 +108,27 @@ def _time(value: str | None, default: datetime = EPOCH) -> datetime:
 
 
 def _typed(value: Any) -> tuple[str, dict[str, Any]]:
-    """The metadata kind of a value (enum option object, number, ISO datetime, string) and its filter column."""
+    """The metadata kind of a value (enum option, embedding, number, ISO datetime, string) and its filter column."""
     if isinstance(value, dict):
-        return "enum", {"option_id": value["schema_id"]}
+        return "ENUM", {"option_id": value["schema_id"]}
+    if _is_vector(value):
+        return "EMBEDDING", {}
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"metadata value {value!r} is not a string, number, datetime or enum option")
+        raise ValueError(f"metadata value {value!r} is not a string, number, datetime, enum option or embedding")
     if isinstance(value, (int, float)):
-        return "number", {"number_value": float(value)}
+        return "NUMBER", {"number_value": float(value)}
     if "T" in value:
         with suppress(ValueError):
-            return "datetime", {"datetime_value": parse_iso(value)}
-    return "string", {"string_value": value}
+            return "DATETIME", {"datetime_value": parse_iso(value)}
+    return "STRING", {"string_value": value}
+
+
+def _is_vector(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+    )
 
 
 TYPED_COLUMNS = ("string_value", "number_value", "datetime_value", "option_id")
@@ -128,8 +138,8 @@ def _metadata(out: LineRows, row_id: str, pos: int, m: dict[str, Any]) -> None:
     value = m["value"]
     kind, typed = _typed(value)
     out.share("metadataschema", id=m["schema_id"], name=m["schema_name"], kind=kind, parent_id=None)
-    if kind == "enum":
-        option = {"id": value["schema_id"], "name": value["schema_name"], "kind": "option"}
+    if kind == "ENUM":
+        option = {"id": value["schema_id"], "name": value["schema_name"], "kind": "OPTION"}
         out.share("metadataschema", **option, parent_id=m["schema_id"])
     columns = dict.fromkeys(TYPED_COLUMNS) | typed
     out.add(

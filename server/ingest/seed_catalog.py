@@ -98,9 +98,9 @@ def _schemas(cat: Catalog, seeded: Seeded) -> None:
     for name, kind, options in METADATA:
         schema = Schema(seeded.id(), name, kind, [(seeded.id(), option) for option in options])
         cat.schemas.append(schema)
-        cat.add("metadataschema", id=schema.id, name=name, kind=kind, parent_id=None)
+        cat.add("metadataschema", id=schema.id, name=name, kind=kind.upper(), parent_id=None)
         for option_id, option in schema.options:
-            cat.add("metadataschema", id=option_id, name=option, kind="option", parent_id=schema.id)
+            cat.add("metadataschema", id=option_id, name=option, kind="OPTION", parent_id=schema.id)
 
 
 def _ontologies(cat: Catalog, seeded: Seeded) -> None:
