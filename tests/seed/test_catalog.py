@@ -107,7 +107,7 @@ async def test_counts_of_a_small_catalog(small: Settings) -> None:
     types = await query(small, "SELECT DISTINCT type FROM attachment ORDER BY type")
     assert [t for (t,) in types] == ["HTML", "IMAGE", "RAW_TEXT", "TEXT"]
     kinds = await query(small, "SELECT kind FROM metadataschema WHERE parent_id IS NULL ORDER BY kind")
-    assert [k for (k,) in kinds] == ["datetime", "embedding", "enum", "number", "string"]
+    assert [k for (k,) in kinds] == ["DATETIME", "EMBEDDING", "ENUM", "NUMBER", "STRING"]  # as ingestion writes them
 
 
 async def test_every_annotation_kind_appears(small: Settings) -> None:
