@@ -45,8 +45,8 @@ async def healthz(request: Request) -> Response:
 
 
 def worker_name() -> str:
-    """Who claimed a task (`exporttask.claimed_by`): host and process, unique among processes sharing a database."""
-    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+    """Who claimed a task (`exporttask.claimed_by`): host, process and app, unique among workers sharing a database."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[-100:]
 
 
 def create_app(settings: Settings) -> Starlette:

@@ -65,6 +65,8 @@ class Settings:
     inline_export_cap: int = 10_000
     export_page_size: int = 2000
     export_ttl_seconds: int = 7 * 24 * 3600
+    export_lease_seconds: float = 30.0  # a running task's claim; renewed every third of it, reclaimable once past
+    shutdown_grace_seconds: float = 10.0  # how long a stopping worker may spend finishing its current page
     max_filter_depth: int = 16
     max_in_list: int = 10_000
     echo_sql: bool = False
@@ -97,6 +99,8 @@ class Settings:
             inline_export_cap=int(env.get("INLINE_EXPORT_CAP", "10000")),
             export_page_size=int(env.get("EXPORT_PAGE_SIZE", "2000")),
             export_ttl_seconds=int(env.get("EXPORT_TTL_SECONDS", str(7 * 24 * 3600))),
+            export_lease_seconds=float(env.get("EXPORT_LEASE_SECONDS", "30")),
+            shutdown_grace_seconds=float(env.get("SHUTDOWN_GRACE_SECONDS", "10")),
             **_security_from_env(env),
             pool_size=int(env.get("DATABASE_POOL_SIZE", "5")),
             pool_max_overflow=int(env.get("DATABASE_MAX_OVERFLOW", "10")),
