@@ -40,7 +40,8 @@ async def healthz(request: Request) -> Response:
         async with request.app.state.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
     except Exception as exc:  # any driver failure means "database unreachable"
-        return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
+        reason = f"database unreachable: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        return JSONResponse({"status": "unavailable", "database": type(exc).__name__, "reason": reason}, 503)
     return JSONResponse({"status": "ok", "database": "ok"})
 
 

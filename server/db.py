@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -14,7 +15,6 @@ from server.settings import Settings
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
-    "PRAGMA busy_timeout=10000",
     "PRAGMA foreign_keys=ON",
     "PRAGMA cache_size=-65536",
     "PRAGMA temp_store=MEMORY",
@@ -22,11 +22,16 @@ SQLITE_PRAGMAS = (
 )
 
 
-def _set_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    for pragma in SQLITE_PRAGMAS:
-        cursor.execute(pragma)
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    """Set on every new connection; a writer waits `busy_timeout_ms` for the lock, then fails (SERVICE_UNAVAILABLE)."""
+
+    def set_pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        for pragma in (*SQLITE_PRAGMAS, f"PRAGMA busy_timeout={int(busy_timeout_ms)}"):
+            cursor.execute(pragma)
+        cursor.close()
+
+    return set_pragmas
 
 
 def _pool_options(settings: Settings) -> dict[str, Any]:
@@ -46,7 +51,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         **_pool_options(settings),
     )
     if settings.is_sqlite:
-        event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(settings.sqlite_busy_timeout_ms))
     return engine
 
 

@@ -11,6 +11,7 @@ class ErrorCode(StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 class CatalogError(Exception):
@@ -39,3 +40,6 @@ def not_found(kind: str, ident: str, path: str | None = None) -> CatalogError:
 
 def limit_exceeded(message: str, path: str | None = None) -> CatalogError:
     return CatalogError(ErrorCode.LIMIT_EXCEEDED, message, path)
+
+
+UNAVAILABLE_MESSAGE = "The database is unavailable right now; retry in a few seconds."

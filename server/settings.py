@@ -86,6 +86,7 @@ class Settings:
     rate_limit_burst: int = 200
     pool_size: int = 5  # connections each server process keeps open (PostgreSQL); SQLAlchemy's default
     pool_max_overflow: int = 10  # extra connections under bursts, closed when returned
+    sqlite_busy_timeout_ms: int = 10_000  # how long a SQLite writer waits for the lock before giving up
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -104,6 +105,7 @@ class Settings:
             **_security_from_env(env),
             pool_size=int(env.get("DATABASE_POOL_SIZE", "5")),
             pool_max_overflow=int(env.get("DATABASE_MAX_OVERFLOW", "10")),
+            sqlite_busy_timeout_ms=int(env.get("SQLITE_BUSY_TIMEOUT_MS", "10000")),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "database_url" in clean:

@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.errors import CatalogError
@@ -31,6 +30,7 @@ from server.loading.pages import count_rows
 from server.loading.timefmt import iso
 from server.models.base import utcnow
 from server.settings import Settings
+from server.unavailable import is_unavailable
 
 log = logging.getLogger("catalog_export.export")
 PageHook = Callable[[str, int], Awaitable[None]]
@@ -72,6 +72,8 @@ async def run_task(
         await _fail(engine, settings, task.id, exc.message)
     except Unresumable as exc:
         await _fail(engine, settings, task.id, f"could not resume after a restart: {exc}")
+    except (ConnectionError, TimeoutError):  # the database, not the disk: keep the lease, the worker retries
+        raise
     except OSError as exc:  # disk full (ENOSPC), file too large (EFBIG), export dir gone...
         await asyncio.to_thread(remove_results, settings.export_dir, task.id)
         name = errno.errorcode.get(exc.errno or 0, "OSError")
@@ -174,7 +176,9 @@ class ExportWorker:
         while True:
             try:
                 await self._step()
-            except DBAPIError as exc:  # database unreachable: the task keeps its lease and checkpoint; retry later
+            except Exception as exc:  # database unreachable: the task keeps its lease and checkpoint; retry later
+                if not is_unavailable(exc):
+                    raise
                 log.warning("export worker: database unavailable (%s); retrying in %ss", type(exc).__name__, self.poll)
                 self._between_pages = True
                 await asyncio.sleep(self.poll)
