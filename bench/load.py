@@ -26,6 +26,7 @@ from server.orgs import ensure_organization
 from server.settings import Settings
 
 CLIENTS, DURATION, ROWS = 50, 30.0, 100_000
+PHASES = ((0, DURATION / 2), (2, DURATION))  # (exports streaming, seconds): a baseline, then the mixed load
 PAGE = "query($after: String, $f: DataRowFilter) { dataRows(first: 100, after: $after, filter: $f) " \
        "{ nodes { id globalKey externalId details { createdAt } } pageInfo { endCursor hasNextPage } } }"  # fmt: skip
 FILTERS = (
@@ -96,7 +97,7 @@ async def _key(settings: Settings) -> str:
         await engine.dispose()
 
 
-async def _drive(url: str, key: str, duration: float) -> tuple[Tally, float]:
+async def _drive(url: str, key: str, duration: float, exports: int) -> tuple[Tally, float]:
     tally, rngs = Tally(), [random.Random(i) for i in range(CLIENTS)]
     limits = httpx.Limits(max_connections=CLIENTS + 4)
     headers = {"Authorization": f"Bearer {key}"}
@@ -104,7 +105,7 @@ async def _drive(url: str, key: str, duration: float) -> tuple[Tally, float]:
         start = time.perf_counter()
         deadline = start + duration
         work = [_client(http, tally, deadline, rng) for rng in rngs]
-        work += [_exporter(http, tally, deadline) for _ in range(2)]
+        work += [_exporter(http, tally, deadline) for _ in range(exports)]
         await asyncio.gather(*work)
     return tally, time.perf_counter() - start
 
@@ -114,23 +115,25 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-async def measure(rows: int, duration: float, work: Path) -> list[Result]:
+async def measure(rows: int, work: Path, phases: tuple[tuple[int, float], ...] = PHASES) -> list[Result]:
     settings = Settings(database_url=f"sqlite+aiosqlite:///{work / 'load.db'}", export_dir=work / "exports")
     await seed_database(settings, rows=rows, seed=1)
     key = await _key(settings)
     env = {"RATE_LIMIT_PER_SECOND": "1000000", "RATE_LIMIT_BURST": "1000000"}
     proc = serve(settings, _free_port(), **env)
+    results: list[Result] = []
     try:
-        tally, seconds = await _drive(f"http://127.0.0.1:{proc.args[-1]}", key, duration)
-        peak = status_mb(proc.pid, "VmHWM")
+        for exports, duration in phases:
+            tally, seconds = await _drive(f"http://127.0.0.1:{proc.args[-1]}", key, duration, exports)
+            results += _results(f"{rows:,} rows, {CLIENTS} clients + {exports} exports, {seconds:.0f}s", tally, seconds)
+        results.append(Result("load", f"{rows:,} rows: server peak RSS (VmHWM)", status_mb(proc.pid, "VmHWM"), "MB"))
     finally:
         proc.terminate()
         proc.wait(30)
-    return _results(rows, tally, seconds, peak)
+    return results
 
 
-def _results(rows: int, tally: Tally, seconds: float, peak: float) -> list[Result]:
-    case = f"{rows:,} rows, {CLIENTS} clients + 2 exports, {seconds:.0f}s"
+def _results(case: str, tally: Tally, seconds: float) -> list[Result]:
     errors, done = sum(tally.errors.values()), f"{tally.exports_done} exports finished"
     return [
         Result("load", f"{case}: queries", len(tally.latencies) / seconds, "requests/s"),
@@ -138,7 +141,6 @@ def _results(rows: int, tally: Tally, seconds: float, peak: float) -> list[Resul
         Result("load", f"{case}: latency p99", _percentile(tally.latencies, 0.99) * 1000, "ms"),
         Result("load", f"{case}: errors", errors, "requests", note=str(tally.errors) if errors else "target 0"),
         Result("load", f"{case}: export streams", tally.export_bytes / seconds / 1e6, "MB/s", note=done),
-        Result("load", f"{case}: server peak RSS (VmHWM)", peak, "MB"),
     ]  # fmt: skip
 
 
@@ -147,5 +149,5 @@ async def run(args: argparse.Namespace) -> list[Result]:
     results: list[Result] = []
     for rows in args.rows or (ROWS,):
         with tempfile.TemporaryDirectory(prefix="bench-load-") as work:
-            results += await measure(rows, DURATION, Path(work))
+            results += await measure(rows, Path(work))
     return results

@@ -173,7 +173,7 @@ class ExportWorker:
         await asyncio.gather(self._task, return_exceptions=True)
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self._step()
             except Exception as exc:  # database unreachable: the task keeps its lease and checkpoint; retry later
