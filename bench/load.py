@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.export import _free_port, serve, status_mb
+from bench.export import RssSampler, _free_port, serve, status_mb
 from bench.registry import Result, register
 from server.auth.keys import create_key
 from server.db import create_engine
@@ -122,11 +122,16 @@ async def measure(rows: int, work: Path, phases: tuple[tuple[int, float], ...] =
     env = {"RATE_LIMIT_PER_SECOND": "1000000", "RATE_LIMIT_BURST": "1000000"}
     proc = serve(settings, _free_port(), **env)
     results: list[Result] = []
+    sampler = RssSampler(proc.pid)
     try:
         for exports, duration in phases:
             tally, seconds = await _drive(f"http://127.0.0.1:{proc.args[-1]}", key, duration, exports)
             results += _results(f"{rows:,} rows, {CLIENTS} clients + {exports} exports, {seconds:.0f}s", tally, seconds)
-        results.append(Result("load", f"{rows:,} rows: server peak RSS (VmHWM)", status_mb(proc.pid, "VmHWM"), "MB"))
+        anon, hwm = sampler.stop(), status_mb(proc.pid, "VmHWM")
+        results += [
+            Result("load", f"{rows:,} rows: server peak RSS (anonymous)", anon, "MB"),
+            Result("load", f"{rows:,} rows: server peak RSS (VmHWM, incl. mmapped DB)", hwm, "MB"),
+        ]
     finally:
         proc.terminate()
         proc.wait(30)

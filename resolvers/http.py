@@ -85,13 +85,13 @@ class CatalogHTTP(CatalogGraphQL):
             response = await self._answer(request)
         except CatalogError as error:
             response = rejection_response(error, media_type(request))
+        except HTTPException as exc:
+            response = error_response(exc.status_code, ErrorCode.BAD_USER_INPUT, exc.reason)
+            response.headers["content-type"] = media_type(request)
         except Exception as exc:  # the key lookup before execution found the database down
             if not is_unavailable(exc):
                 raise
             response = rejection_response(unavailable(), media_type(request))
-        except HTTPException as exc:
-            response = error_response(exc.status_code, ErrorCode.BAD_USER_INPUT, exc.reason)
-            response.headers["content-type"] = media_type(request)
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:

@@ -40,6 +40,3 @@ def not_found(kind: str, ident: str, path: str | None = None) -> CatalogError:
 
 def limit_exceeded(message: str, path: str | None = None) -> CatalogError:
     return CatalogError(ErrorCode.LIMIT_EXCEEDED, message, path)
-
-
-UNAVAILABLE_MESSAGE = "The database is unavailable right now; retry in a few seconds."

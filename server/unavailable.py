@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from server.errors import UNAVAILABLE_MESSAGE, CatalogError, ErrorCode
+from server.errors import CatalogError, ErrorCode
+
+UNAVAILABLE_MESSAGE = "The database is unavailable right now; retry in a few seconds."
 
 
 def is_unavailable(exc: BaseException | None) -> bool:

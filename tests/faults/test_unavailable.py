@@ -65,6 +65,7 @@ async def test_postgres_unreachable_then_back(proxied: tuple[Proxy, Starlette]) 
         assert health.json()["reason"].startswith("database unreachable: ")
         assert _unavailable(await http.post("/graphql", json={"query": ROWS})) == UNAVAILABLE
         assert _unavailable(await http.post("/graphql", json={"query": EXPORT})) == UNAVAILABLE
+        assert _unavailable(await http.get("/exports/c0000000000000000000000000.ndjson")) == UNAVAILABLE
 
         await proxy.start()  # same port: the pool's pre-ping replaces the dead connections
         assert (await http.get("/healthz")).status_code == 200
