@@ -104,9 +104,11 @@ async def _drive(url: str, key: str, duration: float, exports: int) -> tuple[Tal
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=60) as http:
         start = time.perf_counter()
         deadline = start + duration
-        work = [_client(http, tally, deadline, rng) for rng in rngs]
-        work += [_exporter(http, tally, deadline) for _ in range(exports)]
-        await asyncio.gather(*work)
+        streams = [asyncio.create_task(_exporter(http, tally, deadline)) for _ in range(exports)]
+        await asyncio.gather(*(_client(http, tally, deadline, rng) for rng in rngs))
+        for stream in streams:  # a stream that is still being read ends with the clients (bounded in time)
+            stream.cancel()
+        await asyncio.gather(*streams, return_exceptions=True)
     return tally, time.perf_counter() - start
 
 
