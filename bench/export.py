@@ -134,8 +134,8 @@ def http_export(url: str, key: str, gzip: bool) -> HttpRun:
     return HttpRun(rows, wire, seconds, first)
 
 
-def serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
-    env = os.environ | {"DATABASE_URL": settings.database_url, "EXPORT_DIR": str(settings.export_dir)}
+def serve(settings: Settings, port: int, **extra: str) -> subprocess.Popen[bytes]:
+    env = os.environ | {"DATABASE_URL": settings.database_url, "EXPORT_DIR": str(settings.export_dir), **extra}
     cmd = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(400):

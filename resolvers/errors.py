@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from server.errors import CatalogError
+from server.unavailable import is_unavailable, unavailable
 
 log = logging.getLogger("catalog_export.graphql")
 INTERNAL = "INTERNAL_SERVER_ERROR"
@@ -16,6 +17,9 @@ INTERNAL = "INTERNAL_SERVER_ERROR"
 
 def _coded(error: GraphQLError) -> GraphQLError:
     original = error.original_error
+    if is_unavailable(original):
+        log.warning("database unavailable: %s", original)
+        original = unavailable()
     if isinstance(original, CatalogError):
         error.message = original.message
         error.extensions = {**(error.extensions or {}), **original.extensions()}

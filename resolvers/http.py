@@ -29,10 +29,12 @@ from server.errors import CatalogError, ErrorCode
 from server.limits import check_string_sizes
 from server.responses import RequestRejected, error_response, rejection_response
 from server.settings import Settings
+from server.unavailable import is_unavailable, unavailable
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 ALLOWED_METHODS = "GET, POST"
+SERVICE_UNAVAILABLE = str(ErrorCode.SERVICE_UNAVAILABLE)
 
 
 def media_type(request: Request) -> str:
@@ -86,6 +88,10 @@ class CatalogHTTP(CatalogGraphQL):
         except HTTPException as exc:
             response = error_response(exc.status_code, ErrorCode.BAD_USER_INPUT, exc.reason)
             response.headers["content-type"] = media_type(request)
+        except Exception as exc:  # the key lookup before execution found the database down
+            if not is_unavailable(exc):
+                raise
+            response = rejection_response(unavailable(), media_type(request))
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:
@@ -94,17 +100,20 @@ class CatalogHTTP(CatalogGraphQL):
             if not self.graphql_ide:
                 raise RequestRejected(404, ErrorCode.NOT_FOUND, "GraphiQL is turned off on this server.")
             return await self.render_graphql_ide(request)
-        request.state.request_error = False
+        request.state.request_error = request.state.unavailable = False
         response = await self.run(request)
         response.headers["content-type"] = media_type(request)
         if request.state.request_error and media_type(request) == GRAPHQL_RESPONSE:
             response.status_code = 400
+        if request.state.unavailable:
+            response.status_code = 503
         return response
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         processed = await super().process_result(request, result)
         if "errors" in processed:
             processed["errors"] = [_code(e) for e in processed["errors"]]
+            request.state.unavailable = any(e["extensions"]["code"] == SERVICE_UNAVAILABLE for e in processed["errors"])
         if _is_request_error(result):
             request.state.request_error = True
             if media_type(request) == GRAPHQL_RESPONSE:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -28,9 +29,10 @@ from server.export.runner import ExportWorker
 from server.export.stream import export_errors, export_result
 from server.limits import BodyLimitMiddleware, RateLimiter
 from server.orgs import ensure_organization
-from server.responses import error_response
+from server.responses import error_response, rejection_response
 from server.schema_check import prepare_schema
 from server.settings import Settings
+from server.unavailable import is_unavailable, unavailable
 
 DEV_KEY_NAME = "dev-server"
 
@@ -40,13 +42,15 @@ async def healthz(request: Request) -> Response:
         async with request.app.state.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
     except Exception as exc:  # any driver failure means "database unreachable"
-        return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
+        detail = (str(exc).splitlines() or [""])[0][:200]
+        reason = f"database unreachable: {type(exc).__name__}: {detail}"
+        return JSONResponse({"status": "unavailable", "database": type(exc).__name__, "reason": reason}, 503)
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
 def worker_name() -> str:
-    """Who claimed a task (`exporttask.claimed_by`): host and process, unique among processes sharing a database."""
-    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+    """Who claimed a task (`exporttask.claimed_by`): host, process and app, unique among workers sharing a database."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[-100:]
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -91,7 +95,14 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error_response(status, code, f"{request.method} {request.url.path}: {getattr(exc, 'detail', 'Not Found')}.")
 
 
-HTTP_ERRORS = {404: http_error, 405: http_error}
+async def unavailable_error(request: Request, exc: Exception) -> Response:
+    """The database down while serving a stream or another route outside GraphQL: 503 SERVICE_UNAVAILABLE."""
+    if not is_unavailable(exc):
+        raise exc
+    return rejection_response(unavailable())
+
+
+HTTP_ERRORS = {404: http_error, 405: http_error, DBAPIError: unavailable_error, OSError: unavailable_error}
 
 
 def middleware(settings: Settings) -> list[Middleware]:

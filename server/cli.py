@@ -111,7 +111,11 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
     if not ready_schema(settings):
         return 1
-    report = asyncio.run(import_file(settings, Path(args.file), organization=args.org))
+
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    report = asyncio.run(import_file(settings, Path(args.file), args.org, args.batch_size, progress))
     print(report.summary(), file=sys.stderr)
     return 0 if not report.errors else 1
 
@@ -175,6 +179,7 @@ def _seed_args(sub: argparse.ArgumentParser) -> None:
 def _import_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("file")
     sub.add_argument("--org", default="demo", help="organization that receives the rows")
+    sub.add_argument("--batch-size", type=int, default=2000, help="lines per all-or-nothing batch (default 2000)")
 
 
 def _export_args(sub: argparse.ArgumentParser) -> None:

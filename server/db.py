@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -14,15 +15,19 @@ from server.settings import Settings
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
-    "PRAGMA busy_timeout=10000",
     "PRAGMA foreign_keys=ON",
     "PRAGMA cache_size=-16384",
     "PRAGMA temp_store=MEMORY",
 )
 
 
-def _sqlite_pragmas(settings: Settings) -> Any:
-    pragmas = (*SQLITE_PRAGMAS, f"PRAGMA mmap_size={settings.sqlite_mmap_mb * 1024 * 1024}")
+def _sqlite_pragmas(settings: Settings) -> Callable[[Any, Any], None]:
+    """Set on every new connection; a writer waits busy_timeout for the lock, then fails (SERVICE_UNAVAILABLE)."""
+    pragmas = (
+        *SQLITE_PRAGMAS,
+        f"PRAGMA mmap_size={settings.sqlite_mmap_mb * 1024 * 1024}",
+        f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}",
+    )
 
     def set_pragmas(dbapi_conn: Any, _record: Any) -> None:
         cursor = dbapi_conn.cursor()

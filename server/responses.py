@@ -15,6 +15,7 @@ STATUS_FOR_CODE: dict[str, int] = {
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.LIMIT_EXCEEDED: 400,
+    ErrorCode.SERVICE_UNAVAILABLE: 503,
 }
 
 

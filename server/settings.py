@@ -61,6 +61,9 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "DATABASE_POOL_SIZE": ("pool_size", int),
     "DATABASE_MAX_OVERFLOW": ("pool_max_overflow", int),
     "SQLITE_MMAP_MB": ("sqlite_mmap_mb", int),
+    "SQLITE_BUSY_TIMEOUT_MS": ("sqlite_busy_timeout_ms", int),
+    "EXPORT_LEASE_SECONDS": ("export_lease_seconds", float),
+    "SHUTDOWN_GRACE_SECONDS": ("shutdown_grace_seconds", float),
 }
 
 
@@ -86,6 +89,8 @@ class Settings:
     inline_export_cap: int = 10_000
     export_page_size: int = 2000
     export_ttl_seconds: int = 7 * 24 * 3600
+    export_lease_seconds: float = 30.0  # a running task's claim; renewed every third of it, reclaimable once past
+    shutdown_grace_seconds: float = 10.0  # how long a stopping worker may spend finishing its current page
     max_filter_depth: int = 16
     max_in_list: int = 10_000
     echo_sql: bool = False
@@ -108,6 +113,8 @@ class Settings:
     # SQLite pages mapped into the process (PRAGMA mmap_size). 0: reads go through SQLite's own page cache, which
     # keeps an export's server RSS (VmHWM counts mapped pages) flat whatever the database size.
     sqlite_mmap_mb: int = 0
+
+    sqlite_busy_timeout_ms: int = 10_000  # how long a SQLite writer waits for the lock before giving up
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

@@ -1,17 +1,20 @@
 """The background export worker: claim a task, stream its pages through the encoder into the task's files.
 
-Progress (rows, errors, bytes, resume cursor) is checkpointed after every page; a task found IN_PROGRESS when
-the worker starts continues from its checkpoint (files cut back to it, hash rebuilt) or ends FAILED with why.
+Progress (rows, errors, bytes, resume cursor) is checkpointed after every page, renewing the worker's lease. A task
+whose lease ran out (its worker was killed) is reclaimed by any worker and continues from its checkpoint (files cut
+back to it, hash rebuilt) or ends FAILED with why. A stopping worker finishes its page and puts the task back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,30 +22,28 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.errors import CatalogError
 from server.export.encode import encode_page
 from server.export.files import TaskFiles, Unresumable, open_files, remove_results
-from server.export.tasks import (
-    EXPIRED,
-    ExportRequest,
-    claim_next,
-    due_for_expiry,
-    expiry,
-    get_task_status,
-    interrupted_tasks,
-    set_task,
-)
+from server.export.lease import Cancelled, LeaseLost, Released, heartbeat, release, renew
+from server.export.tasks import EXPIRED, ExportRequest, claim_next, due_for_expiry, expiry, set_task
 from server.filters.scope import request_where
 from server.loading.lines import iter_line_pages
 from server.loading.pages import count_rows
 from server.loading.timefmt import iso
 from server.models.base import utcnow
 from server.settings import Settings
+from server.unavailable import is_unavailable
 
 log = logging.getLogger("catalog_export.export")
 PageHook = Callable[[str, int], Awaitable[None]]
 SWEEP_SECONDS = 60.0
 
 
-class Cancelled(Exception):
-    pass
+@dataclass
+class Claim:
+    """The running worker's side of a task: who holds it, for how long, and whether it should stop after this page."""
+
+    worker: str
+    lease_seconds: float
+    stopping: Callable[[], bool] = lambda: False
 
 
 async def _fail(engine: AsyncEngine, settings: Settings, task_id: str, reason: str) -> None:
@@ -50,10 +51,20 @@ async def _fail(engine: AsyncEngine, settings: Settings, task_id: str, reason: s
     await set_task(engine, task_id, status="FAILED", **values)
 
 
-async def run_task(engine: AsyncEngine, settings: Settings, task: Any, on_page: PageHook | None = None) -> None:
-    """Run one claimed task (fresh or from its checkpoint) to COMPLETE, FAILED (with a reason) or CANCELED."""
+async def run_task(
+    engine: AsyncEngine, settings: Settings, task: Any, claim: Claim, on_page: PageHook | None = None
+) -> None:
+    """Run one claimed task (fresh or from its checkpoint) to COMPLETE, FAILED (with a reason) or CANCELED;
+    or, when the worker stops, back to QUEUED at its last checkpoint."""
     try:
-        await _export(engine, settings, task, on_page)
+        async with heartbeat(engine, task.id, claim.worker, claim.lease_seconds):
+            await _export(engine, settings, task, claim, on_page)
+    except (Released, asyncio.CancelledError):
+        if claim.stopping():  # graceful stop; a bare cancellation is a crash: the lease runs out instead
+            await asyncio.shield(release(engine, task.id, claim.worker))
+        raise
+    except LeaseLost:
+        log.warning("export %s: lease lost to another worker; stopped", task.id)
     except Cancelled:
         remove_results(settings.export_dir, task.id)
         await set_task(engine, task.id, completed_at=utcnow(), expires_at=expiry(settings.export_ttl_seconds))
@@ -61,8 +72,14 @@ async def run_task(engine: AsyncEngine, settings: Settings, task: Any, on_page: 
         await _fail(engine, settings, task.id, exc.message)
     except Unresumable as exc:
         await _fail(engine, settings, task.id, f"could not resume after a restart: {exc}")
-    except OSError as exc:
-        await _fail(engine, settings, task.id, f"writing the result failed: {exc}")
+    except (ConnectionError, TimeoutError):  # the database, not the disk: keep the lease, the worker retries
+        raise
+    except OSError as exc:  # disk full (ENOSPC), file too large (EFBIG), export dir gone...
+        await asyncio.to_thread(remove_results, settings.export_dir, task.id)
+        name = errno.errorcode.get(exc.errno or 0, "OSError")
+        await _fail(
+            engine, settings, task.id, f"writing the result failed ({name}): {exc}; the partial file was removed"
+        )
 
 
 async def _where(engine: AsyncEngine, task: Any, request: ExportRequest) -> tuple[Any, int]:
@@ -74,7 +91,7 @@ async def _where(engine: AsyncEngine, task: Any, request: ExportRequest) -> tupl
     return where, total
 
 
-async def _export(engine: AsyncEngine, settings: Settings, task: Any, on_page: PageHook | None) -> None:
+async def _export(engine: AsyncEngine, settings: Settings, task: Any, claim: Claim, on_page: PageHook | None) -> None:
     request = ExportRequest.from_json(task.request)
     where, total = await _where(engine, task, request)
     await set_task(engine, task.id, total_rows=total)
@@ -87,7 +104,12 @@ async def _export(engine: AsyncEngine, settings: Settings, task: Any, on_page: P
             encoded = encode_page(page)
             await asyncio.to_thread(files.write, encoded.data, encoded.errors)
             rows, errors, written = rows + encoded.rows, errors + len(encoded.errors), written + len(encoded.data)
-            await _checkpoint(engine, task.id, rows=rows, errors=errors, written=written, cursor=page.page.end_cursor)
+            checkpoint = {"row_count": rows, "error_count": errors, "bytes_written": written}
+            await renew(
+                engine, task.id, claim.worker, claim.lease_seconds, **checkpoint, resume_cursor=page.page.end_cursor
+            )
+            if claim.stopping():
+                raise Released
             if on_page is not None:
                 await on_page(task.id, rows)
         await asyncio.to_thread(_sync, files)
@@ -112,23 +134,6 @@ async def _complete(engine: AsyncEngine, settings: Settings, task_id: str, files
     )
 
 
-async def _checkpoint(
-    engine: AsyncEngine, task_id: str, *, rows: int, errors: int, written: int, cursor: str | None
-) -> None:
-    if await get_task_status(engine, task_id) == "CANCELED":
-        raise Cancelled
-    await set_task(engine, task_id, row_count=rows, error_count=errors, bytes_written=written, resume_cursor=cursor)
-
-
-async def requeue_interrupted(engine: AsyncEngine) -> int:
-    """Put tasks a stopped process left IN_PROGRESS back in the queue; they resume from their checkpoint."""
-    tasks = await interrupted_tasks(engine)
-    for task in tasks:
-        log.info("export %s was interrupted at %s bytes; resuming", task.id, task.bytes_written)
-        await set_task(engine, task.id, status="QUEUED", claimed_by=None)
-    return len(tasks)
-
-
 async def sweep_expired(engine: AsyncEngine, settings: Settings) -> int:
     """Delete the files of finished tasks past `expires_at`; the task reads FAILED, reason `expired at …`."""
     ids = await due_for_expiry(engine)
@@ -140,37 +145,56 @@ async def sweep_expired(engine: AsyncEngine, settings: Settings) -> int:
 
 
 class ExportWorker:
-    """Owned by the app lifespan: resumes interrupted tasks, then wakes on new tasks (or every `poll` seconds),
-    runs them one at a time and sweeps expired results every SWEEP_SECONDS."""
+    """Owned by the app lifespan: wakes on new tasks (or every `poll` seconds, which also picks up tasks whose lease
+    ran out), runs them one at a time and sweeps expired results every SWEEP_SECONDS."""
 
     def __init__(self, engine: AsyncEngine, settings: Settings, name: str = "worker", poll: float = 1.0) -> None:
         self.engine, self.settings, self.name, self.poll = engine, settings, name, poll
         self.wake = asyncio.Event()
         self.progressed = asyncio.Event()  # replaced after each page: readers following a task wait on it
         self.on_page: PageHook | None = None
+        self.claim = Claim(name, settings.export_lease_seconds, lambda: self._stopping)
         self._task: asyncio.Task[None] | None = None
         self._swept = 0.0
+        self._stopping = False
+        self._between_pages = True  # idle, or in the page hook: nothing half-done, a stop may cancel at once
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        """Graceful: the page being written is finished and checkpointed, then the task goes back to the queue."""
+        if self._task is None:
+            return
+        self._stopping = True
+        if not self._between_pages:
+            await asyncio.wait({self._task}, timeout=self.settings.shutdown_grace_seconds)
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
 
     async def _loop(self) -> None:
-        await requeue_interrupted(self.engine)
-        while True:
-            await self._maybe_sweep()
-            task = await claim_next(self.engine, self.name)
-            if task is not None:
-                await run_task(self.engine, self.settings, task, self._page_done)
-                self._notify()
-                continue
-            self.wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), self.poll)
+        while not self._stopping:
+            try:
+                await self._step()
+            except Exception as exc:  # database unreachable: the task keeps its lease and checkpoint; retry later
+                if not is_unavailable(exc):
+                    raise
+                log.warning("export worker: database unavailable (%s); retrying in %ss", type(exc).__name__, self.poll)
+                self._between_pages = True
+                await asyncio.sleep(self.poll)
+
+    async def _step(self) -> None:
+        await self._maybe_sweep()
+        task = await claim_next(self.engine, self.name, self.claim.lease_seconds)
+        if task is not None:
+            self._between_pages = False
+            await run_task(self.engine, self.settings, task, self.claim, self._page_done)
+            self._between_pages = True
+            self._notify()
+            return
+        self.wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.wake.wait(), self.poll)
 
     def _notify(self) -> None:
         self.progressed.set()
@@ -179,7 +203,9 @@ class ExportWorker:
     async def _page_done(self, task_id: str, rows: int) -> None:
         self._notify()
         if self.on_page is not None:
+            self._between_pages = True
             await self.on_page(task_id, rows)
+            self._between_pages = False
 
     async def _maybe_sweep(self) -> None:
         if time.monotonic() - self._swept >= SWEEP_SECONDS:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.export.params import ExportParams
@@ -99,18 +99,30 @@ CLAIM_LOCKING: dict[str, Callable[[Select[Any]], Select[Any]]] = {
 }
 
 
-async def claim_next(engine: AsyncEngine, worker: str) -> Any | None:
-    """Claim the oldest QUEUED task for this worker; row lock (PostgreSQL) + conditional UPDATE make it exclusive."""
+def claimable(now: Any) -> Any:
+    """Waiting tasks, and running ones whose worker stopped renewing its lease (crashed, killed, cut off)."""
+    return or_(E.status == "QUEUED", and_(E.status == "IN_PROGRESS", E.lease_until < now))
+
+
+async def claim_next(engine: AsyncEngine, worker: str, lease_seconds: float = 30.0) -> Any | None:
+    """Claim the oldest claimable task for this worker; row lock (PostgreSQL) + conditional UPDATE make it exclusive.
+    A reclaimed task keeps its checkpoint, so the new worker resumes it."""
+    now = utcnow()
     async with engine.begin() as conn:
-        pick = select(E.id).where(E.status == "QUEUED").order_by(E.created_at, E.id).limit(1)
+        pick = select(E.id).where(claimable(now)).order_by(E.created_at, E.id).limit(1)
         pick = CLAIM_LOCKING.get(conn.dialect.name, lambda stmt: stmt)(pick)
         row = (await conn.execute(pick)).first()
         if row is None:
             return None
         claimed = await conn.execute(
             update(ExportTask.__table__)
-            .where(E.id == row.id, E.status == "QUEUED")
-            .values(status="IN_PROGRESS", claimed_by=worker, started_at=func.coalesce(E.started_at, utcnow()))
+            .where(E.id == row.id, claimable(now))
+            .values(
+                status="IN_PROGRESS",
+                claimed_by=worker,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                started_at=func.coalesce(E.started_at, now),
+            )
         )
         if claimed.rowcount != 1:
             return None
@@ -124,13 +136,6 @@ def expiry(ttl_seconds: int) -> Any:
 def is_expired(task: Any) -> bool:
     reason = task.failure_reason or ""
     return reason.startswith(EXPIRED) or (task.expires_at is not None and task.expires_at <= utcnow())
-
-
-async def interrupted_tasks(engine: AsyncEngine) -> list[Any]:
-    """Tasks left IN_PROGRESS by a process that stopped (one worker per database: all of them)."""
-    async with engine.connect() as conn:
-        stmt = select(E.id, E.bytes_written, E.error_count).where(E.status == "IN_PROGRESS")
-        return list((await conn.execute(stmt)).all())
 
 
 async def due_for_expiry(engine: AsyncEngine) -> list[str]:

@@ -9,6 +9,7 @@ the end from the order the lines list them in, so a re-export lists them in the 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from server.orgs import ensure_organization
 from server.settings import Settings
 
 BATCH = 2000
+Progress = Callable[[str], None]
 
 
 @dataclass
@@ -31,6 +33,7 @@ class ImportReport:
     rows: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
     seconds: float = 0.0
+    batches: int = 0
 
     def summary(self) -> str:
         rate = self.rows / self.seconds if self.seconds else 0.0
@@ -49,10 +52,18 @@ def _parse(raw: bytes, org: str, dataset: str) -> Any:
         return f"not an Export v2 line ({type(exc).__name__}: {exc})"
 
 
-async def import_lines(engine: AsyncEngine, org_id: str, path: Path, batch_size: int = BATCH) -> ImportReport:
+def batch_line(report: ImportReport, landed: int, last_line: int) -> str:
+    """Printed as each batch commits: after a crash, the rows of exactly these batches are in the database."""
+    return f"batch {report.batches} committed: lines up to {last_line}, {landed} rows landed ({report.rows} in all)"
+
+
+async def import_lines(
+    engine: AsyncEngine, org_id: str, path: Path, batch_size: int = BATCH, progress: Progress | None = None
+) -> ImportReport:
     report = ImportReport()
     start = time.perf_counter()
     batch = ImportBatch(engine, org_id, _default_dataset(org_id))
+    number = 0
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if not raw.strip():
@@ -64,18 +75,23 @@ async def import_lines(engine: AsyncEngine, org_id: str, path: Path, batch_size:
             else:
                 batch.add(number, parsed)
             if len(batch) >= batch_size:
-                await _flush(batch, report)
-    await _flush(batch, report)
+                await _flush(batch, report, number, progress)
+    await _flush(batch, report, number, progress)
     await batch.apply_orders()
     report.errors.sort()
     report.seconds = time.perf_counter() - start
     return report
 
 
-async def _flush(batch: ImportBatch, report: ImportReport) -> None:
+async def _flush(batch: ImportBatch, report: ImportReport, last_line: int, progress: Progress | None) -> None:
+    if not len(batch):
+        return
     written, errors = await batch.flush()
     report.rows += written
     report.errors += errors
+    report.batches += 1
+    if progress is not None:
+        progress(batch_line(report, written, last_line))
 
 
 def _default_dataset(org_id: str) -> str:
@@ -83,11 +99,17 @@ def _default_dataset(org_id: str) -> str:
     return f"{IMPORT_DATASET}-{org_id}"[:25]
 
 
-async def import_file(settings: Settings, path: Path, organization: str = "demo") -> ImportReport:
+async def import_file(
+    settings: Settings,
+    path: Path,
+    organization: str = "demo",
+    batch_size: int = BATCH,
+    progress: Progress | None = None,
+) -> ImportReport:
     engine = create_engine(settings)
     try:
         await create_all(engine)
         org_id = await ensure_organization(engine, organization)
-        return await import_lines(engine, org_id, path)
+        return await import_lines(engine, org_id, path, batch_size, progress)
     finally:
         await engine.dispose()

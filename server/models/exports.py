@@ -38,3 +38,4 @@ class ExportTask(SQLModel, table=True):
     completed_at: NaiveDatetime | None = None
     expires_at: NaiveDatetime | None = None
     claimed_by: str | None = Field(default=None, max_length=100)
+    lease_until: NaiveDatetime | None = None  # the claiming worker renews it; once past, any worker may reclaim

@@ -85,7 +85,8 @@ async def test_import_command_reports_bad_lines(
     target = f"sqlite+aiosqlite:///{tmp_path / 'target.db'}"
     done = cli("import", str(source), "--database-url", target)
     assert done.returncode == 1
-    report = done.stderr.decode().splitlines()
+    progress, *report = done.stderr.decode().splitlines()
+    assert progress == "batch 1 committed: lines up to 3, 2 rows landed (2 in all)"
     assert report[0].startswith("imported 2 of 3 lines in ")
     assert report[1] == "line 2: not an Export v2 line (TypeError: list indices must be integers or slices, not str)"
     again = cli("export", "--database-url", target, "--include", INCLUDE, "--all-projects", "--all-model-runs")

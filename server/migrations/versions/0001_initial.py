@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 13:26:54.908815
+Create Date: 2026-11-25 14:17:13.024929
 """
 
 import sqlalchemy as sa
@@ -151,6 +151,7 @@ def upgrade() -> None:
             sa.String(length=100).with_variant(sa.String(length=100, collation="C"), "postgresql"),
             nullable=True,
         ),
+        sa.Column("lease_until", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["organization_id"],
             ["organization.id"],
