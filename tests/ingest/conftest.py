@@ -20,8 +20,3 @@ async def golden(gql: GraphQLClient) -> Ids:
 async def count_rows(engine: AsyncEngine, model: Any) -> int:
     async with engine.connect() as conn:
         return (await conn.execute(select(func.count()).select_from(model.__table__))).scalar_one()
-
-
-def own_statements(statements: list[str]) -> list[str]:
-    """The statements of the request under test: the export worker polls its task table on the same engine."""
-    return [s for s in statements if "exporttask" not in s.lower()]
