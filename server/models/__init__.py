@@ -21,6 +21,7 @@ from server.models.labeling import (
     ProjectDataRow,
 )
 from server.models.modeling import DataRowEmbedding, Embedding, Model, ModelRun, ModelRunDataRow
+from server.models.search import SearchDocument
 
 metadata = SQLModel.metadata
 
@@ -44,6 +45,7 @@ __all__ = [
     "Organization",
     "Project",
     "ProjectDataRow",
+    "SearchDocument",
     "Slice",
     "metadata",
 ]
