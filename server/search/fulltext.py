@@ -104,10 +104,11 @@ def _part_statements(ids: Sequence[str]) -> list[Select]:
 
 
 def _body(row: Any, parts: Iterable[dict[str, list[str]]]) -> str:
+    """The row's words, lowercased and space-separated, so FTS5 and PostgreSQL's parser see the same tokens."""
     texts = [row.global_key, row.external_id, row.row_data if row.media_type == "TEXT" else None]
     for part in parts:
         texts += part.get(row.id, [])
-    return "\n".join(t for t in texts if t)
+    return " ".join(WORD.findall(" ".join(t for t in texts if t).lower()))
 
 
 async def _reindex_batch(conn: AsyncConnection, ids: Sequence[str]) -> None:

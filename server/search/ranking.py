@@ -17,12 +17,12 @@ Ranked = list[tuple[str, float]]
 
 
 async def _full_text(conn: AsyncConnection, org: str, query: str, cand: ColumnElement[bool], path: str) -> Ranked:
-    return await rank_full_text(conn, org, parse_query(query, path), cand)
+    return await rank_full_text(conn, org, parse_query(query, f"{path}.query"), cand)
 
 
 async def _semantic(conn: AsyncConnection, org: str, query: str, cand: ColumnElement[bool], path: str) -> Ranked:
-    parse_query(query, path)
-    return await rank_semantic(conn, org, query, cand, path)
+    parse_query(query, f"{path}.query")
+    return await rank_semantic(conn, org, query, cand, f"{path}.mode")
 
 
 SearchMode = Callable[[AsyncConnection, str, str, ColumnElement[bool], str], Awaitable[Ranked]]
@@ -37,7 +37,7 @@ async def rank_search(
     mode = value.get("mode") or "FULL_TEXT"
     if mode not in SEARCH_MODES:
         raise bad_input(f"{path}.mode must be one of {', '.join(SEARCH_MODES)}.", f"{path}.mode")
-    return await SEARCH_MODES[mode](conn, organization_id, value.get("query"), candidates, f"{path}.query")
+    return await SEARCH_MODES[mode](conn, organization_id, value.get("query"), candidates, path)
 
 
 Ranker = Callable[[AsyncConnection, str, Any, ColumnElement[bool], str], Awaitable[Ranked]]

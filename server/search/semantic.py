@@ -93,7 +93,10 @@ async def embed_missing(
 async def rank_semantic(
     conn: AsyncConnection, organization_id: str, query: str, candidates: ColumnElement[bool], path: str
 ) -> list[tuple[str, float]]:
-    """Candidate rows whose text is close in meaning to `query` (cosine ≥ SEMANTIC_MIN_SCORE), best first."""
+    """Candidate rows whose text is close in meaning to `query` (cosine ≥ SEMANTIC_MIN_SCORE), best first.
+
+    `path` names the mode field: a missing extra is reported there.
+    """
     query_vector = unit(encode([query], path)[0])
     space = await semantic_space(conn, organization_id)
     await embed_missing(conn, organization_id, space, candidates)

@@ -13,6 +13,8 @@ from server.models import (
     DataRow,
     DataRowEmbedding,
     Embedding,
+    Label,
+    LabelFeature,
     MetadataSchema,
     MetadataValue,
 )
@@ -70,3 +72,23 @@ async def add_metadata(conn: AsyncConnection, cat: Catalog, row_id: str, name: s
 async def add_attachment(conn: AsyncConnection, cat: Catalog, row_id: str, kind: str, value: str) -> None:
     row = {"id": new_id(), "organization_id": cat.org_id, "data_row_id": row_id, "type": kind, "value": value}
     await conn.execute(insert(Attachment.__table__), [row])
+
+
+async def add_label_features(conn: AsyncConnection, cat: Catalog, row_id: str, names: Sequence[str]) -> str:
+    label_id = new_id()
+    await conn.execute(
+        insert(Label.__table__), [{"id": label_id, "organization_id": cat.org_id, "data_row_id": row_id}]
+    )
+    features = [
+        {
+            "label_id": label_id,
+            "feature_schema_id": new_id(),
+            "organization_id": cat.org_id,
+            "data_row_id": row_id,
+            "name": name,
+            "kind": "Option",
+        }
+        for name in names
+    ]
+    await conn.execute(insert(LabelFeature.__table__), features)
+    return label_id
