@@ -21,7 +21,7 @@ from server.models.labeling import (
     ProjectDataRow,
 )
 from server.models.modeling import DataRowEmbedding, Embedding, Model, ModelRun, ModelRunDataRow
-from server.models.search import SearchDocument
+from server.models.search import EmbeddingGeneration, SearchDocument
 
 metadata = SQLModel.metadata
 
@@ -32,6 +32,7 @@ __all__ = [
     "DataRowEmbedding",
     "Dataset",
     "Embedding",
+    "EmbeddingGeneration",
     "ExportTask",
     "FeatureSchema",
     "Label",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import DDL, Column, Index, Text, event
 from sqlmodel import Field, SQLModel
 
+from server.models.modeling import DataRowEmbedding
+
 
 class SearchDocument(SQLModel, table=True):
     """Concatenated searchable text of one data row; `id` is the FTS rowid. Maintained by server.search.fulltext."""
@@ -20,7 +22,7 @@ class SearchDocument(SQLModel, table=True):
 # Alembic migrations must run the same statements (server.models.search.INDEX_DDL lists them per dialect).
 FTS_DDL = (
     "CREATE VIRTUAL TABLE searchdocument_fts USING fts5(body, content='searchdocument', content_rowid='id',"
-    " tokenize='unicode61 remove_diacritics 2')",
+    " tokenize='unicode61 remove_diacritics 0')",
     "CREATE TRIGGER searchdocument_ai AFTER INSERT ON searchdocument BEGIN"
     " INSERT INTO searchdocument_fts(rowid, body) VALUES (new.id, new.body); END",
     "CREATE TRIGGER searchdocument_ad AFTER DELETE ON searchdocument BEGIN"
@@ -42,3 +44,36 @@ event.listen(
     "before_drop",
     DDL("DROP TABLE IF EXISTS searchdocument_fts").execute_if(dialect="sqlite"),
 )
+
+
+class EmbeddingGeneration(SQLModel, table=True):
+    """Set to a fresh random token by triggers on every write to an embedding's vectors (random, not a counter, so a
+    rolled-back write's token never comes back): in-process vector caches compare it to stay exact."""
+
+    embedding_id: str = Field(primary_key=True, max_length=25)
+    generation: int = 0
+
+
+_BUMP_SQLITE = (
+    "CREATE TRIGGER datarowembedding_gen_{event} AFTER {event} ON datarowembedding BEGIN"
+    " INSERT INTO embeddinggeneration(embedding_id, generation) VALUES ({row}.embedding_id, abs(random()))"
+    " ON CONFLICT(embedding_id) DO UPDATE SET generation = abs(random()); END"
+)
+_BUMP_POSTGRESQL = (
+    "CREATE OR REPLACE FUNCTION bump_embedding_generation() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " INSERT INTO embeddinggeneration(embedding_id, generation)"
+    " VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.embedding_id ELSE NEW.embedding_id END, floor(random() * 2e9))"
+    " ON CONFLICT (embedding_id) DO UPDATE SET generation = floor(random() * 2e9);"
+    " RETURN NULL; END $$",
+    "CREATE TRIGGER datarowembedding_gen AFTER INSERT OR UPDATE OR DELETE ON datarowembedding"
+    " FOR EACH ROW EXECUTE FUNCTION bump_embedding_generation()",
+)
+GENERATION_DDL: dict[str, tuple[str, ...]] = {
+    "sqlite": tuple(
+        _BUMP_SQLITE.format(event=e, row=r) for e, r in (("INSERT", "new"), ("UPDATE", "new"), ("DELETE", "old"))
+    ),
+    "postgresql": _BUMP_POSTGRESQL,
+}
+for _dialect, _statements in GENERATION_DDL.items():
+    for _statement in _statements:
+        event.listen(DataRowEmbedding.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, insert, literal_column, select, table
+from sqlalchemy import ColumnElement, Select, delete, func, insert, literal_column, select, table, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input
@@ -61,7 +61,9 @@ MATCHERS: dict[str, Callable[[list[str]], tuple[ColumnElement[bool], ColumnEleme
 }
 
 
-def search_statement(dialect: str, organization_id: str, terms: list[str], candidates: ColumnElement[bool]) -> Select:
+def search_statement(
+    dialect: str, organization_id: str, terms: list[str], candidates: ColumnElement[bool] | None
+) -> Select:
     """(data_row_id, score) of the candidate rows containing every term, best first, ties by id."""
     match, score, fts_join = MATCHERS[dialect](terms)
     source = SearchDocument.__table__.join(DataRow.__table__, T.id == S.data_row_id)
@@ -70,14 +72,15 @@ def search_statement(dialect: str, organization_id: str, terms: list[str], candi
     return (
         select(S.data_row_id, score.label("score"))
         .select_from(source)
-        .where(match, S.organization_id == organization_id, T.organization_id == organization_id, candidates)
+        .where(match, S.organization_id == organization_id, T.organization_id == organization_id)
+        .where(true() if candidates is None else candidates)
         .order_by(score.desc(), S.data_row_id)
         .limit(MAX_RANKED)
     )
 
 
 async def rank_full_text(
-    conn: AsyncConnection, organization_id: str, terms: list[str], candidates: ColumnElement[bool]
+    conn: AsyncConnection, organization_id: str, terms: list[str], candidates: ColumnElement[bool] | None
 ) -> list[tuple[str, float]]:
     stmt = search_statement(conn.dialect.name, organization_id, terms, candidates)
     return [(row_id, float(score)) for row_id, score in (await conn.execute(stmt)).all()]

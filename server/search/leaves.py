@@ -110,6 +110,7 @@ async def resolve_rankings(
     leaf = find_ranking_leaf(nodes)
     if leaf is None:
         return list(nodes), None
-    candidates = scope(*(_replace(n, leaf, ALL_ROWS) for n in nodes if n is not None))
+    others = [n for n in nodes if n is not None and n is not leaf]
+    candidates = scope(*(_replace(n, leaf, ALL_ROWS) for n in others)) if others else None
     ranking = Ranking.of(await rank(conn, organization_id, leaf.value, candidates, leaf.path))
     return [_replace(n, leaf, ranking) for n in nodes], ranking

@@ -14,23 +14,24 @@ from server.search.semantic import rank_semantic
 from server.search.similarity import rank_similar
 
 Ranked = list[tuple[str, float]]
+Candidates = ColumnElement[bool] | None
 
 
-async def _full_text(conn: AsyncConnection, org: str, query: str, cand: ColumnElement[bool], path: str) -> Ranked:
+async def _full_text(conn: AsyncConnection, org: str, query: str, cand: Candidates, path: str) -> Ranked:
     return await rank_full_text(conn, org, parse_query(query, f"{path}.query"), cand)
 
 
-async def _semantic(conn: AsyncConnection, org: str, query: str, cand: ColumnElement[bool], path: str) -> Ranked:
+async def _semantic(conn: AsyncConnection, org: str, query: str, cand: Candidates, path: str) -> Ranked:
     parse_query(query, f"{path}.query")
     return await rank_semantic(conn, org, query, cand, f"{path}.mode")
 
 
-SearchMode = Callable[[AsyncConnection, str, str, ColumnElement[bool], str], Awaitable[Ranked]]
+SearchMode = Callable[[AsyncConnection, str, str, Candidates, str], Awaitable[Ranked]]
 SEARCH_MODES: dict[str, SearchMode] = {"FULL_TEXT": _full_text, "SEMANTIC": _semantic}
 
 
 async def rank_search(
-    conn: AsyncConnection, organization_id: str, value: Any, candidates: ColumnElement[bool], path: str
+    conn: AsyncConnection, organization_id: str, value: Any, candidates: Candidates, path: str
 ) -> Ranked:
     if not isinstance(value, dict) or set(value) - {"query", "mode"}:
         raise bad_input(f"{path} takes query and mode.", path)
@@ -40,7 +41,7 @@ async def rank_search(
     return await SEARCH_MODES[mode](conn, organization_id, value.get("query"), candidates, path)
 
 
-Ranker = Callable[[AsyncConnection, str, Any, ColumnElement[bool], str], Awaitable[Ranked]]
+Ranker = Callable[[AsyncConnection, str, Any, Candidates, str], Awaitable[Ranked]]
 RANKERS: dict[str, Ranker] = {"similarTo": rank_similar, "search": rank_search}
 
 
@@ -53,13 +54,14 @@ async def rank(
     conn: AsyncConnection,
     organization_id: str,
     condition: dict[str, Any],
-    candidates: ColumnElement[bool],
+    candidates: Candidates,
     path: str | None = None,
 ) -> Ranked:
     """(data_row_id, score) best first, among the organization's rows matching `candidates`; ties by ascending id.
 
     `candidates` is the SQL WHERE of every other condition, over the datarow table (organization scoping included
-    or not: it is added here too). The result equals brute force over exactly those rows.
+    or not: it is added here too); None means every row of the organization, which lets a similarity query skip
+    the candidate-id SELECT. The result equals brute force over exactly those rows.
     """
     kind = condition_kind(condition)
     return await RANKERS[kind](conn, organization_id, condition, candidates, path or kind)

@@ -13,14 +13,14 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy import ColumnElement, insert, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input
 from server.models import DataRow, DataRowEmbedding, Embedding, SearchDocument
 from server.models.base import new_id
-from server.search.similarity import MAX_K, Space, candidate_vectors, top_k
-from server.search.vectors import pack, unit
+from server.search.similarity import MAX_K, Space, rank_vector
+from server.search.vectors import TopK, pack, unit
 
 SEMANTIC_EMBEDDING = "catalog-text-minilm"
 SEMANTIC_DIMS = 384
@@ -70,14 +70,15 @@ async def semantic_space(conn: AsyncConnection, organization_id: str) -> Space:
 
 
 async def embed_missing(
-    conn: AsyncConnection, organization_id: str, space: Space, candidates: ColumnElement[bool]
+    conn: AsyncConnection, organization_id: str, space: Space, candidates: ColumnElement[bool] | None
 ) -> None:
     """Embed the search documents of candidate rows that have no vector in the semantic space yet."""
     has_vector = select(V.data_row_id).where(V.embedding_id == space.id, V.data_row_id == S.data_row_id).exists()
     stmt = (
         select(S.data_row_id, S.body)
         .join_from(SearchDocument.__table__, DataRow.__table__, T.id == S.data_row_id)
-        .where(S.organization_id == organization_id, T.organization_id == organization_id, candidates, ~has_vector)
+        .where(S.organization_id == organization_id, T.organization_id == organization_id, ~has_vector)
+        .where(true() if candidates is None else candidates)
     )
     rows = (await conn.execute(stmt)).all()
     for start in range(0, len(rows), EMBED_BATCH):
@@ -91,7 +92,7 @@ async def embed_missing(
 
 
 async def rank_semantic(
-    conn: AsyncConnection, organization_id: str, query: str, candidates: ColumnElement[bool], path: str
+    conn: AsyncConnection, organization_id: str, query: str, candidates: ColumnElement[bool] | None, path: str
 ) -> list[tuple[str, float]]:
     """Candidate rows whose text is close in meaning to `query` (cosine ≥ SEMANTIC_MIN_SCORE), best first.
 
@@ -100,5 +101,4 @@ async def rank_semantic(
     query_vector = unit(encode([query], path)[0])
     space = await semantic_space(conn, organization_id)
     await embed_missing(conn, organization_id, space, candidates)
-    stmt = candidate_vectors(organization_id, space, candidates)
-    return await top_k(conn, stmt, SEMANTIC_DIMS, query_vector, MAX_K, SEMANTIC_MIN_SCORE)
+    return await rank_vector(conn, organization_id, space, query_vector, candidates, TopK(MAX_K, SEMANTIC_MIN_SCORE))

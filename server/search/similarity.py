@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input, not_found
 from server.models import DataRow, DataRowEmbedding, Embedding
-from server.search.vectors import DTYPE, TopK, cosine_scores, unit, unpack, validate_vector
+from server.search.cache import CachedSpace, cached_space
+from server.search.vectors import DTYPE, TopK, cosine_scores, unit, unit_rows, unpack, validate_vector
 
 T = DataRow.__table__.c  # type: ignore[attr-defined]
 E = Embedding.__table__.c  # type: ignore[attr-defined]
@@ -86,35 +87,62 @@ async def query_vector(conn: AsyncConnection, organization_id: str, space: Space
     return unit(validate_vector(unpack(blob).tolist(), space.dims, f"{cond.path}.dataRowId"))
 
 
-def candidate_vectors(organization_id: str, space: Space, candidates: ColumnElement[bool]) -> Any:
-    """(data_row_id, vector) of every candidate row with a well-formed vector in the space."""
+def candidate_vectors(organization_id: str, space: Space, candidates: ColumnElement[bool] | None, *columns: Any) -> Any:
+    """(data_row_id, vector) (or the given columns) of every candidate row with a well-formed vector in the space."""
     return (
-        select(V.data_row_id, V.vector)
+        select(*(columns or (V.data_row_id, V.vector)))
         .join_from(DataRowEmbedding.__table__, DataRow.__table__, T.id == V.data_row_id)
         .where(V.embedding_id == space.id, func.length(V.vector) == space.dims * DTYPE.itemsize)
-        .where(T.organization_id == organization_id, candidates)
+        .where(T.organization_id == organization_id, true() if candidates is None else candidates)
         .order_by(V.data_row_id)  # same batches on every engine, so the same float32 scores bit for bit
     )
 
 
-async def top_k(
-    conn: AsyncConnection, stmt: Any, dims: int, query: np.ndarray, k: int, min_score: float | None
-) -> list[tuple[str, float]]:
+async def top_k(conn: AsyncConnection, stmt: Any, dims: int, query: np.ndarray, best: TopK) -> list[tuple[str, float]]:
     """Exact ranking of the statement's (id, vector) rows, streamed in batches so memory stays flat."""
-    best = TopK(k, min_score)
     result = await conn.stream(stmt.execution_options(yield_per=BATCH))
     async for batch in result.partitions(BATCH):
         ids = np.array([row[0] for row in batch], dtype=object)
         matrix = np.frombuffer(b"".join(row[1] for row in batch), dtype=DTYPE).reshape(len(batch), dims)
-        best.add(ids, cosine_scores(matrix, query))
+        best.add(ids, cosine_scores(unit_rows(matrix), query))
+    return best.result()
+
+
+async def cached_top_k(
+    conn: AsyncConnection,
+    organization_id: str,
+    cached: CachedSpace,
+    candidates: Any,
+    query: np.ndarray,
+    best: TopK,
+) -> list[tuple[str, float]]:
+    """One matrix product over the cached space, then the top k among the candidate rows (all when None)."""
+    scores, ids = cosine_scores(cached.unit_matrix, query), cached.ids
+    if candidates is not None:
+        stmt = select(T.id).where(T.organization_id == organization_id, candidates)
+        wanted = np.array((await conn.execute(stmt)).scalars().all(), dtype=ids.dtype)
+        positions = np.minimum(np.searchsorted(ids, wanted), max(len(ids) - 1, 0))
+        positions = positions[ids[positions] == wanted] if len(ids) else positions[:0]
+        scores, ids = scores[positions], ids[positions]
+    best.add(ids, scores)
     return best.result()
 
 
 async def rank_similar(
-    conn: AsyncConnection, organization_id: str, value: Any, candidates: ColumnElement[bool], path: str
+    conn: AsyncConnection, organization_id: str, value: Any, candidates: ColumnElement[bool] | None, path: str
 ) -> list[tuple[str, float]]:
+    """Exact cosine top-k among the candidates (None: every row of the organization)."""
     cond = parse_similar(value, path)
     space = await find_space(conn, organization_id, cond.embedding, f"{path}.embedding")
     query = await query_vector(conn, organization_id, space, cond)
-    stmt = candidate_vectors(organization_id, space, candidates)
-    return await top_k(conn, stmt, space.dims, query, cond.k, cond.min_score)
+    return await rank_vector(conn, organization_id, space, query, candidates, TopK(cond.k, cond.min_score))
+
+
+async def rank_vector(
+    conn: AsyncConnection, organization_id: str, space: Space, query: np.ndarray, candidates: Any, best: TopK
+) -> list[tuple[str, float]]:
+    """The best candidate rows for a unit query vector: from the cached space, or streamed when it is too large."""
+    cached = await cached_space(conn, space.id, space.dims)
+    if cached is not None:
+        return await cached_top_k(conn, organization_id, cached, candidates, query, best)
+    return await top_k(conn, candidate_vectors(organization_id, space, candidates), space.dims, query, best)

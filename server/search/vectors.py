@@ -12,6 +12,7 @@ from server.errors import bad_input
 
 DTYPE = np.dtype("<f4")
 MAX_DIMS = 4096
+SCORE_DECIMALS = 6
 FLOAT32_MAX = float(np.finfo(DTYPE).max)
 
 
@@ -48,11 +49,19 @@ def unit(vector: np.ndarray) -> np.ndarray:
     return (vector / np.linalg.norm(vector)).astype(DTYPE)
 
 
-def cosine_scores(matrix: np.ndarray, query_unit: np.ndarray) -> np.ndarray:
-    """Cosine of every row of `matrix` (float32, n x d) with a unit query; zero rows score 0."""
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (float32); zero rows stay zero, so they score 0."""
     norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
-    dots = np.einsum("ij,j->i", matrix, query_unit)
-    return np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0).astype(np.float64)
+    return np.divide(matrix, norms[:, None], out=np.zeros_like(matrix), where=norms[:, None] > 0)
+
+
+def cosine_scores(unit_matrix: np.ndarray, query_unit: np.ndarray) -> np.ndarray:
+    """Cosine of every row of a unit-row matrix (float32, n x d) with a unit query, rounded to SCORE_DECIMALS.
+
+    Rounding to float32's honest precision makes a row's score with itself exactly 1.0 and keeps `minScore`
+    thresholds such as 1.0 or 0.5 meaning what they say.
+    """
+    return np.round(np.einsum("ij,j->i", unit_matrix, query_unit).astype(np.float64), SCORE_DECIMALS)
 
 
 class TopK:
