@@ -19,6 +19,8 @@ E = Embedding.__table__.c  # type: ignore[attr-defined]
 V = DataRowEmbedding.__table__.c  # type: ignore[attr-defined]
 MAX_K = 10_000
 BATCH = 8192
+PROBE_LIMIT = 8192  # widest window checked by id before fetching every candidate id
+PROBE_MIN = 64
 KEYS = frozenset({"embedding", "dataRowId", "vector", "k", "minScore"})
 
 
@@ -108,24 +110,54 @@ async def top_k(conn: AsyncConnection, stmt: Any, dims: int, query: np.ndarray, 
     return best.result()
 
 
+async def _admitted(conn: AsyncConnection, organization_id: str, candidates: Any, ids: list[str]) -> set[str]:
+    stmt = select(T.id).where(T.organization_id == organization_id, candidates, T.id.in_(ids))
+    return set((await conn.execute(stmt)).scalars().all())
+
+
+async def _probe(
+    conn: AsyncConnection, organization_id: str, candidates: Any, ids: np.ndarray, scores: np.ndarray, best: TopK
+) -> list[tuple[str, float]] | None:
+    """Check the best-scored rows against the candidates, widening the window 8x at a time; None if too selective.
+
+    Exact: once k admitted rows are found among the window's top m (ties by id), no row outside it can rank higher.
+    """
+    eligible = int((scores >= best.min_score).sum())
+    size = min(max(4 * best.k, PROBE_MIN), eligible)
+    while True:
+        window = TopK(size, best.min_score)
+        window.add(ids, scores)
+        top = window.result()
+        admitted = await _admitted(conn, organization_id, candidates, [i for i, _ in top])
+        found = [(i, s) for i, s in top if i in admitted]
+        if len(found) >= best.k or size >= eligible:
+            return found[: best.k]
+        if size >= PROBE_LIMIT:
+            return None
+        size = min(size * 8, PROBE_LIMIT, eligible)
+
+
+async def _all_candidates(
+    conn: AsyncConnection, organization_id: str, candidates: Any, ids: np.ndarray, scores: np.ndarray, best: TopK
+) -> list[tuple[str, float]]:
+    stmt = select(T.id).where(T.organization_id == organization_id, candidates)
+    wanted = np.array((await conn.execute(stmt)).scalars().all(), dtype=ids.dtype)
+    positions = np.minimum(np.searchsorted(ids, wanted), max(len(ids) - 1, 0))
+    positions = positions[ids[positions] == wanted] if len(ids) else positions[:0]
+    best.add(ids[positions], scores[positions])
+    return best.result()
+
+
 async def cached_top_k(
-    conn: AsyncConnection,
-    organization_id: str,
-    cached: CachedSpace,
-    candidates: Any,
-    query: np.ndarray,
-    best: TopK,
+    conn: AsyncConnection, organization_id: str, cached: CachedSpace, candidates: Any, query: np.ndarray, best: TopK
 ) -> list[tuple[str, float]]:
     """One matrix product over the cached space, then the top k among the candidate rows (all when None)."""
     scores, ids = cosine_scores(cached.unit_matrix, query), cached.ids
-    if candidates is not None:
-        stmt = select(T.id).where(T.organization_id == organization_id, candidates)
-        wanted = np.array((await conn.execute(stmt)).scalars().all(), dtype=ids.dtype)
-        positions = np.minimum(np.searchsorted(ids, wanted), max(len(ids) - 1, 0))
-        positions = positions[ids[positions] == wanted] if len(ids) else positions[:0]
-        scores, ids = scores[positions], ids[positions]
-    best.add(ids, scores)
-    return best.result()
+    if candidates is None:
+        best.add(ids, scores)
+        return best.result()
+    found = await _probe(conn, organization_id, candidates, ids, scores, best)
+    return found if found is not None else await _all_candidates(conn, organization_id, candidates, ids, scores, best)
 
 
 async def rank_similar(

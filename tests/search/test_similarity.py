@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import and_, true
+from sqlalchemy import and_, delete, true, update
 
 from server.errors import CatalogError, ErrorCode
-from server.models import DataRow
+from server.models import DataRow, DataRowEmbedding
+from server.search import cache, similarity
 from server.search.ranking import rank
+from server.search.vectors import pack
 from tests.search.builders import add_embedding, add_rows, add_vectors
 from tests.search.conftest import Catalog
 
@@ -186,3 +188,51 @@ async def test_bad_conditions_are_coded_errors(
     with pytest.raises(CatalogError) as err:
         await ranked(catalog, condition)
     assert (err.value.code, err.value.message, err.value.path) == (ErrorCode(code), message, path)
+
+
+async def test_vector_writes_invalidate_the_cached_space(catalog: Catalog, space: Any) -> None:
+    row_ids, _ = space
+    target = row_ids[5]
+    query = {"embedding": "clip", "vector": [0.0] * (DIMS - 1) + [1.0], "k": 1}
+    before = await ranked(catalog, query)
+    async with catalog.engine.begin() as conn:
+        await conn.execute(
+            update(DataRowEmbedding.__table__)
+            .where(DataRowEmbedding.__table__.c.data_row_id == target)
+            .values(vector=pack([0.0] * (DIMS - 1) + [1.0]))
+        )
+    assert before != [(target, 1.0)]
+    assert await ranked(catalog, query) == [(target, 1.0)]
+    async with catalog.engine.begin() as conn:
+        await conn.execute(delete(DataRowEmbedding.__table__).where(DataRowEmbedding.__table__.c.data_row_id == target))
+    assert await ranked(catalog, query) == before
+
+
+async def test_streamed_path_for_uncacheable_spaces_equals_the_cached_path(
+    catalog: Catalog, space: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    row_ids, _ = space
+    condition = {"embedding": "clip", "dataRowId": row_ids[2], "k": 30}
+    where = T.external_id.in_(["e1", "e2"])
+    cached = await ranked(catalog, condition, where)
+    monkeypatch.setattr(cache, "MAX_CACHED_FLOATS", 0)
+    assert await ranked(catalog, condition, where) == cached
+    assert len(cached) == 22  # 24 rows are e1/e2; two of them have no vector
+
+
+@pytest.mark.parametrize(
+    ("probe_min", "probe_limit"), [(1, 8192), (1, 2), (64, 1)], ids=["widening", "fallback", "none"]
+)
+async def test_probe_windows_and_fallback_stay_exact(
+    catalog: Catalog, space: Any, monkeypatch: pytest.MonkeyPatch, probe_min: int, probe_limit: int
+) -> None:
+    row_ids, vectors = space
+    monkeypatch.setattr(similarity, "PROBE_MIN", probe_min)
+    monkeypatch.setattr(similarity, "PROBE_LIMIT", probe_limit)
+    rng = np.random.default_rng(3)
+    for _ in range(8):
+        allowed = {i for i in row_ids if rng.random() < 0.3}
+        anchor = row_ids[int(rng.integers(1, 4))]
+        k = int(rng.integers(1, 6))
+        got = await ranked(catalog, {"embedding": "clip", "dataRowId": anchor, "k": k}, T.id.in_(allowed))
+        assert_same(got, brute_force(vectors, allowed, vectors[anchor], k, None))
