@@ -126,7 +126,7 @@ async def end_to_end(database_url: str, rows: int, engine_name: str) -> list[Res
             await _timed_async_ms(lambda: query(similar)),
             "ms",
             engine_name,
-            "exact, cached matrix + candidate-id SELECT",
+            "exact, cached matrix + best-window id check",
         ),
     ]
     for words in ("river", "red car night"):

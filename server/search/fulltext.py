@@ -50,7 +50,7 @@ def _sqlite_match(terms: list[str]) -> tuple[ColumnElement[bool], ColumnElement[
 
 
 def _postgresql_match(terms: list[str]) -> tuple[ColumnElement[bool], ColumnElement[float], Any]:
-    vector = func.to_tsvector(literal_column("'simple'::regconfig"), S.body)
+    vector = literal_column("searchdocument.tsv")  # generated column, PostgreSQL only (server.models.search)
     query = func.to_tsquery(literal_column("'simple'::regconfig"), " & ".join(f"'{t}'" for t in terms))
     return vector.op("@@")(query), func.ts_rank(vector, query), None
 
