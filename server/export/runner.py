@@ -29,7 +29,7 @@ from server.export.tasks import (
     interrupted_tasks,
     set_task,
 )
-from server.filters.scope import request_where
+from server.filters.scope import Scope, request_where
 from server.loading.lines import iter_line_pages
 from server.loading.pages import count_rows
 from server.loading.timefmt import iso
@@ -65,25 +65,27 @@ async def run_task(engine: AsyncEngine, settings: Settings, task: Any, on_page: 
         await _fail(engine, settings, task.id, f"writing the result failed: {exc}")
 
 
-async def _where(engine: AsyncEngine, task: Any, request: ExportRequest) -> tuple[Any, int]:
+async def _scope(engine: AsyncEngine, task: Any, request: ExportRequest) -> tuple[Scope, int]:
+    """The task's rows as of now: a search/similarTo leaf is ranked again when the task runs (or resumes)."""
     async with engine.connect() as conn:
-        where = await request_where(
+        scope = await request_where(
             conn, task.organization_id, request.filter, request.slice_id, request.data_row_ids or None
         )
-        total = task.total_rows if task.total_rows is not None else await count_rows(conn, where)
-    return where, total
+        total = task.total_rows if task.total_rows is not None else await count_rows(conn, scope.where)
+    return scope, total
 
 
 async def _export(engine: AsyncEngine, settings: Settings, task: Any, on_page: PageHook | None) -> None:
     request = ExportRequest.from_json(task.request)
-    where, total = await _where(engine, task, request)
+    scope, total = await _scope(engine, task, request)
     await set_task(engine, task.id, total_rows=total)
     plan = request.params.to_plan()
     rows, errors = task.row_count, task.error_count
     files = await asyncio.to_thread(open_files, settings.export_dir, task.id, task.bytes_written, errors)
     try:
         written = task.bytes_written
-        async for page in iter_line_pages(engine, where, plan, settings.export_page_size, task.resume_cursor):
+        pages = iter_line_pages(engine, scope.where, plan, settings.export_page_size, task.resume_cursor, scope.ranking)
+        async for page in pages:
             encoded = encode_page(page)
             await asyncio.to_thread(files.write, encoded.data, encoded.errors)
             rows, errors, written = rows + encoded.rows, errors + len(encoded.errors), written + len(encoded.data)

@@ -12,6 +12,7 @@ from server.loading.assemble import Line, assemble
 from server.loading.pages import DEFAULT_ORDER, Order, Page, load_page
 from server.loading.plan import RowPlan
 from server.loading.related import Grouped, load_related
+from server.search.paging import Ranking, load_ranked_page
 
 
 @dataclass(frozen=True)
@@ -28,20 +29,31 @@ async def load_lines(
     first: int,
     after: str | None = None,
     order: Order = DEFAULT_ORDER,
+    ranking: Ranking | None = None,
 ) -> LinePage:
-    """A page of export lines: 1 + (one statement per related part the plan wants) statements."""
-    page = await load_page(conn, where, plan, first, after, order)
+    """A page of export lines: 1 + (one statement per related part the plan wants) statements.
+
+    With a ranking (a similarTo/search leaf) the page goes in rank order and `order` is not used."""
+    if ranking is None:
+        page = await load_page(conn, where, plan, first, after, order)
+    else:
+        page = await load_ranked_page(conn, where, plan, ranking, first, after)
     related = await load_related(conn, [r.id for r in page.rows], plan)
     return LinePage(page, assemble(list(page.rows), related, plan), related)
 
 
 async def iter_line_pages(
-    engine: AsyncEngine, where: ColumnElement[bool], plan: RowPlan, page_size: int, after: str | None = None
+    engine: AsyncEngine,
+    where: ColumnElement[bool],
+    plan: RowPlan,
+    page_size: int,
+    after: str | None = None,
+    ranking: Ranking | None = None,
 ) -> AsyncIterator[LinePage]:
-    """Every page from `after` on, each read in its own short transaction (no long snapshot held)."""
+    """Every page from `after` on (in rank order with a ranking), each read in its own short transaction."""
     while True:
         async with engine.connect() as conn:
-            result = await load_lines(conn, where, plan, page_size, after)
+            result = await load_lines(conn, where, plan, page_size, after, ranking=ranking)
         yield result
         if not result.page.has_next:
             return

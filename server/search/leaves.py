@@ -1,69 +1,21 @@
-"""Integration point with the filter tree: the similarTo/search leaf builders, the Ranking they restrict to, and
-the resolve pass that runs the ranking (I/O) before the pure compile.
+"""The resolve pass that runs a similarTo/search ranking (I/O) before the pure compile: filter first, then rank.
 
-Wiring (done by the lead in server/filters): add RANKING_LEAVES to LEAVES, and before compiling call
-`resolve_rankings(conn, org, [slice_tree, filter_tree], scope)` where `scope(*nodes)` is
-`server.filters.compile.scoped_where(org, *nodes)`; compile the trees it returns.
+server.filters.scope.request_where calls `resolve_rankings(conn, org, [filter, slice, ids], scope)` with
+`scope(*nodes) = scoped_where(org, *nodes)` and compiles the trees it returns (the leaf is bound to its Ranking).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input
+from server.filters.leaves.ranking import ALL_ROWS, RANKING_NAMES, Ranking
 from server.filters.tree import And, Leaf, Node, Not, Or
-from server.models import DataRow
 from server.search.ranking import rank
-
-T = DataRow.__table__.c  # type: ignore[attr-defined]
-RANKING_NAMES = ("similarTo", "search")
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """The ranked rows of one similarTo/search leaf: ids best first with their scores."""
-
-    ids: tuple[str, ...]
-    scores: tuple[float, ...]
-    positions: dict[str, int] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "positions", {row_id: i for i, row_id in enumerate(self.ids)})
-
-    @classmethod
-    def of(cls, ranked: Sequence[tuple[str, float]]) -> Ranking:
-        return cls(tuple(i for i, _ in ranked), tuple(s for _, s in ranked))
-
-    def where(self) -> ColumnElement[bool]:
-        return T.id.in_(self.ids) if self.ids else false()
-
-    def score(self, row_id: str) -> float | None:
-        position = self.positions.get(row_id)
-        return None if position is None else self.scores[position]
-
-
-class AllRows:
-    """Stands in for the ranking leaf while the other conditions are compiled into the candidate set."""
-
-
-ALL_ROWS = AllRows()
-
-
-def ranking_leaf(value: Any, path: str) -> ColumnElement[bool]:
-    """LeafBuilder for similarTo and search: the value must already be resolved by resolve_rankings."""
-    if isinstance(value, AllRows):
-        return true()
-    if not isinstance(value, Ranking):
-        raise AssertionError(f"{path} was compiled before resolve_rankings ran")
-    return value.where()
-
-
-RANKING_LEAVES: dict[str, Callable[[Any, str], ColumnElement[bool]]] = {name: ranking_leaf for name in RANKING_NAMES}
 
 
 def _find(node: Node | None, under: str | None, found: list[Leaf]) -> None:

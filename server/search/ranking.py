@@ -22,7 +22,6 @@ async def _full_text(conn: AsyncConnection, org: str, query: str, cand: Candidat
 
 
 async def _semantic(conn: AsyncConnection, org: str, query: str, cand: Candidates, path: str) -> Ranked:
-    parse_query(query, f"{path}.query")
     return await rank_semantic(conn, org, query, cand, f"{path}.mode")
 
 
@@ -30,14 +29,21 @@ SearchMode = Callable[[AsyncConnection, str, str, Candidates, str], Awaitable[Ra
 SEARCH_MODES: dict[str, SearchMode] = {"FULL_TEXT": _full_text, "SEMANTIC": _semantic}
 
 
-async def rank_search(
-    conn: AsyncConnection, organization_id: str, value: Any, candidates: Candidates, path: str
-) -> Ranked:
+def check_search(value: Any, path: str) -> str:
+    """The search mode of a valid {query, mode} condition (pure: the filter parser calls it too)."""
     if not isinstance(value, dict) or set(value) - {"query", "mode"}:
         raise bad_input(f"{path} takes query and mode.", path)
     mode = value.get("mode") or "FULL_TEXT"
     if mode not in SEARCH_MODES:
         raise bad_input(f"{path}.mode must be one of {', '.join(SEARCH_MODES)}.", f"{path}.mode")
+    parse_query(value.get("query"), f"{path}.query")
+    return mode
+
+
+async def rank_search(
+    conn: AsyncConnection, organization_id: str, value: Any, candidates: Candidates, path: str
+) -> Ranked:
+    mode = check_search(value, path)
     return await SEARCH_MODES[mode](conn, organization_id, value.get("query"), candidates, path)
 
 

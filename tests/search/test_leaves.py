@@ -9,22 +9,17 @@ from sqlalchemy import true
 from server.errors import CatalogError
 from server.filters.compile import scoped_where
 from server.filters.leaves import LEAVES
+from server.filters.leaves.ranking import RANKING_LEAVES, Ranking, ranking_leaf
 from server.filters.tree import And, Leaf, Node, Not, Or
+from server.loading.pages import load_page
 from server.loading.plan import RowPlan
-from server.search.leaves import RANKING_LEAVES, Ranking, ranking_leaf, resolve_rankings
+from server.search.leaves import resolve_rankings
 from server.search.paging import load_ranked_page
 from server.search.ranking import rank
 from tests.search.builders import add_embedding, add_rows, add_vectors
 from tests.search.conftest import Catalog
 
 SIMILAR = {"embedding": "clip", "vector": [1.0, 0.0, 0.0], "k": 6}
-
-
-@pytest.fixture(autouse=True)
-def wired(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The registration the lead adds to server/filters/leaves.py."""
-    for name, builder in RANKING_LEAVES.items():
-        monkeypatch.setitem(LEAVES, name, builder)
 
 
 @pytest.fixture
@@ -101,18 +96,34 @@ async def test_misplaced_ranking_leaves_are_coded_errors(catalog: Catalog, tree:
     assert (err.value.message, err.value.path) == (message, path)
 
 
-async def test_a_foreign_cursor_is_a_coded_error(catalog: Catalog, rows: list[str]) -> None:
+async def test_a_keyset_cursor_is_a_coded_error(catalog: Catalog, rows: list[str]) -> None:
+    (_resolved,), ranking = await resolve(catalog, Leaf("similarTo", SIMILAR, "filter.similarTo"))
+    assert ranking is not None
+    async with catalog.engine.connect() as conn:
+        keyset = await load_page(conn, true(), RowPlan(), 2)
+        with pytest.raises(CatalogError) as err:
+            await load_ranked_page(conn, true(), RowPlan(), ranking, 2, keyset.end_cursor)
+    assert (err.value.path, err.value.code) == ("after", "BAD_USER_INPUT")
+
+
+async def test_a_cursor_follows_its_row_when_the_ranking_moved(catalog: Catalog, rows: list[str]) -> None:
     (_resolved,), ranking = await resolve(catalog, Leaf("similarTo", SIMILAR, "filter.similarTo"))
     assert ranking is not None
     async with catalog.engine.connect() as conn:
         page = await load_ranked_page(conn, true(), RowPlan(), ranking, 2, None)
-        other = Ranking.of([(rows[11], 0.5), *zip(ranking.ids, ranking.scores, strict=False)])
-        with pytest.raises(CatalogError) as err:
-            await load_ranked_page(conn, true(), RowPlan(), other, 2, page.end_cursor)
-    assert err.value.path == "after"
+        moved = Ranking.of([(rows[11], 0.5), *zip(ranking.ids, ranking.scores, strict=False)])
+        after_move = await load_ranked_page(conn, true(), RowPlan(), moved, 2, page.end_cursor)
+        gone = Ranking.of([(rows[11], 0.5), *zip(ranking.ids[2:], ranking.scores[2:], strict=False)])
+        after_gone = await load_ranked_page(conn, true(), RowPlan(), gone, 2, page.end_cursor)
+    assert [r.id for r in after_move.rows] == list(ranking.ids[2:4])
+    assert [r.id for r in after_gone.rows] == [ranking.ids[3], ranking.ids[4]]
 
 
 def test_empty_ranking_matches_nothing_and_unresolved_leaves_fail_loudly() -> None:
-    assert str(ranking_leaf(Ranking.of([]), "p")) == "false"
+    assert str(ranking_leaf(Ranking.of([]), "org")) == "false"
     with pytest.raises(AssertionError):
-        ranking_leaf({"query": "x"}, "filter.search")
+        ranking_leaf({"query": "x"}, "org")
+
+
+def test_both_ranking_leaves_are_registered_in_the_filter_tree() -> None:
+    assert {name: LEAVES[name] for name in ("similarTo", "search")} == RANKING_LEAVES
