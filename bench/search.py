@@ -19,9 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.registry import Result, register
 from server.db import create_all, create_engine
+from server.filters.scope import request_where
+from server.loading.lines import load_lines
+from server.loading.plan import RowPlan
 from server.models import DataRow, DataRowEmbedding, Dataset, Embedding, Organization
 from server.models.base import new_id
-from server.search.fulltext import reindex_rows
+from server.search.fulltext import index_new_rows
 from server.search.ranking import rank
 from server.search.vectors import TopK, cosine_scores, pack, unit
 from server.settings import Settings
@@ -96,7 +99,7 @@ async def _seed_chunk(engine: AsyncEngine, org: str, dataset: str, space: str, r
             for i, v in zip(ids, vectors, strict=True)
         ]
         await conn.execute(insert(DataRowEmbedding.__table__), values)
-        await reindex_rows(conn, ids)
+        await index_new_rows(conn, ids)
 
 
 async def end_to_end(database_url: str, rows: int, engine_name: str) -> list[Result]:
@@ -132,7 +135,26 @@ async def end_to_end(database_url: str, rows: int, engine_name: str) -> list[Res
     for words in ("river", "red car night"):
         ms = await _timed_async_ms(lambda w=words: query({"query": w}))
         results.append(Result("search", f"full-text '{words}', {rows:,} rows", ms, "ms", engine_name, "top 10,000"))
+    results += await _pages(engine, org_id, similar, rows, engine_name)
     await engine.dispose()
+    return results
+
+
+async def _pages(engine: AsyncEngine, org_id: str, similar: dict[str, Any], rows: int, name: str) -> list[Result]:
+    """What dataRows does: request_where (filter, then rank) and the first ranked page of 10 lines."""
+
+    async def page(filter: dict[str, Any]) -> None:
+        async with engine.connect() as conn:
+            scope = await request_where(conn, org_id, filter)
+            await load_lines(conn, scope.where, RowPlan(), 10, ranking=scope.ranking)
+
+    results = []
+    for label, filter in (
+        ("similarTo top-10 + mediaTypes", {"similarTo": similar, "mediaTypes": ["TEXT"]}),
+        ("search 'red car night' + mediaTypes", {"search": {"query": "red car night"}, "mediaTypes": ["TEXT"]}),
+    ):
+        ms = await _timed_async_ms(lambda f=filter: page(f))
+        results.append(Result("search", f"first page of 10, {label}, {rows:,} rows", ms, "ms", name, "request_where"))
     return results
 
 

@@ -26,6 +26,7 @@ from server.models import (
     Project,
     ProjectDataRow,
 )
+from server.search.fulltext import reindex_rows
 
 Rows = dict[str, list[dict[str, Any]]]
 
@@ -50,8 +51,18 @@ TABLES: dict[str, Any] = {
 }
 
 
+SEARCHABLE_PARTS = ("attachment", "metadatavalue", "labelfeature")
+
+
 async def write_rows(conn: AsyncConnection, rows: Rows) -> None:
     """Insert every table's rows (parents first), one statement per table."""
     for name, model in TABLES.items():
         if rows.get(name):
             await conn.execute(insert(model.__table__), rows[name])
+    await reindex_rows(conn, searchable_rows(rows))
+
+
+def searchable_rows(rows: Rows) -> list[str]:
+    """The data rows whose full-text document these rows change: new rows, and rows given text parts."""
+    ids = [r["id"] for r in rows.get("datarow", [])]
+    return ids + [r["data_row_id"] for name in SEARCHABLE_PARTS for r in rows.get(name, [])]

@@ -51,18 +51,12 @@ def _render(autogen_context: AutogenContext, operation: RawDDLOp) -> str:
     return f"{operation.function}({operation.table!r})"
 
 
-def _table(operation: ops.MigrateOperation) -> str | None:
-    return (
-        getattr(operation, "table_name", None) if isinstance(operation, ops.CreateTableOp | ops.DropTableOp) else None
-    )
-
-
 def process_revision_directives(context: Any, revision: Any, directives: list[Any]) -> None:
     script = directives[0]
     for upgrade, downgrade in zip(script.upgrade_ops_list, script.downgrade_ops_list, strict=True):
-        created = [t for o in upgrade.ops if isinstance(o, ops.CreateTableOp) and (t := _table(o)) in RAW_DDL]
-        dropped = [t for o in downgrade.ops if isinstance(o, ops.DropTableOp) and (t := _table(o)) in RAW_DDL]
-        upgrade.ops.extend(RawDDLOp("run_raw_ddl", t) for t in created)
+        created = [o.table_name for o in upgrade.ops if isinstance(o, ops.CreateTableOp)]
+        dropped = [o.table_name for o in downgrade.ops if isinstance(o, ops.DropTableOp)]
+        upgrade.ops.extend(RawDDLOp("run_raw_ddl", t) for t in created if t in RAW_DDL)
         downgrade.ops[:0] = [RawDDLOp("drop_raw_ddl", t) for t in dropped if t in DROP_DDL]
 
 

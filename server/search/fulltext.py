@@ -1,15 +1,16 @@
 """Full-text search: each row's text in one SearchDocument, ranked by FTS5 bm25 (SQLite) or ts_rank (PostgreSQL).
 
 Sync is explicit: every write path that changes a row's searchable text calls `reindex_rows(conn, ids)` in the same
-transaction. Those are: data row create/update/delete (global key, external id, row data of TEXT rows), metadata
-set/delete, attachment add/update/delete, and label import/delete (the LabelFeature index).
+transaction (`index_new_rows` for rows it just inserted). Those are: data row create (createDataRows, import, seed) and
+update (global key, external id, row data of TEXT rows, metadata), attachments, and labels (createLabels,
+createModelRunLabels, import: the LabelFeature names and answers). There is no delete path for rows or labels yet.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, insert, literal_column, select, table, true
@@ -25,7 +26,7 @@ MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
 MAX_RANKED = 10_000
 TEXT_ATTACHMENT_TYPES = ("RAW_TEXT", "TEXT")
-BATCH = 500
+BATCH = 1000  # createDataRows' largest call: one batch
 
 
 def parse_query(value: Any, path: str) -> list[str]:
@@ -114,15 +115,19 @@ def _body(row: Any, parts: Iterable[dict[str, list[str]]]) -> str:
     return " ".join(WORD.findall(" ".join(t for t in texts if t).lower()))
 
 
-async def _reindex_batch(conn: AsyncConnection, ids: Sequence[str]) -> None:
+async def _index_batch(conn: AsyncConnection, ids: Sequence[str]) -> None:
     columns = (T.id, T.organization_id, T.global_key, T.external_id, T.row_data, T.media_type)
     rows = (await conn.execute(select(*columns).where(T.id.in_(ids)))).all()
     parts = [await _grouped(conn, stmt) for stmt in _part_statements(ids)]
-    await conn.execute(delete(SearchDocument.__table__).where(S.data_row_id.in_(ids)))
-    await _forget_semantic_vectors(conn, ids)
     docs = [{"organization_id": r.organization_id, "data_row_id": r.id, "body": _body(r, parts)} for r in rows]
     if docs:
         await conn.execute(insert(SearchDocument.__table__), docs)
+
+
+async def _reindex_batch(conn: AsyncConnection, ids: Sequence[str]) -> None:
+    await conn.execute(delete(SearchDocument.__table__).where(S.data_row_id.in_(ids)))
+    await _forget_semantic_vectors(conn, ids)
+    await _index_batch(conn, ids)
 
 
 async def _forget_semantic_vectors(conn: AsyncConnection, ids: Sequence[str]) -> None:
@@ -134,8 +139,17 @@ async def _forget_semantic_vectors(conn: AsyncConnection, ids: Sequence[str]) ->
     await conn.execute(delete(DataRowEmbedding.__table__).where(V.embedding_id.in_(spaces), V.data_row_id.in_(ids)))
 
 
-async def reindex_rows(conn: AsyncConnection, ids: Iterable[str]) -> None:
-    """Rebuild the search documents of these rows from their current text (rows that no longer exist are dropped)."""
+async def _batched(conn: AsyncConnection, ids: Iterable[str], work: Callable[..., Awaitable[None]]) -> None:
     ids = list(dict.fromkeys(ids))
     for start in range(0, len(ids), BATCH):
-        await _reindex_batch(conn, ids[start : start + BATCH])
+        await work(conn, ids[start : start + BATCH])
+
+
+async def reindex_rows(conn: AsyncConnection, ids: Iterable[str]) -> None:
+    """Rebuild the search documents of these rows from their current text (rows that no longer exist are dropped)."""
+    await _batched(conn, ids, _reindex_batch)
+
+
+async def index_new_rows(conn: AsyncConnection, ids: Iterable[str]) -> None:
+    """Documents of rows just inserted in this transaction (no old document or vector to drop: 5 statements)."""
+    await _batched(conn, ids, _index_batch)
