@@ -57,7 +57,8 @@ def brute_force(
 ) -> Ranked:
     unit = query / np.linalg.norm(query)
     scored = [(i, float(vectors[i] @ unit / np.linalg.norm(vectors[i]))) for i in admitted if i in vectors]
-    kept = sorted((p for p in scored if min_score is None or p[1] >= min_score), key=lambda p: (-p[1], p[0]))
+    kept = [p for p in scored if min_score is None or round(p[1], 6) >= min_score]  # minScore sees 6 decimals
+    kept.sort(key=lambda p: (-p[1], p[0]))
     return kept[:k]
 
 

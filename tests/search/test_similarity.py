@@ -48,7 +48,8 @@ async def space(catalog: Catalog) -> tuple[list[str], dict[str, np.ndarray]]:
 def brute_force(vectors: dict[str, np.ndarray], allowed: set[str], query: np.ndarray, k: int, min_score: Any) -> list:
     q = query.astype(np.float64) / np.linalg.norm(query.astype(np.float64))
     scored = [(i, float(v.astype(np.float64) @ q / np.linalg.norm(v.astype(np.float64)))) for i, v in vectors.items()]
-    kept = [p for p in scored if p[0] in allowed and (min_score is None or p[1] >= min_score)]
+    # minScore applies to the score as the engine gives it (6 decimals): a row's self-similarity is exactly 1.0
+    kept = [p for p in scored if p[0] in allowed and (min_score is None or round(p[1], 6) >= min_score)]
     return sorted(kept, key=lambda p: (-p[1], p[0]))[:k]
 
 
