@@ -149,11 +149,11 @@ async def median_ms(fn: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
 async def family(engine: AsyncEngine, org: str, name: str, tree: dict[str, Any], rows: int) -> list[Result]:
     async def count() -> int:
         async with engine.connect() as conn:
-            return await count_rows(conn, await request_where(conn, org, tree))
+            return await count_rows(conn, (await request_where(conn, org, tree)).where)
 
     async def first_page() -> int:
         async with engine.connect() as conn:
-            return len((await load_lines(conn, await request_where(conn, org, tree), RowPlan(), 100)).lines)
+            return len((await load_lines(conn, (await request_where(conn, org, tree)).where, RowPlan(), 100)).lines)
 
     count_ms, matched = await median_ms(count)
     page_ms, _ = await median_ms(first_page)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -63,7 +64,37 @@ class ProjectCondition:
     last_activity_at: DateTimeRange | None = None
 
 
-@strawberry.input(description="Conditions side by side all hold (AND); combine with and/or/not at any depth.")
+@strawberry.enum(description="FULL_TEXT: ranked words (FTS5 bm25 / PostgreSQL ts_rank); SEMANTIC: needs the extra.")
+class SearchMode(Enum):
+    FULL_TEXT = "FULL_TEXT"
+    SEMANTIC = "SEMANTIC"
+
+
+@strawberry.input(
+    description="Rows whose text (global key, external id, text row data, metadata strings, text attachments, "
+    "label feature names and answers) holds every word of the query, best first with a score."
+)
+class SearchCondition:
+    query: str
+    mode: SearchMode = SearchMode.FULL_TEXT
+
+
+@strawberry.input(
+    description="Rows most similar (cosine) to a row's vector or a given vector in one embedding space, among the "
+    "rows the rest of the filter admits; give dataRowId or vector, and k, minScore or both."
+)
+class SimilarityCondition:
+    embedding: str = strawberry.field(description="The embedding's name or id.")
+    data_row_id: ID | None = None
+    vector: list[float] | None = None
+    k: int | None = strawberry.field(default=None, description="Keep the best k rows (1 to 10,000).")
+    min_score: float | None = strawberry.field(default=None, description="Keep rows scoring at least this (-1 to 1).")
+
+
+@strawberry.input(
+    description="Conditions side by side all hold (AND); combine with and/or/not at any depth. At most one search "
+    "or similarTo condition, at top level or under `and`."
+)
 class DataRowFilter:
     and_: list[DataRowFilter] | None = strawberry.field(default=None, name="and")
     or_: list[DataRowFilter] | None = strawberry.field(default=None, name="or")
@@ -79,6 +110,8 @@ class DataRowFilter:
     annotation: AnnotationCondition | None = None
     project: ProjectCondition | None = None
     model_run_ids: list[ID] | None = None
+    search: SearchCondition | None = None
+    similar_to: SimilarityCondition | None = None
 
 
 def filter_dict(value: DataRowFilter | None) -> dict[str, Any] | None:

@@ -14,8 +14,9 @@ from resolvers.types.data_rows import DataRow, DataRowConnection, DataRowEdge, P
 from resolvers.types.exports import ExportTask
 from server.errors import bad_input, limit_exceeded, not_found
 from server.export.tasks import get_task
-from server.filters.scope import request_where
+from server.filters.scope import Scope, request_where
 from server.filters.values import FilterLimits
+from server.loading.assemble import Line
 from server.loading.lines import load_lines
 from server.loading.pages import Order, OrderField, count_rows
 
@@ -47,18 +48,35 @@ def _check_first(first: int, ctx: Context) -> None:
         )
 
 
-async def _connection(info: Info, where_args: dict, first: int, after: str | None, order: Order) -> DataRowConnection:
+def _check_order(scope: Scope, order: Order | None) -> Order:
+    if order is not None and scope.ranking is not None:
+        raise bad_input(
+            "orderBy cannot be combined with a search or similarTo condition: ranked rows come best first; "
+            "drop orderBy.",
+            "orderBy",
+        )
+    return order or Order()
+
+
+def _score(scope: Scope, line: Line) -> float | None:
+    return None if scope.ranking is None else scope.ranking.score(line["data_row"]["id"])
+
+
+async def _connection(
+    info: Info, where_args: dict, first: int, after: str | None, order: Order | None
+) -> DataRowConnection:
     ctx = info.context
     plan = plan_from_info(info._raw_info)
     async with ctx.engine.connect() as conn:
-        where = await request_where(conn, ctx.organization_id, **where_args, limits=FilterLimits.of(ctx.settings))
-        result = await load_lines(conn, where, plan, first, after, order)
+        scope = await request_where(conn, ctx.organization_id, **where_args, limits=FilterLimits.of(ctx.settings))
+        order = _check_order(scope, order)
+        result = await load_lines(conn, scope.where, plan, first, after, order, ranking=scope.ranking)
 
     async def count() -> int:
         async with ctx.engine.connect() as conn:
-            return await count_rows(conn, where)
+            return await count_rows(conn, scope.where)
 
-    nodes = [DataRow.from_line(line) for line in result.lines]
+    nodes = [DataRow.from_line(line, _score(scope, line)) for line in result.lines]
     return DataRowConnection(
         nodes=nodes,
         edges=[DataRowEdge(cursor=c, node=n) for c, n in zip(result.page.cursors, nodes, strict=True)],
@@ -69,7 +87,11 @@ async def _connection(info: Info, where_args: dict, first: int, after: str | Non
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="A keyset page of data rows matching the filter and/or slice (both: AND).")
+    @strawberry.field(
+        description="A keyset page of data rows matching the filter and/or slice (both: AND). With a search or "
+        "similarTo condition the rows come best first with a score, the cursor is a rank position and orderBy "
+        "is refused."
+    )
     async def data_rows(
         self,
         info: Info,
@@ -81,7 +103,7 @@ class Query:
     ) -> DataRowConnection:
         first = 100 if first is None else first
         _check_first(first, info.context)
-        order = Order() if order_by is None else Order(order_by.field, order_by.direction == SortDirection.DESC)
+        order = None if order_by is None else Order(order_by.field, order_by.direction == SortDirection.DESC)
         return await _connection(info, {"filter": filter_dict(filter), "slice_id": slice}, first, after, order)
 
     @strawberry.field(description="One data row by id or by global key.")

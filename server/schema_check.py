@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.migrations import alembic_config
+from server.migrations.raw_ddl import include_object
 from server.models import metadata
 
 # Serialises migrations of several processes starting at once; SQLite's single writer lock does the same there.
@@ -77,7 +78,9 @@ def _prepare(conn: Connection) -> None:
 
 def schema_differences(conn: Connection) -> list[object]:
     """What Alembic autogenerate would change to make the database match the models (empty when they match)."""
-    return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+    return compare_metadata(
+        MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object}), metadata
+    )
 
 
 def _migrate(conn: Connection) -> str:

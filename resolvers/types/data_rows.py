@@ -179,7 +179,7 @@ class DataRow:
         return [m for m in self._models if m.id in ids or any(r.id in ids for r in m.model_runs)]
 
     @classmethod
-    def from_line(cls, line: Line) -> DataRow:
+    def from_line(cls, line: Line, score: float | None = None) -> DataRow:
         row = line["data_row"]
         details = row.get("details")
         attachments = line.get("attachments")
@@ -195,6 +195,7 @@ class DataRow:
             attachments=None if attachments is None else [Attachment(**a) for a in attachments],
             metadata_fields=None if metadata is None else [MetadataField(**m) for m in metadata],
             embeddings=None if embeddings is None else [EmbeddingValues(**e) for e in embeddings],
+            score=score,
             _projects=[_project(pid, entry) for pid, entry in line["projects"].items()],
             _models=[_model(mid, entry) for mid, entry in line["models"].items()],
         )

@@ -60,10 +60,10 @@ async def export_local(settings: Settings, org: str, request: ExportRequest, out
     try:
         organization_id = await ensure_organization(engine, org)
         async with engine.connect() as conn:
-            where = await request_where(conn, organization_id, request.filter, request.slice_id)
-            progress = Progress(await count_rows(conn, where))
+            scope = await request_where(conn, organization_id, request.filter, request.slice_id)
+            progress = Progress(await count_rows(conn, scope.where))
         plan = request.params.to_plan()
-        async for page in iter_line_pages(engine, where, plan, settings.export_page_size):
+        async for page in iter_line_pages(engine, scope.where, plan, settings.export_page_size, ranking=scope.ranking):
             encoded = encode_page(page)
             out.write(encoded.data)
             err.writelines(encoded.errors)

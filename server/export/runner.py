@@ -24,7 +24,8 @@ from server.export.encode import encode_page
 from server.export.files import TaskFiles, Unresumable, open_files, remove_results
 from server.export.lease import Cancelled, LeaseLost, Released, heartbeat, release, renew
 from server.export.tasks import EXPIRED, ExportRequest, claim_next, due_for_expiry, expiry, set_task
-from server.filters.scope import request_where
+from server.filters.scope import Scope, request_where
+from server.filters.values import FilterLimits
 from server.loading.lines import iter_line_pages
 from server.loading.pages import count_rows
 from server.loading.timefmt import iso
@@ -82,25 +83,27 @@ async def run_task(
         )
 
 
-async def _where(engine: AsyncEngine, task: Any, request: ExportRequest) -> tuple[Any, int]:
+async def _scope(engine: AsyncEngine, settings: Settings, task: Any, request: ExportRequest) -> tuple[Scope, int]:
+    """The task's rows as of now: a search/similarTo leaf is ranked again when the task runs (or resumes)."""
     async with engine.connect() as conn:
-        where = await request_where(
-            conn, task.organization_id, request.filter, request.slice_id, request.data_row_ids or None
-        )
-        total = task.total_rows if task.total_rows is not None else await count_rows(conn, where)
-    return where, total
+        ids = request.data_row_ids or None
+        limits = FilterLimits.of(settings)
+        scope = await request_where(conn, task.organization_id, request.filter, request.slice_id, ids, limits)
+        total = task.total_rows if task.total_rows is not None else await count_rows(conn, scope.where)
+    return scope, total
 
 
 async def _export(engine: AsyncEngine, settings: Settings, task: Any, claim: Claim, on_page: PageHook | None) -> None:
     request = ExportRequest.from_json(task.request)
-    where, total = await _where(engine, task, request)
+    scope, total = await _scope(engine, settings, task, request)
     await set_task(engine, task.id, total_rows=total)
     plan = request.params.to_plan()
     rows, errors = task.row_count, task.error_count
     files = await asyncio.to_thread(open_files, settings.export_dir, task.id, task.bytes_written, errors)
     try:
         written = task.bytes_written
-        async for page in iter_line_pages(engine, where, plan, settings.export_page_size, task.resume_cursor):
+        pages = iter_line_pages(engine, scope.where, plan, settings.export_page_size, task.resume_cursor, scope.ranking)
+        async for page in pages:
             encoded = encode_page(page)
             await asyncio.to_thread(files.write, encoded.data, encoded.errors)
             rows, errors, written = rows + encoded.rows, errors + len(encoded.errors), written + len(encoded.data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -12,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.errors import bad_input, not_found
 from server.filters.compile import scoped_where
 from server.filters.leaves import LEAVES
+from server.filters.leaves.ranking import Ranking
 from server.filters.tree import And, Leaf, Node, Not, Or, parse_filter
 from server.filters.values import FilterLimits
 from server.models import Slice
+from server.search.leaves import resolve_rankings
 
 S = Slice.__table__.c  # type: ignore[attr-defined]
 
@@ -49,6 +52,15 @@ async def slice_filter(conn: AsyncConnection, organization_id: str, slice_id: st
     return await parse_and_resolve(conn, organization_id, orjson.loads(saved), "slice.filter", limits)
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The rows a request means (`where`, organization included) and, with a similarTo/search leaf, their ranking:
+    then `where` admits exactly the ranked rows, and pages go in rank order (server.search.paging)."""
+
+    where: ColumnElement[bool]
+    ranking: Ranking | None = None
+
+
 async def request_where(
     conn: AsyncConnection,
     organization_id: str,
@@ -56,8 +68,9 @@ async def request_where(
     slice_id: str | None = None,
     data_row_ids: Sequence[str] | None = None,
     limits: FilterLimits | None = None,
-) -> ColumnElement[bool]:
-    """Compile everything the caller gave into one WHERE; bad input raises before any row is read."""
+) -> Scope:
+    """Compile everything the caller gave into one WHERE (ranking first, among the rows the rest admits);
+    bad input raises before any row is read."""
     limits = limits or FilterLimits()
     nodes: list[Node] = []
     if filter is not None:
@@ -68,4 +81,7 @@ async def request_where(
         if not data_row_ids:
             raise bad_input("dataRowIds is empty; omit it to export every matching row.", "dataRowIds")
         nodes.append(Leaf("ids", list(data_row_ids), "dataRowIds"))
-    return scoped_where(organization_id, *nodes)
+    resolved, ranking = await resolve_rankings(
+        conn, organization_id, nodes, lambda *n: scoped_where(organization_id, *n)
+    )
+    return Scope(scoped_where(organization_id, *resolved), ranking)

@@ -14,6 +14,7 @@ from server.filters.values import FilterLimits
 from server.loading.pages import count_rows
 from server.models import Slice
 from server.models.base import new_id, utcnow
+from server.search.leaves import find_ranking_leaf
 
 S = Slice.__table__.c  # type: ignore[attr-defined]
 MAX_NAME = 500
@@ -28,7 +29,8 @@ def _name(name: str) -> str:
 
 async def _checked_filter(engine: AsyncEngine, org: str, filter: dict[str, Any], limits: FilterLimits) -> str:
     async with engine.connect() as conn:
-        await parse_and_resolve(conn, org, filter, "filter", limits)
+        tree = await parse_and_resolve(conn, org, filter, "filter", limits)
+    find_ranking_leaf([tree])  # one search/similarTo leaf, never under or/not: refused when saved, not when used
     return orjson.dumps(filter).decode()
 
 
@@ -89,4 +91,4 @@ async def delete_slice(engine: AsyncEngine, org: str, slice_id: str) -> None:
 
 async def slice_row_count(engine: AsyncEngine, org: str, slice_id: str, limits: FilterLimits) -> int:
     async with engine.connect() as conn:
-        return await count_rows(conn, await request_where(conn, org, slice_id=slice_id, limits=limits))
+        return await count_rows(conn, (await request_where(conn, org, slice_id=slice_id, limits=limits)).where)

@@ -13,6 +13,7 @@ from server.ingest.checks import check_count, check_name, check_unique, require_
 from server.ingest.metadata import Schemas, load_schemas, metadata_rows
 from server.models import Attachment, DataRow, Dataset, MetadataValue
 from server.models.base import new_id, utcnow
+from server.search.fulltext import index_new_rows, reindex_rows
 
 R = table(DataRow).c
 
@@ -125,6 +126,7 @@ async def create_data_rows(
         _check_global_keys(rows, await _taken_global_keys(conn, organization_id, keys) if keys else set(), "rows")
         tables = _prepare(organization_id, dataset_id, rows, await load_schemas(conn, organization_id), created_by)
         await _insert_all(conn, tables)
+        await index_new_rows(conn, [r["id"] for r in tables["rows"]])
     return [r["id"] for r in tables["rows"]]
 
 
@@ -151,3 +153,4 @@ async def update_data_row(
         if fields is not None:
             await _replace_metadata(conn, organization_id, data_row_id, fields)
         await conn.execute(update(table(DataRow)).where(R.id == data_row_id).values(values | {"updated_at": utcnow()}))
+        await reindex_rows(conn, [data_row_id])

@@ -33,6 +33,7 @@ from server.models import (
     Project,
     ProjectDataRow,
 )
+from server.search.fulltext import reindex_rows
 
 Rows = dict[str, list[dict[str, Any]]]
 Records = list[tuple[Any, ...]]
@@ -107,6 +108,9 @@ async def _copy(conn: AsyncConnection, table: Table, columns: list[str], records
 WRITERS = {"sqlite": _executemany, "postgresql": _copy}
 
 
+SEARCHABLE_PARTS = ("attachment", "metadatavalue", "labelfeature")
+
+
 async def write_rows(conn: AsyncConnection, rows: Rows) -> None:
     """Insert every table's rows (parents first), one bulk write per table."""
     write = WRITERS[conn.dialect.name]
@@ -114,3 +118,10 @@ async def write_rows(conn: AsyncConnection, rows: Rows) -> None:
         if rows.get(name):
             columns, records = _records(conn, model.__table__, rows[name])
             await write(conn, model.__table__, columns, records)
+    await reindex_rows(conn, searchable_rows(rows))
+
+
+def searchable_rows(rows: Rows) -> list[str]:
+    """The data rows whose full-text document these rows change: new rows, and rows given text parts."""
+    ids = [r["id"] for r in rows.get("datarow", [])]
+    return ids + [r["data_row_id"] for name in SEARCHABLE_PARTS for r in rows.get(name, [])]

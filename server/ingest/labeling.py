@@ -17,6 +17,7 @@ from server.ingest.validate import validate_annotations
 from server.loading.timefmt import iso
 from server.models import Batch, Label, LabelFeature, Ontology, Project, ProjectDataRow
 from server.models.base import new_id, utcnow
+from server.search.fulltext import reindex_rows
 
 M = table(ProjectDataRow).c
 WORKFLOW_STATUSES = ("TO_LABEL", "IN_REVIEW", "IN_REWORK", "DONE")
@@ -183,6 +184,7 @@ async def insert_labels(conn: AsyncConnection, rows: dict[str, list[dict[str, An
         await conn.execute(table(Label).insert(), rows["labels"])
     if rows["features"]:
         await conn.execute(table(LabelFeature).insert(), rows["features"])
+        await reindex_rows(conn, [f["data_row_id"] for f in rows["features"]])  # feature names and answers
     return [r["id"] for r in rows["labels"]]
 
 

@@ -16,6 +16,7 @@ from server.ingest.seed_ontology import BASE_TIME, Seeded
 from server.ingest.seed_rows import row_batches
 from server.models import DataRow, metadata
 from server.orgs import DEMO_ORG, ORG
+from server.search.fulltext import index_new_rows
 from server.settings import Settings
 
 BATCH_SIZE = 5000
@@ -65,6 +66,7 @@ async def write_catalog(
     for batch in row_batches(cat, seeded, rows, batch_size):
         for table, table_rows in batch.items():
             counts[table] = counts.get(table, 0) + await _insert(conn, table, table_rows)
+        await index_new_rows(conn, [r["id"] for r in batch.get("datarow", [])])  # full-text documents, per batch
     return counts
 
 

@@ -13,6 +13,7 @@ from server.loading.assemble import Line, assemble
 from server.loading.pages import DEFAULT_ORDER, Order, Page, load_page
 from server.loading.plan import RowPlan
 from server.loading.related import Grouped, load_related
+from server.search.paging import Ranking, load_ranked_page
 
 
 @dataclass(frozen=True)
@@ -29,34 +30,52 @@ async def load_lines(
     first: int,
     after: str | None = None,
     order: Order = DEFAULT_ORDER,
+    ranking: Ranking | None = None,
 ) -> LinePage:
-    """A page of export lines: 1 + (one statement per related part the plan wants) statements."""
-    page = await load_page(conn, where, plan, first, after, order)
+    """A page of export lines: 1 + (one statement per related part the plan wants) statements.
+
+    With a ranking (a similarTo/search leaf) the page goes in rank order and `order` is not used."""
+    if ranking is None:
+        page = await load_page(conn, where, plan, first, after, order)
+    else:
+        page = await load_ranked_page(conn, where, plan, ranking, first, after)
     related = await load_related(conn, [r.id for r in page.rows], plan)
     return LinePage(page, assemble(list(page.rows), related, plan), related)
 
 
 async def _read(
-    engine: AsyncEngine, where: ColumnElement[bool], plan: RowPlan, size: int, after: str | None
+    engine: AsyncEngine,
+    where: ColumnElement[bool],
+    plan: RowPlan,
+    size: int,
+    after: str | None,
+    ranking: Ranking | None,
 ) -> LinePage:
     async with engine.connect() as conn:
-        return await load_lines(conn, where, plan, size, after)
+        return await load_lines(conn, where, plan, size, after, ranking=ranking)
 
 
 async def iter_line_pages(
-    engine: AsyncEngine, where: ColumnElement[bool], plan: RowPlan, page_size: int, after: str | None = None
+    engine: AsyncEngine,
+    where: ColumnElement[bool],
+    plan: RowPlan,
+    page_size: int,
+    after: str | None = None,
+    ranking: Ranking | None = None,
 ) -> AsyncIterator[LinePage]:
-    """Every page from `after` on, each read in its own short transaction (no long snapshot held).
+    """Every page from `after` on (in rank order with a ranking), each read in its own short transaction.
 
     Page N+1 is read while the caller encodes and writes page N (one page ahead, so memory stays two pages).
     """
-    pending = asyncio.create_task(_read(engine, where, plan, page_size, after))
+    pending = asyncio.create_task(_read(engine, where, plan, page_size, after, ranking))
     try:
         while pending is not None:
             result = await pending
             more = result.page.has_next
             pending = (
-                asyncio.create_task(_read(engine, where, plan, page_size, result.page.end_cursor)) if more else None
+                asyncio.create_task(_read(engine, where, plan, page_size, result.page.end_cursor, ranking))
+                if more
+                else None
             )
             yield result
     finally:

@@ -12,6 +12,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from server.db import create_engine
+from server.migrations.raw_ddl import include_object, process_revision_directives
 from server.models import metadata
 from server.settings import Settings
 
@@ -24,6 +25,8 @@ def run_with(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
+        process_revision_directives=process_revision_directives,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -39,7 +42,7 @@ async def run_async(url: str) -> None:
 
 
 def run_offline(url: str) -> None:
-    context.configure(url=url, target_metadata=metadata, literal_binds=True)
+    context.configure(url=url, target_metadata=metadata, literal_binds=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 

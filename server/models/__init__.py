@@ -23,6 +23,7 @@ from server.models.labeling import (
     ProjectDataRow,
 )
 from server.models.modeling import DataRowEmbedding, Embedding, Model, ModelRun, ModelRunDataRow
+from server.models.search import EmbeddingGeneration, SearchDocument
 
 metadata = SQLModel.metadata
 binary_collation(metadata)
@@ -35,6 +36,7 @@ __all__ = [
     "DataRowEmbedding",
     "Dataset",
     "Embedding",
+    "EmbeddingGeneration",
     "ExportTask",
     "FeatureSchema",
     "Label",
@@ -48,6 +50,7 @@ __all__ = [
     "Organization",
     "Project",
     "ProjectDataRow",
+    "SearchDocument",
     "Slice",
     "metadata",
 ]

@@ -43,7 +43,7 @@ def trees(c: CatalogSpec) -> dict[str, dict[str, Any]]:
 
 
 async def plan_of(conn: Any, org_id: str, tree: dict[str, Any]) -> tuple[str, list[str]]:
-    stmt = select(func.count()).select_from(DataRow.__table__).where(await request_where(conn, org_id, tree))
+    stmt = select(func.count()).select_from(DataRow.__table__).where((await request_where(conn, org_id, tree)).where)
     sql = str(stmt.compile(conn.sync_connection, compile_kwargs={"literal_binds": True}))
     rows = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)).all()
     return sql, [r[3] for r in rows]

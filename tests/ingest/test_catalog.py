@@ -145,7 +145,7 @@ async def test_create_data_rows_statement_count_does_not_grow_with_rows(
             created = (await gql.data(ops.CREATE_ROWS, {"ds": golden["DS"], "rows": batch}))["createDataRows"]
         assert len(created) == n
         counts.append(counter.count)
-    assert counts[0] == counts[1] == 6  # dataset, global keys, schemas, three inserts
+    assert counts[0] == counts[1] == 11  # dataset, global keys, schemas, three inserts, search documents (5)
 
 
 async def test_metadata_schemas_with_options_and_listing(gql: GraphQLClient, golden: Ids) -> None:

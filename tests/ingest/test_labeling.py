@@ -180,4 +180,4 @@ async def test_create_labels_statement_count_does_not_grow_with_labels(
                 (await gql.data(ops.CREATE_LABELS, {"p": golden["P3"], "labels": labels}))["createLabels"]
             ) == len(chunk)
         counts.append(counter.count)
-    assert counts[0] == counts[1] == 6  # project, rows, membership, ontology, two inserts
+    assert counts[0] == counts[1] == 13  # project, rows, membership, ontology, two inserts, search documents (7)

@@ -1,0 +1,81 @@
+"""The full-text document of each data row: one text body per row, indexed by FTS5 (SQLite) or tsvector (PostgreSQL)."""
+
+from __future__ import annotations
+
+from sqlalchemy import DDL, Column, Index, Text, event
+from sqlmodel import Field, SQLModel
+
+from server.models.modeling import DataRowEmbedding
+
+
+class SearchDocument(SQLModel, table=True):
+    """Concatenated searchable text of one data row; `id` is the FTS rowid. Maintained by server.search.fulltext."""
+
+    __table_args__ = (Index("ix_searchdocument_row", "data_row_id", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: str = Field(max_length=25, index=True)
+    data_row_id: str = Field(max_length=25)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+
+
+# The index lives next to the table it indexes: create_all (tests, seed, serve) builds it on either engine.
+# Alembic migrations must run the same statements (server.models.search.INDEX_DDL lists them per dialect).
+FTS_DDL = (
+    "CREATE VIRTUAL TABLE searchdocument_fts USING fts5(body, content='searchdocument', content_rowid='id',"
+    " tokenize='unicode61 remove_diacritics 0')",
+    "CREATE TRIGGER searchdocument_ai AFTER INSERT ON searchdocument BEGIN"
+    " INSERT INTO searchdocument_fts(rowid, body) VALUES (new.id, new.body); END",
+    "CREATE TRIGGER searchdocument_ad AFTER DELETE ON searchdocument BEGIN"
+    " INSERT INTO searchdocument_fts(searchdocument_fts, rowid, body) VALUES ('delete', old.id, old.body); END",
+    "CREATE TRIGGER searchdocument_au AFTER UPDATE ON searchdocument BEGIN"
+    " INSERT INTO searchdocument_fts(searchdocument_fts, rowid, body) VALUES ('delete', old.id, old.body);"
+    " INSERT INTO searchdocument_fts(rowid, body) VALUES (new.id, new.body); END",
+)
+TSVECTOR_DDL = (  # a stored column: ts_rank reads it instead of re-parsing every matching body
+    "ALTER TABLE searchdocument ADD COLUMN tsv tsvector"
+    " GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, body)) STORED",
+    "CREATE INDEX ix_searchdocument_tsv ON searchdocument USING gin (tsv)",
+)
+INDEX_DDL: dict[str, tuple[str, ...]] = {"sqlite": FTS_DDL, "postgresql": TSVECTOR_DDL}
+
+for _dialect, _statements in INDEX_DDL.items():
+    for _statement in _statements:
+        event.listen(SearchDocument.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+event.listen(
+    SearchDocument.__table__,
+    "before_drop",
+    DDL("DROP TABLE IF EXISTS searchdocument_fts").execute_if(dialect="sqlite"),
+)
+
+
+class EmbeddingGeneration(SQLModel, table=True):
+    """Set to a fresh random token by triggers on every write to an embedding's vectors (random, not a counter, so a
+    rolled-back write's token never comes back): in-process vector caches compare it to stay exact."""
+
+    embedding_id: str = Field(primary_key=True, max_length=25)
+    generation: int = 0
+
+
+_BUMP_SQLITE = (
+    "CREATE TRIGGER datarowembedding_gen_{event} AFTER {event} ON datarowembedding BEGIN"
+    " INSERT INTO embeddinggeneration(embedding_id, generation) VALUES ({row}.embedding_id, abs(random()))"
+    " ON CONFLICT(embedding_id) DO UPDATE SET generation = abs(random()); END"
+)
+_BUMP_POSTGRESQL = (
+    "CREATE OR REPLACE FUNCTION bump_embedding_generation() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " INSERT INTO embeddinggeneration(embedding_id, generation)"
+    " VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.embedding_id ELSE NEW.embedding_id END, floor(random() * 2e9))"
+    " ON CONFLICT (embedding_id) DO UPDATE SET generation = floor(random() * 2e9);"
+    " RETURN NULL; END $$",
+    "CREATE TRIGGER datarowembedding_gen AFTER INSERT OR UPDATE OR DELETE ON datarowembedding"
+    " FOR EACH ROW EXECUTE FUNCTION bump_embedding_generation()",
+)
+GENERATION_DDL: dict[str, tuple[str, ...]] = {
+    "sqlite": tuple(
+        _BUMP_SQLITE.format(event=e, row=r) for e, r in (("INSERT", "new"), ("UPDATE", "new"), ("DELETE", "old"))
+    ),
+    "postgresql": _BUMP_POSTGRESQL,
+}
+for _dialect, _statements in GENERATION_DDL.items():
+    for _statement in _statements:
+        event.listen(DataRowEmbedding.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))

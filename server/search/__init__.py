@@ -1,0 +1,1 @@
+"""Similarity and natural-language search: exact vector ranking, full-text documents, semantic mode, filter leaves."""

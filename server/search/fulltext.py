@@ -1,0 +1,155 @@
+"""Full-text search: each row's text in one SearchDocument, ranked by FTS5 bm25 (SQLite) or ts_rank (PostgreSQL).
+
+Sync is explicit: every write path that changes a row's searchable text calls `reindex_rows(conn, ids)` in the same
+transaction (`index_new_rows` for rows it just inserted). Those are: data row create (createDataRows, import, seed) and
+update (global key, external id, row data of TEXT rows, metadata), attachments, and labels (createLabels,
+createModelRunLabels, import: the LabelFeature names and answers). There is no delete path for rows or labels yet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, func, insert, literal_column, select, table, true
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.errors import bad_input
+from server.models import Attachment, DataRow, DataRowEmbedding, Embedding, LabelFeature, MetadataValue, SearchDocument
+
+T = DataRow.__table__.c  # type: ignore[attr-defined]
+S = SearchDocument.__table__.c  # type: ignore[attr-defined]
+WORD = re.compile(r"[^\W_]+")
+MAX_QUERY_CHARS = 500
+MAX_TERMS = 32
+MAX_RANKED = 10_000
+TEXT_ATTACHMENT_TYPES = ("RAW_TEXT", "TEXT")
+BATCH = 1000  # createDataRows' largest call: one batch
+
+
+def parse_query(value: Any, path: str) -> list[str]:
+    """The distinct lowercase words of a query; operators and punctuation are plain text, never FTS syntax."""
+    if not isinstance(value, str):
+        raise bad_input(f"{path} must be a string.", path)
+    if len(value) > MAX_QUERY_CHARS:
+        raise bad_input(f"{path} is {len(value)} characters long; at most {MAX_QUERY_CHARS} are allowed.", path)
+    terms = list(dict.fromkeys(WORD.findall(value.lower())))
+    if not terms:
+        raise bad_input(f"{path} must contain at least one word (letters or digits).", path)
+    if len(terms) > MAX_TERMS:
+        raise bad_input(f"{path} has {len(terms)} distinct words; at most {MAX_TERMS} are allowed.", path)
+    return terms
+
+
+def _sqlite_match(terms: list[str]) -> tuple[ColumnElement[bool], ColumnElement[float], Any]:
+    fts = table("searchdocument_fts", literal_column("rowid"))
+    name = literal_column("searchdocument_fts")
+    expression = " ".join(f'"{t}"' for t in terms)  # terms are letters/digits only: quoting is safe
+    return name.op("MATCH")(expression), -func.bm25(name), fts.c.rowid == S.id
+
+
+def _postgresql_match(terms: list[str]) -> tuple[ColumnElement[bool], ColumnElement[float], Any]:
+    vector = literal_column("searchdocument.tsv")  # generated column, PostgreSQL only (server.models.search)
+    query = func.to_tsquery(literal_column("'simple'::regconfig"), " & ".join(f"'{t}'" for t in terms))
+    return vector.op("@@")(query), func.ts_rank(vector, query), None
+
+
+MATCHERS: dict[str, Callable[[list[str]], tuple[ColumnElement[bool], ColumnElement[float], Any]]] = {
+    "sqlite": _sqlite_match,
+    "postgresql": _postgresql_match,
+}
+
+
+def search_statement(
+    dialect: str, organization_id: str, terms: list[str], candidates: ColumnElement[bool] | None
+) -> Select:
+    """(data_row_id, score) of the candidate rows containing every term, best first, ties by id."""
+    match, score, fts_join = MATCHERS[dialect](terms)
+    source = SearchDocument.__table__.join(DataRow.__table__, T.id == S.data_row_id)
+    if fts_join is not None:
+        source = table("searchdocument_fts", literal_column("rowid")).join(source, fts_join)
+    return (
+        select(S.data_row_id, score.label("score"))
+        .select_from(source)
+        .where(match, S.organization_id == organization_id, T.organization_id == organization_id)
+        .where(true() if candidates is None else candidates)
+        .order_by(score.desc(), S.data_row_id)
+        .limit(MAX_RANKED)
+    )
+
+
+async def rank_full_text(
+    conn: AsyncConnection, organization_id: str, terms: list[str], candidates: ColumnElement[bool] | None
+) -> list[tuple[str, float]]:
+    stmt = search_statement(conn.dialect.name, organization_id, terms, candidates)
+    return [(row_id, float(score)) for row_id, score in (await conn.execute(stmt)).all()]
+
+
+async def _grouped(conn: AsyncConnection, stmt: Select) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for row_id, text in (await conn.execute(stmt)).all():
+        groups[row_id].append(text)
+    return groups
+
+
+def _part_statements(ids: Sequence[str]) -> list[Select]:
+    M, A, F = MetadataValue.__table__.c, Attachment.__table__.c, LabelFeature.__table__.c  # type: ignore[attr-defined]
+    return [
+        select(M.data_row_id, M.string_value)
+        .where(M.data_row_id.in_(ids), M.string_value.is_not(None))
+        .order_by(M.data_row_id, M.position),
+        select(A.data_row_id, A.value)
+        .where(A.data_row_id.in_(ids), A.type.in_(TEXT_ATTACHMENT_TYPES))
+        .order_by(A.data_row_id, A.position),
+        select(F.data_row_id, F.name).where(F.data_row_id.in_(ids)).distinct().order_by(F.data_row_id, F.name),
+    ]
+
+
+def _body(row: Any, parts: Iterable[dict[str, list[str]]]) -> str:
+    """The row's words, lowercased and space-separated, so FTS5 and PostgreSQL's parser see the same tokens."""
+    texts = [row.global_key, row.external_id, row.row_data if row.media_type == "TEXT" else None]
+    for part in parts:
+        texts += part.get(row.id, [])
+    return " ".join(WORD.findall(" ".join(t for t in texts if t).lower()))
+
+
+async def _index_batch(conn: AsyncConnection, ids: Sequence[str]) -> None:
+    columns = (T.id, T.organization_id, T.global_key, T.external_id, T.row_data, T.media_type)
+    rows = (await conn.execute(select(*columns).where(T.id.in_(ids)))).all()
+    parts = [await _grouped(conn, stmt) for stmt in _part_statements(ids)]
+    docs = [{"organization_id": r.organization_id, "data_row_id": r.id, "body": _body(r, parts)} for r in rows]
+    if docs:
+        await conn.execute(insert(SearchDocument.__table__), docs)
+
+
+async def _reindex_batch(conn: AsyncConnection, ids: Sequence[str]) -> None:
+    await conn.execute(delete(SearchDocument.__table__).where(S.data_row_id.in_(ids)))
+    await _forget_semantic_vectors(conn, ids)
+    await _index_batch(conn, ids)
+
+
+async def _forget_semantic_vectors(conn: AsyncConnection, ids: Sequence[str]) -> None:
+    """Stale text means a stale semantic vector: drop it, the next semantic query embeds the new text."""
+    from server.search.semantic import SEMANTIC_EMBEDDING
+
+    E, V = Embedding.__table__.c, DataRowEmbedding.__table__.c  # type: ignore[attr-defined]
+    spaces = select(E.id).where(E.name == SEMANTIC_EMBEDDING)
+    await conn.execute(delete(DataRowEmbedding.__table__).where(V.embedding_id.in_(spaces), V.data_row_id.in_(ids)))
+
+
+async def _batched(conn: AsyncConnection, ids: Iterable[str], work: Callable[..., Awaitable[None]]) -> None:
+    ids = list(dict.fromkeys(ids))
+    for start in range(0, len(ids), BATCH):
+        await work(conn, ids[start : start + BATCH])
+
+
+async def reindex_rows(conn: AsyncConnection, ids: Iterable[str]) -> None:
+    """Rebuild the search documents of these rows from their current text (rows that no longer exist are dropped)."""
+    await _batched(conn, ids, _reindex_batch)
+
+
+async def index_new_rows(conn: AsyncConnection, ids: Iterable[str]) -> None:
+    """Documents of rows just inserted in this transaction (no old document or vector to drop: 5 statements)."""
+    await _batched(conn, ids, _index_batch)
