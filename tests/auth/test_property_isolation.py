@@ -1,4 +1,5 @@
-"""Property: whatever operations two organizations' keys run, neither ever sees or changes the other's data."""
+"""Property: whatever operations two organizations' keys run (queries, slices, exports, streams, mutations),
+neither ever sees or changes the other's data."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ SLICE = "query($s: ID) { dataRows(slice: $s) { nodes { id } } }"
 EXPORT = "mutation($ids: [ID!]) { exportDataRows(dataRowIds: $ids) { id } }"
 TASK = "query($id: ID!) { exportTask(id: $id) { id status } }"
 CANCEL = "mutation($id: ID!) { cancelExportTask(id: $id) { id status } }"
+UPDATE_ROW = "mutation($id: ID!, $x: String) { updateDataRow(id: $id, changes: {externalId: $x}) }"
+EXTERNAL = "query($id: ID) { dataRow(id: $id) { externalId } }"
+RENAME_SLICE = "mutation($id: ID!, $n: String) { updateSlice(id: $id, name: $n) { id name } }"
+SLICE_NAME = "query($id: ID!) { slice(id: $id) { name } }"
 
 
 @pytest.fixture
@@ -109,6 +114,28 @@ async def op_stream(w: World, actor: str, target: str, pick: int) -> None:
     assert {orjson.loads(line)["data_row"]["id"] for line in response.text.splitlines()} <= w.ids(actor)
 
 
+async def op_update_row(w: World, actor: str, target: str, pick: int) -> None:
+    row = sorted(w.ids(target))[pick % 3]
+    before = (await w.gql(target, EXTERNAL, id=row))["data"]["dataRow"]["externalId"]
+    body = await w.gql(actor, UPDATE_ROW, id=row, x=f"{actor}-{pick}")
+    after = (await w.gql(target, EXTERNAL, id=row))["data"]["dataRow"]["externalId"]
+    if actor == target:
+        assert (body["data"]["updateDataRow"], after) == (row, f"{actor}-{pick}")
+    else:
+        assert (code(body), after) == ("NOT_FOUND", before)
+
+
+async def op_rename_slice(w: World, actor: str, target: str, pick: int) -> None:
+    slice_id = w.tenants[target].slice_id
+    before = (await w.gql(target, SLICE_NAME, id=slice_id))["data"]["slice"]["name"]
+    body = await w.gql(actor, RENAME_SLICE, id=slice_id, n=f"{actor}-{pick}")
+    after = (await w.gql(target, SLICE_NAME, id=slice_id))["data"]["slice"]["name"]
+    if actor == target:
+        assert after == f"{actor}-{pick}"
+    else:
+        assert (code(body), after) == ("NOT_FOUND", before)
+
+
 OPS: dict[str, Callable[[World, str, str, int], Awaitable[None]]] = {
     "rows": op_rows,
     "row": op_row,
@@ -117,6 +144,8 @@ OPS: dict[str, Callable[[World, str, str, int], Awaitable[None]]] = {
     "task": op_task,
     "cancel": op_cancel,
     "stream": op_stream,
+    "update_row": op_update_row,
+    "rename_slice": op_rename_slice,
 }
 Step = tuple[str, str, str, int]
 STEP = st.tuples(st.sampled_from(sorted(OPS)), st.sampled_from("ab"), st.sampled_from("ab"), st.integers(0, 99))
