@@ -14,25 +14,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import hashlib
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import httpx
 import orjson
 from sqlalchemy import insert, text
 
+from bench.engines import database, engines
 from bench.registry import Result, register
 from server.auth.keys import create_key
 from server.db import create_all, create_engine
@@ -44,8 +41,6 @@ from server.orgs import ensure_organization
 from server.settings import Settings
 
 SIZES = (10_000, 100_000, 1_000_000)
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-ENGINES = ("sqlite", "postgresql")
 CHUNK = 10_000
 PAGE = 2000
 T0 = datetime(2024, 1, 31, 12, 0)
@@ -180,28 +175,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextlib.asynccontextmanager
-async def database(engine: str, work: Path, name: str) -> AsyncIterator[str]:
-    """A fresh database URL: a SQLite file under `work`, or a PostgreSQL database dropped afterwards."""
-    if engine == "sqlite":
-        yield f"sqlite+aiosqlite:///{work / name}.db"
-        return
-    db = f"bench_{name}_{secrets.token_hex(4)}"
-    await _admin(f'CREATE DATABASE "{db}"')
-    try:
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{db}"
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(ADMIN_URL)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -252,10 +225,9 @@ def _results(
 
 @register("export")
 async def run(args: argparse.Namespace) -> list[Result]:
-    engines = [url.split(":")[0].split("+")[0] for url in args.database_url or []] or ENGINES
     results: list[Result] = []
     for rows in args.rows or SIZES:
-        for engine in engines:
+        for engine in engines(args):
             with tempfile.TemporaryDirectory(prefix="bench-export-") as work:
                 results += [replace(r, engine=engine) for r in await measure(engine, rows, Path(work))]
     return results

@@ -7,6 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.engines import database, engines
 from bench.registry import Result, register
 from server.db import create_all, create_engine
 from server.ingest.catalog import create_data_rows, create_dataset
@@ -25,11 +26,26 @@ def _rows(start: int) -> list[dict]:
     ]
 
 
+async def _case(engine_name: str, total: int) -> Result:
+    with tempfile.TemporaryDirectory() as tmp:
+        async with database(engine_name, Path(tmp), "ingest") as url:
+            elapsed = await _ingest(url, total)
+    note = f"{total:,} rows in calls of {CALL:,}, 1 attachment + 1 metadata value each"
+    return Result(
+        "ingest", "createDataRows (server function)", total / elapsed, "rows/s", engine=engine_name, note=note
+    )
+
+
 @register("ingest")
 async def ingest(args: argparse.Namespace) -> list[Result]:
-    total = max(CALL, (getattr(args, "rows", None) or 20_000) // CALL * CALL)
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"))
+    total = max(CALL, (args.rows[0] if args.rows else 20_000) // CALL * CALL)
+    return [await _case(name, total) for name in engines(args)]
+
+
+async def _ingest(url: str, total: int) -> float:
+    """Seconds to write `total` rows through create_data_rows into the empty database at `url`."""
+    engine = create_engine(Settings(database_url=url))
+    try:
         await create_all(engine)
         org = await ensure_organization(engine)
         await create_metadata_schema(engine, organization_id=org, name="tag", kind="STRING")
@@ -37,7 +53,6 @@ async def ingest(args: argparse.Namespace) -> list[Result]:
         started = time.perf_counter()
         for start in range(0, total, CALL):
             await create_data_rows(engine, organization_id=org, dataset_id=ds, rows=_rows(start))
-        elapsed = time.perf_counter() - started
+        return time.perf_counter() - started
+    finally:
         await engine.dispose()
-    note = f"{total:,} rows in calls of {CALL:,}, 1 attachment + 1 metadata value each"
-    return [Result("ingest", "createDataRows (server function)", total / elapsed, "rows/s", note=note)]

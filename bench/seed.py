@@ -7,6 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.engines import database, engines
 from bench.registry import Result, register
 from server.ingest.seed import seed_database
 from server.settings import Settings
@@ -21,20 +22,22 @@ async def _seed_once(url: str, rows: int) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-async def _case(rows: int) -> list[Result]:
+async def _case(engine: str, rows: int) -> list[Result]:
     with tempfile.TemporaryDirectory() as tmp:
-        wall, cpu = await _seed_once(f"sqlite+aiosqlite:///{Path(tmp) / 'seed.db'}", rows)
+        async with database(engine, Path(tmp), "seed") as url:
+            wall, cpu = await _seed_once(url, rows)
     note = f"process cpu {cpu:.1f}s"
     return [
-        Result("seed", f"{rows:,} rows", wall, "s", note=note),
-        Result("seed", f"{rows:,} rows", rows / wall, "rows/s", note=note),
+        Result("seed", f"{rows:,} rows", wall, "s", engine=engine, note=note),
+        Result("seed", f"{rows:,} rows", rows / wall, "rows/s", engine=engine, note=note),
     ]
 
 
 @register("seed")
 async def seed_benchmark(args: argparse.Namespace) -> list[Result]:
-    """Each size into a fresh SQLite file (seeding refuses a non-empty catalog, so no shared PostgreSQL here)."""
+    """Each size into a fresh database on each engine (a SQLite file; a PostgreSQL database dropped after)."""
     results: list[Result] = []
     for rows in args.rows or SIZES:
-        results += await _case(rows)
+        for engine in engines(args):
+            results += await _case(engine, rows)
     return results
