@@ -12,11 +12,12 @@ import asyncio
 import random
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
 
+from bench.engines import database, engines
 from bench.export import RssSampler, _free_port, serve, status_mb
 from bench.registry import Result, register
 from server.auth.keys import create_key
@@ -117,8 +118,8 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-async def measure(rows: int, work: Path, phases: tuple[tuple[int, float], ...] = PHASES) -> list[Result]:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{work / 'load.db'}", export_dir=work / "exports")
+async def measure(url: str, rows: int, work: Path, phases: tuple[tuple[int, float], ...] = PHASES) -> list[Result]:
+    settings = Settings(database_url=url, export_dir=work / "exports")
     await seed_database(settings, rows=rows, seed=1)
     key = await _key(settings)
     env = {"RATE_LIMIT_PER_SECOND": "1000000", "RATE_LIMIT_BURST": "1000000"}
@@ -155,6 +156,8 @@ def _results(case: str, tally: Tally, seconds: float) -> list[Result]:
 async def run(args: argparse.Namespace) -> list[Result]:
     results: list[Result] = []
     for rows in args.rows or (ROWS,):
-        with tempfile.TemporaryDirectory(prefix="bench-load-") as work:
-            results += await measure(rows, Path(work))
+        for engine in engines(args):
+            with tempfile.TemporaryDirectory(prefix="bench-load-") as work:
+                async with database(engine, Path(work), "load") as url:
+                    results += [replace(r, engine=engine) for r in await measure(url, rows, Path(work))]
     return results

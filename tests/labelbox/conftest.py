@@ -1,4 +1,4 @@
-"""A real uvicorn server (own thread, own loop) over a seeded SQLite file, the real SDK client, native exports."""
+"""A real uvicorn server (own thread, own loop) over a seeded database (each engine), the real SDK, native exports."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from server.app import create_app
 from server.auth.keys import create_key
 from server.db import create_all, create_engine
 from server.settings import Settings
+from tests.conftest import ENGINES
 from tests.utils.labelbox_catalog import Catalog, build_catalog
+from tests.utils.postgres import PostgresServer
 
 NATIVE_EXPORT = """mutation($filter: DataRowFilter, $slice: ID, $ids: [ID!], $params: ExportParams) {
   exportDataRows(filter: $filter, slice: $slice, dataRowIds: $ids, params: $params) { id }
@@ -71,12 +73,24 @@ class LiveServer:
         raise AssertionError(f"native export {task_id} did not finish: {task}")
 
 
+@pytest.fixture(scope="module", params=ENGINES)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A SQLite file, or a PostgreSQL database of its own (created and dropped around the module)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('labelbox') / 'catalog.db'}"
+        return
+    server = PostgresServer(request.getfixturevalue("postgres_server").admin_url)
+    server.create()
+    try:
+        yield server.url
+    finally:
+        server.drop()
+
+
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    tmp: Path = tmp_path_factory.mktemp("labelbox")
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp / 'catalog.db'}", export_dir=tmp / "exports", port=_free_port()
-    )
+def live(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    tmp: Path = tmp_path_factory.mktemp("labelbox-exports")
+    settings = Settings(database_url=database_url, export_dir=tmp / "exports", port=_free_port())
     catalog, key = asyncio.run(_seed(settings))
     config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
     server = uvicorn.Server(config)

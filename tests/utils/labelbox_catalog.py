@@ -87,8 +87,8 @@ def _label(org: str, n: int, row: str, **where: Any) -> dict[str, Any]:
 def _rows(org: str) -> tuple[list[dict[str, Any]], list[str], list[str], str]:
     good = [_row(org, _id("ds", 1), n) for n in range(1, 6)]
     other = [_row(org, _id("ds", 2), n) for n in range(6, 8)]
-    # A BLOB stored in a text column (as another tool might write it) cannot be encoded: an error-stream line.
-    broken = _row(org, _id("ds", 2), 9, external_id=b"\xff\xfe")
+    # Stored media attributes that are not JSON (as another tool might write them): an error-stream line.
+    broken = _row(org, _id("ds", 2), 9, media_attributes='{"width": ')
     return [*good, *other, broken], [r["id"] for r in good], [r["id"] for r in other], broken["id"]
 
 
