@@ -1,0 +1,194 @@
+"""CatalogExecutor: graphql-core's executor, but plain fields are completed directly.
+
+A field is plain when Strawberry resolves it by reading an attribute (no resolver, no arguments, no field extension)
+and its type is a scalar, an enum, a list of those, or an object type (without `is_type_of`) whose selected fields
+are all plain, recursively. A plain field's value is built in one pass (attribute read, the leaf type's own
+`coerce_output_value`, lists, nested dicts), without a resolve info, a path or a call per field. The selection is the
+executor's own (`collect_subfields`: fragments, @skip/@include, aliases, `__typename`), and is compiled once per
+(type, field group) per request. Any value the direct pass does not expect (a null in a non-null position, a value a
+scalar refuses, a non-list for a list, an exception) sends that field, or that object, down graphql-core's ordinary
+path, which then produces the result or the error exactly as it always does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+from operator import attrgetter
+from typing import Any
+
+from graphql import (
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    Undefined,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.pyutils import Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+Complete = Callable[[Any], Any]
+TYPENAME = "__typename"
+
+
+class Indirect(Exception):
+    """The direct pass met a value it leaves to graphql-core (which completes it or reports the error)."""
+
+
+def _leaf(coerce: Complete, value: Any) -> Any:
+    if value is None or value is Undefined:
+        return None
+    if isinstance(value, Exception):
+        raise Indirect
+    coerced = coerce(value)
+    if coerced is None or coerced is Undefined:
+        raise Indirect
+    return coerced
+
+
+def _non_null(inner: Complete, value: Any) -> Any:
+    completed = inner(value)
+    if completed is None:
+        raise Indirect
+    return completed
+
+
+def _list(inner: Complete, value: Any) -> Any:
+    if value is None or value is Undefined:
+        return None
+    if not isinstance(value, list | tuple):
+        raise Indirect
+    return [inner(item) for item in value]
+
+
+def _object(fields: tuple[tuple[str, Complete, Complete], ...], value: Any) -> Any:
+    if value is None or value is Undefined:
+        return None
+    if isinstance(value, Exception):
+        raise Indirect
+    return {name: complete(read(value)) for name, read, complete in fields}
+
+
+def _merged(order: tuple[str, ...], values: dict[str, Any], rest: dict[str, Any]) -> dict[str, Any]:
+    """Both halves in the selection's order (a field graphql-core left out stays out)."""
+    return {name: values[name] if name in values else rest[name] for name in order if name in values or name in rest}
+
+
+async def _merged_later(order: tuple[str, ...], values: dict[str, Any], rest: Awaitable[dict[str, Any]]) -> Any:
+    return _merged(order, values, await rest)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _constant(value: Any, _source: Any) -> Any:
+    return value
+
+
+def attribute(field_def: GraphQLField) -> str | None:
+    """The attribute Strawberry reads for a field with no resolver, no arguments and no extension (else None)."""
+    if field_def.args or not getattr(field_def.resolve, "_is_default", False):
+        return None
+    definition = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if definition is None or definition.default_resolver is not getattr:
+        return None
+    return str(definition.python_name)
+
+
+@dataclass(frozen=True)
+class Fields:
+    """A grouped field set split in two: the direct fields (name, read, complete) and the rest, for graphql-core."""
+
+    order: tuple[str, ...]
+    direct: tuple[tuple[str, Complete, Complete], ...]
+    rest: GroupedFieldSet
+
+
+class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        middleware = self.middleware_manager
+        self._direct = middleware is None or not middleware.middlewares
+        self._objects: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, Complete | None]] = {}
+        self._splits: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, Fields | None]] = {}
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        split = self._split(parent_type, grouped_field_set) if position_context is None else None
+        if split is None:
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        try:
+            values = {name: complete(read(source_value)) for name, read, complete in split.direct}
+        except Exception:  # graphql-core's path reports it in its own shape
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        if not split.rest:
+            return values
+        rest = super().execute_fields(parent_type, source_value, path, split.rest, position_context)
+        if self.is_awaitable(rest):
+            return _merged_later(split.order, values, rest)
+        return _merged(split.order, values, rest)
+
+    def _split(self, parent: GraphQLObjectType, grouped: GroupedFieldSet) -> Fields | None:
+        key = (parent, id(grouped))
+        cached = self._splits.get(key)
+        if cached is None:
+            cached = self._splits[key] = (grouped, self._split_fields(parent, grouped))
+        return cached[1]
+
+    def _split_fields(self, parent: GraphQLObjectType, grouped: GroupedFieldSet) -> Fields | None:
+        direct, rest = [], {}
+        for name, group in grouped.items():
+            parts = self._field_parts(parent, group)
+            if parts is None:
+                rest[name] = group
+            else:
+                direct.append((name, *parts))
+        return Fields(tuple(grouped), tuple(direct), rest) if direct else None
+
+    def _direct_object(self, type_: GraphQLObjectType, details: FieldDetailsList) -> Complete | None:
+        key = (type_, id(details))
+        cached = self._objects.get(key)
+        if cached is None:
+            cached = self._objects[key] = (details, self._object_completer(type_, details))
+        return cached[1]
+
+    def _object_completer(self, type_: GraphQLObjectType, details: FieldDetailsList) -> Complete | None:
+        """A nested object is direct when all its selected fields are."""
+        grouped, defers, *_ = self.collect_subfields(type_, details)
+        split = None if defers or type_.is_type_of is not None else self._split(type_, grouped)
+        return None if split is None or split.rest else partial(_object, split.direct)
+
+    def _field_parts(self, parent: GraphQLObjectType, details: FieldDetailsList) -> tuple[Complete, Complete] | None:
+        """How to read and complete one plain field of `parent`, or None when it is not plain."""
+        node = details[0].node
+        if not self._direct or node.arguments:
+            return None
+        if node.name.value == TYPENAME:
+            return partial(_constant, parent.name), _same
+        field_def = parent.fields.get(node.name.value)
+        name = None if field_def is None else attribute(field_def)
+        complete = None if name is None else self._completer(field_def.type, details)
+        return None if complete is None else (attrgetter(name), complete)
+
+    def _completer(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Complete | None:
+        if isinstance(type_, GraphQLNonNull | GraphQLList):
+            inner = self._completer(type_.of_type, details)
+            wrap = _non_null if isinstance(type_, GraphQLNonNull) else _list
+            return None if inner is None else partial(wrap, inner)
+        if is_leaf_type(type_):
+            return partial(_leaf, type_.coerce_output_value)
+        if isinstance(type_, GraphQLObjectType):
+            return self._direct_object(type_, details)
+        return None
