@@ -18,22 +18,28 @@ from functools import partial
 from operator import attrgetter
 from typing import Any
 
+import strawberry
 from graphql import (
+    GraphQLError,
     GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     Undefined,
+    get_named_type,
     is_leaf_type,
+    is_specified_scalar_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 Complete = Callable[[Any], Any]
 TYPENAME = "__typename"
+PURE = "catalog-export.pure"
 
 
 class Indirect(Exception):
@@ -74,6 +80,15 @@ def _object(fields: tuple[tuple[str, Complete, Complete], ...], value: Any) -> A
     return {name: complete(read(value)) for name, read, complete in fields}
 
 
+def _values(direct: tuple[tuple[str, Complete, Complete], ...], source: Any) -> dict[str, Any] | None:
+    """The direct fields' values, or None if any is unexpected (outside the handler, so that graphql-core's own
+    errors carry no trace of this attempt)."""
+    try:
+        return {name: complete(read(source)) for name, read, complete in direct}
+    except Exception:
+        return None
+
+
 def _merged(order: tuple[str, ...], values: dict[str, Any], rest: dict[str, Any]) -> dict[str, Any]:
     """Both halves in the selection's order (a field graphql-core left out stays out)."""
     return {name: values[name] if name in values else rest[name] for name in order if name in values or name in rest}
@@ -91,14 +106,38 @@ def _constant(value: Any, _source: Any) -> Any:
     return value
 
 
+def _call(resolver: Callable[..., Any], kwargs: dict[str, Any], source: Any) -> Any:
+    return resolver(source, **kwargs)
+
+
+def pure_field(description: str) -> Any:
+    """A field whose resolver is pure and synchronous, takes only the object and scalar arguments: the executor calls
+    it directly (and again on graphql-core's path if anything about the value is unexpected)."""
+    return strawberry.field(description=description, metadata={PURE: True})
+
+
+def _definition(field_def: GraphQLField) -> Any:
+    return field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+
+
 def attribute(field_def: GraphQLField) -> str | None:
     """The attribute Strawberry reads for a field with no resolver, no arguments and no extension (else None)."""
-    if field_def.args or not getattr(field_def.resolve, "_is_default", False):
+    definition = _definition(field_def)
+    if field_def.args or definition is None or not getattr(field_def.resolve, "_is_default", False):
         return None
-    definition = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if definition is None or definition.default_resolver is not getattr:
+    return None if definition.default_resolver is not getattr else str(definition.python_name)
+
+
+def pure_resolver(field_def: GraphQLField) -> Callable[..., Any] | None:
+    """The function behind a `pure_field` whose arguments are all built-in scalars (or lists of them), else None."""
+    definition = _definition(field_def)
+    resolver = None if definition is None else definition.base_resolver
+    if resolver is None or not definition.metadata.get(PURE) or definition.extensions or resolver.is_async:
         return None
-    return str(definition.python_name)
+    if [p for p in resolver.reserved_parameters.values() if p is not None] != [resolver.self_parameter]:
+        return None  # it asks for info, root or parent, or is not a method
+    plain = all(is_specified_scalar_type(get_named_type(arg.type)) for arg in field_def.args.values())
+    return resolver.wrapped_func if plain else None
 
 
 @dataclass(frozen=True)
@@ -129,9 +168,8 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
         split = self._split(parent_type, grouped_field_set) if position_context is None else None
         if split is None:
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
-        try:
-            values = {name: complete(read(source_value)) for name, read, complete in split.direct}
-        except Exception:  # graphql-core's path reports it in its own shape
+        values = _values(split.direct, source_value)
+        if values is None:  # graphql-core's path completes it, or reports the error in its own shape
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
         if not split.rest:
             return values
@@ -171,16 +209,34 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
         return None if split is None or split.rest else partial(_object, split.direct)
 
     def _field_parts(self, parent: GraphQLObjectType, details: FieldDetailsList) -> tuple[Complete, Complete] | None:
-        """How to read and complete one plain field of `parent`, or None when it is not plain."""
-        node = details[0].node
-        if not self._direct or node.arguments:
+        """How to read and complete one direct field of `parent`, or None when graphql-core executes it."""
+        name = details[0].node.name.value
+        if not self._direct:
             return None
-        if node.name.value == TYPENAME:
+        if name == TYPENAME:
             return partial(_constant, parent.name), _same
-        field_def = parent.fields.get(node.name.value)
-        name = None if field_def is None else attribute(field_def)
-        complete = None if name is None else self._completer(field_def.type, details)
-        return None if complete is None else (attrgetter(name), complete)
+        field_def = parent.fields.get(name)
+        read = None if field_def is None else self._reader(field_def, details)
+        complete = None if read is None else self._completer(field_def.type, details)
+        return None if complete is None else (read, complete)
+
+    def _reader(self, field_def: GraphQLField, details: FieldDetailsList) -> Complete | None:
+        """An attribute read, or a call of a pure resolver with this request's arguments (coerced once)."""
+        name = attribute(field_def)
+        if name is not None:
+            return attrgetter(name)
+        resolver = pure_resolver(field_def)
+        if resolver is None:
+            return None
+        first = details[0]
+        try:
+            args = get_argument_values(
+                field_def, first.node, self.variable_values, first.fragment_variable_values, self.hide_suggestions
+            )
+        except GraphQLError:  # graphql-core's path reports it
+            return None
+        kwargs = {_definition(field_def.args[arg]).python_name: value for arg, value in args.items()}
+        return partial(_call, resolver, kwargs)
 
     def _completer(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Complete | None:
         if isinstance(type_, GraphQLNonNull | GraphQLList):
