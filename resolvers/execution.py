@@ -46,15 +46,18 @@ class Indirect(Exception):
     """The direct pass met a value it leaves to graphql-core (which completes it or reports the error)."""
 
 
-def _leaf(coerce: Complete, value: Any) -> Any:
-    if value is None or value is Undefined:
-        return None
-    if isinstance(value, Exception):
+def _required_leaf(coerce: Complete, value: Any) -> Any:
+    """A non-null scalar or enum (one call: most fields are these)."""
+    if value is None or value is Undefined or isinstance(value, Exception):
         raise Indirect
     coerced = coerce(value)
     if coerced is None or coerced is Undefined:
         raise Indirect
     return coerced
+
+
+def _leaf(coerce: Complete, value: Any) -> Any:
+    return None if value is None or value is Undefined else _required_leaf(coerce, value)
 
 
 def _non_null(inner: Complete, value: Any) -> Any:
@@ -239,6 +242,8 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
         return partial(_call, resolver, kwargs)
 
     def _completer(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Complete | None:
+        if isinstance(type_, GraphQLNonNull) and is_leaf_type(type_.of_type):
+            return partial(_required_leaf, type_.of_type.coerce_output_value)
         if isinstance(type_, GraphQLNonNull | GraphQLList):
             inner = self._completer(type_.of_type, details)
             wrap = _non_null if isinstance(type_, GraphQLNonNull) else _list
