@@ -1,13 +1,15 @@
-"""CatalogExecutor: graphql-core's executor, but plain fields are completed directly.
+"""CatalogExecutor: graphql-core's executor, but direct fields are completed in one pass.
 
-A field is plain when Strawberry resolves it by reading an attribute (no resolver, no arguments, no field extension)
-and its type is a scalar, an enum, a list of those, or an object type (without `is_type_of`) whose selected fields
-are all plain, recursively. A plain field's value is built in one pass (attribute read, the leaf type's own
-`coerce_output_value`, lists, nested dicts), without a resolve info, a path or a call per field. The selection is the
-executor's own (`collect_subfields`: fragments, @skip/@include, aliases, `__typename`), and is compiled once per
-(type, field group) per request. Any value the direct pass does not expect (a null in a non-null position, a value a
-scalar refuses, a non-list for a list, an exception) sends that field, or that object, down graphql-core's ordinary
-path, which then produces the result or the error exactly as it always does.
+A field is direct when Strawberry resolves it by reading an attribute (no resolver, arguments or field extension) or
+it is a `pure_field` (a synchronous resolver of the object and built-in scalar arguments, called with this request's
+arguments, coerced once), and its type is a scalar, an enum, a list, or an object type (without `is_type_of`) whose
+selected fields are all direct. Its value is built without a resolve info, a path or a call per field: the read, the
+leaf type's own `coerce_output_value`, lists, nested dicts. The selection is the executor's own (`collect_subfields`:
+fragments, @skip/@include, aliases, `__typename`), split once per (type, field group) per request; other fields
+(async or info-taking resolvers) go graphql-core's way beside the direct ones. Any value the direct pass does not
+expect (a null in a non-null position, a value a scalar refuses, a non-list for a list, an exception, a raising
+resolver) sends all of that object's fields down graphql-core's path, which produces the value or the error exactly
+as it always does.
 """
 
 from __future__ import annotations
