@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 import pytest
 import strawberry
+from graphql import get_introspection_query
 from graphql.execution import Executor
 from starlette.applications import Starlette
 from strawberry.schema.config import StrawberryConfig
@@ -94,6 +95,17 @@ async def test_a_full_page_is_the_same_as_standard_execution(
     nodes = orjson.loads(orjson.dumps(direct.data["page"]["nodes"]))
     assert len(nodes) == 60 and ("embeddings" in nodes[0]) is not skip and ("models" in nodes[0]) is runs
     assert any(n["globalKey"] is None for n in nodes) and any(p["labels"] for n in nodes for p in n["projects"])
+
+
+def test_introspection_is_the_same_as_standard_execution() -> None:
+    """Introspection types resolve through graphql-core's own resolvers: only their `__typename` is direct."""
+    query = (
+        get_introspection_query(descriptions=True)
+        + ' query Named { __typename t: __type(name: "DataRow") { __typename name } }'
+    )
+    for name in ("IntrospectionQuery", "Named"):
+        direct, reference = (s.execute_sync(query, operation_name=name) for s in (schema, standard))
+        assert _answer(direct) == _answer(reference) and direct.errors is None
 
 
 def test_the_module_schema_uses_the_direct_executor() -> None:
