@@ -65,4 +65,5 @@ def build_schema(settings: Settings) -> CatalogSchema:
         mutation=schema.mutation,
         extensions=[*schema.extensions, *limit_extensions(settings)],
         config=schema.config,
+        execution_context_class=schema.execution_context_class,
     )

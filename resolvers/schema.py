@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from resolvers.errors import CodedErrors
+from resolvers.execution import CatalogExecutor
 from resolvers.listings import ListingQuery
 from resolvers.mutations.exports import ExportMutation
 from resolvers.mutations.ingest_catalog import CatalogMutation
@@ -56,6 +57,7 @@ schema = CatalogSchema(
     mutation=Mutation,
     extensions=[CodedErrors, ParserCache, ValidationCache],
     config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
+    execution_context_class=CatalogExecutor,
 )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from strawberry import ID, Private
 
+from resolvers.execution import pure_field
 from resolvers.scalars import JSON, DateTime
 from server.loading.assemble import Line
 
@@ -166,11 +167,11 @@ class DataRow:
     _projects: Private[list[DataRowProject]]
     _models: Private[list[DataRowModel]]
 
-    @strawberry.field(description="The projects this row is in (all, or those listed), with labels.")
+    @pure_field(description="The projects this row is in (all, or those listed), with labels.")
     def projects(self, ids: list[ID] | None = None) -> list[DataRowProject]:
         return self._projects if ids is None else [p for p in self._projects if p.id in ids]
 
-    @strawberry.field(
+    @pure_field(
         description="The models (and their runs) this row is in: all, or those whose model or run id is listed."
     )
     def models(self, ids: list[ID] | None = None) -> list[DataRowModel]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, or_, select, true
+from sqlalchemy import ColumnElement, Row, and_, bindparam, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.loading.plan import RowPlan, Scope
@@ -41,8 +42,7 @@ def _group(rows: Sequence[Row[Any]], key: str = "data_row_id") -> Grouped:
     return grouped
 
 
-async def _grouped(conn: AsyncConnection, stmt: Any) -> Grouped:
-    return _group((await conn.execute(stmt)).all())
+IDS = bindparam("ids", expanding=True)  # the page's row ids, bound per execution: statements are built once per plan
 
 
 def _scope_clause(scope: Scope, *columns: Any) -> ColumnElement[bool]:
@@ -51,33 +51,37 @@ def _scope_clause(scope: Scope, *columns: Any) -> ColumnElement[bool]:
     return or_(*(c.in_(sorted(scope.ids)) for c in columns))
 
 
-async def attachments(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> Grouped:
+@lru_cache(maxsize=64)
+def attachments(plan: RowPlan) -> Any:
     a = _t(Attachment)
-    stmt = select(a.data_row_id, a.id, a.type, a.value, a.name).where(a.data_row_id.in_(ids))
-    return await _grouped(conn, stmt.order_by(a.data_row_id, a.position, a.id))
+    stmt = select(a.data_row_id, a.id, a.type, a.value, a.name).where(a.data_row_id.in_(IDS))
+    return stmt.order_by(a.data_row_id, a.position, a.id)
 
 
-async def metadata_fields(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> Grouped:
+@lru_cache(maxsize=64)
+def metadata_fields(plan: RowPlan) -> Any:
     v, s = _t(MetadataValue), _t(MetadataSchema)
     stmt = (
         select(v.data_row_id, v.schema_id, s.name.label("schema_name"), v.value_json)
         .join(MetadataSchema.__table__, s.id == v.schema_id)
-        .where(v.data_row_id.in_(ids))
+        .where(v.data_row_id.in_(IDS))
     )
-    return await _grouped(conn, stmt.order_by(v.data_row_id, v.position, v.schema_id))
+    return stmt.order_by(v.data_row_id, v.position, v.schema_id)
 
 
-async def embeddings(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> Grouped:
+@lru_cache(maxsize=64)
+def embeddings(plan: RowPlan) -> Any:
     v, e = _t(DataRowEmbedding), _t(Embedding)
     stmt = (
         select(v.data_row_id, e.id, e.name, v.vector)
         .join(Embedding.__table__, e.id == v.embedding_id)
-        .where(v.data_row_id.in_(ids))
+        .where(v.data_row_id.in_(IDS))
     )
-    return await _grouped(conn, stmt.order_by(v.data_row_id, e.name, e.id))
+    return stmt.order_by(v.data_row_id, e.name, e.id)
 
 
-async def projects(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> Grouped:
+@lru_cache(maxsize=64)
+def projects(plan: RowPlan) -> Any:
     m, p, b = _t(ProjectDataRow), _t(Project), _t(Batch)
     stmt = (
         select(
@@ -96,9 +100,9 @@ async def projects(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> Grou
         )
         .join(Project.__table__, p.id == m.project_id)
         .outerjoin(Batch.__table__, b.id == m.batch_id)
-        .where(m.data_row_id.in_(ids), _scope_clause(plan.projects, m.project_id))
+        .where(m.data_row_id.in_(IDS), _scope_clause(plan.projects, m.project_id))
     )
-    return await _grouped(conn, stmt.order_by(m.data_row_id, p.created_at, m.project_id))
+    return stmt.order_by(m.data_row_id, p.created_at, m.project_id)
 
 
 LABEL_COLUMNS = ("id", "label_kind", "version", "annotations", "source")
@@ -115,15 +119,17 @@ def _label_select(plan: RowPlan, *extra: str) -> Any:
     return select(lab.data_row_id, *(lab[n] for n in names))
 
 
-async def project_labels(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> Grouped:
+@lru_cache(maxsize=64)
+def project_labels(plan: RowPlan) -> Any:
     lab = _t(Label)
     stmt = _label_select(plan, "project_id").where(
-        lab.data_row_id.in_(ids), lab.project_id.is_not(None), _scope_clause(plan.projects, lab.project_id)
+        lab.data_row_id.in_(IDS), lab.project_id.is_not(None), _scope_clause(plan.projects, lab.project_id)
     )
-    return await _grouped(conn, stmt.order_by(lab.data_row_id, lab.created_at, lab.id))
+    return stmt.order_by(lab.data_row_id, lab.created_at, lab.id)
 
 
-async def model_runs(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> Grouped:
+@lru_cache(maxsize=64)
+def model_runs(plan: RowPlan) -> Any:
     m, r, mo = _t(ModelRunDataRow), _t(ModelRun), _t(Model)
     stmt = (
         select(
@@ -136,35 +142,33 @@ async def model_runs(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> Gr
         )
         .join(ModelRun.__table__, r.id == m.model_run_id)
         .join(Model.__table__, mo.id == r.model_id)
-        .where(m.data_row_id.in_(ids), _scope_clause(plan.models, m.model_run_id, r.model_id))
+        .where(m.data_row_id.in_(IDS), _scope_clause(plan.models, m.model_run_id, r.model_id))
     )
-    return await _grouped(conn, stmt.order_by(m.data_row_id, mo.created_at, mo.id, r.created_at, r.id))
+    return stmt.order_by(m.data_row_id, mo.created_at, mo.id, r.created_at, r.id)
 
 
-async def model_run_labels(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> Grouped:
+@lru_cache(maxsize=64)
+def model_run_labels(plan: RowPlan) -> Any:
     lab, r = _t(Label), _t(ModelRun)
     sources = ["LABEL", "PREDICTION"] if plan.predictions else ["LABEL"]
     stmt = (
         _label_select(plan, "model_run_id")
         .join(ModelRun.__table__, r.id == lab.model_run_id)
         .where(
-            lab.data_row_id.in_(ids),
+            lab.data_row_id.in_(IDS),
             and_(lab.model_run_id.is_not(None), lab.source.in_(sources)),
             _scope_clause(plan.models, lab.model_run_id, r.model_id),
         )
     )
-    return await _grouped(conn, stmt.order_by(lab.data_row_id, lab.created_at, lab.id))
-
-
-Fetcher = Callable[[AsyncConnection, list[str], RowPlan], Awaitable[Grouped]]
+    return stmt.order_by(lab.data_row_id, lab.created_at, lab.id)
 
 
 @dataclass(frozen=True)
 class Part:
-    """A related table the plan may ask for: `wanted(plan)` decides, `fetch` loads it for a page of ids."""
+    """A related table the plan may ask for: `wanted(plan)` decides, `statement(plan)` selects it for the `ids`."""
 
     wanted: Callable[[RowPlan], bool]
-    fetch: Fetcher
+    statement: Callable[[RowPlan], Any]
 
 
 PARTS: dict[str, Part] = {
@@ -182,7 +186,8 @@ async def load_related(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> 
     """Every part the plan wants, one statement each, whatever the number of ids."""
     if not ids:
         return {}
-    return {name: await part.fetch(conn, ids, plan) for name, part in PARTS.items() if part.wanted(plan)}
+    parts = [(name, part.statement(plan)) for name, part in PARTS.items() if part.wanted(plan)]
+    return {name: _group((await conn.execute(stmt, {"ids": ids})).all()) for name, stmt in parts}
 
 
 def vector_values(blob: bytes) -> list[float]:
