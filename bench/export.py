@@ -142,15 +142,23 @@ def serve(settings: Settings, port: int, **extra: str) -> subprocess.Popen[bytes
     raise RuntimeError("server did not start")
 
 
+def _process_mb(pid: int, field: str) -> float:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except FileNotFoundError:
+        return 0.0
+    return next((int(line.split()[1]) / 1024 for line in lines if line.startswith(field + ":")), 0.0)
+
+
 def status_mb(pid: int, field: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """`field` of the server process plus its children (the export worker process): what the server costs."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return sum(_process_mb(p, field) for p in (pid, *map(int, children)))
 
 
 class RssSampler:
-    """Peak anonymous RSS (heap: what buffering would grow) sampled every 50 ms; VmHWM also counts mapped DB pages."""
+    """Peak anonymous RSS (heap: what buffering would grow) sampled every 50 ms; VmHWM also counts mapped DB pages.
+    Both are summed over the server and its worker process."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak, self.done = pid, 0.0, threading.Event()

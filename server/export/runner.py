@@ -12,6 +12,8 @@ import contextlib
 import errno
 import logging
 import os
+import secrets
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -147,6 +149,11 @@ async def sweep_expired(engine: AsyncEngine, settings: Settings) -> int:
     return len(ids)
 
 
+def worker_name() -> str:
+    """Who claimed a task (`exporttask.claimed_by`): host, process and worker, unique among those sharing a database."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[-100:]
+
+
 class ExportWorker:
     """Owned by the app lifespan: wakes on new tasks (or every `poll` seconds, which also picks up tasks whose lease
     ran out), runs them one at a time and sweeps expired results every SWEEP_SECONDS."""
@@ -164,6 +171,10 @@ class ExportWorker:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop())
+
+    def wake_up(self) -> None:
+        """A task was queued: claim it now rather than at the next poll."""
+        self.wake.set()
 
     async def stop(self) -> None:
         """Graceful: the page being written is finished and checkpointed, then the task goes back to the queue."""
