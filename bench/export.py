@@ -121,7 +121,7 @@ def http_export(url: str, key: str, gzip: bool) -> HttpRun:
         rows = wire = 0
         first = 0.0
         with http.stream("GET", task["url"], headers=headers) as response:
-            for raw in response.iter_raw(1 << 20):
+            for raw in response.iter_raw():
                 first = first or time.perf_counter() - start
                 wire += len(raw)
             rows = -1 if gzip else 0
