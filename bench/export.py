@@ -60,6 +60,8 @@ async def build(settings: Settings, rows: int) -> str:
         for start in range(0, rows, CHUNK):
             batch = [_row(org, dataset["id"], i) for i in range(start, min(rows, start + CHUNK))]
             await conn.execute(insert(DataRow.__table__), batch)
+    async with engine.begin() as conn:  # planner statistics, as a live database has them (autovacuum analyses later)
+        await conn.execute(text("ANALYZE"))
     await engine.dispose()
     return key
 
