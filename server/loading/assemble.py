@@ -124,14 +124,6 @@ def _sections(row_id: str, related: dict[str, Grouped], plan: RowPlan) -> Iterat
         yield "embeddings", [_embedding(e) for e in related["embeddings"].get(row_id, EMPTY)]
 
 
-def _flat_lines(rows: list[Any], data_row: Callable[[Any], Line], i_media: int | None) -> list[Line]:
-    """Lines without related parts (a data-row export): one comprehension, no per-row branching."""
-    if i_media is None:
-        return [{"data_row": data_row(r), "projects": {}, "models": {}} for r in rows]
-    return [{"data_row": data_row(r), "media_attributes": Fragment(r[i_media]), "projects": {}, "models": {}}
-            for r in rows]  # fmt: skip
-
-
 def assemble(rows: list[Any], related: dict[str, Grouped], plan: RowPlan) -> list[Line]:
     """The export lines of one page, in page order."""
     if not rows:
@@ -141,8 +133,6 @@ def assemble(rows: list[Any], related: dict[str, Grouped], plan: RowPlan) -> lis
     i_media = fields.index("media_attributes") if plan.media_attributes else None
     projects, models = not plan.projects.empty, not plan.models.empty
     sections = plan.attachments or plan.metadata_fields or plan.embeddings
-    if not (sections or projects or models):
-        return _flat_lines(rows, data_row, i_media)
     lines: list[Line] = []
     for row in rows:
         line: Line = {"data_row": data_row(row)}
