@@ -60,6 +60,8 @@ async def build(settings: Settings, rows: int) -> str:
         for start in range(0, rows, CHUNK):
             batch = [_row(org, dataset["id"], i) for i in range(start, min(rows, start + CHUNK))]
             await conn.execute(insert(DataRow.__table__), batch)
+    async with engine.begin() as conn:  # planner statistics, as a live database has them (autovacuum analyses later)
+        await conn.execute(text("ANALYZE"))
     await engine.dispose()
     return key
 
@@ -121,7 +123,7 @@ def http_export(url: str, key: str, gzip: bool) -> HttpRun:
         rows = wire = 0
         first = 0.0
         with http.stream("GET", task["url"], headers=headers) as response:
-            for raw in response.iter_raw(1 << 20):
+            for raw in response.iter_raw():
                 first = first or time.perf_counter() - start
                 wire += len(raw)
             rows = -1 if gzip else 0
@@ -142,15 +144,23 @@ def serve(settings: Settings, port: int, **extra: str) -> subprocess.Popen[bytes
     raise RuntimeError("server did not start")
 
 
+def _process_mb(pid: int, field: str) -> float:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except FileNotFoundError:
+        return 0.0
+    return next((int(line.split()[1]) / 1024 for line in lines if line.startswith(field + ":")), 0.0)
+
+
 def status_mb(pid: int, field: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """`field` of the server process plus its children (the export worker process): what the server costs."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return sum(_process_mb(p, field) for p in (pid, *map(int, children)))
 
 
 class RssSampler:
-    """Peak anonymous RSS (heap: what buffering would grow) sampled every 50 ms; VmHWM also counts mapped DB pages."""
+    """Peak anonymous RSS (heap: what buffering would grow) sampled every 50 ms; VmHWM also counts mapped DB pages.
+    Both are summed over the server and its worker process."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak, self.done = pid, 0.0, threading.Event()

@@ -13,7 +13,7 @@ from strawberry.asgi import GraphQL
 
 from server.auth.principal import Principal, authenticate
 from server.auth.signing import sign_path
-from server.export.runner import ExportWorker
+from server.export.worker_process import AppWorker
 from server.settings import Settings
 
 
@@ -23,7 +23,7 @@ class Context:
     settings: Settings
     organization_id: str
     request: Request | None
-    worker: ExportWorker | None = None
+    worker: AppWorker | None = None
     principal: Principal | None = None
 
     def signed_url(self, path: str) -> str:

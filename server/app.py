@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import gc
-import os
 import secrets
-import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,8 +25,8 @@ from resolvers.labelbox.schema import labelbox_app
 from server.auth.keys import rotate_key
 from server.db import create_engine
 from server.errors import ErrorCode
-from server.export.runner import ExportWorker
 from server.export.stream import export_errors, export_result
+from server.export.worker_process import start_worker
 from server.limits import BodyLimitMiddleware, RateLimiter
 from server.orgs import ensure_organization
 from server.responses import error_response, rejection_response
@@ -48,11 +46,6 @@ async def healthz(request: Request) -> Response:
         reason = f"database unreachable: {type(exc).__name__}: {detail}"
         return JSONResponse({"status": "unavailable", "database": type(exc).__name__, "reason": reason}, 503)
     return JSONResponse({"status": "ok", "database": "ok"})
-
-
-def worker_name() -> str:
-    """Who claimed a task (`exporttask.claimed_by`): host, process and app, unique among workers sharing a database."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[-100:]
 
 
 @cache
@@ -77,8 +70,7 @@ def create_app(settings: Settings) -> Starlette:
         app.state.settings = settings
         app.state.organization_id = await ensure_organization(engine)
         app.state.dev_key = await announce_dev_key(engine, app.state.organization_id) if settings.dev else None
-        app.state.worker = ExportWorker(engine, settings, name=worker_name())
-        app.state.worker.start()
+        app.state.worker = await start_worker(engine, settings)
         freeze_startup_heap()
         try:
             yield

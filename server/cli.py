@@ -22,8 +22,12 @@ T = TypeVar("T")
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 
+# What an entry point defaults to when the environment does not say: a server runs exports in a worker process.
+COMMAND_DEFAULTS: dict[str, dict[str, object]] = {"serve": {"export_worker_mode": "process"}}
+
+
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(database_url=args.database_url)
+    return Settings.from_env(COMMAND_DEFAULTS.get(args.command), database_url=args.database_url)
 
 
 async def _with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:

@@ -16,15 +16,15 @@ SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA cache_size=-16384",
     "PRAGMA temp_store=MEMORY",
 )
 
 
-def _sqlite_pragmas(settings: Settings) -> Callable[[Any, Any], None]:
+def _sqlite_pragmas(settings: Settings, cache_mb: int) -> Callable[[Any, Any], None]:
     """Set on every new connection; a writer waits busy_timeout for the lock, then fails (SERVICE_UNAVAILABLE)."""
     pragmas = (
         *SQLITE_PRAGMAS,
+        f"PRAGMA cache_size=-{cache_mb * 1024}",
         f"PRAGMA mmap_size={settings.sqlite_mmap_mb * 1024 * 1024}",
         f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}",
     )
@@ -45,8 +45,9 @@ def _pool_options(settings: Settings) -> dict[str, Any]:
     return {"pool_size": settings.pool_size, "max_overflow": settings.pool_max_overflow, "pool_pre_ping": True}
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
-    """An async engine for the configured URL; JSON via orjson, SQLite tuned for one writer and many readers."""
+def create_engine(settings: Settings, sqlite_cache_mb: int = 16) -> AsyncEngine:
+    """An async engine for the configured URL; JSON via orjson, SQLite tuned for one writer and many readers
+    (`sqlite_cache_mb`: the page cache of each pooled connection)."""
     engine = create_async_engine(
         settings.database_url,
         echo=settings.echo_sql,
@@ -55,7 +56,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         **_pool_options(settings),
     )
     if settings.is_sqlite:
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(settings))
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(settings, sqlite_cache_mb))
     return engine
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./catalog.db"
+WORKER_MODES = ("process", "loop")
 
 _DRIVERS = {
     "sqlite://": "sqlite+aiosqlite://",
@@ -27,6 +28,12 @@ def normalise_database_url(url: str) -> str:
 
 def _flag(value: str) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def _worker_mode(value: str) -> str:
+    if value not in WORKER_MODES:
+        raise ValueError(f"expected one of {', '.join(WORKER_MODES)}")
+    return value
 
 
 def _origins(value: str) -> tuple[str, ...]:
@@ -64,6 +71,7 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "SQLITE_BUSY_TIMEOUT_MS": ("sqlite_busy_timeout_ms", int),
     "EXPORT_LEASE_SECONDS": ("export_lease_seconds", float),
     "SHUTDOWN_GRACE_SECONDS": ("shutdown_grace_seconds", float),
+    "EXPORT_WORKER_MODE": ("export_worker_mode", _worker_mode),
 }
 
 
@@ -91,6 +99,9 @@ class Settings:
     export_ttl_seconds: int = 7 * 24 * 3600
     export_lease_seconds: float = 30.0  # a running task's claim; renewed every third of it, reclaimable once past
     shutdown_grace_seconds: float = 10.0  # how long a stopping worker may spend finishing its current page
+    # Where the app runs its export worker: "loop" (its own event loop; the default of an app built in-process, as
+    # the tests do) or "process" (a child process on another core; `catalog-export serve` defaults to it).
+    export_worker_mode: str = "loop"
     max_filter_depth: int = 16
     max_in_list: int = 10_000
     echo_sql: bool = False
@@ -117,9 +128,11 @@ class Settings:
     sqlite_busy_timeout_ms: int = 10_000  # how long a SQLite writer waits for the lock before giving up
 
     @classmethod
-    def from_env(cls, **overrides: object) -> Settings:
-        """Defaults, then the environment (see `_ENV`), then explicit overrides such as CLI flags (None = not given)."""
-        values = _from_env(os.environ) | {k: v for k, v in overrides.items() if v is not None}
+    def from_env(cls, defaults: Mapping[str, object] | None = None, **overrides: object) -> Settings:
+        """Defaults (the class's, then an entry point's `defaults`), then the environment (see `_ENV`), then explicit
+        overrides such as CLI flags (None = not given)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        values = dict(defaults or {}) | _from_env(os.environ) | given
         if "database_url" in values:
             values["database_url"] = normalise_database_url(str(values["database_url"]))
         return cls(**values)  # type: ignore[arg-type]

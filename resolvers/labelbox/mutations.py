@@ -101,7 +101,7 @@ async def _start(ctx: Context, request: ExportRequest) -> ExportTaskCreated:
         await request_where(conn, ctx.organization_id, request.filter, request.slice_id)
     task_id = await create_task(ctx.engine, ctx.organization_id, request)
     if ctx.worker is not None:
-        ctx.worker.wake.set()
+        ctx.worker.wake_up()
     return ExportTaskCreated(task_id=ID(task_id))
 
 

@@ -69,7 +69,7 @@ class ExportMutation:
         await check_export_quota(ctx.engine, ctx.organization_id, ctx.settings.max_concurrent_exports)
         task_id = await create_task(ctx.engine, ctx.organization_id, request)
         if ctx.worker is not None:
-            ctx.worker.wake.set()
+            ctx.worker.wake_up()
         return ExportTask.from_row(await get_task(ctx.engine, ctx.organization_id, task_id), ctx)
 
     @strawberry.mutation(description="Cancel a queued or running export; finished ones are left as they are.")

@@ -76,15 +76,19 @@ def _encode_batch(lines: list[dict[str, Any]]) -> bytes | None:
     """All lines (none broken) in one orjson.dumps (its per-call cost dwarfs a short line), or None to go line by line.
 
     The lines are dumped as one array with a raw NUL fragment between them. Valid JSON (every fragment was parsed
-    above) never holds a raw NUL, so each `,NUL,` is a line boundary; the length proves exactly len-1 were cut."""
+    above) never holds a raw NUL, so the array splits at exactly len-1 NULs into pieces that are each one line with
+    one byte of the array's punctuation on either side. (A single-byte split: replacing `,NUL,` cost ~0.7 µs a row.)"""
     batch: list[Any] = [SEPARATOR] * (2 * len(lines) - 1)
     batch[::2] = lines
     try:
-        body = orjson.dumps(batch)
+        pieces = orjson.dumps(batch).split(b"\x00")
     except (orjson.JSONEncodeError, TypeError):
         return None
-    data = body[1:-1].replace(b",\x00,", b"\n")
-    return data + b"\n" if len(data) == len(body) - 2 * len(lines) else None
+    if len(pieces) != len(lines):
+        return None
+    body = [piece[1:-1] for piece in pieces]
+    body.append(b"")
+    return b"\n".join(body)
 
 
 def encode_page(page: LinePage) -> EncodedPage:

@@ -12,6 +12,8 @@ import contextlib
 import errno
 import logging
 import os
+import secrets
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -36,6 +38,9 @@ from server.unavailable import is_unavailable
 log = logging.getLogger("catalog_export.export")
 PageHook = Callable[[str, int], Awaitable[None]]
 SWEEP_SECONDS = 60.0
+# The first page of a run is this short, so a reader following the task gets its first lines sooner (at 2,000 rows
+# the first page took ~50 ms longer to reach the reader).
+FIRST_PAGE_ROWS = 200
 
 
 @dataclass
@@ -102,7 +107,8 @@ async def _export(engine: AsyncEngine, settings: Settings, task: Any, claim: Cla
     files = await asyncio.to_thread(open_files, settings.export_dir, task.id, task.bytes_written, errors)
     try:
         written = task.bytes_written
-        pages = iter_line_pages(engine, scope.where, plan, settings.export_page_size, task.resume_cursor, scope.ranking)
+        size, cursor = settings.export_page_size, task.resume_cursor
+        pages = iter_line_pages(engine, scope.where, plan, size, cursor, scope.ranking, FIRST_PAGE_ROWS)
         async for page in pages:
             encoded = encode_page(page)
             await asyncio.to_thread(files.write, encoded.data, encoded.errors)
@@ -147,6 +153,11 @@ async def sweep_expired(engine: AsyncEngine, settings: Settings) -> int:
     return len(ids)
 
 
+def worker_name() -> str:
+    """Who claimed a task (`exporttask.claimed_by`): host, process and worker, unique among those sharing a database."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[-100:]
+
+
 class ExportWorker:
     """Owned by the app lifespan: wakes on new tasks (or every `poll` seconds, which also picks up tasks whose lease
     ran out), runs them one at a time and sweeps expired results every SWEEP_SECONDS."""
@@ -164,6 +175,10 @@ class ExportWorker:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop())
+
+    def wake_up(self) -> None:
+        """A task was queued: claim it now rather than at the next poll."""
+        self.wake.set()
 
     async def stop(self) -> None:
         """Graceful: the page being written is finished and checkpointed, then the task goes back to the queue."""

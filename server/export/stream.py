@@ -13,8 +13,8 @@ from starlette.responses import Response, StreamingResponse
 
 from server.auth.principal import stream_organization
 from server.errors import CatalogError
-from server.export.runner import ExportWorker
 from server.export.tasks import TERMINAL, errors_path, get_task, get_task_status, is_expired, result_path
+from server.export.worker_process import AppWorker
 from server.responses import error_response, rejection_response
 
 CHUNK = 256 * 1024
@@ -28,8 +28,8 @@ def _skip_lines(handle: object, offset: int) -> None:
             return
 
 
-async def _next_page(worker: ExportWorker | None) -> None:
-    """Until the in-process worker writes its next page, or FOLLOW_POLL (another process may be writing)."""
+async def _next_page(worker: AppWorker | None) -> None:
+    """Until this server's worker writes its next page, or FOLLOW_POLL (another process may be writing)."""
     if worker is None:
         await asyncio.sleep(FOLLOW_POLL)
         return
@@ -37,32 +37,42 @@ async def _next_page(worker: ExportWorker | None) -> None:
         await asyncio.wait_for(worker.progressed.wait(), FOLLOW_POLL)
 
 
+def _whole_lines(pending: bytes, chunk: bytes) -> tuple[bytes, bytes]:
+    """(whole lines to send, the unfinished last line to keep)."""
+    pending += chunk
+    cut = pending.rfind(b"\n") + 1
+    return pending[:cut], pending[cut:]
+
+
 async def follow_file(
-    engine: AsyncEngine, task_id: str, path: Path, offset: int, worker: ExportWorker | None = None
+    engine: AsyncEngine, task_id: str, path: Path, offset: int, worker: AppWorker | None = None, running: bool = True
 ) -> AsyncIterator[bytes]:
-    """Yield whole lines from `path` after line `offset`, waiting for more while the task is still running."""
+    """Yield whole lines from `path` after line `offset`; while the task is `running`, wait for more until it ends.
+
+    The task's status is read from the database only when the file stopped growing (no new bytes after a page's
+    wait), so a reader keeping up with the worker costs no query per page."""
     while not await asyncio.to_thread(path.exists):
         if await get_task_status(engine, task_id) in TERMINAL:
             return
         await _next_page(worker)
     with path.open("rb") as handle:
         await asyncio.to_thread(_skip_lines, handle, offset)
-        pending = b""
+        pending, grew = b"", False
         while True:
             chunk = handle.read(CHUNK)
             if chunk:
-                pending += chunk
-                cut = pending.rfind(b"\n") + 1
-                if cut:
-                    yield pending[:cut]
-                    pending = pending[cut:]
+                lines, pending = _whole_lines(pending, chunk)
+                if lines:
+                    yield lines
+                grew = True
                 continue
-            if await get_task_status(engine, task_id) in TERMINAL:
-                rest = handle.read()
-                if pending + rest:
-                    yield pending + rest
-                return
-            await _next_page(worker)
+            if running and (grew or await get_task_status(engine, task_id) not in TERMINAL):
+                grew = False
+                await _next_page(worker)
+                continue
+            if pending + (rest := handle.read()):
+                yield pending + rest
+            return
 
 
 async def _stream(request: Request, errors: bool) -> Response:
@@ -82,7 +92,8 @@ async def _stream(request: Request, errors: bool) -> Response:
     if not (raw_offset.isascii() and raw_offset.isdigit()):
         return error_response(400, "BAD_USER_INPUT", "offset must be a whole number of lines already read (0 or more).")
     path = (errors_path if errors else result_path)(state.settings.export_dir, task_id)
-    body = follow_file(state.engine, task_id, path, int(raw_offset), getattr(state, "worker", None))
+    running = task.status not in TERMINAL
+    body = follow_file(state.engine, task_id, path, int(raw_offset), getattr(state, "worker", None), running)
     name = f"{task_id}.errors.ndjson" if errors else f"{task_id}.ndjson"
     headers = {
         "X-Export-Status": task.status,

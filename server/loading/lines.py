@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from server.loading.assemble import Line, assemble
 from server.loading.pages import DEFAULT_ORDER, Order, Page, load_page
 from server.loading.plan import RowPlan
-from server.loading.related import Grouped, load_related
+from server.loading.related import Grouped, load_related, wants_related
 from server.search.paging import Ranking, load_ranked_page
 
 
@@ -39,7 +39,7 @@ async def load_lines(
         page = await load_page(conn, where, plan, first, after, order)
     else:
         page = await load_ranked_page(conn, where, plan, ranking, first, after)
-    related = await load_related(conn, [r.id for r in page.rows], plan)
+    related = await load_related(conn, [r.id for r in page.rows], plan) if wants_related(plan) else {}
     return LinePage(page, assemble(list(page.rows), related, plan), related)
 
 
@@ -62,12 +62,15 @@ async def iter_line_pages(
     page_size: int,
     after: str | None = None,
     ranking: Ranking | None = None,
+    first_size: int | None = None,
 ) -> AsyncIterator[LinePage]:
     """Every page from `after` on (in rank order with a ranking), each read in its own short transaction.
 
     Page N+1 is read while the caller encodes and writes page N (one page ahead, so memory stays two pages).
+    `first_size` (at most `page_size`) makes the first page shorter, so its lines are out sooner.
     """
-    pending = asyncio.create_task(_read(engine, where, plan, page_size, after, ranking))
+    first = min(first_size or page_size, page_size)
+    pending = asyncio.create_task(_read(engine, where, plan, first, after, ranking))
     try:
         while pending is not None:
             result = await pending

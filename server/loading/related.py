@@ -182,6 +182,10 @@ PARTS: dict[str, Part] = {
 }
 
 
+def wants_related(plan: RowPlan) -> bool:
+    return any(part.wanted(plan) for part in PARTS.values())
+
+
 async def load_related(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> dict[str, Grouped]:
     """Every part the plan wants, one statement each, whatever the number of ids."""
     if not ids:
