@@ -163,4 +163,5 @@ async def load_page(
 
 
 async def count_rows(conn: AsyncConnection, where: ColumnElement[bool]) -> int:
+    """`where` is a Scope's `count_where` (the same rows as its `where`, compiled for counting)."""
     return int((await conn.execute(select(func.count()).select_from(DataRow.__table__).where(where))).scalar_one())
