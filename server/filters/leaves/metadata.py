@@ -143,10 +143,10 @@ def rows(match: MetadataMatch, org: str) -> Select[Any] | None:
     """The rows with a value that meets every operator; None for `exists: false`."""
     from server.filters.operators import OPERATORS
 
+    values = _values(match)
     if not match.exists:
         return None
-    column = V[match.column]
-    return _values(match).where(*(OPERATORS[op].build(column, v) for op, v in match.ops))
+    return values.where(*(OPERATORS[op].build(V[match.column], v) for op, v in match.ops))
 
 
 def build(match: MetadataMatch, org: str) -> ColumnElement[bool]:
