@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, intersect, literal_column, not_, or_
+from sqlalchemy import ColumnElement, Select, and_, func, intersect, literal_column, not_, or_, select
 
 from server.filters.leaves import LEAVES, T
 from server.filters.tree import And, Leaf, Node, Not, Or
+from server.models import DataRow
 
 
 def compile_filter(node: Node, organization_id: str) -> ColumnElement[bool]:
@@ -39,9 +40,11 @@ def _conjuncts(node: Node) -> Iterator[Node]:
         yield node
 
 
-def _rows(node: Node, organization_id: str) -> Select[Any] | None:
+def _rows(node: Node, organization_id: str) -> tuple[Select[Any], bool] | None:
+    """A relation leaf's id set and whether it holds the organization's rows only; None for any other node."""
     spec = LEAVES[node.name] if isinstance(node, Leaf) else None
-    return spec.rows(node.value, organization_id) if spec is not None and spec.rows is not None else None
+    rows = spec.rows(node.value, organization_id) if spec is not None and spec.rows is not None else None
+    return None if rows is None else (rows, spec.tenant_rows)
 
 
 def _sorted_ids(rows: Select[Any]) -> Select[Any]:
@@ -51,15 +54,22 @@ def _sorted_ids(rows: Select[Any]) -> Select[Any]:
     return rows.with_only_columns(rows.selected_columns[0].concat(""))
 
 
-def count_where(organization_id: str, *nodes: Node | None) -> ColumnElement[bool]:
-    """The rows of `scoped_where`, shaped for `count(*)`: the relation sets ANDed at the top are intersected in one
-    `datarow.id IN (a INTERSECT b … ORDER BY 1)`. Sorted, SQLite merges the sets instead of building a temporary
-    b-tree of ids per `IN`, and PostgreSQL hashes them once. Pages keep `scoped_where`: there the separate `IN`s let
-    PostgreSQL walk datarow in key order and stop after one page."""
+def _count(where: ColumnElement[bool]) -> Select[Any]:
+    return select(func.count()).select_from(DataRow.__table__).where(where)
+
+
+def count_statement(organization_id: str, *nodes: Node | None) -> Select[Any]:
+    """`SELECT count(*)` of the rows of `scoped_where`, shaped for counting: the relation sets ANDed at the top are
+    intersected (`a INTERSECT b … ORDER BY 1`). Sorted, SQLite merges the sets instead of building a temporary
+    b-tree of ids per `IN`; PostgreSQL hashes them once. When nothing else remains and a set is the organization's
+    alone, the intersection is counted as it is; otherwise `datarow.id IN (…)` with the other conditions. Pages keep
+    `scoped_where`: there the separate `IN`s let PostgreSQL walk datarow in key order and stop after one page."""
     conjuncts = [(c, _rows(c, organization_id)) for n in nodes if n is not None for c in _conjuncts(n)]
-    sets = [_sorted_ids(s) for _, s in conjuncts if s is not None]
+    sets = [s for _, s in conjuncts if s is not None]
     if len(sets) < 2:
-        return scoped_where(organization_id, *nodes)
+        return _count(scoped_where(organization_id, *nodes))
+    intersected = intersect(*(_sorted_ids(rows) for rows, _ in sets)).order_by(literal_column("1"))
     rest = [compile_filter(c, organization_id) for c, s in conjuncts if s is None]
-    intersected = intersect(*sets).order_by(literal_column("1"))
-    return and_(T.organization_id == organization_id, T.id.in_(intersected), *rest)
+    if not rest and any(tenant for _, tenant in sets):
+        return select(func.count()).select_from(intersected.subquery())
+    return _count(and_(T.organization_id == organization_id, T.id.in_(intersected), *rest))

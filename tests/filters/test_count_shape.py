@@ -1,29 +1,38 @@
-"""The count-shaped compile (Scope.count_where): the same rows as the page compile, its relation sets intersected."""
+"""The count-shaped compile (Scope.count): the rows of the page compile, its relation sets intersected."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.filters.scope import request_where
+from server.filters.scope import Scope, request_where
 from server.models import DataRow
 from tests.filters.test_plans import RELATED
 from tests.utils.filter_catalog import CatalogSpec
 
 T = DataRow.__table__.c  # type: ignore[attr-defined]
+BROAD = "metadata+annotation+project+not"
+SETS_ONLY = "metadata, annotation and project sets only"
+RUNS_ONLY = "model-run sets only"
 
 
 def trees(c: CatalogSpec) -> dict[str, dict[str, Any]]:
     project, run = c.names["proj-a"], c.names["run-1"]
     return {
-        "metadata+annotation+project+not": {
+        BROAD: {
             "and": [{"metadata": {"name": "score", "gte": 2}}, {"annotation": {"name": "Car", "minCount": 2}}],
             "project": {"workflowStatus": ["IN_REVIEW", "DONE"]},
             "not": {"mediaTypes": ["TEXT"]},
         },
+        SETS_ONLY: {
+            "metadata": {"name": "weather", "in": ["sunny", "rainy"]},
+            "and": [{"annotation": {"kind": "Radio", "maxCount": 1}}, {"project": {"projectId": project}}],
+        },
+        RUNS_ONLY: {"modelRunIds": [run], "and": [{"modelRunIds": [run, c.names["run-2"]]}]},
         "nested and, model runs, an or beside": {
             "and": [{"and": [{"modelRunIds": [run]}, {"project": {"projectId": project, "labeled": True}}]}],
             "or": [{"metadata": {"name": "weather", "eq": "sunny"}}, {"mediaTypes": ["VIDEO"]}],
@@ -39,34 +48,37 @@ def trees(c: CatalogSpec) -> dict[str, dict[str, Any]]:
     }
 
 
-NAMES = list(trees(CatalogSpec(__import__("random").Random(0), names={k: k for k in ("proj-a", "run-1")})))
+NAMES = list(trees(CatalogSpec(__import__("random").Random(0), names={k: k for k in ("proj-a", "run-1", "run-2")})))
 
 
-async def ids(engine: AsyncEngine, org_id: str, tree: dict[str, Any], attr: str) -> tuple[set[str], int]:
+async def scope_of(engine: AsyncEngine, org_id: str, tree: dict[str, Any]) -> Scope:
     async with engine.connect() as conn:
-        where = getattr(await request_where(conn, org_id, tree), attr)
-        rows = set((await conn.execute(select(T.id).where(where))).scalars())
-        return rows, (await conn.execute(select(func.count()).select_from(DataRow.__table__).where(where))).scalar_one()
+        return await request_where(conn, org_id, tree)
 
 
 @pytest.mark.parametrize("name", NAMES)
-async def test_count_where_admits_the_rows_of_where(
+async def test_count_is_the_number_of_rows_the_page_compile_admits(
     engine: AsyncEngine, org_id: str, catalog: CatalogSpec, name: str
 ) -> None:
-    tree = trees(catalog)[name]
-    page_ids, page_count = await ids(engine, org_id, tree, "where")
-    count_ids, count = await ids(engine, org_id, tree, "count_where")
-    assert count_ids == page_ids and count == page_count == len(page_ids)
-    assert 0 < count < 120
-
-
-async def test_count_where_intersects_the_relation_sets_page_where_does_not(
-    engine: AsyncEngine, org_id: str, catalog: CatalogSpec
-) -> None:
+    scope = await scope_of(engine, org_id, trees(catalog)[name])
     async with engine.connect() as conn:
-        scope = await request_where(conn, org_id, trees(catalog)[NAMES[0]])
-    count_sql = str(scope.count_where.compile(engine.sync_engine))
-    assert count_sql.count("INTERSECT") == 2 and "ORDER BY 1" in count_sql
+        page_ids = set((await conn.execute(select(T.id).where(scope.where))).scalars())
+        assert (await conn.execute(scope.count)).scalar_one() == len(page_ids)
+    assert 0 < len(page_ids) < 120
+
+
+@pytest.mark.parametrize(
+    ("name", "intersects", "reads_datarow"), [(BROAD, 2, True), (SETS_ONLY, 2, False), (RUNS_ONLY, 1, True)]
+)
+async def test_count_intersects_the_relation_sets_and_reads_datarow_only_when_needed(
+    engine: AsyncEngine, org_id: str, catalog: CatalogSpec, name: str, intersects: int, reads_datarow: bool
+) -> None:
+    """Other conditions (`not mediaTypes`) or sets not scoped to the organization (model runs) keep the datarow
+    condition; the page compile never intersects."""
+    scope = await scope_of(engine, org_id, trees(catalog)[name])
+    sql = str(scope.count.compile(engine.sync_engine))
+    assert sql.count("INTERSECT") == intersects and "ORDER BY 1" in sql
+    assert bool(re.search(r"\bdatarow\.organization_id", sql)) == reads_datarow
     assert "INTERSECT" not in str(scope.where.compile(engine.sync_engine))
 
 
@@ -76,10 +88,9 @@ async def test_sqlite_merges_the_sets_read_from_their_indexes(
 ) -> None:
     if engine_name != "sqlite":
         pytest.skip("reads SQLite's EXPLAIN QUERY PLAN")
+    scope = await scope_of(engine, org_id, trees(catalog)[name])
     async with engine.connect() as conn:
-        where = (await request_where(conn, org_id, trees(catalog)[name])).count_where
-        stmt = select(func.count()).select_from(DataRow.__table__).where(where)
-        sql = str(stmt.compile(conn.sync_connection, compile_kwargs={"literal_binds": True}))
+        sql = str(scope.count.compile(conn.sync_connection, compile_kwargs={"literal_binds": True}))
         plan = [r[3] for r in (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)).all()]
     assert "MERGE (INTERSECT)" in plan, plan
     assert not any(s.startswith("INTERSECT USING TEMP B-TREE") for s in plan), plan

@@ -26,6 +26,7 @@ def in_range(column: Any) -> LeafSpec:
 
 
 def _model_run_rows(run_ids: list[str], org: str) -> Select[Any]:
+    """Not scoped to the organization (its primary key serves the look-up): the datarow condition does that."""
     return select(M.data_row_id).where(M.model_run_id.in_(run_ids))
 
 
@@ -37,5 +38,5 @@ COLUMN_LEAVES: dict[str, LeafSpec] = {
     "mediaTypes": LeafSpec(enum_list(MEDIA_TYPES), lambda values, org: T.media_type.in_(values)),
     "createdAt": in_range(T.created_at),
     "updatedAt": in_range(T.updated_at),
-    "modelRunIds": semi_join(string_list, _model_run_rows),
+    "modelRunIds": semi_join(string_list, _model_run_rows, tenant_rows=False),
 }

@@ -25,14 +25,16 @@ class LeafSpec:
     """`check(value, path, limits)` validates the shape; `resolve(conn, org, value, path)` looks names up;
     `build(value, org)` turns the (resolved) value into a condition on the datarow table; for a relation leaf,
     `rows(value, org)` is the SELECT of the matching rows' ids that `build` tests with `datarow.id IN (…)`, or None
-    when this value compiles to something else (`NOT IN`, `true`)."""
+    when this value compiles to something else (`NOT IN`, `true`); `tenant_rows` says those ids are the
+    organization's only (its conditions scope them), so a count may skip the datarow table."""
 
     check: Check
     build: Build
     resolve: Resolve | None = None
     rows: Rows | None = None
+    tenant_rows: bool = True
 
 
-def semi_join(check: Check, rows: Rows, resolve: Resolve | None = None) -> LeafSpec:
+def semi_join(check: Check, rows: Rows, tenant_rows: bool = True) -> LeafSpec:
     """A relation leaf whose values always compile to `datarow.id IN (rows)`."""
-    return LeafSpec(check, lambda value, org: T.id.in_(rows(value, org)), resolve, rows)
+    return LeafSpec(check, lambda value, org: T.id.in_(rows(value, org)), rows=rows, tenant_rows=tenant_rows)
