@@ -1,4 +1,5 @@
-"""compile_filter: a pure fold of a resolved tree into one SQLAlchemy boolean expression (no I/O)."""
+"""compile_filter: a pure fold of a resolved tree into one SQLAlchemy boolean expression (no I/O); count_statement:
+the same rows as one `SELECT count(*)` shaped for counting."""
 
 from __future__ import annotations
 
