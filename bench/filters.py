@@ -150,7 +150,7 @@ async def median_ms(fn: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
 async def family(engine: AsyncEngine, org: str, name: str, tree: dict[str, Any], rows: int) -> list[Result]:
     async def count() -> int:
         async with engine.connect() as conn:
-            return await count_rows(conn, (await request_where(conn, org, tree)).where)
+            return await count_rows(conn, await request_where(conn, org, tree))
 
     async def first_page() -> int:
         async with engine.connect() as conn:

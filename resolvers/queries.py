@@ -74,7 +74,7 @@ async def _connection(
 
     async def count() -> int:
         async with ctx.engine.connect() as conn:
-            return await count_rows(conn, scope.where)
+            return await count_rows(conn, scope)
 
     nodes = [DataRow.from_line(line, _score(scope, line)) for line in result.lines]
     return DataRowConnection(

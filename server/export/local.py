@@ -61,7 +61,7 @@ async def export_local(settings: Settings, org: str, request: ExportRequest, out
         organization_id = await ensure_organization(engine, org)
         async with engine.connect() as conn:
             scope = await request_where(conn, organization_id, request.filter, request.slice_id)
-            progress = Progress(await count_rows(conn, scope.where))
+            progress = Progress(await count_rows(conn, scope))
         plan = request.params.to_plan()
         async for page in iter_line_pages(engine, scope.where, plan, settings.export_page_size, ranking=scope.ranking):
             encoded = encode_page(page)

@@ -94,7 +94,7 @@ async def _scope(engine: AsyncEngine, settings: Settings, task: Any, request: Ex
         ids = request.data_row_ids or None
         limits = FilterLimits.of(settings)
         scope = await request_where(conn, task.organization_id, request.filter, request.slice_id, ids, limits)
-        total = task.total_rows if task.total_rows is not None else await count_rows(conn, scope.where)
+        total = task.total_rows if task.total_rows is not None else await count_rows(conn, scope)
     return scope, total
 
 

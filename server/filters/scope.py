@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input, not_found
-from server.filters.compile import scoped_where
+from server.filters.compile import count_statement, scoped_where
 from server.filters.leaves import LEAVES
 from server.filters.leaves.ranking import Ranking
 from server.filters.tree import And, Leaf, Node, Not, Or, parse_filter
@@ -55,9 +55,11 @@ async def slice_filter(conn: AsyncConnection, organization_id: str, slice_id: st
 @dataclass(frozen=True)
 class Scope:
     """The rows a request means (`where`, organization included) and, with a similarTo/search leaf, their ranking:
-    then `where` admits exactly the ranked rows, and pages go in rank order (server.search.paging)."""
+    then `where` admits exactly the ranked rows, and pages go in rank order (server.search.paging). `count` is the
+    `SELECT count(*)` of the same rows, compiled for counting (compile.count_statement)."""
 
     where: ColumnElement[bool]
+    count: Select[Any]
     ranking: Ranking | None = None
 
 
@@ -84,4 +86,4 @@ async def request_where(
     resolved, ranking = await resolve_rankings(
         conn, organization_id, nodes, lambda *n: scoped_where(organization_id, *n)
     )
-    return Scope(scoped_where(organization_id, *resolved), ranking)
+    return Scope(scoped_where(organization_id, *resolved), count_statement(organization_id, *resolved), ranking)

@@ -91,4 +91,4 @@ async def delete_slice(engine: AsyncEngine, org: str, slice_id: str) -> None:
 
 async def slice_row_count(engine: AsyncEngine, org: str, slice_id: str, limits: FilterLimits) -> int:
     async with engine.connect() as conn:
-        return await count_rows(conn, (await request_where(conn, org, slice_id=slice_id, limits=limits)).where)
+        return await count_rows(conn, await request_where(conn, org, slice_id=slice_id, limits=limits))

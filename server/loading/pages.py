@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import ColumnElement, Row, String, and_, func, or_, select, type_coerce
@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.errors import bad_input
 from server.loading.plan import RowPlan
 from server.models import DataRow, Dataset
+
+if TYPE_CHECKING:
+    from server.filters.scope import Scope
 
 T = DataRow.__table__.c  # type: ignore[attr-defined]
 D = Dataset.__table__.c  # type: ignore[attr-defined]
@@ -162,5 +165,6 @@ async def load_page(
     return Page(rows=rows, has_next=has_next, order=order, sorted_by=sort_column is not None)
 
 
-async def count_rows(conn: AsyncConnection, where: ColumnElement[bool]) -> int:
-    return int((await conn.execute(select(func.count()).select_from(DataRow.__table__).where(where))).scalar_one())
+async def count_rows(conn: AsyncConnection, scope: Scope) -> int:
+    """How many rows the scope admits (its count-shaped statement, never the page's)."""
+    return int((await conn.execute(scope.count)).scalar_one())

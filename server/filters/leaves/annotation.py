@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, Select, func, select, true
 
 from server.errors import bad_input
 from server.filters.leaves.spec import LeafSpec, T
@@ -54,18 +54,29 @@ def check(value: Any, path: str, limits: FilterLimits) -> AnnotationMatch:
     return AnnotationMatch(equals, low, high)
 
 
-def build(match: AnnotationMatch, org: str) -> ColumnElement[bool]:
-    features = select(F.data_row_id).where(F.organization_id == org, *(F[c] == v for c, v in match.equals))
+def _features(match: AnnotationMatch, org: str) -> Select[Any]:
+    return select(F.data_row_id).where(F.organization_id == org, *(F[c] == v for c, v in match.equals))
+
+
+def rows(match: AnnotationMatch, org: str) -> Select[Any] | None:
+    """The rows with at least minCount (≥ 1) matching instances; None for minCount 0 (no row needs a feature)."""
     if match.min_count == 0:
-        if match.max_count is None:
-            return true()
-        too_many = features.group_by(F.data_row_id).having(func.sum(F.count) > match.max_count)
-        return T.id.not_in(too_many)
+        return None
     if match.min_count == 1 and match.max_count is None:
-        return T.id.in_(features)
+        return _features(match, org)
     total = func.sum(F.count)
     having = [total >= match.min_count] + ([total <= match.max_count] if match.max_count is not None else [])
-    return T.id.in_(features.group_by(F.data_row_id).having(*having))
+    return _features(match, org).group_by(F.data_row_id).having(*having)
 
 
-ANNOTATION_LEAVES = {"annotation": LeafSpec(check, build)}
+def build(match: AnnotationMatch, org: str) -> ColumnElement[bool]:
+    matching = rows(match, org)
+    if matching is not None:
+        return T.id.in_(matching)
+    if match.max_count is None:
+        return true()
+    too_many = _features(match, org).group_by(F.data_row_id).having(func.sum(F.count) > match.max_count)
+    return T.id.not_in(too_many)
+
+
+ANNOTATION_LEAVES = {"annotation": LeafSpec(check, build, rows=rows)}

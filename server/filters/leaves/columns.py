@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, select
 
-from server.filters.leaves.spec import LeafSpec, T
+from server.filters.leaves.spec import LeafSpec, T, semi_join
 from server.filters.values import datetime_range, enum_list, string_list
 from server.models import ModelRunDataRow
 
@@ -25,8 +25,9 @@ def in_range(column: Any) -> LeafSpec:
     return LeafSpec(datetime_range, lambda rng, org: rng.clause(column))
 
 
-def _in_model_runs(run_ids: list[str], org: str) -> Any:
-    return T.id.in_(select(M.data_row_id).where(M.model_run_id.in_(run_ids)))
+def _model_run_rows(run_ids: list[str], org: str) -> Select[Any]:
+    """Not scoped to the organization (its primary key serves the look-up): the datarow condition does that."""
+    return select(M.data_row_id).where(M.model_run_id.in_(run_ids))
 
 
 COLUMN_LEAVES: dict[str, LeafSpec] = {
@@ -37,5 +38,5 @@ COLUMN_LEAVES: dict[str, LeafSpec] = {
     "mediaTypes": LeafSpec(enum_list(MEDIA_TYPES), lambda values, org: T.media_type.in_(values)),
     "createdAt": in_range(T.created_at),
     "updatedAt": in_range(T.updated_at),
-    "modelRunIds": LeafSpec(string_list, _in_model_runs),
+    "modelRunIds": semi_join(string_list, _model_run_rows, tenant_rows=False),
 }

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input, not_found
@@ -134,15 +134,24 @@ async def _enum_values(conn: AsyncConnection, schema: Any, op: str, value: Any, 
     return ids if op == "in" else ids[0]
 
 
-def build(match: MetadataMatch, org: str) -> ColumnElement[bool]:
+def _values(match: MetadataMatch) -> Select[Any]:
+    assert isinstance(match, MetadataMatch), "metadata leaves must be resolved before compiling"
+    return select(V.data_row_id).where(V.schema_id == match.schema_id)
+
+
+def rows(match: MetadataMatch, org: str) -> Select[Any] | None:
+    """The rows with a value that meets every operator; None for `exists: false`."""
     from server.filters.operators import OPERATORS
 
-    assert isinstance(match, MetadataMatch), "metadata leaves must be resolved before compiling"
-    column = V[match.column]
-    rows = select(V.data_row_id).where(V.schema_id == match.schema_id)
+    values = _values(match)
     if not match.exists:
-        return T.id.not_in(rows)
-    return T.id.in_(rows.where(*(OPERATORS[op].build(column, v) for op, v in match.ops)))
+        return None
+    return values.where(*(OPERATORS[op].build(V[match.column], v) for op, v in match.ops))
 
 
-METADATA_LEAVES = {"metadata": LeafSpec(check, build, resolve)}
+def build(match: MetadataMatch, org: str) -> ColumnElement[bool]:
+    matching = rows(match, org)
+    return T.id.not_in(_values(match)) if matching is None else T.id.in_(matching)
+
+
+METADATA_LEAVES = {"metadata": LeafSpec(check, build, resolve, rows)}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import Select, exists, select
 
 from server.errors import bad_input
-from server.filters.leaves.spec import LeafSpec, T
+from server.filters.leaves.spec import semi_join
 from server.filters.values import FilterLimits, datetime_range, enum_list, known_keys, string_list
 from server.models import Label, ProjectDataRow
 
@@ -58,9 +58,9 @@ CONDITIONS = {
 }
 
 
-def build(checked: dict[str, Any], org: str) -> ColumnElement[bool]:
+def rows(checked: dict[str, Any], org: str) -> Select[Any]:
     conditions = [CONDITIONS[key](v) for key, v in checked.items()]
-    return T.id.in_(select(P.data_row_id).where(P.organization_id == org, *conditions))
+    return select(P.data_row_id).where(P.organization_id == org, *conditions)
 
 
-PROJECT_LEAVES = {"project": LeafSpec(check, build)}
+PROJECT_LEAVES = {"project": semi_join(check, rows)}
