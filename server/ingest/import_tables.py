@@ -1,8 +1,9 @@
-"""Tables in foreign-key order, and one bulk write per table for a batch of row dicts.
+"""Tables in foreign-key order, row dicts → records, and one bulk write per table for a batch of records.
 
 The rows skip SQLAlchemy's per-row parameter handling: each table's values become tuples in column order (the
-column's bind processor and default applied once per value), written with the driver's `executemany` on SQLite
-and with COPY (`copy_records_to_table`) on PostgreSQL, inside the caller's transaction.
+column's bind processor and default applied once per value, by `RecordMaker`, also in the import's worker process),
+written with the driver's `executemany` on SQLite and with COPY (`copy_records_to_table`) on PostgreSQL, inside the
+caller's transaction. The full-text documents of new data rows are built from the same dicts and written with them.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """`catalog-export import FILE.ndjson`: Export v2 lines back into the catalog, ids and global keys kept.
 
-Lines are converted in memory (import_rows) and written in batches of BATCH lines, one Core executemany per table
-per batch. A bad line (invalid JSON, missing keys, a data row id or global key that already exists) is reported
-with its line number and left out; the good lines land. Project, model and model-run creation times are set at
-the end from the order the lines list them in, so a re-export lists them in the same order.
+Lines are read in batches of BATCH lines (or BATCH_BYTES of text), converted to records (import_chunks: a worker
+process converts batch N+1 while batch N is written) and written with one bulk write per table per batch, each
+batch in its own transaction. A bad line (invalid JSON, missing keys, a data row id or global key that already
+exists) is reported with its line number and left out; the good lines land. Project, model and model-run creation
+times are set at the end from the order the lines list them in, so a re-export lists them in the same order.
 """
 
 from __future__ import annotations
