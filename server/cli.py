@@ -183,7 +183,9 @@ def _seed_args(sub: argparse.ArgumentParser) -> None:
 def _import_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("file")
     sub.add_argument("--org", default="demo", help="organization that receives the rows")
-    sub.add_argument("--batch-size", type=int, default=2000, help="lines per all-or-nothing batch (default 2000)")
+    sub.add_argument(
+        "--batch-size", type=int, default=10_000, help="lines per all-or-nothing batch (default 10000, at most 16 MiB)"
+    )
 
 
 def _export_args(sub: argparse.ArgumentParser) -> None:

@@ -16,8 +16,9 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.ingest.import_rows import EPOCH, IMPORT_DATASET, LineRows
-from server.ingest.import_tables import TABLES, Rows, write_rows
+from server.ingest.import_chunks import Chunk
+from server.ingest.import_rows import EPOCH
+from server.ingest.import_tables import TABLES, RecordMaker, Tables, write_records
 from server.models import DataRow
 
 R = DataRow.__table__.c  # type: ignore[attr-defined]
@@ -25,54 +26,49 @@ ORDERED = ("project", "model", "modelrun")
 
 
 class ImportBatch:
-    def __init__(self, engine: AsyncEngine, org_id: str, default_dataset: str) -> None:
-        self.engine, self.org_id, self.default_dataset = engine, org_id, default_dataset
-        self.lines: list[tuple[int, LineRows]] = []
+    """Writes converted chunks one after another; remembers the shared records it created and the ordering hints."""
+
+    def __init__(self, engine: AsyncEngine, org_id: str) -> None:
+        self.engine, self.org_id = engine, org_id
+        self.maker = RecordMaker(engine.url.drivername)
         self.known: dict[str, set[str]] | None = None
         self.empty: bool | None = None  # whether the database had no data rows when the import began
         self.created: dict[str, set[str]] = defaultdict(set)
         self.edges: dict[str, dict[str, set[str]]] = {kind: defaultdict(set) for kind in ORDERED}
 
-    def __len__(self) -> int:
-        return len(self.lines)
-
-    def add(self, number: int, rows: LineRows) -> None:
-        self.lines.append((number, rows))
-        for kind, ids in rows.orders.items():
+    def add_orders(self, orders: dict[str, list[str]]) -> None:
+        for kind, ids in orders.items():
             graph = self.edges[kind]
             for before, after in pairwise(ids):
                 graph[after].add(before)
             for node in ids:
                 graph.setdefault(node, set())
 
-    async def flush(self) -> tuple[int, list[tuple[int, str]]]:
-        """Write the batch; returns (lines written, [(line number, reason)])."""
-        lines, self.lines = self.lines, []
-        if not lines:
-            return 0, []
-        good, errors = await self._fresh(lines)
-        await self._write_shared(good)
+    async def flush(self, chunk: Chunk) -> tuple[int, list[tuple[int, str]]]:
+        """Write the chunk's good lines; returns (lines written, [(line number, reason)])."""
+        good, errors = await self._fresh(chunk)
+        await self._write_shared(chunk, good)
         try:
-            await self._write([rows for _, rows in good])
+            await self._write(chunk.tables if len(good) == len(chunk.numbers) else chunk.select(good))
         except IntegrityError:
-            return await self._one_by_one(good, errors)
+            return await self._one_by_one(chunk, good, errors)
         return len(good), errors
 
-    async def _fresh(self, lines: list[tuple[int, LineRows]]) -> tuple[list[tuple[int, LineRows]], list[Any]]:
+    async def _fresh(self, chunk: Chunk) -> tuple[set[int], list[tuple[int, str]]]:
         """Lines whose data row id and global key are new (in the database and earlier in the batch)."""
-        taken = await self._taken(lines)
-        good, errors = [], []
-        for number, rows in lines:
-            row = rows.rows["datarow"][0]
-            clash = next((v for v in (row["id"], row["global_key"]) if v in taken), None)
+        taken = await self._taken(chunk)
+        good, errors = set(), []
+        for index, (row_id, key) in enumerate(zip(chunk.row_ids, chunk.global_keys, strict=True)):
+            clash = next((v for v in (row_id, key) if v in taken), None)
             if clash is not None:
-                errors.append((number, f"data row {row['id']!r}: id or global key {clash!r} already exists"))
+                message = f"data row {row_id!r}: id or global key {clash!r} already exists"
+                errors.append((chunk.numbers[index], message))
                 continue
-            taken.update(v for v in (row["id"], row["global_key"]) if v is not None)
-            good.append((number, rows))
+            taken.update(v for v in (row_id, key) if v is not None)
+            good.add(index)
         return good, errors
 
-    async def _taken(self, lines: list[tuple[int, LineRows]]) -> set[str]:
+    async def _taken(self, chunk: Chunk) -> set[str]:
         """Ids and global keys of the batch already in the database. Into a database that had no data rows when
         the import began, only earlier batches can clash: their unique constraints fail the insert, and the batch
         is retried line by line, so the lookup (two IN lists of BATCH values to compile) is skipped."""
@@ -81,9 +77,8 @@ class ImportBatch:
                 self.empty = (await conn.execute(select(R.id).limit(1))).first() is None
             if self.empty:
                 return set()
-            ids = [rows.rows["datarow"][0]["id"] for _, rows in lines]
-            keys = [k for _, rows in lines if (k := rows.rows["datarow"][0]["global_key"]) is not None]
-            taken = set((await conn.execute(select(R.id).where(R.id.in_(ids)))).scalars())
+            keys = [k for k in chunk.global_keys if k is not None]
+            taken = set((await conn.execute(select(R.id).where(R.id.in_(chunk.row_ids)))).scalars())
             scope = R.organization_id == self.org_id
             taken.update((await conn.execute(select(R.global_key).where(scope, R.global_key.in_(keys)))).scalars())
         return taken
@@ -108,40 +103,30 @@ class ImportBatch:
                     self.known[name] = set(ids)
         return self.known
 
-    async def _write_shared(self, good: list[tuple[int, LineRows]]) -> None:
+    async def _write_shared(self, chunk: Chunk, good: set[int]) -> None:
+        """The shared records good lines need that the database does not have yet."""
         known = await self._load_known()
-        new: Rows = defaultdict(list)
-        for _, rows in good:
-            self._default_dataset_for(rows)
-            for table, records in rows.shared.items():
-                for record_id, record in records.items():
-                    if record_id not in known[table]:
-                        known[table].add(record_id)
-                        self.created[table].add(record_id)
-                        new[table].append(record)
+        tables: Tables = {}
+        for (table, record_id), users in chunk.users.items():
+            if record_id not in known[table] and not good.isdisjoint(users):
+                known[table].add(record_id)
+                self.created[table].add(record_id)
+                self.maker.add(tables, table, [chunk.shared[table][record_id]])
         async with self.engine.begin() as conn:
-            await write_rows(conn, new)
+            await write_records(conn, tables)
 
-    def _default_dataset_for(self, rows: LineRows) -> None:
-        if rows.rows["datarow"][0]["dataset_id"] == self.default_dataset:
-            rows.share("dataset", id=self.default_dataset, name=IMPORT_DATASET, created_at=EPOCH)
-
-    async def _write(self, chunk: list[LineRows]) -> None:
-        merged: Rows = defaultdict(list)
-        for rows in chunk:
-            for table, values in rows.rows.items():
-                merged[table].extend(values)
+    async def _write(self, tables: Tables) -> None:
         async with self.engine.begin() as conn:
-            await write_rows(conn, merged)
+            await write_records(conn, tables)
 
-    async def _one_by_one(self, good: list[tuple[int, LineRows]], errors: list[Any]) -> tuple[int, list[Any]]:
+    async def _one_by_one(self, chunk: Chunk, good: set[int], errors: list[Any]) -> tuple[int, list[Any]]:
         written = 0
-        for number, rows in good:
+        for index in sorted(good):
             try:
-                await self._write([rows])
+                await self._write(chunk.select({index}))
                 written += 1
             except IntegrityError as exc:
-                errors.append((number, f"conflicts with existing records: {exc.orig}"))
+                errors.append((chunk.numbers[index], f"conflicts with existing records: {exc.orig}"))
         return written, errors
 
     async def apply_orders(self) -> None:

@@ -84,8 +84,8 @@ def _data_row(out: LineRows, line: dict[str, Any], default_dataset: str) -> str:
     d = line["data_row"]
     details = d.get("details") or {}
     dataset_id = details.get("dataset_id") or default_dataset
-    if details:
-        out.share("dataset", id=dataset_id, name=details.get("dataset_name") or dataset_id, created_at=EPOCH)
+    name = (details.get("dataset_name") or dataset_id) if details else IMPORT_DATASET
+    out.share("dataset", id=dataset_id, name=name, created_at=EPOCH)
     attributes = line.get("media_attributes") or {}
     out.add(
         "datarow",

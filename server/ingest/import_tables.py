@@ -1,16 +1,20 @@
-"""Tables in foreign-key order, and one bulk write per table for a batch of row dicts.
+"""Tables in foreign-key order, row dicts → records, and one bulk write per table for a batch of records.
 
 The rows skip SQLAlchemy's per-row parameter handling: each table's values become tuples in column order (the
-column's bind processor and default applied once per value), written with the driver's `executemany` on SQLite
-and with COPY (`copy_records_to_table`) on PostgreSQL, inside the caller's transaction.
+column's bind processor and default applied once per value, by `RecordMaker`, also in the import's worker process),
+written with the driver's `executemany` on SQLite and with COPY (`copy_records_to_table`) on PostgreSQL, inside the
+caller's transaction. The full-text documents of new data rows are built from the same dicts and written with them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table
+import orjson
+from sqlalchemy import URL, DateTime, Table
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -32,11 +36,14 @@ from server.models import (
     Ontology,
     Project,
     ProjectDataRow,
+    SearchDocument,
 )
-from server.search.fulltext import reindex_rows
+from server.search.fulltext import new_documents
 
 Rows = dict[str, list[dict[str, Any]]]
 Records = list[tuple[Any, ...]]
+Key = tuple[str, tuple[str, ...]]  # (table, columns)
+Tables = dict[Key, Records]
 
 TABLES: dict[str, Any] = {
     "ontology": Ontology,
@@ -57,6 +64,9 @@ TABLES: dict[str, Any] = {
     "label": Label,
     "labelfeature": LabelFeature,
 }
+ALL_TABLES: dict[str, Table] = {name: model.__table__ for name, model in TABLES.items()}
+ALL_TABLES["searchdocument"] = SearchDocument.__table__  # type: ignore[attr-defined]
+ORDER = {name: position for position, name in enumerate(ALL_TABLES)}
 
 
 def _filler(column: Any) -> Callable[[], Any]:
@@ -69,22 +79,59 @@ def _filler(column: Any) -> Callable[[], Any]:
     return lambda: default.arg
 
 
-def _records(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> tuple[list[str], Records]:
-    """Every column any row sets or that has a default, and one tuple per row, bind-processed for the dialect."""
-    present = set().union(*rows)
-    columns = [c for c in table.columns if c.name in present or c.default is not None]
-    dialect = conn.dialect
-    steps = [(c.name, _filler(c), c.type._cached_bind_processor(dialect)) for c in columns]
-    missing = object()
-    records: Records = []
-    for row in rows:
-        values = []
-        for name, fill, process in steps:
-            value = row.get(name, missing)
-            value = fill() if value is missing else value
-            values.append(process(value) if process is not None and value is not None else value)
-        records.append(tuple(values))
-    return [c.name for c in columns], records
+def _sqlite_datetime(value: datetime) -> str:
+    """SQLAlchemy's SQLite DATETIME storage text (`2024-01-31 12:00:00.000000`) for a naive datetime, in one C call."""
+    return value.isoformat(" ", "microseconds")
+
+
+def _processor(column: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    if dialect.name == "sqlite" and isinstance(column.type, DateTime):
+        return _sqlite_datetime
+    return column.type._cached_bind_processor(dialect)  # type: ignore[no-any-return]
+
+
+Step = tuple[str, Callable[[], Any], Callable[[Any], Any] | None]
+MISSING = object()
+
+
+def _record(row: dict[str, Any], steps: list[Step]) -> tuple[Any, ...]:
+    values = []
+    for column, fill, process in steps:
+        value = row.get(column, MISSING)
+        value = fill() if value is MISSING else value
+        values.append(process(value) if process is not None and value is not None else value)
+    return tuple(values)
+
+
+class RecordMaker:
+    """Row dicts → tuples in column order, bind-processed for one dialect (given by its driver name, so a worker
+    process can make the same records). The column plan is made once per table and set of keys."""
+
+    def __init__(self, drivername: str) -> None:
+        self.dialect = URL.create(drivername).get_dialect()()
+        self.plans: dict[tuple[str, tuple[str, ...]], tuple[Key, list[Step]]] = {}
+
+    def add(self, tables: Tables, name: str, rows: list[dict[str, Any]]) -> None:
+        """Append the records of `rows` (rows of table `name`) to `tables`."""
+        for row in rows:
+            key, steps = self._plan(name, row)
+            tables.setdefault(key, []).append(_record(row, steps))
+
+    def _plan(self, name: str, row: dict[str, Any]) -> tuple[Key, list[Step]]:
+        """Every column the row sets or that has a default, in table order."""
+        found = self.plans.get((name, tuple(row)))
+        if found is None:
+            columns = [c for c in ALL_TABLES[name].columns if c.name in row or c.default is not None]
+            steps = [(c.name, _filler(c), _processor(c, self.dialect)) for c in columns]
+            found = self.plans[(name, tuple(row))] = ((name, tuple(c.name for c in columns)), steps)
+        return found
+
+    def tables(self, rows: Rows) -> Tables:
+        """The records of row dicts by table, plus the full-text documents of their new data rows."""
+        tables: Tables = {}
+        for name, values in [*rows.items(), ("searchdocument", new_documents(rows))]:
+            self.add(tables, name, values)
+        return tables
 
 
 async def _executemany(conn: AsyncConnection, table: Table, columns: list[str], records: Records) -> None:
@@ -105,23 +152,29 @@ async def _copy(conn: AsyncConnection, table: Table, columns: list[str], records
         raise IntegrityError(f"COPY {table.name}", None, exc) from exc
 
 
+async def _insert_select(conn: AsyncConnection, table: Table, columns: list[str], records: Records) -> None:
+    """SQLite, one statement for all rows (INSERT ... SELECT over a JSON array): searchdocument's trigger feeds FTS5,
+    which flushes its pending terms at every statement, so an executemany costs 3-4x the CPU (a segment per row)."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+    sql = f'INSERT INTO "{table.name}" ({names}) SELECT {values} FROM json_each(?)'
+    await conn.exec_driver_sql(sql, (orjson.dumps(records).decode(),))
+
+
 WRITERS = {"sqlite": _executemany, "postgresql": _copy}
+ONE_STATEMENT = {("sqlite", "searchdocument"): _insert_select}
 
 
-SEARCHABLE_PARTS = ("attachment", "metadatavalue", "labelfeature")
+async def write_records(conn: AsyncConnection, tables: Tables) -> None:
+    """One bulk write per table and column set, parents first, inside the caller's transaction."""
+    dialect = conn.dialect.name
+    for (name, columns), records in sorted(tables.items(), key=lambda item: ORDER[item[0][0]]):
+        table = ALL_TABLES[name]
+        write = ONE_STATEMENT.get((dialect, name), WRITERS[dialect])
+        await write(conn, table, list(columns), records)
 
 
 async def write_rows(conn: AsyncConnection, rows: Rows) -> None:
-    """Insert every table's rows (parents first), one bulk write per table."""
-    write = WRITERS[conn.dialect.name]
-    for name, model in TABLES.items():
-        if rows.get(name):
-            columns, records = _records(conn, model.__table__, rows[name])
-            await write(conn, model.__table__, columns, records)
-    await reindex_rows(conn, searchable_rows(rows))
-
-
-def searchable_rows(rows: Rows) -> list[str]:
-    """The data rows whose full-text document these rows change: new rows, and rows given text parts."""
-    ids = [r["id"] for r in rows.get("datarow", [])]
-    return ids + [r["data_row_id"] for name in SEARCHABLE_PARTS for r in rows.get(name, [])]
+    """Insert row dicts of whole new data rows (with every text part: their full-text documents are built from
+    these dicts) and of the records they refer to."""
+    await write_records(conn, RecordMaker(conn.engine.url.drivername).tables(rows))

@@ -20,6 +20,8 @@ def iso(value: datetime | str | None) -> str | None:
 
 def parse_iso(value: str) -> datetime:
     """Parse an ISO timestamp from user input or an export line into naive UTC."""
+    if value.endswith("+00:00") and (utc := datetime.fromisoformat(value[:-6])).tzinfo is None:
+        return utc  # every export line's format: no time zone arithmetic
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
