@@ -32,7 +32,7 @@ async def load_lines(
     order: Order = DEFAULT_ORDER,
     ranking: Ranking | None = None,
 ) -> LinePage:
-    """A page of export lines: 1 + (one statement per related part the plan wants) statements.
+    """A page of export lines: 1 + (one statement per related table the plan wants) statements.
 
     With a ranking (a similarTo/search leaf) the page goes in rank order and `order` is not used."""
     if ranking is None:

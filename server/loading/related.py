@@ -119,12 +119,25 @@ def _label_select(plan: RowPlan, *extra: str) -> Any:
     return select(lab.data_row_id, *(lab[n] for n in names))
 
 
+def _for_project(plan: RowPlan) -> ColumnElement[bool]:
+    lab = _t(Label)
+    return and_(lab.project_id.is_not(None), _scope_clause(plan.projects, lab.project_id))
+
+
+def _for_model_run(plan: RowPlan) -> ColumnElement[bool]:
+    lab, r = _t(Label), _t(ModelRun)
+    sources = ["LABEL", "PREDICTION"] if plan.predictions else ["LABEL"]
+    return and_(
+        lab.model_run_id.is_not(None),
+        lab.source.in_(sources),
+        _scope_clause(plan.models, lab.model_run_id, r.model_id),
+    )
+
+
 @lru_cache(maxsize=64)
 def project_labels(plan: RowPlan) -> Any:
     lab = _t(Label)
-    stmt = _label_select(plan, "project_id").where(
-        lab.data_row_id.in_(IDS), lab.project_id.is_not(None), _scope_clause(plan.projects, lab.project_id)
-    )
+    stmt = _label_select(plan, "project_id").where(lab.data_row_id.in_(IDS), _for_project(plan))
     return stmt.order_by(lab.data_row_id, lab.created_at, lab.id)
 
 
@@ -150,15 +163,24 @@ def model_runs(plan: RowPlan) -> Any:
 @lru_cache(maxsize=64)
 def model_run_labels(plan: RowPlan) -> Any:
     lab, r = _t(Label), _t(ModelRun)
-    sources = ["LABEL", "PREDICTION"] if plan.predictions else ["LABEL"]
     stmt = (
         _label_select(plan, "model_run_id")
         .join(ModelRun.__table__, r.id == lab.model_run_id)
-        .where(
-            lab.data_row_id.in_(IDS),
-            and_(lab.model_run_id.is_not(None), lab.source.in_(sources)),
-            _scope_clause(plan.models, lab.model_run_id, r.model_id),
-        )
+        .where(lab.data_row_id.in_(IDS), _for_model_run(plan))
+    )
+    return stmt.order_by(lab.data_row_id, lab.created_at, lab.id)
+
+
+@lru_cache(maxsize=64)
+def all_labels(plan: RowPlan) -> Any:
+    """Project and model run labels in one select; `for_project`/`for_model_run` say which part a row is in."""
+    lab, r = _t(Label), _t(ModelRun)
+    for_project, for_model_run = _for_project(plan), _for_model_run(plan)
+    stmt = (
+        _label_select(plan, "project_id", "model_run_id")
+        .add_columns(for_project.label("for_project"), for_model_run.label("for_model_run"))
+        .outerjoin(ModelRun.__table__, r.id == lab.model_run_id)
+        .where(lab.data_row_id.in_(IDS), or_(for_project, for_model_run))
     )
     return stmt.order_by(lab.data_row_id, lab.created_at, lab.id)
 
@@ -186,12 +208,28 @@ def wants_related(plan: RowPlan) -> bool:
     return any(part.wanted(plan) for part in PARTS.values())
 
 
+LABEL_PARTS = ("project_labels", "model_run_labels")
+
+
+async def _load_labels(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> dict[str, Grouped]:
+    """Both label parts from one statement (they read the same table), split by the row's flags."""
+    rows = (await conn.execute(all_labels(plan), {"ids": ids})).all()
+    return {
+        "project_labels": _group([row for row in rows if row.for_project]),
+        "model_run_labels": _group([row for row in rows if row.for_model_run]),
+    }
+
+
 async def load_related(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> dict[str, Grouped]:
-    """Every part the plan wants, one statement each, whatever the number of ids."""
+    """Every part the plan wants, one statement each (both label parts share one), whatever the number of ids."""
     if not ids:
         return {}
-    parts = [(name, part.statement(plan)) for name, part in PARTS.items() if part.wanted(plan)]
-    return {name: _group((await conn.execute(stmt, {"ids": ids})).all()) for name, stmt in parts}
+    wanted = [name for name, part in PARTS.items() if part.wanted(plan)]
+    labels_together = all(name in wanted for name in LABEL_PARTS)
+    if labels_together:
+        wanted = [name for name in wanted if name not in LABEL_PARTS]
+    related = {name: _group((await conn.execute(PARTS[name].statement(plan), {"ids": ids})).all()) for name in wanted}
+    return related | (await _load_labels(conn, ids, plan) if labels_together else {})
 
 
 def vector_values(blob: bytes) -> list[float]:

@@ -20,8 +20,8 @@ async def test_one_statement_per_related_table_per_page(app: Starlette, gql: Gra
     assert done == {"status": "COMPLETE", "rowCount": 12}
     reads = counter.statements
     # one count, then 4 pages of 3 rows x (the page + attachments, metadata, embeddings, projects,
-    # project labels, model runs, model-run labels); slice lookups and per-row queries would add more
-    assert len(reads) == 1 + 4 * 8
+    # model runs, and project and model-run labels in one select); slice lookups and per-row queries would add more
+    assert len(reads) == 1 + 4 * 7
 
 
 class Terminal(io.StringIO):

@@ -140,10 +140,10 @@ async def test_export_line_equals_the_node_asking_for_the_same_params(
 async def test_full_selection_page_costs_the_same_statements_at_any_size(
     gql: GraphQLClient, engine: Any, catalog: CatalogSpec, size: int
 ) -> None:
-    """One page select plus one per related table (attachments, metadata, embeddings, projects, project labels,
-    model runs, run labels): 8, whatever the page size or nesting."""
+    """One page select plus one per related table (attachments, metadata, embeddings, projects, model runs, and
+    project and run labels together): 7, whatever the page size or nesting."""
     selection = selection_for(_with_ids(PARAMS[-1], catalog))
     with count_statements(engine) as counter:
         page = await nodes(gql, selection, catalog.ids(DataRow), size)
     assert len(page) == size
-    assert counter.count == 8, counter.statements
+    assert counter.count == 7, counter.statements
