@@ -183,12 +183,18 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
             return _merged_later(split.order, values, rest)
         return _merged(split.order, values, rest)
 
-    def _split(self, parent: GraphQLObjectType, grouped: GroupedFieldSet) -> Fields | None:
-        key = (parent, id(grouped))
-        cached = self._splits.get(key)
+    @staticmethod
+    def _memo(cache: dict[Any, Any], type_: GraphQLObjectType, held: Any, build: Callable[..., Any]) -> Any:
+        """`build(type_, held)` once per (type, selection) per request; the entry keeps `held` alive, so its id stays
+        unique for as long as the entry exists."""
+        key = (type_, id(held))
+        cached = cache.get(key)
         if cached is None:
-            cached = self._splits[key] = (grouped, self._split_fields(parent, grouped))
+            cached = cache[key] = (held, build(type_, held))
         return cached[1]
+
+    def _split(self, parent: GraphQLObjectType, grouped: GroupedFieldSet) -> Fields | None:
+        return self._memo(self._splits, parent, grouped, self._split_fields)
 
     def _split_fields(self, parent: GraphQLObjectType, grouped: GroupedFieldSet) -> Fields | None:
         direct, rest = [], {}
@@ -201,11 +207,7 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
         return Fields(tuple(grouped), tuple(direct), rest) if direct else None
 
     def _direct_object(self, type_: GraphQLObjectType, details: FieldDetailsList) -> Complete | None:
-        key = (type_, id(details))
-        cached = self._objects.get(key)
-        if cached is None:
-            cached = self._objects[key] = (details, self._object_completer(type_, details))
-        return cached[1]
+        return self._memo(self._objects, type_, details, self._object_completer)
 
     def _object_completer(self, type_: GraphQLObjectType, details: FieldDetailsList) -> Complete | None:
         """A nested object is direct when all its selected fields are."""
