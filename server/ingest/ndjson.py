@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.db import create_all, create_engine
+from server.db import create_all, create_engine, refresh_statistics
 from server.ingest.import_batch import ImportBatch
 from server.ingest.import_chunks import Chunk, convert_chunk
 from server.ingest.import_rows import IMPORT_DATASET
@@ -72,6 +72,7 @@ async def import_lines(
             async for chunk in chunks:
                 await _flush(batch, chunk, report, progress)
     await batch.apply_orders()
+    await refresh_statistics(engine)
     report.errors.sort()
     report.seconds = time.perf_counter() - start
     return report

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 from starlette.applications import Starlette
 
 from server.db import create_all, create_engine
@@ -100,3 +101,23 @@ async def test_the_seeded_demo_catalog_round_trips_byte_identical(
     assert (report.lines, report.rows, report.errors) == (150, 150, [])
     async with running(empty_settings) as (_, gql, http):
         assert await _export(gql, http) == first
+
+
+async def test_an_import_leaves_postgresql_statistics_current(
+    settings: Settings, empty_settings: Settings, tmp_path: Path
+) -> None:
+    """Keyset pages over freshly imported rows are planned from statistics, not from an empty table's defaults."""
+    if not empty_settings.database_url.startswith("postgresql"):
+        pytest.skip("SQLite's plans for these queries do not use statistics")
+    async with running(settings) as (app, gql, http):
+        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        source = tmp_path / "rows.ndjson"
+        source.write_bytes(await _export(gql, http))
+    await import_file(empty_settings, source)
+    engine = create_engine(empty_settings)
+    try:
+        async with engine.connect() as conn:
+            estimate = await conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'datarow'"))
+            assert estimate.scalar_one() == 12
+    finally:
+        await engine.dispose()
