@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.db import create_all, create_engine
+from server.db import create_all, create_engine, refresh_statistics
 from server.errors import bad_input
 from server.ingest.seed_catalog import DEFAULT_EMBEDDINGS, Spaces, build_catalog
 from server.ingest.seed_ontology import BASE_TIME, Seeded
@@ -120,6 +120,7 @@ async def _seed(engine: AsyncEngine, rows: int, seed: int, if_empty: bool, embed
             return f"seed skipped: the database already has {existing} data rows"
     started = time.perf_counter()
     counts = await _bulk_write(engine, rows, seed, embeddings)
+    await refresh_statistics(engine)
     seconds = time.perf_counter() - started
     return (
         f"seeded {counts['datarow']} data rows, {counts['label']} labels, {counts['modelrun']} model runs, "

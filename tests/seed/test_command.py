@@ -8,9 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from server.db import create_engine
 from server.errors import CatalogError, ErrorCode
 from server.ingest.seed import seed_database
+from server.settings import Settings
 from tests.seed.conftest import export_all, sha256, sqlite_settings
 
 
@@ -84,3 +87,17 @@ async def test_seed_leaves_sqlite_in_wal_mode(tmp_path: Path) -> None:
     await seed_database(sqlite_settings(path), rows=5)
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+async def test_a_seeded_postgresql_catalog_has_current_statistics(settings: Settings) -> None:
+    """Keyset pages over the seeded rows are planned from statistics, not from an empty table's defaults."""
+    if settings.is_sqlite:
+        pytest.skip("SQLite's plans for these queries do not use statistics")
+    await seed_database(settings, rows=37, seed=2)
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as conn:
+            estimate = await conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'datarow'"))
+            assert estimate.scalar_one() == 37
+    finally:
+        await engine.dispose()
