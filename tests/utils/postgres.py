@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 
 import asyncpg
+from sqlalchemy import text
 
 from server.db import create_engine
 from server.models import metadata
@@ -84,3 +85,14 @@ class PostgresServer:
             await prepare_schema(engine)
         finally:
             await engine.dispose()
+
+
+async def estimated_rows(settings: Settings, table: str) -> float:
+    """PostgreSQL's planner estimate of a table's rows (`pg_class.reltuples`: -1 until the table is analyzed)."""
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as conn:
+            estimate = await conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = :t"), {"t": table})
+            return float(estimate.scalar_one())
+    finally:
+        await engine.dispose()
