@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -33,17 +35,24 @@ async def _count(app: Starlette, table: type) -> int:
         return int((await conn.execute(select(func.count()).select_from(table.__table__))).scalar_one())
 
 
+@asynccontextmanager
+async def _reimported(empty_settings: Settings, tmp_path: Path, first: bytes, rows: int) -> AsyncIterator[Starlette]:
+    """`first` imported into an empty database (every line lands), exported again byte-identical; yields that app."""
+    source = tmp_path / "first.ndjson"
+    source.write_bytes(first)
+    report = await import_file(empty_settings, source)
+    assert (report.lines, report.rows, report.errors) == (rows, rows, [])
+    async with running(empty_settings) as (app, gql, http):
+        assert await _export(gql, http) == first
+        yield app
+
+
 async def test_round_trip_is_byte_identical(settings: Settings, empty_settings: Settings, tmp_path: Path) -> None:
     async with running(settings) as (app, gql, http):
         await build_catalog(app.state.engine, app.state.organization_id, rows=12)
         first = await _export(gql, http)
         features = await _count(app, LabelFeature)
-    source = tmp_path / "first.ndjson"
-    source.write_bytes(first)
-    report = await import_file(empty_settings, source)
-    assert (report.lines, report.rows, report.errors) == (12, 12, [])
-    async with running(empty_settings) as (app, gql, http):
-        assert await _export(gql, http) == first
+    async with _reimported(empty_settings, tmp_path, first, rows=12) as app:
         assert await _count(app, LabelFeature) == features
 
 
@@ -96,19 +105,15 @@ async def test_the_seeded_demo_catalog_round_trips_byte_identical(
     await seed_database(settings, rows=150, seed=4)
     async with running(settings) as (_, gql, http):
         first = await _export(gql, http)
-    source = tmp_path / "seeded.ndjson"
-    source.write_bytes(first)
-    report = await import_file(empty_settings, source)
-    assert (report.lines, report.rows, report.errors) == (150, 150, [])
-    async with running(empty_settings) as (_, gql, http):
-        assert await _export(gql, http) == first
+    async with _reimported(empty_settings, tmp_path, first, rows=150):
+        pass
 
 
 async def test_an_import_leaves_postgresql_statistics_current(
     settings: Settings, empty_settings: Settings, tmp_path: Path
 ) -> None:
     """Keyset pages over freshly imported rows are planned from statistics, not from an empty table's defaults."""
-    if not empty_settings.database_url.startswith("postgresql"):
+    if empty_settings.is_sqlite:
         pytest.skip("SQLite's plans for these queries do not use statistics")
     async with running(settings) as (app, gql, http):
         await build_catalog(app.state.engine, app.state.organization_id, rows=12)
