@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.settings import Settings
+from server.sqlite_driver import one_hop_dbapi
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -38,10 +39,11 @@ def _sqlite_pragmas(settings: Settings, cache_mb: int) -> Callable[[Any, Any], N
     return set_pragmas
 
 
-def _pool_options(settings: Settings) -> dict[str, Any]:
-    """Server engines get a sized pool; SQLite keeps SQLAlchemy's default for file databases."""
+def _driver_options(settings: Settings) -> dict[str, Any]:
+    """Server engines get a sized pool; SQLite keeps SQLAlchemy's default pool for file databases and runs each
+    statement in one hand-off to aiosqlite's thread (server.sqlite_driver)."""
     if settings.is_sqlite:
-        return {}
+        return {"module": one_hop_dbapi()}
     return {"pool_size": settings.pool_size, "max_overflow": settings.pool_max_overflow, "pool_pre_ping": True}
 
 
@@ -53,7 +55,7 @@ def create_engine(settings: Settings, sqlite_cache_mb: int = 16) -> AsyncEngine:
         echo=settings.echo_sql,
         json_serializer=lambda v: orjson.dumps(v).decode(),
         json_deserializer=orjson.loads,
-        **_pool_options(settings),
+        **_driver_options(settings),
     )
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(settings, sqlite_cache_mb))
