@@ -12,6 +12,7 @@ from resolvers.filters import DataRowFilter, filter_dict
 from resolvers.selection import plan_from_info
 from resolvers.types.data_rows import DataRow, DataRowConnection, DataRowEdge, PageInfo
 from resolvers.types.exports import ExportTask
+from server.db import read_connection
 from server.errors import bad_input, limit_exceeded, not_found
 from server.export.tasks import get_task
 from server.filters.scope import Scope, request_where
@@ -67,13 +68,13 @@ async def _connection(
 ) -> DataRowConnection:
     ctx = info.context
     plan = plan_from_info(info._raw_info)
-    async with ctx.engine.connect() as conn:
+    async with read_connection(ctx.engine) as conn:
         scope = await request_where(conn, ctx.organization_id, **where_args, limits=FilterLimits.of(ctx.settings))
         order = _check_order(scope, order)
         result = await load_lines(conn, scope.where, plan, first, after, order, ranking=scope.ranking)
 
     async def count() -> int:
-        async with ctx.engine.connect() as conn:
+        async with read_connection(ctx.engine) as conn:
             return await count_rows(conn, scope)
 
     nodes = [DataRow.from_line(line, _score(scope, line)) for line in result.lines]
