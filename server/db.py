@@ -67,7 +67,8 @@ def create_engine(settings: Settings, sqlite_cache_mb: int = 16) -> AsyncEngine:
 async def read_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection for reads that need no snapshot across statements. PostgreSQL runs it in autocommit: under READ
     COMMITTED each statement takes its own snapshot inside a transaction too, so this drops only the BEGIN and ROLLBACK
-    round trips (two of a full page's eleven). SQLite (pysqlite) never begins a transaction for a SELECT anyway."""
+    round trips (two of the twelve a full page's connection makes, pre-ping included). SQLite (pysqlite) never begins
+    a transaction for a SELECT anyway."""
     async with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             await conn.execution_options(isolation_level="AUTOCOMMIT")
