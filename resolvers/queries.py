@@ -10,7 +10,7 @@ from strawberry import ID
 from resolvers.context import Context
 from resolvers.filters import DataRowFilter, filter_dict
 from resolvers.selection import plan_from_info
-from resolvers.types.data_rows import DataRow, DataRowConnection, DataRowEdge, PageInfo
+from resolvers.types.data_rows import DataRow, DataRowConnection, PageInfo
 from resolvers.types.exports import ExportTask
 from server.db import read_connection
 from server.errors import bad_input, limit_exceeded, not_found
@@ -80,8 +80,8 @@ async def _connection(
     nodes = [DataRow.from_line(line, _score(scope, line)) for line in result.lines]
     return DataRowConnection(
         nodes=nodes,
-        edges=[DataRowEdge(cursor=c, node=n) for c, n in zip(result.page.cursors, nodes, strict=True)],
         page_info=PageInfo(has_next_page=result.page.has_next, end_cursor=result.page.end_cursor),
+        _page=result.page,
         _count=count,
     )
 
