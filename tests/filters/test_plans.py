@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.filters.scope import request_where
-from server.loading.pages import load_page
+from server.loading.pages import for_every_page, load_page
 from server.loading.plan import RowPlan
 from server.models import DataRow
 from tests.utils.filter_catalog import CatalogSpec, build_catalog
@@ -106,3 +106,15 @@ async def test_a_first_page_probes_instead_of_building_the_sets(engine_name: str
         probes, by_probes = await _vm_steps(conn, lambda: load_page(conn, scope.where, RowPlan(), 1, probe=scope.probe))
     assert [r.id for r in by_probes.rows] == [r.id for r in by_sets.rows] and by_probes.has_next
     assert probes * 3 < sets, (probes, sets)
+
+
+@pytest.mark.parametrize(("matching", "probes"), [(1, False), (3, True)])
+async def test_an_export_probes_only_when_a_page_fits_in_a_window(
+    engine: Any, org_id: str, catalog: CatalogSpec, matching: int, probes: bool
+) -> None:
+    """120 rows, 2,000-row pages, 100,000-row windows: a page is expected within a window from 3 matching rows on."""
+    async with engine.connect() as conn:
+        scope = await request_where(conn, org_id, {"annotation": {"name": "Car"}})
+        kept = await for_every_page(conn, scope, org_id, matching, 2000)
+    assert scope.probe is not None
+    assert (kept.probe is scope.probe) is probes and kept.where is scope.where
