@@ -154,7 +154,8 @@ async def family(engine: AsyncEngine, org: str, name: str, tree: dict[str, Any],
 
     async def first_page() -> int:
         async with engine.connect() as conn:
-            return len((await load_lines(conn, (await request_where(conn, org, tree)).where, RowPlan(), 100)).lines)
+            scope = await request_where(conn, org, tree)
+            return len((await load_lines(conn, scope.where, RowPlan(), 100, probe=scope.probe)).lines)
 
     count_ms, matched = await median_ms(count)
     page_ms, _ = await median_ms(first_page)

@@ -71,7 +71,7 @@ async def _connection(
     async with read_connection(ctx.engine) as conn:
         scope = await request_where(conn, ctx.organization_id, **where_args, limits=FilterLimits.of(ctx.settings))
         order = _check_order(scope, order)
-        result = await load_lines(conn, scope.where, plan, first, after, order, ranking=scope.ranking)
+        result = await load_lines(conn, scope.where, plan, first, after, order, scope.ranking, scope.probe)
 
     async def count() -> int:
         async with read_connection(ctx.engine) as conn:

@@ -18,7 +18,7 @@ from server.export.progress import Progress
 from server.export.tasks import ExportRequest
 from server.filters.scope import request_where
 from server.loading.lines import iter_line_pages
-from server.loading.pages import count_rows
+from server.loading.pages import count_rows, for_every_page
 from server.orgs import ensure_organization
 from server.settings import Settings
 
@@ -61,9 +61,13 @@ async def export_local(settings: Settings, org: str, request: ExportRequest, out
         organization_id = await ensure_organization(engine, org)
         async with engine.connect() as conn:
             scope = await request_where(conn, organization_id, request.filter, request.slice_id)
-            progress = Progress(await count_rows(conn, scope))
+            total = await count_rows(conn, scope)
+            scope = await for_every_page(conn, scope, organization_id, total, settings.export_page_size)
+        progress = Progress(total)
         plan = request.params.to_plan()
-        async for page in iter_line_pages(engine, scope.where, plan, settings.export_page_size, ranking=scope.ranking):
+        async for page in iter_line_pages(
+            engine, scope.where, plan, settings.export_page_size, ranking=scope.ranking, probe=scope.probe
+        ):
             encoded = encode_page(page)
             out.write(encoded.data)
             err.writelines(encoded.errors)

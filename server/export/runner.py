@@ -29,7 +29,7 @@ from server.export.tasks import EXPIRED, ExportRequest, claim_next, due_for_expi
 from server.filters.scope import Scope, request_where
 from server.filters.values import FilterLimits
 from server.loading.lines import iter_line_pages
-from server.loading.pages import count_rows
+from server.loading.pages import count_rows, for_every_page
 from server.loading.timefmt import iso
 from server.models.base import utcnow
 from server.settings import Settings
@@ -95,6 +95,7 @@ async def _scope(engine: AsyncEngine, settings: Settings, task: Any, request: Ex
         limits = FilterLimits.of(settings)
         scope = await request_where(conn, task.organization_id, request.filter, request.slice_id, ids, limits)
         total = task.total_rows if task.total_rows is not None else await count_rows(conn, scope)
+        scope = await for_every_page(conn, scope, task.organization_id, total, settings.export_page_size)
     return scope, total
 
 
@@ -108,7 +109,7 @@ async def _export(engine: AsyncEngine, settings: Settings, task: Any, claim: Cla
     try:
         written = task.bytes_written
         size, cursor = settings.export_page_size, task.resume_cursor
-        pages = iter_line_pages(engine, scope.where, plan, size, cursor, scope.ranking, FIRST_PAGE_ROWS)
+        pages = iter_line_pages(engine, scope.where, plan, size, cursor, scope.ranking, FIRST_PAGE_ROWS, scope.probe)
         async for page in pages:
             encoded = encode_page(page)
             await asyncio.to_thread(files.write, encoded.data, encoded.errors)

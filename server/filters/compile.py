@@ -1,36 +1,125 @@
-"""compile_filter: a pure fold of a resolved tree into one SQLAlchemy boolean expression (no I/O); count_statement:
-the same rows as one `SELECT count(*)` shaped for counting."""
+"""compile_filter: a pure fold of a resolved tree into one SQLAlchemy boolean expression (no I/O), with each relation
+leaf as `datarow.id IN (set)` or, for probing (`probe_where`), as a correlated `EXISTS`; count_statement: the same rows
+as one `SELECT count(*)` shaped for counting."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, intersect, literal_column, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    func,
+    intersect,
+    literal_column,
+    not_,
+    or_,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from server.filters.leaves import LEAVES, T
 from server.filters.tree import And, Leaf, Node, Not, Or
 from server.models import DataRow
 
+Semi = Callable[[Select[Any]], ColumnElement[bool]]
 
-def compile_filter(node: Node, organization_id: str) -> ColumnElement[bool]:
-    """`organization_id` scopes the relation subqueries too, so their indexes lead with the tenant."""
+
+def in_set(rows: Select[Any]) -> ColumnElement[bool]:
+    return T.id.in_(rows)
+
+
+class rare(FunctionElement[bool]):
+    """A condition true for very few rows, said to SQLite's planner (`likelihood`; the bare condition elsewhere): a
+    probe's correlation, so SQLite looks rows up by it even without statistics, instead of walking a covering index
+    range (`schema_id, number_value`) for every probe."""
+
+    inherit_cache = True  # untyped: a Boolean would be compared with 1 on SQLite
+
+
+@compiles(rare, "sqlite")
+def _rare_on_sqlite(element: rare, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"likelihood({compiler.process(element.clauses, **kw)}, 0.000001)"
+
+
+@compiles(rare)
+def _rare(element: rare, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)})"
+
+
+def probe_set(rows: Select[Any]) -> ColumnElement[bool]:
+    """The same membership as a correlated `EXISTS` on the set's own row column: one index probe per candidate."""
+    return exists(rows.where(rare(rows.selected_columns[0] == T.id)))
+
+
+def compile_filter(node: Node, organization_id: str, semi: Semi = in_set) -> ColumnElement[bool]:
+    """`organization_id` scopes the relation subqueries too, so their indexes lead with the tenant; `semi` says how a
+    relation leaf's id set is tested (a leaf that compiles to no set, such as `NOT IN` or `true`, builds itself)."""
     match node:
         case And(children):
-            return and_(*(compile_filter(c, organization_id) for c in children))
+            return and_(*(compile_filter(c, organization_id, semi) for c in children))
         case Or(children):
-            return or_(*(compile_filter(c, organization_id) for c in children))
+            return or_(*(compile_filter(c, organization_id, semi) for c in children))
         case Not(child):
-            return not_(compile_filter(child, organization_id))
+            return not_(compile_filter(child, organization_id, semi))
         case Leaf(name, value, _path):
-            return LEAVES[name].build(value, organization_id)
+            found = _rows(node, organization_id)
+            return LEAVES[name].build(value, organization_id) if found is None else semi(found[0])
     raise AssertionError(node)
+
+
+def _trees(organization_id: str, nodes: tuple[Node | None, ...], semi: Semi = in_set) -> list[ColumnElement[bool]]:
+    return [compile_filter(n, organization_id, semi) for n in nodes if n is not None]
 
 
 def scoped_where(organization_id: str, *nodes: Node | None) -> ColumnElement[bool]:
     """The organization's rows matching every given (resolved) tree (slice and filter together mean both)."""
-    clauses = [compile_filter(n, organization_id) for n in nodes if n is not None]
-    return and_(T.organization_id == organization_id, *clauses)
+    return and_(T.organization_id == organization_id, *_trees(organization_id, nodes))
+
+
+@dataclass(frozen=True)
+class Probed:
+    """The rows of `scoped_where` two ways: `sets` tests each relation leaf as `datarow.id IN (set)`, `probes` as a
+    correlated `EXISTS` (the organization condition apart, so `split` keeps it outside, where an index can use it:
+    SQLite factors a term out of an `OR` only when both sides bind the very same value, which separate parameters
+    never are)."""
+
+    organization_id: str
+    sets: ColumnElement[bool]
+    probes: ColumnElement[bool]
+
+    def split(self, probed: ColumnElement[bool], rest: ColumnElement[bool]) -> ColumnElement[bool]:
+        """The same rows: those meeting `probed` tested by probes, those meeting `rest` by the sets. An `OR` of `AND`s
+        in the WHERE, which SQLite evaluates with jumps: a row stops at its first failing test, and a set is built
+        only when a row first reaches it (a `CASE` would compute every test of its branch as a value)."""
+        either = or_(and_(probed, self.probes), and_(rest, self.sets))
+        return and_(T.organization_id == self.organization_id, either)
+
+
+def _leaves(node: Node) -> Iterator[Node]:
+    match node:
+        case And(children) | Or(children):
+            for child in children:
+                yield from _leaves(child)
+        case Not(child):
+            yield from _leaves(child)
+        case _:
+            yield node
+
+
+def probe_where(organization_id: str, *nodes: Node | None) -> Probed | None:
+    """The trees both ways (`Probed`); None when no leaf compiles to a set."""
+    leaves = [leaf for n in nodes if n is not None for leaf in _leaves(n)]
+    if all(_rows(leaf, organization_id) is None for leaf in leaves):
+        return None
+    sets, probes = _trees(organization_id, nodes), _trees(organization_id, nodes, probe_set)
+    return Probed(organization_id, and_(*sets), and_(*probes))
 
 
 def _conjuncts(node: Node) -> Iterator[Node]:

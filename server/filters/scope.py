@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input, not_found
-from server.filters.compile import count_statement, scoped_where
+from server.filters.compile import Probed, count_statement, probe_where, scoped_where
 from server.filters.leaves import LEAVES
 from server.filters.leaves.ranking import Ranking
 from server.filters.tree import And, Leaf, Node, Not, Or, parse_filter
@@ -56,11 +56,14 @@ async def slice_filter(conn: AsyncConnection, organization_id: str, slice_id: st
 class Scope:
     """The rows a request means (`where`, organization included) and, with a similarTo/search leaf, their ranking:
     then `where` admits exactly the ranked rows, and pages go in rank order (server.search.paging). `count` is the
-    `SELECT count(*)` of the same rows, compiled for counting (compile.count_statement)."""
+    `SELECT count(*)` of the same rows, compiled for counting (compile.count_statement). `probe`, when the tree has
+    relation sets and no ranking, holds the same rows with the sets probed per row too (compile.probe_where), for
+    pages that stop early (server.loading.pages)."""
 
     where: ColumnElement[bool]
     count: Select[Any]
     ranking: Ranking | None = None
+    probe: Probed | None = None
 
 
 async def request_where(
@@ -86,4 +89,5 @@ async def request_where(
     resolved, ranking = await resolve_rankings(
         conn, organization_id, nodes, lambda *n: scoped_where(organization_id, *n)
     )
-    return Scope(scoped_where(organization_id, *resolved), count_statement(organization_id, *resolved), ranking)
+    where, count = scoped_where(organization_id, *resolved), count_statement(organization_id, *resolved)
+    return Scope(where, count, ranking, None if ranking else probe_where(organization_id, *resolved))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from server.filters.compile import Probed
 from server.loading.assemble import Line, assemble
 from server.loading.pages import DEFAULT_ORDER, Order, Page, load_page
 from server.loading.plan import RowPlan
@@ -31,12 +32,14 @@ async def load_lines(
     after: str | None = None,
     order: Order = DEFAULT_ORDER,
     ranking: Ranking | None = None,
+    probe: Probed | None = None,
 ) -> LinePage:
     """A page of export lines: 1 + (one statement per related table the plan wants) statements.
 
-    With a ranking (a similarTo/search leaf) the page goes in rank order and `order` is not used."""
+    With a ranking (a similarTo/search leaf) the page goes in rank order and `order` is not used; `probe` is the
+    scope's probing form of `where` (Scope.probe)."""
     if ranking is None:
-        page = await load_page(conn, where, plan, first, after, order)
+        page = await load_page(conn, where, plan, first, after, order, probe)
     else:
         page = await load_ranked_page(conn, where, plan, ranking, first, after)
     related = await load_related(conn, [r.id for r in page.rows], plan) if wants_related(plan) else {}
@@ -50,9 +53,10 @@ async def _read(
     size: int,
     after: str | None,
     ranking: Ranking | None,
+    probe: Probed | None,
 ) -> LinePage:
     async with engine.connect() as conn:
-        return await load_lines(conn, where, plan, size, after, ranking=ranking)
+        return await load_lines(conn, where, plan, size, after, ranking=ranking, probe=probe)
 
 
 async def iter_line_pages(
@@ -63,6 +67,7 @@ async def iter_line_pages(
     after: str | None = None,
     ranking: Ranking | None = None,
     first_size: int | None = None,
+    probe: Probed | None = None,
 ) -> AsyncIterator[LinePage]:
     """Every page from `after` on (in rank order with a ranking), each read in its own short transaction.
 
@@ -70,13 +75,13 @@ async def iter_line_pages(
     `first_size` (at most `page_size`) makes the first page shorter, so its lines are out sooner.
     """
     first = min(first_size or page_size, page_size)
-    pending = asyncio.create_task(_read(engine, where, plan, first, after, ranking))
+    pending = asyncio.create_task(_read(engine, where, plan, first, after, ranking, probe))
     try:
         while pending is not None:
             result = await pending
             more = result.page.has_next
             pending = (
-                asyncio.create_task(_read(engine, where, plan, page_size, result.page.end_cursor, ranking))
+                asyncio.create_task(_read(engine, where, plan, page_size, result.page.end_cursor, ranking, probe))
                 if more
                 else None
             )

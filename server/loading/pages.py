@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from server.loading.plan import RowPlan
 from server.models import DataRow, Dataset
 
 if TYPE_CHECKING:
+    from server.filters.compile import Probed
     from server.filters.scope import Scope
 
 T = DataRow.__table__.c  # type: ignore[attr-defined]
@@ -141,6 +142,47 @@ def _order_by(order: Order) -> list[Any]:
     return [k.desc() for k in keys] if order.descending else keys
 
 
+# How many rows after the cursor a SQLite page probes per row before it falls back to the relation sets, per row
+# of the page (a density of 1 in 500 still fills the page from probes), and at most.
+PROBE_WINDOW_PER_ROW = 500
+PROBE_WINDOW_MAX = 100_000
+
+
+def _window_end(order: Order, after: str | None, rows: int) -> ColumnElement[Any]:
+    """The id of the `rows`-th data row after the cursor in id order (any organization), or the row's own id when
+    fewer remain: computed once per statement."""
+    window = DataRow.__table__.alias("page_window")
+    stmt = select(window.c.id).order_by(window.c.id.desc() if order.descending else window.c.id)
+    if after:
+        _, row_id = decode_cursor(after, order)
+        stmt = stmt.where(window.c.id < row_id if order.descending else window.c.id > row_id)
+    return func.coalesce(stmt.offset(rows - 1).limit(1).scalar_subquery(), T.id)
+
+
+def _probed(probe: Probed, order: Order, after: str | None, first: int) -> Any:
+    """`where` for a SQLite page that stops early: SQLite builds an `IN (subquery)` set whole before it tests the
+    first row, so rows within a window after the cursor are tested by probes (`EXISTS`, a few index look-ups each)
+    and only rows beyond it by the sets, which SQLite then builds on first use, that is only when the window did
+    not fill the page (a sparse filter). Both branches admit exactly the same rows."""
+    end = _window_end(order, after, min((first + 1) * PROBE_WINDOW_PER_ROW, PROBE_WINDOW_MAX))
+    inside, beyond = (T.id >= end, T.id < end) if order.descending else (T.id <= end, T.id > end)
+    return probe.split(inside, beyond)
+
+
+def _page_where(
+    conn: AsyncConnection,
+    where: ColumnElement[bool],
+    probe: Probed | None,
+    order: Order,
+    after: str | None,
+    first: int,
+) -> Any:
+    """PostgreSQL plans the sets itself (a fast-start semi-join); other orders than id keep the sets."""
+    if probe is None or conn.dialect.name != "sqlite" or order.field is not OrderField.ID:
+        return where
+    return _probed(probe, order, after, first)
+
+
 async def load_page(
     conn: AsyncConnection,
     where: ColumnElement[bool],
@@ -148,13 +190,15 @@ async def load_page(
     first: int,
     after: str | None = None,
     order: Order = DEFAULT_ORDER,
+    probe: Probed | None = None,
 ) -> Page:
-    """One page of data rows matching `where` (already scoped to an organization), in keyset order."""
+    """One page of data rows matching `where` (already scoped to an organization), in keyset order; `probe` is the
+    same rows with relation sets probed per row (Scope.probe), used where it pays (`_page_where`)."""
     sort_column = ORDER_COLUMNS[order.field]
     columns = page_columns(plan)
     if sort_column is not None:
         columns.append(sort_column.label("_sort"))
-    stmt = select(*columns).where(where)
+    stmt = select(*columns).where(_page_where(conn, where, probe, order, after, first))
     if plan.details:
         stmt = stmt.join_from(DataRow.__table__, Dataset.__table__, D.id == T.dataset_id)
     if after:
@@ -163,6 +207,17 @@ async def load_page(
     has_next = len(rows) > first
     rows = rows[:first]
     return Page(rows=rows, has_next=has_next, order=order, sorted_by=sort_column is not None)
+
+
+async def for_every_page(conn: AsyncConnection, scope: Scope, organization_id: str, matching: int, size: int) -> Scope:
+    """The scope an export pages through: it reads every page, so probing stays only when `size` matching rows are
+    expected within one window (from `matching` of the organization's rows); a sparser filter pays for its sets
+    once a page either way, and the probes of every window on top."""
+    if scope.probe is None:
+        return scope
+    stmt = select(func.count()).select_from(DataRow.__table__).where(T.organization_id == organization_id)
+    rows = int((await conn.execute(stmt)).scalar_one())
+    return scope if size * rows <= max(matching, 1) * PROBE_WINDOW_MAX else replace(scope, probe=None)
 
 
 async def count_rows(conn: AsyncConnection, scope: Scope) -> int:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from server.filters.scope import request_where
+from server.loading.pages import for_every_page, load_page
+from server.loading.plan import RowPlan
 from server.models import DataRow
-from tests.utils.filter_catalog import CatalogSpec
+from tests.utils.filter_catalog import CatalogSpec, build_catalog
 
 RELATED = ("label", "labelfeature", "metadatavalue", "projectdatarow", "modelrundatarow")
 JSON_COLUMNS = ("value_json", "annotations", "workflow_history", "json_")
@@ -42,13 +45,17 @@ def trees(c: CatalogSpec) -> dict[str, dict[str, Any]]:
     }
 
 
-async def plan_of(conn: Any, org_id: str, tree: dict[str, Any]) -> tuple[str, list[str]]:
-    stmt = select(func.count()).select_from(DataRow.__table__).where((await request_where(conn, org_id, tree)).where)
+async def plan_of(conn: Any, org_id: str, tree: dict[str, Any], form: str = "where") -> tuple[str, list[str]]:
+    """`form` is the Scope's `where` (relation sets as `IN`) or `probe` (the trees as correlated `EXISTS`)."""
+    scope = await request_where(conn, org_id, tree)
+    where = scope.probe.probes if form == "probe" and scope.probe is not None else scope.where
+    stmt = select(func.count()).select_from(DataRow.__table__).where(where)
     sql = str(stmt.compile(conn.sync_connection, compile_kwargs={"literal_binds": True}))
     rows = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)).all()
     return sql, [r[3] for r in rows]
 
 
+@pytest.mark.parametrize("form", ["where", "probe"])
 @pytest.mark.parametrize(
     "name",
     list(
@@ -56,13 +63,58 @@ async def plan_of(conn: Any, org_id: str, tree: dict[str, Any]) -> tuple[str, li
     ),
 )
 async def test_filter_uses_indexes_and_never_json(
-    engine_name: str, engine: Any, org_id: str, catalog: CatalogSpec, name: str
+    engine_name: str, engine: Any, org_id: str, catalog: CatalogSpec, name: str, form: str
 ) -> None:
     if engine_name != "sqlite":
         pytest.skip("reads SQLite's EXPLAIN QUERY PLAN; PostgreSQL plans are measured in make bench")
     async with engine.connect() as conn:
-        sql, plan = await plan_of(conn, org_id, trees(catalog)[name])
+        sql, plan = await plan_of(conn, org_id, trees(catalog)[name], form)
     assert not any(column in sql for column in JSON_COLUMNS), sql
     scans = [step for step in plan if step.startswith("SCAN") and step.split()[1] in RELATED]
     assert scans == [], plan
     assert any("INDEX" in step for step in plan), plan
+
+
+async def _vm_steps(conn: Any, read: Callable[[], Awaitable[Any]]) -> tuple[int, Any]:
+    """SQLite virtual-machine instructions run by `read` on `conn` (a count, not a time: the same every run)."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    steps = 0
+
+    def tick() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    await driver.set_progress_handler(tick, 1)
+    try:
+        result = await read()
+    finally:
+        await driver.set_progress_handler(None, 1)
+    return steps, result
+
+
+async def test_a_first_page_probes_instead_of_building_the_sets(engine_name: str, engine: Any, org_id: str) -> None:
+    """3,000 rows, no statistics: the first page of 1 probes a few rows of a 1,000-row window, where the sets cost
+    an entry per matching row (each probe looks its row up, whatever SQLite would guess without statistics)."""
+    if engine_name != "sqlite":
+        pytest.skip("SQLite builds IN sets before the first row; PostgreSQL plans a semi-join itself")
+    await build_catalog(engine, org_id, 3000)
+    tree = {"metadata": {"name": "score", "gte": 0}, "annotation": {"name": "Car"}}
+    async with engine.connect() as conn:
+        scope = await request_where(conn, org_id, tree)
+        sets, by_sets = await _vm_steps(conn, lambda: load_page(conn, scope.where, RowPlan(), 1))
+        probes, by_probes = await _vm_steps(conn, lambda: load_page(conn, scope.where, RowPlan(), 1, probe=scope.probe))
+    assert [r.id for r in by_probes.rows] == [r.id for r in by_sets.rows] and by_probes.has_next
+    assert probes * 3 < sets, (probes, sets)
+
+
+@pytest.mark.parametrize(("matching", "probes"), [(1, False), (3, True)])
+async def test_an_export_probes_only_when_a_page_fits_in_a_window(
+    engine: Any, org_id: str, catalog: CatalogSpec, matching: int, probes: bool
+) -> None:
+    """120 rows, 2,000-row pages, 100,000-row windows: a page is expected within a window from 3 matching rows on."""
+    async with engine.connect() as conn:
+        scope = await request_where(conn, org_id, {"annotation": {"name": "Car"}})
+        kept = await for_every_page(conn, scope, org_id, matching, 2000)
+    assert scope.probe is not None
+    assert (kept.probe is scope.probe) is probes and kept.where is scope.where
