@@ -68,7 +68,7 @@ async def _connection(
 ) -> DataRowConnection:
     ctx = info.context
     plan = plan_from_info(info._raw_info)
-    async with read_connection(ctx.engine) as conn:
+    async with ctx.engine.connect() as conn:  # in a transaction: a similarity search streams (server-side cursor)
         scope = await request_where(conn, ctx.organization_id, **where_args, limits=FilterLimits.of(ctx.settings))
         order = _check_order(scope, order)
         result = await load_lines(conn, scope.where, plan, first, after, order, scope.ranking, scope.probe)

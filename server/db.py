@@ -52,8 +52,8 @@ def _driver_options(settings: Settings) -> dict[str, Any]:
 
 def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """`pool_pre_ping` in one round trip: asyncpg's simple-protocol `SELECT 1`. SQLAlchemy's own asyncpg ping wraps a
-    prepared `;` in BEGIN and ROLLBACK (for pgbouncer's transaction mode, which the simple protocol does not need):
-    three of the fourteen round trips of a full page. A connection that fails it invalidates the pool, as a failed
+    prepared `;` in BEGIN and ROLLBACK (for pgbouncer's transaction mode, which the simple protocol does not need),
+    three round trips on every checkout. A connection that fails it invalidates the pool, as a failed
     pre-ping does, and the pool connects afresh (or raises the server's error while it is down)."""
     try:
         await_only(dbapi_connection.driver_connection.execute("SELECT 1"))
@@ -80,10 +80,10 @@ def create_engine(settings: Settings, sqlite_cache_mb: int = 16) -> AsyncEngine:
 
 @asynccontextmanager
 async def read_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection for reads that need no snapshot across statements. PostgreSQL runs it in autocommit: under READ
+    """A connection for a single read (the key lookup, a count). PostgreSQL runs it in autocommit: under READ
     COMMITTED each statement takes its own snapshot inside a transaction too, so this drops only the BEGIN and ROLLBACK
-    round trips (two of the twelve a full page's connection makes, pre-ping included). SQLite (pysqlite) never begins
-    a transaction for a SELECT anyway."""
+    round trips (two of the four of a key lookup, pre-ping included). Not for server-side cursors (`stream()`), which
+    PostgreSQL opens only inside a transaction. SQLite (pysqlite) never begins a transaction for a SELECT anyway."""
     async with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             await conn.execution_options(isolation_level="AUTOCOMMIT")
