@@ -25,6 +25,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from server.filters.leaves import LEAVES, T
+from server.filters.leaves.spec import LeafSpec
 from server.filters.tree import And, Leaf, Node, Not, Or
 from server.models import DataRow
 
@@ -60,7 +61,8 @@ def probe_set(rows: Select[Any]) -> ColumnElement[bool]:
 
 def compile_filter(node: Node, organization_id: str, semi: Semi = in_set) -> ColumnElement[bool]:
     """`organization_id` scopes the relation subqueries too, so their indexes lead with the tenant; `semi` says how a
-    relation leaf's id set is tested (a leaf that compiles to no set, such as `NOT IN` or `true`, builds itself)."""
+    relation leaf's id set is tested (`NOT` of it for a set of rows that must not match; a leaf that compiles to no
+    set builds itself)."""
     match node:
         case And(children):
             return and_(*(compile_filter(c, organization_id, semi) for c in children))
@@ -69,8 +71,10 @@ def compile_filter(node: Node, organization_id: str, semi: Semi = in_set) -> Col
         case Not(child):
             return not_(compile_filter(child, organization_id, semi))
         case Leaf(name, value, _path):
-            found = _rows(node, organization_id)
-            return LEAVES[name].build(value, organization_id) if found is None else semi(found[0])
+            found, excluded = _rows(node, organization_id), _absent(node, organization_id)
+            if found is not None:
+                return semi(found[0])
+            return LEAVES[name].build(value, organization_id) if excluded is None else not_(semi(excluded))
     raise AssertionError(node)
 
 
@@ -116,7 +120,7 @@ def _leaves(node: Node) -> Iterator[Node]:
 def probe_where(organization_id: str, *nodes: Node | None) -> Probed | None:
     """The trees both ways (`Probed`); None when no leaf compiles to a set."""
     leaves = [leaf for n in nodes if n is not None for leaf in _leaves(n)]
-    if all(_rows(leaf, organization_id) is None for leaf in leaves):
+    if all(_rows(leaf, organization_id) is None and _absent(leaf, organization_id) is None for leaf in leaves):
         return None
     sets, probes = _trees(organization_id, nodes), _trees(organization_id, nodes, probe_set)
     return Probed(organization_id, and_(*sets), and_(*probes))
@@ -130,9 +134,19 @@ def _conjuncts(node: Node) -> Iterator[Node]:
         yield node
 
 
+def _spec(node: Node) -> LeafSpec | None:
+    return LEAVES[node.name] if isinstance(node, Leaf) else None
+
+
+def _absent(node: Node, organization_id: str) -> Select[Any] | None:
+    """A relation leaf's set of rows that must not match (`NOT IN`); None for any other node."""
+    spec = _spec(node)
+    return spec.absent(node.value, organization_id) if spec is not None and spec.absent is not None else None
+
+
 def _rows(node: Node, organization_id: str) -> tuple[Select[Any], bool] | None:
     """A relation leaf's id set and whether it holds the organization's rows only; None for any other node."""
-    spec = LEAVES[node.name] if isinstance(node, Leaf) else None
+    spec = _spec(node)
     rows = spec.rows(node.value, organization_id) if spec is not None and spec.rows is not None else None
     return None if rows is None else (rows, spec.tenant_rows)
 

@@ -10,8 +10,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import ColumnElement, Row, String, and_, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Row, String, and_, func, or_, select, tuple_, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.util import ClauseAdapter
 
 from server.errors import bad_input
 from server.loading.plan import RowPlan
@@ -136,9 +137,13 @@ def _after_clause(order: Order, cursor: str) -> ColumnElement[bool]:
     return or_(column > sort_value, and_(column == sort_value, T.id > row_id))
 
 
-def _order_by(order: Order) -> list[Any]:
+def _keys(order: Order) -> list[Any]:
     column = ORDER_COLUMNS[order.field]
-    keys = [T.id] if column is None else [column, T.id]
+    return [T.id] if column is None else [column, T.id]
+
+
+def _order_by(order: Order) -> list[Any]:
+    keys = _keys(order)
     return [k.desc() for k in keys] if order.descending else keys
 
 
@@ -146,17 +151,24 @@ def _order_by(order: Order) -> list[Any]:
 # of the page (a density of 1 in 500 still fills the page from probes), and at most.
 PROBE_WINDOW_PER_ROW = 500
 PROBE_WINDOW_MAX = 100_000
+# The orders an index walks (organization_id, sort value, id), so a page stops early and so does its window.
+PROBED_ORDERS = frozenset({OrderField.ID, OrderField.CREATED_AT, OrderField.UPDATED_AT})
 
 
-def _window_end(order: Order, after: str | None, rows: int) -> ColumnElement[Any]:
-    """The id of the `rows`-th data row after the cursor in id order (any organization), or the row's own id when
-    fewer remain: computed once per statement."""
+def _window(probe: Probed, order: Order, after: str | None, rows: int) -> tuple[Any, Any]:
+    """Conditions for the rows up to the `rows`-th of the organization after the cursor in the page's order (all
+    the rest when fewer remain) and for the rows beyond it: each sort key of that row is one subquery on the same
+    index, computed once per statement."""
     window = DataRow.__table__.alias("page_window")
-    stmt = select(window.c.id).order_by(window.c.id.desc() if order.descending else window.c.id)
+    adapt = ClauseAdapter(window).traverse
+    bound = select(window.c.id).where(window.c.organization_id == probe.organization_id)
     if after:
-        _, row_id = decode_cursor(after, order)
-        stmt = stmt.where(window.c.id < row_id if order.descending else window.c.id > row_id)
-    return func.coalesce(stmt.offset(rows - 1).limit(1).scalar_subquery(), T.id)
+        bound = bound.where(adapt(_after_clause(order, after)))
+    bound = bound.order_by(*(adapt(k) for k in _order_by(order))).offset(rows - 1).limit(1)
+    keys = _keys(order)
+    ends = [func.coalesce(bound.with_only_columns(adapt(k)).scalar_subquery(), k) for k in keys]
+    row, end = tuple_(*keys), tuple_(*ends)
+    return (row >= end, row < end) if order.descending else (row <= end, row > end)
 
 
 def _probed(probe: Probed, order: Order, after: str | None, first: int) -> Any:
@@ -164,9 +176,7 @@ def _probed(probe: Probed, order: Order, after: str | None, first: int) -> Any:
     first row, so rows within a window after the cursor are tested by probes (`EXISTS`, a few index look-ups each)
     and only rows beyond it by the sets, which SQLite then builds on first use, that is only when the window did
     not fill the page (a sparse filter). Both branches admit exactly the same rows."""
-    end = _window_end(order, after, min((first + 1) * PROBE_WINDOW_PER_ROW, PROBE_WINDOW_MAX))
-    inside, beyond = (T.id >= end, T.id < end) if order.descending else (T.id <= end, T.id > end)
-    return probe.split(inside, beyond)
+    return probe.split(*_window(probe, order, after, min((first + 1) * PROBE_WINDOW_PER_ROW, PROBE_WINDOW_MAX)))
 
 
 def _page_where(
@@ -177,8 +187,8 @@ def _page_where(
     after: str | None,
     first: int,
 ) -> Any:
-    """PostgreSQL plans the sets itself (a fast-start semi-join); other orders than id keep the sets."""
-    if probe is None or conn.dialect.name != "sqlite" or order.field is not OrderField.ID:
+    """PostgreSQL plans the sets itself (a fast-start semi-join); orders no index walks keep the sets."""
+    if probe is None or conn.dialect.name != "sqlite" or order.field not in PROBED_ORDERS:
         return where
     return _probed(probe, order, after, first)
 

@@ -33,10 +33,16 @@ IDS = (
 )
 
 PAGE = (
-    "query($f: DataRowFilter, $a: String, $d: SortDirection) { "
-    "dataRows(filter: $f, first: 7, after: $a, orderBy: {field: ID, direction: $d}) { "
+    "query($f: DataRowFilter, $a: String, $o: DataRowOrder) { "
+    "dataRows(filter: $f, first: 7, after: $a, orderBy: $o) { "
     "nodes { id } pageInfo { hasNextPage endCursor } } }"
 )
+
+SORT_KEYS = {
+    "ID": lambda line: line["data_row"]["id"],
+    "CREATED_AT": lambda line: (line["data_row"]["details"]["created_at"], line["data_row"]["id"]),
+    "UPDATED_AT": lambda line: (line["data_row"]["details"]["updated_at"], line["data_row"]["id"]),
+}
 
 
 @dataclass(repr=False)
@@ -103,11 +109,11 @@ def test_data_rows_ids_equal_python_evaluation_of_the_export(world: World, tree:
     assert world.run(filtered_ids(world.gql, tree)) == expected
 
 
-async def paged_ids(gql: GraphQLClient, filter: dict[str, Any], direction: str) -> list[str]:
+async def paged_ids(gql: GraphQLClient, filter: dict[str, Any], order: dict[str, str]) -> list[str]:
     ids: list[str] = []
     after = None
     while True:
-        page = (await gql.data(PAGE, {"f": filter, "a": after, "d": direction}))["dataRows"]
+        page = (await gql.data(PAGE, {"f": filter, "a": after, "o": order}))["dataRows"]
         ids += [n["id"] for n in page["nodes"]]
         if not page["pageInfo"]["hasNextPage"]:
             return ids
@@ -115,17 +121,22 @@ async def paged_ids(gql: GraphQLClient, filter: dict[str, Any], direction: str) 
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(tree=trees(SPEC), per_row=st.sampled_from([1, 2]), direction=st.sampled_from(["ASC", "DESC"]))
+@given(
+    tree=trees(SPEC),
+    per_row=st.sampled_from([1, 2]),
+    field=st.sampled_from(sorted(SORT_KEYS)),
+    direction=st.sampled_from(["ASC", "DESC"]),
+)
 def test_pages_across_the_probe_window_equal_python_evaluation(
-    world: World, tree: dict[str, Any], per_row: int, direction: str
+    world: World, tree: dict[str, Any], per_row: int, field: str, direction: str
 ) -> None:
     """Windows of 8 or 16 rows for pages of 7: rows are tested by probes inside a window, by the sets beyond it, and
-    the pages still hold every matching row once, in id order either way."""
-    matching = (line["data_row"]["id"] for line in world.lines if matches(line, tree, SPEC))
-    expected = sorted(matching, reverse=direction == "DESC")
+    the pages still hold every matching row once, in the asked order."""
+    matching = [line for line in world.lines if matches(line, tree, SPEC)]
+    expected = [line["data_row"]["id"] for line in sorted(matching, key=SORT_KEYS[field], reverse=direction == "DESC")]
     default, pages.PROBE_WINDOW_PER_ROW = pages.PROBE_WINDOW_PER_ROW, per_row
     try:
-        assert world.run(paged_ids(world.gql, tree, direction)) == expected
+        assert world.run(paged_ids(world.gql, tree, {"field": field, "direction": direction})) == expected
     finally:
         pages.PROBE_WINDOW_PER_ROW = default
 

@@ -69,14 +69,18 @@ def rows(match: AnnotationMatch, org: str) -> Select[Any] | None:
     return _features(match, org).group_by(F.data_row_id).having(*having)
 
 
+def absent(match: AnnotationMatch, org: str) -> Select[Any] | None:
+    """For minCount 0 with a maxCount: the rows with more matching instances than it (they must not match)."""
+    if match.min_count > 0 or match.max_count is None:
+        return None
+    return _features(match, org).group_by(F.data_row_id).having(func.sum(F.count) > match.max_count)
+
+
 def build(match: AnnotationMatch, org: str) -> ColumnElement[bool]:
-    matching = rows(match, org)
+    matching, too_many = rows(match, org), absent(match, org)
     if matching is not None:
         return T.id.in_(matching)
-    if match.max_count is None:
-        return true()
-    too_many = _features(match, org).group_by(F.data_row_id).having(func.sum(F.count) > match.max_count)
-    return T.id.not_in(too_many)
+    return true() if too_many is None else T.id.not_in(too_many)
 
 
-ANNOTATION_LEAVES = {"annotation": LeafSpec(check, build, rows=rows)}
+ANNOTATION_LEAVES = {"annotation": LeafSpec(check, build, rows=rows, absent=absent)}

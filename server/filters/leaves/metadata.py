@@ -149,9 +149,14 @@ def rows(match: MetadataMatch, org: str) -> Select[Any] | None:
     return values.where(*(OPERATORS[op].build(V[match.column], v) for op, v in match.ops))
 
 
+def absent(match: MetadataMatch, org: str) -> Select[Any] | None:
+    """For `exists: false`: the rows with a value of the schema (they must not match)."""
+    return None if match.exists else _values(match)
+
+
 def build(match: MetadataMatch, org: str) -> ColumnElement[bool]:
     matching = rows(match, org)
     return T.id.not_in(_values(match)) if matching is None else T.id.in_(matching)
 
 
-METADATA_LEAVES = {"metadata": LeafSpec(check, build, resolve, rows)}
+METADATA_LEAVES = {"metadata": LeafSpec(check, build, resolve, rows, absent=absent)}

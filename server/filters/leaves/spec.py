@@ -25,14 +25,16 @@ class LeafSpec:
     """`check(value, path, limits)` validates the shape; `resolve(conn, org, value, path)` looks names up;
     `build(value, org)` turns the (resolved) value into a condition on the datarow table; for a relation leaf,
     `rows(value, org)` is the SELECT of the matching rows' ids that `build` tests with `datarow.id IN (…)`, or None
-    when this value compiles to something else (`NOT IN`, `true`); `tenant_rows` says those ids are the
-    organization's only (its conditions scope them), so a count may skip the datarow table."""
+    when this value compiles to something else; `absent(value, org)`, where `build` is `datarow.id NOT IN (…)`, is
+    that SELECT of the rows that must not match. `tenant_rows` says those ids are the organization's only (its
+    conditions scope them), so a count may skip the datarow table."""
 
     check: Check
     build: Build
     resolve: Resolve | None = None
     rows: Rows | None = None
     tenant_rows: bool = True
+    absent: Rows | None = None
 
 
 def semi_join(check: Check, rows: Rows, tenant_rows: bool = True) -> LeafSpec:
