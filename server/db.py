@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionma
 from sqlalchemy.util import await_only
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.models import metadata
 from server.settings import Settings
 from server.sqlite_driver import one_hop_dbapi
 
@@ -104,7 +105,9 @@ async def create_all(engine: AsyncEngine) -> None:
 async def refresh_statistics(engine: AsyncEngine) -> None:
     """After a bulk load. PostgreSQL plans keyset pages from table statistics, which autovacuum refreshes only a while
     later: without them a page over 100k fresh rows was planned as a sort of every remaining row (134 ms, not 3 ms).
+    Only the catalog's own tables: a bare `ANALYZE` also samples the system catalogs (0.14-0.23 s, every time).
     SQLite's plans for these queries do not depend on statistics."""
     if engine.dialect.name == "postgresql":
+        tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
         async with engine.begin() as conn:
-            await conn.execute(text("ANALYZE"))
+            await conn.execute(text(f"ANALYZE {tables}"))

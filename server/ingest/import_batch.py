@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.ingest.import_chunks import Chunk
 from server.ingest.import_rows import EPOCH
-from server.ingest.import_tables import TABLES, RecordMaker, Tables, write_records
+from server.ingest.import_tables import ALL_TABLES, TABLES, RecordMaker, Tables, write_records
+from server.ingest.pg_copy import unchecked_tables
 from server.models import DataRow
 
 R = DataRow.__table__.c  # type: ignore[attr-defined]
@@ -32,6 +33,7 @@ class ImportBatch:
         self.engine, self.org_id = engine, org_id
         self.maker = RecordMaker(engine.url.drivername)
         self.known: dict[str, set[str]] | None = None
+        self.unchecked: frozenset[str] | None = None  # tables whose COPY skips per-row triggers (pg_copy)
         self.empty: bool | None = None  # whether the database had no data rows when the import began
         self.created: dict[str, set[str]] = defaultdict(set)
         self.edges: dict[str, dict[str, set[str]]] = {kind: defaultdict(set) for kind in ORDERED}
@@ -57,6 +59,9 @@ class ImportBatch:
     async def _fresh(self, chunk: Chunk) -> tuple[set[int], list[tuple[int, str]]]:
         """Lines whose data row id and global key are new (in the database and earlier in the batch)."""
         taken = await self._taken(chunk)
+        values = [*chunk.row_ids, *(key for key in chunk.global_keys if key is not None)]
+        if taken.isdisjoint(values) and len(set(values)) == len(values):  # the usual case, in C
+            return set(range(len(chunk.numbers))), []
         good, errors = set(), []
         for index, (row_id, key) in enumerate(zip(chunk.row_ids, chunk.global_keys, strict=True)):
             clash = next((v for v in (row_id, key) if v in taken), None)
@@ -112,12 +117,18 @@ class ImportBatch:
                 known[table].add(record_id)
                 self.created[table].add(record_id)
                 self.maker.add(tables, table, [chunk.shared[table][record_id]])
-        async with self.engine.begin() as conn:
-            await write_records(conn, tables)
+        await self._write(tables)
 
     async def _write(self, tables: Tables) -> None:
+        unchecked = await self._unchecked()
         async with self.engine.begin() as conn:
-            await write_records(conn, tables)
+            await write_records(conn, tables, unchecked)
+
+    async def _unchecked(self) -> frozenset[str]:
+        if self.unchecked is None:
+            postgresql = self.engine.dialect.name == "postgresql"
+            self.unchecked = await unchecked_tables(self.engine, ALL_TABLES) if postgresql else frozenset()
+        return self.unchecked
 
     async def _one_by_one(self, chunk: Chunk, good: set[int], errors: list[Any]) -> tuple[int, list[Any]]:
         written = 0

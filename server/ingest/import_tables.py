@@ -2,7 +2,7 @@
 
 The rows skip SQLAlchemy's per-row parameter handling: each table's values become tuples in column order (the
 column's bind processor and default applied once per value, by `RecordMaker`, also in the import's worker process),
-written with the driver's `executemany` on SQLite and with COPY (`copy_records_to_table`) on PostgreSQL, inside the
+written with the driver's `executemany` on SQLite and with COPY (`pg_copy.copy_records`) on PostgreSQL, inside the
 caller's transaction. The full-text documents of new data rows are built from the same dicts and written with them.
 """
 
@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import orjson
 from sqlalchemy import URL, DateTime, Table
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.ingest.pg_copy import Records, copy_records
 from server.models import (
     Attachment,
     Batch,
@@ -41,7 +42,6 @@ from server.models import (
 from server.search.fulltext import new_documents
 
 Rows = dict[str, list[dict[str, Any]]]
-Records = list[tuple[Any, ...]]
 Key = tuple[str, tuple[str, ...]]  # (table, columns)
 Tables = dict[Key, Records]
 
@@ -140,18 +140,6 @@ async def _executemany(conn: AsyncConnection, table: Table, columns: list[str], 
     await conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', records)
 
 
-async def _copy(conn: AsyncConnection, table: Table, columns: list[str], records: Records) -> None:
-    """COPY on the transaction's own connection; a constraint violation becomes IntegrityError like an INSERT's."""
-    import asyncpg
-
-    await conn.exec_driver_sql("SELECT 1")  # the adapter opens its asyncpg transaction on the first statement
-    raw = (await conn.get_raw_connection()).driver_connection
-    try:
-        await raw.copy_records_to_table(table.name, records=records, columns=columns)
-    except asyncpg.IntegrityConstraintViolationError as exc:
-        raise IntegrityError(f"COPY {table.name}", None, exc) from exc
-
-
 async def _insert_select(conn: AsyncConnection, table: Table, columns: list[str], records: Records) -> None:
     """SQLite, one statement for all rows (INSERT ... SELECT over a JSON array): searchdocument's trigger feeds FTS5,
     which flushes its pending terms at every statement, so an executemany costs 3-4x the CPU (a segment per row)."""
@@ -161,16 +149,17 @@ async def _insert_select(conn: AsyncConnection, table: Table, columns: list[str]
     await conn.exec_driver_sql(sql, (orjson.dumps(records).decode(),))
 
 
-WRITERS = {"sqlite": _executemany, "postgresql": _copy}
 ONE_STATEMENT = {("sqlite", "searchdocument"): _insert_select}
 
 
-async def write_records(conn: AsyncConnection, tables: Tables) -> None:
-    """One bulk write per table and column set, parents first, inside the caller's transaction."""
+async def write_records(conn: AsyncConnection, tables: Tables, unchecked: frozenset[str] = frozenset()) -> None:
+    """One bulk write per table and column set, parents first, inside the caller's transaction (`unchecked`: the
+    tables whose PostgreSQL COPY may skip per-row triggers, see `pg_copy`)."""
     dialect = conn.dialect.name
+    writers = {"sqlite": _executemany, "postgresql": partial(copy_records, unchecked=unchecked)}
     for (name, columns), records in sorted(tables.items(), key=lambda item: ORDER[item[0][0]]):
         table = ALL_TABLES[name]
-        write = ONE_STATEMENT.get((dialect, name), WRITERS[dialect])
+        write = ONE_STATEMENT.get((dialect, name), writers[dialect])
         await write(conn, table, list(columns), records)
 
 
