@@ -10,8 +10,9 @@ from strawberry import ID
 from resolvers.context import Context
 from resolvers.filters import DataRowFilter, filter_dict
 from resolvers.selection import plan_from_info
-from resolvers.types.data_rows import DataRow, DataRowConnection, DataRowEdge, PageInfo
+from resolvers.types.data_rows import DataRow, DataRowConnection, PageInfo
 from resolvers.types.exports import ExportTask
+from server.db import read_connection
 from server.errors import bad_input, limit_exceeded, not_found
 from server.export.tasks import get_task
 from server.filters.scope import Scope, request_where
@@ -67,20 +68,20 @@ async def _connection(
 ) -> DataRowConnection:
     ctx = info.context
     plan = plan_from_info(info._raw_info)
-    async with ctx.engine.connect() as conn:
+    async with ctx.engine.connect() as conn:  # in a transaction: a similarity search streams (server-side cursor)
         scope = await request_where(conn, ctx.organization_id, **where_args, limits=FilterLimits.of(ctx.settings))
         order = _check_order(scope, order)
         result = await load_lines(conn, scope.where, plan, first, after, order, scope.ranking, scope.probe)
 
     async def count() -> int:
-        async with ctx.engine.connect() as conn:
+        async with read_connection(ctx.engine) as conn:
             return await count_rows(conn, scope)
 
     nodes = [DataRow.from_line(line, _score(scope, line)) for line in result.lines]
     return DataRowConnection(
         nodes=nodes,
-        edges=[DataRowEdge(cursor=c, node=n) for c, n in zip(result.page.cursors, nodes, strict=True)],
         page_info=PageInfo(has_next_page=result.page.has_next, end_cursor=result.page.end_cursor),
+        _page=result.page,
         _count=count,
     )
 

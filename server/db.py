@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
 from sqlalchemy import event, text
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.exc import InvalidatePoolError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_only
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.models import metadata
 from server.settings import Settings
+from server.sqlite_driver import one_hop_dbapi
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -39,11 +43,23 @@ def _sqlite_pragmas(settings: Settings, cache_mb: int) -> Callable[[Any, Any], N
     return set_pragmas
 
 
-def _pool_options(settings: Settings) -> dict[str, Any]:
-    """Server engines get a sized pool; SQLite keeps SQLAlchemy's default for file databases."""
+def _driver_options(settings: Settings) -> dict[str, Any]:
+    """Server engines get a sized pool (checked on checkout by `_ping`); SQLite keeps SQLAlchemy's default pool for
+    file databases and runs each statement in one hand-off to aiosqlite's thread (server.sqlite_driver)."""
     if settings.is_sqlite:
-        return {}
-    return {"pool_size": settings.pool_size, "max_overflow": settings.pool_max_overflow, "pool_pre_ping": True}
+        return {"module": one_hop_dbapi()}
+    return {"pool_size": settings.pool_size, "max_overflow": settings.pool_max_overflow}
+
+
+def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """`pool_pre_ping` in one round trip: asyncpg's simple-protocol `SELECT 1`. SQLAlchemy's own asyncpg ping wraps a
+    prepared `;` in BEGIN and ROLLBACK (for pgbouncer's transaction mode, which the simple protocol does not need),
+    three round trips on every checkout. A connection that fails it invalidates the pool, as a failed
+    pre-ping does, and the pool connects afresh (or raises the server's error while it is down)."""
+    try:
+        await_only(dbapi_connection.driver_connection.execute("SELECT 1"))
+    except Exception as exc:
+        raise InvalidatePoolError() from exc
 
 
 def create_engine(settings: Settings, sqlite_cache_mb: int = 16) -> AsyncEngine:
@@ -54,11 +70,25 @@ def create_engine(settings: Settings, sqlite_cache_mb: int = 16) -> AsyncEngine:
         echo=settings.echo_sql,
         json_serializer=lambda v: orjson.dumps(v).decode(),
         json_deserializer=orjson.loads,
-        **_pool_options(settings),
+        **_driver_options(settings),
     )
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(settings, sqlite_cache_mb))
+    else:
+        event.listen(engine.sync_engine, "checkout", _ping)
     return engine
+
+
+@asynccontextmanager
+async def read_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for a single read (the key lookup, a count). PostgreSQL runs it in autocommit: under READ
+    COMMITTED each statement takes its own snapshot inside a transaction too, so this drops only the BEGIN and ROLLBACK
+    round trips (two of the four of a key lookup, pre-ping included). Not for server-side cursors (`stream()`), which
+    PostgreSQL opens only inside a transaction. SQLite (pysqlite) never begins a transaction for a SELECT anyway."""
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

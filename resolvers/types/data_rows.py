@@ -11,6 +11,7 @@ from strawberry import ID, Private
 from resolvers.execution import pure_field
 from resolvers.scalars import JSON, DateTime
 from server.loading.assemble import Line
+from server.loading.pages import Page
 
 
 @strawberry.enum
@@ -217,9 +218,13 @@ class DataRowEdge:
 @strawberry.type
 class DataRowConnection:
     nodes: list[DataRow]
-    edges: list[DataRowEdge]
     page_info: PageInfo
+    _page: Private[Page]
     _count: Private[Any]
+
+    @pure_field(description="The nodes with their cursors (encoded only when selected).")
+    def edges(self) -> list[DataRowEdge]:
+        return [DataRowEdge(cursor=c, node=n) for c, n in zip(self._page.cursors, self.nodes, strict=True)]
 
     @strawberry.field(description="Rows matching the whole filter (computed only when selected).")
     async def total_count(self) -> int:

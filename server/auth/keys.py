@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.db import read_connection
 from server.errors import not_found
 from server.models import ApiKey
 from server.models.base import new_id, utcnow
@@ -74,7 +75,7 @@ async def create_key(engine: AsyncEngine, organization_id: str, name: str, admin
 async def lookup_key(engine: AsyncEngine, key: str) -> KeyInfo | None:
     """The live (not revoked) key whose hash matches, else None."""
     stmt = select(ApiKey.__table__).where(K.hash == hash_key(key), K.revoked_at.is_(None))
-    async with engine.connect() as conn:
+    async with read_connection(engine) as conn:
         row = (await conn.execute(stmt)).first()
     return _info(row) if row is not None else None
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, bindparam, or_, select, true
+from sqlalchemy import ColumnElement, Executable, Result, and_, bindparam, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.loading.plan import RowPlan, Scope
@@ -28,17 +28,32 @@ from server.models import (
     ProjectDataRow,
 )
 
-Grouped = dict[str, list[Row[Any]]]
+Grouped = dict[str, list[Any]]  # data row id -> its records (named tuples: `rec.name`, `rec[i]`, `rec._fields`)
 
 
 def _t(model: Any) -> Any:
     return model.__table__.c
 
 
-def _group(rows: Sequence[Row[Any]], key: str = "data_row_id") -> Grouped:
+@lru_cache(maxsize=64)
+def _record_type(fields: tuple[str, ...]) -> Any:
+    return namedtuple("Record", fields)  # type: ignore[misc]
+
+
+def _records(result: Result[Any]) -> list[Any]:
+    """The rows as named tuples: a SQLAlchemy Row looks a name up on each attribute read (~0.9 µs here), a named
+    tuple reads by position (~0.05 µs), and assembling a full page reads ~3,500 related attributes."""
+    return list(map(_record_type(tuple(result.keys()))._make, result))
+
+
+async def _fetch(conn: AsyncConnection, stmt: Executable, ids: list[str]) -> list[Any]:
+    return _records(await conn.execute(stmt, {"ids": ids}))
+
+
+def _group(rows: Sequence[Any]) -> Grouped:
     grouped: Grouped = defaultdict(list)
     for row in rows:
-        grouped[getattr(row, key)].append(row)
+        grouped[row.data_row_id].append(row)
     return grouped
 
 
@@ -213,7 +228,7 @@ LABEL_PARTS = ("project_labels", "model_run_labels")
 
 async def _load_labels(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> dict[str, Grouped]:
     """Both label parts from one statement (they read the same table), split by the row's flags."""
-    rows = (await conn.execute(all_labels(plan), {"ids": ids})).all()
+    rows = await _fetch(conn, all_labels(plan), ids)
     return {
         "project_labels": _group([row for row in rows if row.for_project]),
         "model_run_labels": _group([row for row in rows if row.for_model_run]),
@@ -228,7 +243,7 @@ async def load_related(conn: AsyncConnection, ids: list[str], plan: RowPlan) -> 
     labels_together = all(name in wanted for name in LABEL_PARTS)
     if labels_together:
         wanted = [name for name in wanted if name not in LABEL_PARTS]
-    related = {name: _group((await conn.execute(PARTS[name].statement(plan), {"ids": ids})).all()) for name in wanted}
+    related = {name: _group(await _fetch(conn, PARTS[name].statement(plan), ids)) for name in wanted}
     return related | (await _load_labels(conn, ids, plan) if labels_together else {})
 
 
