@@ -1,0 +1,63 @@
+"""Sparse checkpoints: the stored position may lag the written file (first page, then every
+EXPORT_CHECKPOINT_SECONDS); a crash between two stores still resumes byte-identical, and a cancel is seen at the first
+store after it, so the worker writes at most one page more once the interval has passed."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+from server.export.tasks import result_path
+from server.settings import Settings
+from tests.conftest import EVERYTHING
+from tests.export.conftest import Gate, start_export
+from tests.export.test_recovery import FIELDS, _result, running
+from tests.export.test_tasks import CANCEL
+from tests.faults.test_lease import _claim
+from tests.utils.export_catalog import build_catalog
+
+
+async def test_a_crash_between_checkpoints_resumes_byte_identical(settings: Settings) -> None:
+    # Stores: the first page, then only the heartbeat's (every second of a three-second lease) and the last.
+    settings = dataclasses.replace(settings, export_checkpoint_seconds=3600.0, export_lease_seconds=3.0)
+    async with running(settings) as (a, gql_a, _):
+        await build_catalog(a.state.engine, a.state.organization_id, rows=12)
+        gate = Gate(3).install(a)
+        task = await start_export(gql_a, EVERYTHING)
+        await gate.reached.wait()
+        a.state.worker._task.cancel()  # the worker dies at once: no store, no release
+        await asyncio.gather(a.state.worker._task, return_exceptions=True)
+        stored = await _claim(a, task["id"])
+        written = result_path(settings.export_dir, task["id"]).read_bytes().count(b"\n")
+    assert (stored[0], stored[2], written) == ("IN_PROGRESS", 3, 9)  # three pages written, the first one stored
+    async with running(settings) as (_, gql, http):
+        resumed = await gql.wait_export(task["id"], FIELDS)  # reclaimed once the lease ran out
+        fresh_id = (await start_export(gql, EVERYTHING))["id"]
+        fresh = await gql.wait_export(fresh_id, FIELDS)
+        body, expected = await _result(http, task["id"]), await _result(http, fresh_id)
+    assert body == expected and body.count(b"\n") == 12
+    assert resumed == fresh and resumed["status"] == "COMPLETE"
+
+
+async def test_a_cancel_is_seen_at_the_first_checkpoint_after_it(settings: Settings) -> None:
+    settings = dataclasses.replace(settings, export_checkpoint_seconds=0.2)
+    async with running(settings) as (app, gql, _):
+        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        gate = Gate(2).install(app)
+        task = await start_export(gql, EVERYTHING)
+        await gate.reached.wait()
+        assert (await gql.data(CANCEL, {"id": task["id"]}))["cancelExportTask"] == {"status": "CANCELED"}
+        await asyncio.sleep(0.2)  # the checkpoint is due: the next page written is stored, and the store fails
+        gate.opened.set()
+        done = await gql.wait_export(task["id"], "status sha256")
+        await _emptied(settings)  # the worker removes the partial files when its store sees the cancel
+    assert done == {"status": "CANCELED", "sha256": None}
+    assert gate.seen == 2  # page 3 was written and its store saw the cancel: its page hook never ran, nor page 4's
+
+
+async def _emptied(settings: Settings) -> None:
+    for _ in range(200):
+        if not any(settings.export_dir.iterdir()):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"partial files left: {list(settings.export_dir.iterdir())}")
