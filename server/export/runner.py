@@ -64,7 +64,9 @@ async def run_task(
 ) -> None:
     """Run one claimed task (fresh or from its checkpoint) to COMPLETE, FAILED (with a reason) or CANCELED;
     or, when the worker stops, back to QUEUED at its last checkpoint."""
-    interval = settings.export_checkpoint_seconds
+    # At most a third of the lease apart: a worker that lost its lease (no store for a whole lease) finds out at the
+    # first page it writes after, whatever EXPORT_CHECKPOINT_SECONDS says.
+    interval = min(settings.export_checkpoint_seconds, claim.lease_seconds / 3)
     checkpoint = Checkpoint(engine, task.id, claim.worker, claim.lease_seconds, interval)
     try:
         async with heartbeat(checkpoint.beat, claim.lease_seconds / 3):

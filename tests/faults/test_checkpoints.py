@@ -1,13 +1,16 @@
 """Sparse checkpoints: the stored position may lag the written file (first page, then every
-EXPORT_CHECKPOINT_SECONDS); a crash between two stores still resumes byte-identical, and a cancel is seen at the first
-store after it, so the worker writes at most one page more once the interval has passed."""
+EXPORT_CHECKPOINT_SECONDS); a crash between two stores still resumes byte-identical, and a cancel or a lost lease is
+seen at the first store after it, so the worker writes at most one page more once the interval has passed."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 
-from server.export.tasks import result_path
+from sqlalchemy import update
+
+from server.export.tasks import E, result_path
+from server.models import ExportTask
 from server.settings import Settings
 from tests.conftest import EVERYTHING
 from tests.export.conftest import Gate, start_export
@@ -18,8 +21,8 @@ from tests.utils.export_catalog import build_catalog
 
 
 async def test_a_crash_between_checkpoints_resumes_byte_identical(settings: Settings) -> None:
-    # Stores: the first page, then only the heartbeat's (every second of a three-second lease) and the last.
-    settings = dataclasses.replace(settings, export_checkpoint_seconds=3600.0, export_lease_seconds=3.0)
+    # Stores: the first page, then every two seconds (a third of the lease, by the page loop and the heartbeat).
+    settings = dataclasses.replace(settings, export_checkpoint_seconds=3600.0, export_lease_seconds=6.0)
     async with running(settings) as (a, gql_a, _):
         await build_catalog(a.state.engine, a.state.organization_id, rows=12)
         gate = Gate(3).install(a)
@@ -53,6 +56,26 @@ async def test_a_cancel_is_seen_at_the_first_checkpoint_after_it(settings: Setti
         await _emptied(settings)  # the worker removes the partial files when its store sees the cancel
     assert done == {"status": "CANCELED", "sha256": None}
     assert gate.seen == 2  # page 3 was written and its store saw the cancel: its page hook never ran, nor page 4's
+
+
+async def test_a_lost_lease_is_seen_at_the_next_page_however_sparse_the_checkpoints(settings: Settings) -> None:
+    # EXPORT_CHECKPOINT_SECONDS is capped at a third of the (one-second) lease: a store falls due within 0.34 s.
+    settings = dataclasses.replace(settings, export_checkpoint_seconds=3600.0)
+    async with running(settings) as (app, gql, _):
+        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        gate = Gate(2).install(app)
+        task = await start_export(gql, EVERYTHING)
+        await gate.reached.wait()
+        async with app.state.engine.begin() as conn:  # as a worker that reclaimed it after a stall would
+            await conn.execute(update(ExportTask.__table__).where(E.id == task["id"]).values(claimed_by="other"))
+        await asyncio.sleep(settings.export_lease_seconds / 3)
+        ended = app.state.worker.progressed  # set at the next page hook or when the worker lets go of the task
+        gate.opened.set()
+        await asyncio.wait_for(ended.wait(), 10)
+        written = result_path(settings.export_dir, task["id"]).read_bytes().count(b"\n")
+        status, claimed_by, _ = await _claim(app, task["id"])
+    assert (status, claimed_by, written) == ("IN_PROGRESS", "other", 9)  # page 3 written and stored: LeaseLost
+    assert gate.seen == 2
 
 
 async def _emptied(settings: Settings) -> None:
