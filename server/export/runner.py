@@ -118,16 +118,17 @@ async def _export(
         written = task.bytes_written
         size, cursor = settings.export_page_size, task.resume_cursor
         pages = iter_line_pages(engine, scope.where, plan, size, cursor, scope.ranking, FIRST_PAGE_ROWS, scope.probe)
-        async for page in pages:
-            encoded = encode_page(page)
-            await asyncio.to_thread(files.write, encoded.data, encoded.errors)
-            rows, errors, written = rows + encoded.rows, errors + len(encoded.errors), written + len(encoded.data)
-            position = {"row_count": rows, "error_count": errors, "bytes_written": written}
-            await checkpoint.advance(**position, resume_cursor=page.page.end_cursor)
-            if claim.stopping():
-                raise Released
-            if on_page is not None:
-                await on_page(task.id, rows)
+        async with contextlib.aclosing(pages):  # a task that stops early gives its reading connection back at once
+            async for page in pages:
+                encoded = encode_page(page)
+                await asyncio.to_thread(files.write, encoded.data, encoded.errors)
+                rows, errors, written = rows + encoded.rows, errors + len(encoded.errors), written + len(encoded.data)
+                position = {"row_count": rows, "error_count": errors, "bytes_written": written}
+                await checkpoint.advance(**position, resume_cursor=page.page.end_cursor)
+                if claim.stopping():
+                    raise Released
+                if on_page is not None:
+                    await on_page(task.id, rows)
         await asyncio.to_thread(_sync, files)
         await checkpoint.store()  # the final counts; a cancel since the last store is seen here
     finally:
