@@ -70,6 +70,7 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "SQLITE_MMAP_MB": ("sqlite_mmap_mb", int),
     "SQLITE_BUSY_TIMEOUT_MS": ("sqlite_busy_timeout_ms", int),
     "EXPORT_LEASE_SECONDS": ("export_lease_seconds", float),
+    "EXPORT_CHECKPOINT_SECONDS": ("export_checkpoint_seconds", float),
     "SHUTDOWN_GRACE_SECONDS": ("shutdown_grace_seconds", float),
     "EXPORT_WORKER_MODE": ("export_worker_mode", _worker_mode),
 }
@@ -98,6 +99,8 @@ class Settings:
     export_page_size: int = 2000
     export_ttl_seconds: int = 7 * 24 * 3600
     export_lease_seconds: float = 30.0  # a running task's claim; renewed every third of it, reclaimable once past
+    # A running export stores its resume position after its first page, then at most this often (and at the end).
+    export_checkpoint_seconds: float = 0.25
     shutdown_grace_seconds: float = 10.0  # how long a stopping worker may spend finishing its current page
     # Where the app runs its export worker: "loop" (its own event loop; the default of an app built in-process, as
     # the tests do) or "process" (a child process on another core; `catalog-export serve` defaults to it).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, aclosing
 from pathlib import Path
 from typing import IO, Any
 
@@ -65,13 +65,14 @@ async def export_local(settings: Settings, org: str, request: ExportRequest, out
             scope = await for_every_page(conn, scope, organization_id, total, settings.export_page_size)
         progress = Progress(total)
         plan = request.params.to_plan()
-        async for page in iter_line_pages(
-            engine, scope.where, plan, settings.export_page_size, ranking=scope.ranking, probe=scope.probe
-        ):
-            encoded = encode_page(page)
-            out.write(encoded.data)
-            err.writelines(encoded.errors)
-            progress.add(len(page.lines))
+        size = settings.export_page_size
+        pages = iter_line_pages(engine, scope.where, plan, size, ranking=scope.ranking, probe=scope.probe)
+        async with aclosing(pages):
+            async for page in pages:
+                encoded = encode_page(page)
+                out.write(encoded.data)
+                err.writelines(encoded.errors)
+                progress.add(len(page.lines))
         progress.finish()
         return progress.rows
     finally:

@@ -1,8 +1,9 @@
 """The background export worker: claim a task, stream its pages through the encoder into the task's files.
 
-Progress (rows, errors, bytes, resume cursor) is checkpointed after every page, renewing the worker's lease. A task
-whose lease ran out (its worker was killed) is reclaimed by any worker and continues from its checkpoint (files cut
-back to it, hash rebuilt) or ends FAILED with why. A stopping worker finishes its page and puts the task back.
+Progress (rows, errors, bytes, resume cursor) is checkpointed after the first page and then every
+EXPORT_CHECKPOINT_SECONDS (checkpoint.py), renewing the worker's lease. A task whose lease ran out (its worker was
+killed) is reclaimed by any worker and continues from its checkpoint (files cut back to it, hash rebuilt) or ends
+FAILED with why. A stopping worker finishes its page and puts the task back at it.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.errors import CatalogError
+from server.export.checkpoint import Checkpoint
 from server.export.encode import encode_page
 from server.export.files import TaskFiles, Unresumable, open_files, remove_results
-from server.export.lease import Cancelled, LeaseLost, Released, heartbeat, release, renew
+from server.export.lease import Cancelled, LeaseLost, Released, heartbeat
 from server.export.tasks import EXPIRED, ExportRequest, claim_next, due_for_expiry, expiry, set_task
 from server.filters.scope import Scope, request_where
 from server.filters.values import FilterLimits
@@ -62,12 +64,16 @@ async def run_task(
 ) -> None:
     """Run one claimed task (fresh or from its checkpoint) to COMPLETE, FAILED (with a reason) or CANCELED;
     or, when the worker stops, back to QUEUED at its last checkpoint."""
+    # At most a third of the lease apart: a worker that lost its lease (no store for a whole lease) finds out at the
+    # first page it writes after, whatever EXPORT_CHECKPOINT_SECONDS says.
+    interval = min(settings.export_checkpoint_seconds, claim.lease_seconds / 3)
+    checkpoint = Checkpoint(engine, task.id, claim.worker, claim.lease_seconds, interval)
     try:
-        async with heartbeat(engine, task.id, claim.worker, claim.lease_seconds):
-            await _export(engine, settings, task, claim, on_page)
+        async with heartbeat(checkpoint.beat, claim.lease_seconds / 3):
+            await _export(engine, settings, task, checkpoint, claim, on_page)
     except (Released, asyncio.CancelledError):
         if claim.stopping():  # graceful stop; a bare cancellation is a crash: the lease runs out instead
-            await asyncio.shield(release(engine, task.id, claim.worker))
+            await asyncio.shield(checkpoint.release())
         raise
     except LeaseLost:
         log.warning("export %s: lease lost to another worker; stopped", task.id)
@@ -99,7 +105,9 @@ async def _scope(engine: AsyncEngine, settings: Settings, task: Any, request: Ex
     return scope, total
 
 
-async def _export(engine: AsyncEngine, settings: Settings, task: Any, claim: Claim, on_page: PageHook | None) -> None:
+async def _export(
+    engine: AsyncEngine, settings: Settings, task: Any, checkpoint: Checkpoint, claim: Claim, on_page: PageHook | None
+) -> None:
     request = ExportRequest.from_json(task.request)
     scope, total = await _scope(engine, settings, task, request)
     await set_task(engine, task.id, total_rows=total)
@@ -110,19 +118,19 @@ async def _export(engine: AsyncEngine, settings: Settings, task: Any, claim: Cla
         written = task.bytes_written
         size, cursor = settings.export_page_size, task.resume_cursor
         pages = iter_line_pages(engine, scope.where, plan, size, cursor, scope.ranking, FIRST_PAGE_ROWS, scope.probe)
-        async for page in pages:
-            encoded = encode_page(page)
-            await asyncio.to_thread(files.write, encoded.data, encoded.errors)
-            rows, errors, written = rows + encoded.rows, errors + len(encoded.errors), written + len(encoded.data)
-            checkpoint = {"row_count": rows, "error_count": errors, "bytes_written": written}
-            await renew(
-                engine, task.id, claim.worker, claim.lease_seconds, **checkpoint, resume_cursor=page.page.end_cursor
-            )
-            if claim.stopping():
-                raise Released
-            if on_page is not None:
-                await on_page(task.id, rows)
+        async with contextlib.aclosing(pages):  # a task that stops early gives its reading connection back at once
+            async for page in pages:
+                encoded = encode_page(page)
+                await asyncio.to_thread(files.write, encoded.data, encoded.errors)
+                rows, errors, written = rows + encoded.rows, errors + len(encoded.errors), written + len(encoded.data)
+                position = {"row_count": rows, "error_count": errors, "bytes_written": written}
+                await checkpoint.advance(**position, resume_cursor=page.page.end_cursor)
+                if claim.stopping():
+                    raise Released
+                if on_page is not None:
+                    await on_page(task.id, rows)
         await asyncio.to_thread(_sync, files)
+        await checkpoint.store()  # the final counts; a cancel since the last store is seen here
     finally:
         files.close()
     await _complete(engine, settings, task.id, files)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
@@ -44,6 +45,15 @@ def _whole_lines(pending: bytes, chunk: bytes) -> tuple[bytes, bytes]:
     return pending[:cut], pending[cut:]
 
 
+def _open(path: Path) -> BinaryIO | None:
+    """The file, or None while it does not exist (not created yet, or deleted: a canceled task's worker removes its
+    files when it next checkpoints, which may fall between a check for the file and its opening)."""
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        return None
+
+
 async def follow_file(
     engine: AsyncEngine, task_id: str, path: Path, offset: int, worker: AppWorker | None = None, running: bool = True
 ) -> AsyncIterator[bytes]:
@@ -51,11 +61,11 @@ async def follow_file(
 
     The task's status is read from the database only when the file stopped growing (no new bytes after a page's
     wait), so a reader keeping up with the worker costs no query per page."""
-    while not await asyncio.to_thread(path.exists):
+    while (handle := await asyncio.to_thread(_open, path)) is None:
         if await get_task_status(engine, task_id) in TERMINAL:
             return
         await _next_page(worker)
-    with path.open("rb") as handle:
+    with handle:
         await asyncio.to_thread(_skip_lines, handle, offset)
         pending, grew = b"", False
         while True:
