@@ -34,7 +34,7 @@ from server.settings import Settings
 
 BATCH = 10_000
 BATCH_BYTES = 16 << 20  # a batch also ends at this much NDJSON, so lines with big label payloads stay in memory bounds
-IMPORT_CACHE_KIB = 65_536  # SQLite page cache of the import's connections (the server's is 16 MiB)
+IMPORT_CACHE_KIB = 262_144  # SQLite page cache of the import's connections (the server's is 16 MiB)
 Progress = Callable[[str], None]
 Convert = Callable[[list[tuple[int, bytes]]], Chunk]
 
