@@ -62,7 +62,7 @@ async def export_local(settings: Settings, org: str, request: ExportRequest, out
         async with engine.connect() as conn:
             scope = await request_where(conn, organization_id, request.filter, request.slice_id)
             total = await count_rows(conn, scope)
-            scope = await for_every_page(conn, scope, organization_id, total, settings.export_page_size)
+            scope = await for_every_page(conn, scope, total, settings.export_page_size)
         progress = Progress(total)
         plan = request.params.to_plan()
         size = settings.export_page_size

@@ -101,7 +101,7 @@ async def _scope(engine: AsyncEngine, settings: Settings, task: Any, request: Ex
         limits = FilterLimits.of(settings)
         scope = await request_where(conn, task.organization_id, request.filter, request.slice_id, ids, limits)
         total = task.total_rows if task.total_rows is not None else await count_rows(conn, scope)
-        scope = await for_every_page(conn, scope, task.organization_id, total, settings.export_page_size)
+        scope = await for_every_page(conn, scope, total, settings.export_page_size)
     return scope, total
 
 

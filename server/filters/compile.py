@@ -19,6 +19,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    true,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -61,8 +62,8 @@ def probe_set(rows: Select[Any]) -> ColumnElement[bool]:
 
 def compile_filter(node: Node, organization_id: str, semi: Semi = in_set) -> ColumnElement[bool]:
     """`organization_id` scopes the relation subqueries too, so their indexes lead with the tenant; `semi` says how a
-    relation leaf's id set is tested (`NOT` of it for a set of rows that must not match; a leaf that compiles to no
-    set builds itself)."""
+    relation leaf's id set is tested (`NOT` of it for a set of rows that must not match); a column leaf builds
+    itself."""
     match node:
         case And(children):
             return and_(*(compile_filter(c, organization_id, semi) for c in children))
@@ -71,10 +72,13 @@ def compile_filter(node: Node, organization_id: str, semi: Semi = in_set) -> Col
         case Not(child):
             return not_(compile_filter(child, organization_id, semi))
         case Leaf(name, value, _path):
+            build = LEAVES[name].build
+            if build is not None:
+                return build(value, organization_id)
             found, excluded = _rows(node, organization_id), _absent(node, organization_id)
             if found is not None:
                 return semi(found[0])
-            return LEAVES[name].build(value, organization_id) if excluded is None else not_(semi(excluded))
+            return true() if excluded is None else not_(semi(excluded))
     raise AssertionError(node)
 
 

@@ -219,13 +219,14 @@ async def load_page(
     return Page(rows=rows, has_next=has_next, order=order, sorted_by=sort_column is not None)
 
 
-async def for_every_page(conn: AsyncConnection, scope: Scope, organization_id: str, matching: int, size: int) -> Scope:
+async def for_every_page(conn: AsyncConnection, scope: Scope, matching: int, size: int) -> Scope:
     """The scope an export pages through: it reads every page, so probing stays only when `size` matching rows are
     expected within one window (from `matching` of the organization's rows); a sparser filter pays for its sets
     once a page either way, and the probes of every window on top."""
     if scope.probe is None:
         return scope
-    stmt = select(func.count()).select_from(DataRow.__table__).where(T.organization_id == organization_id)
+    organization = T.organization_id == scope.probe.organization_id
+    stmt = select(func.count()).select_from(DataRow.__table__).where(organization)
     rows = int((await conn.execute(stmt)).scalar_one())
     return scope if size * rows <= max(matching, 1) * PROBE_WINDOW_MAX else replace(scope, probe=None)
 

@@ -115,6 +115,6 @@ async def test_an_export_probes_only_when_a_page_fits_in_a_window(
     """120 rows, 2,000-row pages, 100,000-row windows: a page is expected within a window from 3 matching rows on."""
     async with engine.connect() as conn:
         scope = await request_where(conn, org_id, {"annotation": {"name": "Car"}})
-        kept = await for_every_page(conn, scope, org_id, matching, 2000)
+        kept = await for_every_page(conn, scope, matching, 2000)
     assert scope.probe is not None
     assert (kept.probe is scope.probe) is probes and kept.where is scope.where

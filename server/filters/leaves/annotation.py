@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy import Select, func, select
 
 from server.errors import bad_input
-from server.filters.leaves.spec import LeafSpec, T
+from server.filters.leaves.spec import LeafSpec
 from server.filters.values import FilterLimits, known_keys
 from server.models import LabelFeature
 
@@ -76,11 +76,4 @@ def absent(match: AnnotationMatch, org: str) -> Select[Any] | None:
     return _features(match, org).group_by(F.data_row_id).having(func.sum(F.count) > match.max_count)
 
 
-def build(match: AnnotationMatch, org: str) -> ColumnElement[bool]:
-    matching, too_many = rows(match, org), absent(match, org)
-    if matching is not None:
-        return T.id.in_(matching)
-    return true() if too_many is None else T.id.not_in(too_many)
-
-
-ANNOTATION_LEAVES = {"annotation": LeafSpec(check, build, rows=rows, absent=absent)}
+ANNOTATION_LEAVES = {"annotation": LeafSpec(check, rows=rows, absent=absent)}

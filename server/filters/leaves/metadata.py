@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input, not_found
-from server.filters.leaves.spec import LeafSpec, T
+from server.filters.leaves.spec import LeafSpec
 from server.filters.values import BOUNDS, FilterLimits, check_range, known_keys, to_datetime, value_list
 from server.models import MetadataSchema, MetadataValue
 
@@ -154,9 +154,4 @@ def absent(match: MetadataMatch, org: str) -> Select[Any] | None:
     return None if match.exists else _values(match)
 
 
-def build(match: MetadataMatch, org: str) -> ColumnElement[bool]:
-    matching = rows(match, org)
-    return T.id.not_in(_values(match)) if matching is None else T.id.in_(matching)
-
-
-METADATA_LEAVES = {"metadata": LeafSpec(check, build, resolve, rows, absent=absent)}
+METADATA_LEAVES = {"metadata": LeafSpec(check, resolve=resolve, rows=rows, absent=absent)}

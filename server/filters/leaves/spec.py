@@ -22,15 +22,15 @@ Rows = Callable[[Any, str], Select[Any] | None]
 
 @dataclass(frozen=True)
 class LeafSpec:
-    """`check(value, path, limits)` validates the shape; `resolve(conn, org, value, path)` looks names up;
-    `build(value, org)` turns the (resolved) value into a condition on the datarow table; for a relation leaf,
-    `rows(value, org)` is the SELECT of the matching rows' ids that `build` tests with `datarow.id IN (…)`, or None
-    when this value compiles to something else; `absent(value, org)`, where `build` is `datarow.id NOT IN (…)`, is
-    that SELECT of the rows that must not match. `tenant_rows` says those ids are the organization's only (its
-    conditions scope them), so a count may skip the datarow table."""
+    """`check(value, path, limits)` validates the shape; `resolve(conn, org, value, path)` looks names up; a column
+    leaf's `build(value, org)` turns the (resolved) value into a condition on the datarow table. A relation leaf
+    gives SELECTs of data row ids instead, which the compiler tests (`datarow.id IN (…)` or a probe): `rows(value,
+    org)`, the rows that match, or None when this value names no such set; `absent(value, org)`, the rows that must
+    not match, or None; a value with neither admits every row. `tenant_rows` says those ids are the organization's
+    only (its conditions scope them), so a count may skip the datarow table."""
 
     check: Check
-    build: Build
+    build: Build | None = None
     resolve: Resolve | None = None
     rows: Rows | None = None
     tenant_rows: bool = True
@@ -38,5 +38,5 @@ class LeafSpec:
 
 
 def semi_join(check: Check, rows: Rows, tenant_rows: bool = True) -> LeafSpec:
-    """A relation leaf whose values always compile to `datarow.id IN (rows)`."""
-    return LeafSpec(check, lambda value, org: T.id.in_(rows(value, org)), rows=rows, tenant_rows=tenant_rows)
+    """A relation leaf whose values always name the set of rows that match."""
+    return LeafSpec(check, rows=rows, tenant_rows=tenant_rows)
