@@ -182,7 +182,7 @@ class RssSampler:
         return self.peak
 
 
-def _free_port() -> int:
+def free_port() -> int:
     import socket
 
     with socket.socket() as sock:
@@ -199,7 +199,7 @@ async def measure(engine: str, rows: int, work: Path) -> list[Result]:
         settings = Settings(database_url=url, export_dir=work / "exports")
         key = await build(settings, rows)
         ref_rows, ref_seconds = await reference(settings, work / "reference.ndjson")
-        proc = serve(settings, _free_port())
+        proc = serve(settings, free_port())
         sampler = RssSampler(proc.pid)
         try:
             plain = await asyncio.to_thread(http_export, f"http://127.0.0.1:{proc.args[-1]}", key, False)
