@@ -46,8 +46,11 @@ async def catalog(rows: int) -> tuple[Settings, str, float]:
         key = (await create_key(engine, await ensure_organization(engine), "bench")).secret
         await engine.dispose()
         return settings, key, 0.0
+    building = path.with_suffix(".building")  # renamed when complete: an interrupted build is never a cache
+    building.unlink(missing_ok=True)
     started = time.perf_counter()
-    key = await build(settings, rows)
+    key = await build(Settings(database_url=f"sqlite+aiosqlite:///{building}"), rows)
+    building.rename(path)
     return settings, key, time.perf_counter() - started
 
 
