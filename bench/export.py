@@ -63,7 +63,7 @@ async def build(settings: Settings, rows: int) -> str:
     async with engine.begin() as conn:
         await conn.execute(insert(Dataset.__table__), [dataset])
         for start in range(0, rows, CHUNK):
-            batch = [_row(org, dataset["id"], i) for i in range(start, min(rows, start + CHUNK))]
+            batch = [row_values(org, dataset["id"], i) for i in range(start, min(rows, start + CHUNK))]
             await conn.execute(insert(DataRow.__table__), batch)
     async with engine.begin() as conn:  # planner statistics, as a live database has them (autovacuum analyses later)
         await conn.execute(text("ANALYZE"))
@@ -71,7 +71,7 @@ async def build(settings: Settings, rows: int) -> str:
     return key
 
 
-def _row(org: str, dataset: str, i: int) -> dict[str, object]:
+def row_values(org: str, dataset: str, i: int) -> dict[str, object]:
     at = T0 + timedelta(seconds=i)
     return {
         "id": new_id(), "organization_id": org, "dataset_id": dataset, "global_key": f"gk-{i:08d}",
