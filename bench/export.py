@@ -63,7 +63,7 @@ async def build(settings: Settings, rows: int) -> str:
     async with engine.begin() as conn:
         await conn.execute(insert(Dataset.__table__), [dataset])
         for start in range(0, rows, CHUNK):
-            batch = [_row(org, dataset["id"], i) for i in range(start, min(rows, start + CHUNK))]
+            batch = [row_values(org, dataset["id"], i) for i in range(start, min(rows, start + CHUNK))]
             await conn.execute(insert(DataRow.__table__), batch)
     async with engine.begin() as conn:  # planner statistics, as a live database has them (autovacuum analyses later)
         await conn.execute(text("ANALYZE"))
@@ -71,7 +71,7 @@ async def build(settings: Settings, rows: int) -> str:
     return key
 
 
-def _row(org: str, dataset: str, i: int) -> dict[str, object]:
+def row_values(org: str, dataset: str, i: int) -> dict[str, object]:
     at = T0 + timedelta(seconds=i)
     return {
         "id": new_id(), "organization_id": org, "dataset_id": dataset, "global_key": f"gk-{i:08d}",
@@ -182,7 +182,7 @@ class RssSampler:
         return self.peak
 
 
-def _free_port() -> int:
+def free_port() -> int:
     import socket
 
     with socket.socket() as sock:
@@ -199,7 +199,7 @@ async def measure(engine: str, rows: int, work: Path) -> list[Result]:
         settings = Settings(database_url=url, export_dir=work / "exports")
         key = await build(settings, rows)
         ref_rows, ref_seconds = await reference(settings, work / "reference.ndjson")
-        proc = serve(settings, _free_port())
+        proc = serve(settings, free_port())
         sampler = RssSampler(proc.pid)
         try:
             plain = await asyncio.to_thread(http_export, f"http://127.0.0.1:{proc.args[-1]}", key, False)

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from bench.engines import database, engines
-from bench.export import RssSampler, _free_port, serve, status_mb
+from bench.export import RssSampler, free_port, serve, status_mb
 from bench.registry import Result, register
 from server.auth.keys import create_key
 from server.db import create_engine
@@ -123,7 +123,7 @@ async def measure(url: str, rows: int, work: Path, phases: tuple[tuple[int, floa
     await seed_database(settings, rows=rows, seed=1)
     key = await _key(settings)
     env = {"RATE_LIMIT_PER_SECOND": "1000000", "RATE_LIMIT_BURST": "1000000"}
-    proc = serve(settings, _free_port(), **env)
+    proc = serve(settings, free_port(), **env)
     results: list[Result] = []
     sampler = RssSampler(proc.pid)
     try:

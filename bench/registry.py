@@ -19,11 +19,14 @@ class Result:
 
 Benchmark = Callable[[argparse.Namespace], Awaitable[list[Result]]]
 BENCHMARKS: dict[str, Benchmark] = {}
+OPT_IN: set[str] = set()  # run only when named with --only (they take many minutes)
 
 
-def register(name: str) -> Callable[[Benchmark], Benchmark]:
+def register(name: str, opt_in: bool = False) -> Callable[[Benchmark], Benchmark]:
     def wrap(fn: Benchmark) -> Benchmark:
         BENCHMARKS[name] = fn
+        if opt_in:
+            OPT_IN.add(name)
         return fn
 
     return wrap

@@ -23,7 +23,7 @@ from starlette.routing import Route
 from resolvers.http import CatalogHTTP
 from resolvers.labelbox.schema import labelbox_app
 from server.auth.keys import rotate_key
-from server.db import create_engine
+from server.db import create_engine, warm_pool
 from server.errors import ErrorCode
 from server.export.stream import export_errors, export_result
 from server.export.worker_process import start_worker
@@ -35,6 +35,9 @@ from server.settings import Settings
 from server.unavailable import is_unavailable, unavailable
 
 DEV_KEY_NAME = "dev-server"
+# Made at start-up, so the first requests do not each wait for a new connection (a key lookup and a resolver's: two a
+# request; an in-loop export worker uses the same pool).
+SERVER_CONNECTIONS = 4
 
 
 async def healthz(request: Request) -> Response:
@@ -71,6 +74,7 @@ def create_app(settings: Settings) -> Starlette:
         app.state.organization_id = await ensure_organization(engine)
         app.state.dev_key = await announce_dev_key(engine, app.state.organization_id) if settings.dev else None
         app.state.worker = await start_worker(engine, settings)
+        await warm_pool(engine, min(SERVER_CONNECTIONS, settings.pool_size))
         freeze_startup_heap()
         try:
             yield

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import orjson
@@ -77,6 +78,14 @@ def create_engine(settings: Settings, sqlite_cache_mb: int = 16) -> AsyncEngine:
     else:
         event.listen(engine.sync_engine, "checkout", _ping)
     return engine
+
+
+async def warm_pool(engine: AsyncEngine, connections: int) -> None:
+    """Open `connections` pooled connections together and give them back, so the first requests (or the first export,
+    which uses four at once: claim, pages, total, checkpoint) do not each wait for a connection to be made: 5-20 ms
+    apiece on PostgreSQL. The pool keeps them (up to its size)."""
+    async with AsyncExitStack() as stack:
+        await asyncio.gather(*(stack.enter_async_context(engine.connect()) for _ in range(connections)))
 
 
 @asynccontextmanager

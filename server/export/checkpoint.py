@@ -39,11 +39,12 @@ class Checkpoint:
         if time.monotonic() - self._stored_at >= self.interval:
             await self.store()
 
-    async def store(self) -> None:
-        """Store the position with a renewed lease; Cancelled or LeaseLost when the claim is no longer ours."""
+    async def store(self, **outcome: Any) -> None:
+        """Store the position with a renewed lease (and the task's `outcome` columns, when it ends); Cancelled or
+        LeaseLost when the claim is no longer ours."""
         async with self._lock:
             self._stored_at = time.monotonic()
-            await renew(self.engine, self.task_id, self.worker, self.lease_seconds, **self.position)
+            await renew(self.engine, self.task_id, self.worker, self.lease_seconds, **self.position, **outcome)
 
     async def beat(self) -> None:
         """The heartbeat: renew the lease with the position; a claim no longer ours is left to the loop's next store."""

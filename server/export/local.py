@@ -13,6 +13,7 @@ import orjson
 from server.db import create_engine
 from server.errors import CatalogError, bad_input
 from server.export.encode import encode_page
+from server.export.heap import tune_for_export
 from server.export.params import ExportParams
 from server.export.progress import Progress
 from server.export.tasks import ExportRequest
@@ -96,6 +97,7 @@ async def export_command(args: argparse.Namespace, settings: Settings) -> int:
 
                 await export_remote(args.server, request, out, err, args.api_key)
             else:
+                tune_for_export()
                 await export_local(settings, args.org, request, out, err)
     except CatalogError as exc:
         print(f"catalog-export export: {exc.code}: {exc.message}", file=sys.stderr)

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 REFRESH = 0.2
 
 
 class Progress:
-    def __init__(self, total: int | None = None, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, total: int | None = None, stream: TextIO | None = None, lookup: Callable[[], int | None] | None = None
+    ) -> None:
+        """`lookup` asks for the total while it is unknown (a server task counts it once it runs), at most once a
+        refresh and only when the bar is shown."""
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty()
-        self.total, self.rows = total, 0
+        self.total, self.rows, self.lookup = total, 0, lookup
         self.start = self._shown = time.monotonic()
 
     def add(self, rows: int) -> None:
@@ -25,6 +30,8 @@ class Progress:
             self.stream.flush()
 
     def line(self, now: float) -> str:
+        if self.total is None and self.lookup is not None:
+            self.total = self.lookup()
         rate = self.rows / max(now - self.start, 1e-9)
         text = f"{self.rows:,} rows  {rate:,.0f} rows/s"
         if self.total:

@@ -40,13 +40,17 @@ def start_task(server: str, request: ExportRequest, api_key: str | None) -> dict
     return answer["data"]["exportDataRows"]  # type: ignore[no-any-return]
 
 
-STATUS = "query($id: ID!) { exportTask(id: $id) { status failureReason } }"
+STATUS = "query($id: ID!) { exportTask(id: $id) { status failureReason totalRows } }"
+
+
+def task_state(server: str, task_id: str, api_key: str | None) -> dict[str, Any]:
+    answer = _post(server.rstrip("/") + "/graphql", {"query": STATUS, "variables": {"id": task_id}}, api_key)
+    return answer["data"]["exportTask"]  # type: ignore[no-any-return]
 
 
 def final_status(server: str, task_id: str, api_key: str | None) -> None:
     """Raise when the task the stream followed did not complete (the stream just ends early then)."""
-    answer = _post(server.rstrip("/") + "/graphql", {"query": STATUS, "variables": {"id": task_id}}, api_key)
-    task = answer["data"]["exportTask"]
+    task = task_state(server, task_id, api_key)
     if task["status"] != "COMPLETE":
         raise bad_input(f"export {task_id} ended {task['status']}: {task['failureReason']}", "server")
 
@@ -68,7 +72,7 @@ def download(url: str, out: IO[bytes], progress: Progress | None = None) -> None
 
 def _run(server: str, request: ExportRequest, out: IO[bytes], err: IO[bytes], api_key: str | None) -> None:
     task = start_task(server, request, api_key)
-    progress = Progress(task["totalRows"])
+    progress = Progress(task["totalRows"], lookup=lambda: task_state(server, task["id"], api_key)["totalRows"])
     download(task["url"], out, progress)
     download(task["errorsUrl"], err)
     progress.finish()

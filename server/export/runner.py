@@ -32,6 +32,7 @@ from server.filters.scope import Scope, request_where
 from server.filters.values import FilterLimits
 from server.loading.lines import iter_line_pages
 from server.loading.pages import count_rows, for_every_page
+from server.loading.plan import RowPlan
 from server.loading.timefmt import iso
 from server.models.base import utcnow
 from server.settings import Settings
@@ -94,15 +95,27 @@ async def run_task(
         )
 
 
-async def _scope(engine: AsyncEngine, settings: Settings, task: Any, request: ExportRequest) -> tuple[Scope, int]:
-    """The task's rows as of now: a search/similarTo leaf is ranked again when the task runs (or resumes)."""
+async def _scope(
+    engine: AsyncEngine, settings: Settings, task: Any, request: ExportRequest
+) -> tuple[Scope, int | None]:
+    """The task's rows as of now (a search/similarTo leaf is ranked again when the task runs or resumes) and their
+    total when it is needed before the pages (stored, or to decide how to page); None: counted beside the pages."""
     async with engine.connect() as conn:
         ids = request.data_row_ids or None
         limits = FilterLimits.of(settings)
         scope = await request_where(conn, task.organization_id, request.filter, request.slice_id, ids, limits)
-        total = task.total_rows if task.total_rows is not None else await count_rows(conn, scope)
-        scope = await for_every_page(conn, scope, total, settings.export_page_size)
-    return scope, total
+        if task.total_rows is not None or scope.probe is None:
+            return scope, task.total_rows
+        total = await count_rows(conn, scope)
+        return await for_every_page(conn, scope, total, settings.export_page_size), total
+
+
+async def _store_total(engine: AsyncEngine, task_id: str, scope: Scope, total: int | None) -> None:
+    """Count on a connection of its own (unless known), so the first page need not wait for it; then store it."""
+    if total is None:
+        async with engine.connect() as conn:
+            total = await count_rows(conn, scope)
+    await set_task(engine, task_id, total_rows=total)
 
 
 async def _export(
@@ -110,8 +123,29 @@ async def _export(
 ) -> None:
     request = ExportRequest.from_json(task.request)
     scope, total = await _scope(engine, settings, task, request)
-    await set_task(engine, task.id, total_rows=total)
-    plan = request.params.to_plan()
+    counting = asyncio.create_task(_store_total(engine, task.id, scope, total))
+    try:
+        files = await _write(engine, settings, task, scope, request.params.to_plan(), checkpoint, claim, on_page)
+        await counting
+    finally:
+        counting.cancel()
+        await asyncio.gather(counting, return_exceptions=True)
+    # The final counts with the outcome, in one conditional store: a cancel since the last store is seen here.
+    done = {"completed_at": utcnow(), "expires_at": expiry(settings.export_ttl_seconds)}
+    await checkpoint.store(status="COMPLETE", sha256=files.digest.hexdigest(), **done)
+
+
+async def _write(
+    engine: AsyncEngine,
+    settings: Settings,
+    task: Any,
+    scope: Scope,
+    plan: RowPlan,
+    checkpoint: Checkpoint,
+    claim: Claim,
+    on_page: PageHook | None,
+) -> TaskFiles:
+    """Stream the scope's pages from the task's checkpoint into its files, checkpointing as it goes."""
     rows, errors = task.row_count, task.error_count
     files = await asyncio.to_thread(open_files, settings.export_dir, task.id, task.bytes_written, errors)
     try:
@@ -130,26 +164,14 @@ async def _export(
                 if on_page is not None:
                     await on_page(task.id, rows)
         await asyncio.to_thread(_sync, files)
-        await checkpoint.store()  # the final counts; a cancel since the last store is seen here
     finally:
         files.close()
-    await _complete(engine, settings, task.id, files)
+    return files
 
 
 def _sync(files: TaskFiles) -> None:
     os.fsync(files.out.fileno())
     os.fsync(files.err.fileno())
-
-
-async def _complete(engine: AsyncEngine, settings: Settings, task_id: str, files: TaskFiles) -> None:
-    await set_task(
-        engine,
-        task_id,
-        status="COMPLETE",
-        sha256=files.digest.hexdigest(),
-        completed_at=utcnow(),
-        expires_at=expiry(settings.export_ttl_seconds),
-    )
 
 
 async def sweep_expired(engine: AsyncEngine, settings: Settings) -> int:

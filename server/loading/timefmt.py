@@ -7,6 +7,11 @@ from datetime import UTC, datetime
 
 def iso(value: datetime | str | None) -> str | None:
     """Format a stored timestamp (a datetime, or the text SQLite hands back) identically on every engine."""
+    if value.__class__ is datetime and value.tzinfo is None:  # PostgreSQL's timestamps: the common case first
+        # isoformat() without `timespec` costs ~40% of isoformat(timespec="milliseconds") (no keyword parsing);
+        # it prints 6 fraction digits, or none when there are no microseconds. Cut to 3: truncated, as timespec does.
+        text = value.isoformat()
+        return text[:23] + "+00:00" if len(text) == 26 else text + ".000+00:00"
     if value is None:
         return None
     if isinstance(value, str) and len(value) == 26 and value[10] == " ":

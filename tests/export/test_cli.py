@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +21,16 @@ INCLUDE = ",".join(k for k in EVERYTHING if not k.startswith("all"))
 
 def cli(*args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "server.cli", *args], capture_output=True, timeout=120)
+
+
+def on_terminal(*args: str) -> tuple[int, str]:
+    """Run the CLI with stderr on a pseudo-terminal (where the progress bar shows): exit code, what it showed."""
+    terminal, stderr = pty.openpty()
+    done = subprocess.run([sys.executable, "-m", "server.cli", *args], stderr=stderr, timeout=120)
+    os.close(stderr)
+    shown = os.read(terminal, 1 << 16).decode()
+    os.close(terminal)
+    return done.returncode, shown
 
 
 async def _worker_result(gql: GraphQLClient, client: httpx.AsyncClient, params: dict[str, object]) -> bytes:
@@ -73,6 +85,16 @@ async def test_server_export_downloads_the_task(
                "--api-key", demo_key, "-o", str(out))  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert out.read_bytes() == await _worker_result(gql, client, EVERYTHING)
+
+
+async def test_server_export_on_a_terminal_shows_the_total_counted_by_the_task(
+    app: Starlette, live_server: tuple[str, object], demo_key: str, tmp_path: Path
+) -> None:
+    """The task is queued when it is started, so its total is not known yet: the bar asks for it while it runs."""
+    await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+    code, shown = on_terminal("export", "--server", live_server[0], "--api-key", demo_key, "-o", str(tmp_path / "o"))
+    assert code == 0, shown
+    assert "12/12 rows (100%)" in shown.splitlines()[-1]
 
 
 async def test_import_command_reports_bad_lines(

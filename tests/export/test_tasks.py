@@ -6,12 +6,16 @@ import asyncio
 import gzip
 import hashlib
 from datetime import datetime
+from typing import Any
 
 import httpx
 import orjson
+import pytest
 from sqlalchemy import insert
 from starlette.applications import Starlette
 
+from server.export import runner
+from server.loading.pages import count_rows
 from server.models import DataRow, Dataset
 from server.settings import Settings
 from tests.conftest import EVERYTHING, GraphQLClient
@@ -123,3 +127,26 @@ async def test_cancel_stops_a_running_task_and_removes_its_files(
     assert list(settings.export_dir.iterdir()) == []
     error = await gql.error(CANCEL, {"id": "nope"})
     assert error["extensions"] == {"code": "NOT_FOUND", "field": "id"}
+
+
+async def test_pages_are_written_while_the_total_is_counted(
+    app: Starlette, gql: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without relation leaves the total decides nothing about paging: it is counted on a connection of its own beside
+    the pages. Here the count may only start once two pages are written; counted first, the task would never end."""
+    await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+    two_pages = asyncio.Event()
+
+    async def page_written(task_id: str, rows: int) -> None:
+        if rows >= 6:
+            two_pages.set()
+
+    async def count_after_two_pages(conn: Any, scope: Any) -> int:
+        await two_pages.wait()
+        return await count_rows(conn, scope)
+
+    monkeypatch.setattr(runner, "count_rows", count_after_two_pages)
+    app.state.worker.on_page = page_written
+    task = await start_export(gql, EVERYTHING)
+    done = await asyncio.wait_for(gql.wait_export(task["id"], "status rowCount totalRows progress"), 30)
+    assert done == {"status": "COMPLETE", "rowCount": 12, "totalRows": 12, "progress": 1.0}
