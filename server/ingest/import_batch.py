@@ -167,7 +167,9 @@ class ImportBatch:
         await self._write(tables)
 
     async def _write(self, tables: Tables) -> None:
-        """Under a savepoint: a failed write leaves the open transaction as it was."""
+        """Under a savepoint: a failed write leaves the open transaction as it was (nothing to write: no savepoint)."""
+        if not tables:
+            return
         unchecked = await self._unchecked()
         async with self.conn.begin_nested():
             await write_records(self.conn, tables, unchecked)
