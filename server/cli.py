@@ -119,7 +119,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    report = asyncio.run(import_file(settings, Path(args.file), args.org, args.batch_size, progress))
+    report = asyncio.run(import_file(settings, Path(args.file), args.org, args.batch_size, progress, args.commit_rows))
     print(report.summary(), file=sys.stderr)
     return 0 if not report.errors else 1
 
@@ -185,6 +185,12 @@ def _import_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--org", default="demo", help="organization that receives the rows")
     sub.add_argument(
         "--batch-size", type=int, default=10_000, help="lines per all-or-nothing batch (default 10000, at most 16 MiB)"
+    )
+    sub.add_argument(
+        "--commit-rows",
+        type=int,
+        help="rows a transaction gathers before it commits (default 100000 on SQLite, or after 3 s; PostgreSQL: every"
+        " batch)",
     )
 
 

@@ -1,20 +1,26 @@
 """A batch of converted import lines: drop those whose data row exists, insert the rest with one statement per table.
 
 Shared records (projects, schemas, ...) are inserted once per id. If the batch insert fails on a constraint, the
-lines are retried one by one so only the offending ones are reported.
+lines are retried one by one so only the offending ones are reported. Every batch (and every retried line) is
+written under a savepoint of one open transaction, committed once it holds `commit_rows` rows or has been open
+COMMIT_SECONDS: whole batches land or none of a batch does, and on SQLite a commit covers several batches (each
+commit writes every page it dirtied to the WAL and checkpoints them into the file; the secondary indexes filled in
+random key order dirty a page for nearly every row of a batch once they outgrow it, so fewer commits write less).
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from datetime import timedelta
 from graphlib import CycleError, TopologicalSorter
 from itertools import pairwise
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.ingest.import_chunks import Chunk
 from server.ingest.import_rows import EPOCH
@@ -24,13 +30,18 @@ from server.models import DataRow
 
 R = DataRow.__table__.c  # type: ignore[attr-defined]
 ORDERED = ("project", "model", "modelrun")
+COMMIT_SECONDS = 3.0  # a transaction open this long commits after its batch: the SQLite write lock is held meanwhile
 
 
 class ImportBatch:
-    """Writes converted chunks one after another; remembers the shared records it created and the ordering hints."""
+    """Writes converted chunks one after another on one connection; remembers the shared records it created and the
+    ordering hints. Use as `async with`: leaving it closes the connection, rolling back what was not committed."""
 
-    def __init__(self, engine: AsyncEngine, org_id: str) -> None:
-        self.engine, self.org_id = engine, org_id
+    def __init__(self, engine: AsyncEngine, org_id: str, commit_rows: int = 0) -> None:
+        self.engine, self.org_id, self.commit_rows = engine, org_id, commit_rows
+        self._conn: AsyncConnection | None = None
+        self.pending = 0  # rows written since the last commit
+        self.opened = 0.0  # when the open transaction began (time.monotonic)
         self.maker = RecordMaker(engine.url.drivername)
         self.known: dict[str, set[str]] | None = None
         self.unchecked: frozenset[str] | None = None  # tables whose COPY skips per-row triggers (pg_copy)
@@ -46,15 +57,52 @@ class ImportBatch:
             for node in ids:
                 graph.setdefault(node, set())
 
+    async def __aenter__(self) -> Self:
+        self._conn = await self.engine.connect()
+        return self
+
+    async def __aexit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        await self.conn.close()
+
+    @property
+    def conn(self) -> AsyncConnection:
+        assert self._conn is not None, "ImportBatch is used as `async with`"
+        return self._conn
+
+    async def _begin(self) -> AsyncConnection:
+        """The open transaction, begun if none is. On SQLite with an explicit BEGIN IMMEDIATE: the driver begins a
+        transaction only before a write, so a savepoint opened first would be the outer transaction, and releasing
+        it would commit."""
+        if not self.conn.in_transaction():
+            await self.conn.begin()
+            if self.engine.dialect.name == "sqlite":
+                await self.conn.exec_driver_sql("BEGIN IMMEDIATE")
+            self.opened = time.monotonic()
+        return self.conn
+
+    async def commit(self, due_only: bool = True) -> bool:
+        """Commit the open transaction (if `due_only`, only once it holds `commit_rows` rows or has been open
+        COMMIT_SECONDS); whether it committed."""
+        due = self.pending >= self.commit_rows or time.monotonic() - self.opened >= COMMIT_SECONDS
+        if not self.conn.in_transaction() or (due_only and not due):
+            return False
+        await self.conn.commit()
+        self.pending = 0
+        return True
+
     async def flush(self, chunk: Chunk) -> tuple[int, list[tuple[int, str]]]:
-        """Write the chunk's good lines; returns (lines written, [(line number, reason)])."""
+        """Write the chunk's good lines (not committed: see `commit`); returns (lines written, [(line number,
+        reason)])."""
+        await self._begin()
         good, errors = await self._fresh(chunk)
         await self._write_shared(chunk, good)
         try:
             await self._write(chunk.tables if len(good) == len(chunk.numbers) else chunk.select(good))
+            written = len(good)
         except IntegrityError:
-            return await self._one_by_one(chunk, good, errors)
-        return len(good), errors
+            written, errors = await self._one_by_one(chunk, good, errors)
+        self.pending += written
+        return written, errors
 
     async def _fresh(self, chunk: Chunk) -> tuple[set[int], list[tuple[int, str]]]:
         """Lines whose data row id and global key are new (in the database and earlier in the batch)."""
@@ -77,35 +125,34 @@ class ImportBatch:
         """Ids and global keys of the batch already in the database. Into a database that had no data rows when
         the import began, only earlier batches can clash: their unique constraints fail the insert, and the batch
         is retried line by line, so the lookup (two IN lists of BATCH values to compile) is skipped."""
-        async with self.engine.connect() as conn:
-            if self.empty is None:
-                self.empty = (await conn.execute(select(R.id).limit(1))).first() is None
-            if self.empty:
-                return set()
-            keys = [k for k in chunk.global_keys if k is not None]
-            taken = set((await conn.execute(select(R.id).where(R.id.in_(chunk.row_ids)))).scalars())
-            scope = R.organization_id == self.org_id
-            taken.update((await conn.execute(select(R.global_key).where(scope, R.global_key.in_(keys)))).scalars())
+        conn = self.conn
+        if self.empty is None:
+            self.empty = (await conn.execute(select(R.id).limit(1))).first() is None
+        if self.empty:
+            return set()
+        keys = [k for k in chunk.global_keys if k is not None]
+        taken = set((await conn.execute(select(R.id).where(R.id.in_(chunk.row_ids)))).scalars())
+        scope = R.organization_id == self.org_id
+        taken.update((await conn.execute(select(R.global_key).where(scope, R.global_key.in_(keys)))).scalars())
         return taken
 
     async def _load_known(self) -> dict[str, set[str]]:
         if self.known is None:
             self.known = {}
-            async with self.engine.connect() as conn:
-                for name in (
-                    "dataset",
-                    "ontology",
-                    "featureschema",
-                    "project",
-                    "batch",
-                    "model",
-                    "modelrun",
-                    "metadataschema",
-                    "embedding",
-                ):
-                    t = TABLES[name].__table__.c
-                    ids = (await conn.execute(select(t.id).where(t.organization_id == self.org_id))).scalars()
-                    self.known[name] = set(ids)
+            for name in (
+                "dataset",
+                "ontology",
+                "featureschema",
+                "project",
+                "batch",
+                "model",
+                "modelrun",
+                "metadataschema",
+                "embedding",
+            ):
+                t = TABLES[name].__table__.c
+                ids = (await self.conn.execute(select(t.id).where(t.organization_id == self.org_id))).scalars()
+                self.known[name] = set(ids)
         return self.known
 
     async def _write_shared(self, chunk: Chunk, good: set[int]) -> None:
@@ -120,9 +167,12 @@ class ImportBatch:
         await self._write(tables)
 
     async def _write(self, tables: Tables) -> None:
+        """Under a savepoint: a failed write leaves the open transaction as it was (nothing to write: no savepoint)."""
+        if not tables:
+            return
         unchecked = await self._unchecked()
-        async with self.engine.begin() as conn:
-            await write_records(conn, tables, unchecked)
+        async with self.conn.begin_nested():
+            await write_records(self.conn, tables, unchecked)
 
     async def _unchecked(self) -> frozenset[str]:
         if self.unchecked is None:
@@ -141,18 +191,19 @@ class ImportBatch:
         return written, errors
 
     async def apply_orders(self) -> None:
-        """Creation times of new projects, models and runs follow the order lines list them in."""
-        async with self.engine.begin() as conn:
-            for kind in ORDERED:
-                t = TABLES[kind].__table__
-                times = [
-                    {"node": node, "at": EPOCH + timedelta(milliseconds=i)}
-                    for i, node in enumerate(self._order(kind))
-                    if node in self.created[kind]
-                ]
-                if times:
-                    stmt = update(t).where(t.c.id == bindparam("node")).values(created_at=bindparam("at"))
-                    await conn.execute(stmt, times)
+        """Creation times of new projects, models and runs follow the order lines list them in (committed)."""
+        conn = await self._begin()
+        for kind in ORDERED:
+            t = TABLES[kind].__table__
+            times = [
+                {"node": node, "at": EPOCH + timedelta(milliseconds=i)}
+                for i, node in enumerate(self._order(kind))
+                if node in self.created[kind]
+            ]
+            if times:
+                stmt = update(t).where(t.c.id == bindparam("node")).values(created_at=bindparam("at"))
+                await conn.execute(stmt, times)
+        await self.commit(due_only=False)
 
     def _order(self, kind: str) -> list[str]:
         try:

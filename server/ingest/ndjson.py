@@ -2,9 +2,11 @@
 
 Lines are read in batches of BATCH lines (or BATCH_BYTES of text), converted to records (import_chunks: a worker
 process converts batch N+1 while batch N is written) and written with one bulk write per table per batch, each
-batch in its own transaction. A bad line (invalid JSON, missing keys, a data row id or global key that already
-exists) is reported with its line number and left out; the good lines land. Project, model and model-run creation
-times are set at the end from the order the lines list them in, so a re-export lists them in the same order.
+batch under a savepoint of a transaction committed every `commit_rows` rows (SQLite: COMMIT_ROWS, or after
+import_batch.COMMIT_SECONDS; PostgreSQL: every batch). A bad line (invalid JSON, missing keys, a data row id or
+global key that already exists) is reported with its line number and left out; the good lines land. Project, model
+and model-run creation times are set at the end from the order the lines list them in, so a re-export lists them in
+the same order.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from server.settings import Settings
 
 BATCH = 10_000
 BATCH_BYTES = 16 << 20  # a batch also ends at this much NDJSON, so lines with big label payloads stay in memory bounds
+COMMIT_ROWS = 100_000  # SQLite: rows a transaction gathers before it commits (fewer commits, less written to the WAL)
 IMPORT_CACHE_KIB = 262_144  # SQLite page cache of the import's connections (the server's is 16 MiB)
 Progress = Callable[[str], None]
 Convert = Callable[[list[tuple[int, bytes]]], Chunk]
@@ -46,6 +49,8 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
     seconds: float = 0.0
     batches: int = 0
+    committed: int = 0  # batches committed
+    last_line: int = 0
 
     def summary(self) -> str:
         rate = self.rows / self.seconds if self.seconds else 0.0
@@ -55,23 +60,32 @@ class ImportReport:
         return "\n".join([text, *shown, *more])
 
 
-def batch_line(report: ImportReport, landed: int, last_line: int) -> str:
-    """Printed as each batch commits: after a crash, the rows of exactly these batches are in the database."""
-    return f"batch {report.batches} committed: lines up to {last_line}, {landed} rows landed ({report.rows} in all)"
+def batch_line(report: ImportReport, landed: int) -> str:
+    """Printed as each transaction commits: after a crash, the rows of exactly these batches are in the database."""
+    first, last = report.committed + 1, report.batches
+    batches = f"batch {last}" if first == last else f"batches {first}-{last}"
+    return f"{batches} committed: lines up to {report.last_line}, {landed} rows landed ({report.rows} in all)"
 
 
 async def import_lines(
-    engine: AsyncEngine, org_id: str, path: Path, batch_size: int = BATCH, progress: Progress | None = None
+    engine: AsyncEngine,
+    org_id: str,
+    path: Path,
+    batch_size: int = BATCH,
+    progress: Progress | None = None,
+    commit_rows: int = 0,
 ) -> ImportReport:
+    """`commit_rows`: rows a transaction gathers before it commits (0: every batch commits)."""
     report = ImportReport()
     start = time.perf_counter()
-    batch = ImportBatch(engine, org_id)
     convert = partial(convert_chunk, org=org_id, dataset=_default_dataset(org_id), drivername=engine.url.drivername)
-    with path.open("rb") as handle:
-        async with aclosing(_converted(_chunks(handle, batch_size), convert)) as chunks:
-            async for chunk in chunks:
-                await _flush(batch, chunk, report, progress)
-    await batch.apply_orders()
+    async with ImportBatch(engine, org_id, commit_rows) as batch:
+        with path.open("rb") as handle:
+            async with aclosing(_converted(_chunks(handle, batch_size), convert)) as chunks:
+                async for chunk in chunks:
+                    await _flush(batch, chunk, report, progress)
+        await _commit(batch, report, progress, due_only=False)
+        await batch.apply_orders()
     await refresh_statistics(engine)
     report.errors.sort()
     report.seconds = time.perf_counter() - start
@@ -128,6 +142,7 @@ def _exit_with_parent(parent: int) -> None:
 async def _flush(batch: ImportBatch, chunk: Chunk, report: ImportReport, progress: Progress | None) -> None:
     report.lines += len(chunk.errors) + len(chunk.numbers)
     report.errors += chunk.errors
+    report.last_line = chunk.last_line
     for orders in chunk.orders:
         batch.add_orders(orders)
     if not chunk.numbers:
@@ -136,8 +151,15 @@ async def _flush(batch: ImportBatch, chunk: Chunk, report: ImportReport, progres
     report.rows += written
     report.errors += errors
     report.batches += 1
-    if progress is not None:
-        progress(batch_line(report, written, chunk.last_line))
+    await _commit(batch, report, progress)
+
+
+async def _commit(batch: ImportBatch, report: ImportReport, progress: Progress | None, due_only: bool = True) -> None:
+    landed = batch.pending
+    if await batch.commit(due_only):
+        if progress is not None:
+            progress(batch_line(report, landed))
+        report.committed = report.batches
 
 
 def _bigger_cache(dbapi_conn: Any, _record: Any) -> None:
@@ -158,13 +180,18 @@ async def import_file(
     organization: str = "demo",
     batch_size: int = BATCH,
     progress: Progress | None = None,
+    commit_rows: int | None = None,
 ) -> ImportReport:
+    """`commit_rows`: rows a transaction gathers before it commits (default: COMMIT_ROWS on SQLite, every batch on
+    PostgreSQL, where a commit costs little)."""
     engine = create_engine(settings)
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _bigger_cache)
     try:
         await create_all(engine)
         org_id = await ensure_organization(engine, organization)
-        return await import_lines(engine, org_id, path, batch_size, progress)
+        if commit_rows is None:
+            commit_rows = COMMIT_ROWS if settings.is_sqlite else 0
+        return await import_lines(engine, org_id, path, batch_size, progress, commit_rows)
     finally:
         await engine.dispose()

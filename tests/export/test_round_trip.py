@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from starlette.applications import Starlette
 
 from server.db import create_all, create_engine
-from server.ingest.ndjson import import_file, import_lines
+from server.ingest.ndjson import ImportReport, import_file, import_lines
 from server.ingest.seed import seed_database
 from server.models import DataRow, LabelFeature
 from server.orgs import ensure_organization
@@ -74,28 +75,53 @@ async def test_bad_lines_are_reported_by_number_and_good_ones_land(
         assert await _count(app, DataRow) == 3
 
 
+async def _import_lines(settings: Settings, source: Path, **options: Any) -> ImportReport:
+    engine = create_engine(settings)
+    try:
+        await create_all(engine)
+        return await import_lines(engine, await ensure_organization(engine), source, **options)
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("commit_rows", [0, 100], ids=["commit-every-batch", "one-transaction"])
 async def test_a_clash_with_an_earlier_batch_fails_only_its_line(
-    settings: Settings, empty_settings: Settings, tmp_path: Path
+    settings: Settings, empty_settings: Settings, tmp_path: Path, commit_rows: int
 ) -> None:
     """Into an empty database the id lookup is skipped: the bulk write (COPY on PostgreSQL) fails on the unique
-    constraint, nothing of that batch stays half-written, and the batch is retried line by line."""
+    constraint, nothing of that batch stays half-written, and the batch is retried line by line; when the earlier
+    batch is not committed yet (same transaction), it stays (the failed batch rolled back to its savepoint)."""
     async with running(settings) as (app, gql, http):
         await build_catalog(app.state.engine, app.state.organization_id, rows=3)
         lines = (await _export(gql, http)).splitlines(keepends=True)
     source = tmp_path / "again.ndjson"
     source.write_bytes(lines[0] + lines[1] + lines[2] + lines[0])
-    engine = create_engine(empty_settings)
-    try:
-        await create_all(engine)
-        report = await import_lines(engine, await ensure_organization(engine), source, batch_size=2)
-    finally:
-        await engine.dispose()
+    report = await _import_lines(empty_settings, source, batch_size=2, commit_rows=commit_rows)
     assert report.rows == 3
     assert [n for n, _ in report.errors] == [4]
     assert report.errors[0][1].startswith("conflicts with existing records: ")
     async with running(empty_settings) as (app, gql, http):
         assert await _count(app, DataRow) == 3
         assert await _export(gql, http) == b"".join(lines)
+
+
+async def test_a_transaction_gathers_batches_up_to_commit_rows_and_each_commit_is_reported(
+    settings: Settings, empty_settings: Settings, tmp_path: Path
+) -> None:
+    async with running(settings) as (app, gql, http):
+        await build_catalog(app.state.engine, app.state.organization_id, rows=5)
+        first = await _export(gql, http)
+    source = tmp_path / "rows.ndjson"
+    source.write_bytes(first)
+    printed: list[str] = []
+    report = await _import_lines(empty_settings, source, batch_size=2, commit_rows=4, progress=printed.append)
+    assert (report.rows, report.batches, report.errors) == (5, 3, [])
+    assert printed == [
+        "batches 1-2 committed: lines up to 4, 4 rows landed (4 in all)",
+        "batch 3 committed: lines up to 5, 1 rows landed (5 in all)",
+    ]
+    async with running(empty_settings) as (_, gql, http):
+        assert await _export(gql, http) == first
 
 
 async def test_the_seeded_demo_catalog_round_trips_byte_identical(

@@ -43,26 +43,31 @@ async def _read(settings: Settings, *stmts: object) -> list[object]:
         await engine.dispose()
 
 
-def _kill_after_batches(settings: Settings, source: Path, batches: int) -> list[str]:
-    """Start an import, SIGKILL it once it has reported `batches` commits; every progress line it printed."""
-    cmd = [*CLI, "import", str(source), "--batch-size", str(BATCH)]
+def _kill_after_commits(settings: Settings, source: Path, commits: int, commit_rows: int) -> list[str]:
+    """Start an import, SIGKILL it once it has reported `commits` commits; every progress line it printed."""
+    cmd = [*CLI, "import", str(source), "--batch-size", str(BATCH), "--commit-rows", str(commit_rows)]
     proc = subprocess.Popen(cmd, env=cli_env(settings), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     assert proc.stderr is not None
-    seen = 0
-    while seen < batches:
+    printed: list[str] = []
+    while len(printed) < commits:
         line = proc.stderr.readline()
         assert line, "the import ended before it was killed"
-        seen += line.startswith(b"batch ")
+        printed += [line.decode()] if line.startswith(b"batch") else []
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     rest = proc.stderr.read().decode()
-    return [line for line in rest.splitlines() if line.startswith("batch ")]
+    return printed + [line for line in rest.splitlines() if line.startswith("batch")]
 
 
-def test_an_import_killed_mid_way_leaves_whole_reported_batches(settings: Settings, source: Path) -> None:
+@pytest.mark.parametrize("batches_a_commit", [1, 3])
+def test_an_import_killed_mid_way_leaves_whole_reported_batches(
+    settings: Settings, source: Path, batches_a_commit: int
+) -> None:
     run_cli(settings, "migrate")
-    late = _kill_after_batches(settings, source, batches=3)
-    reported = 3 + len(late)
+    commit_rows = batches_a_commit * BATCH
+    printed = _kill_after_commits(settings, source, commits=3, commit_rows=commit_rows)
+    reported = int(printed[-1].rsplit("(", 1)[1].split()[0])  # "... (T in all)"
+    assert reported == len(printed) * commit_rows  # a line per commit, each commit the rows of batches_a_commit
     rows, orphans = _scalars(
         settings,
         select(func.count()).select_from(DataRow.__table__),
@@ -71,7 +76,7 @@ def test_an_import_killed_mid_way_leaves_whole_reported_batches(settings: Settin
         .where(~Label.__table__.c.data_row_id.in_(select(DataRow.__table__.c.id))),
     )
     assert orphans == 0
-    assert rows in (reported * BATCH, (reported + 1) * BATCH)  # + the batch committed as the kill came, if any
+    assert rows in (reported, reported + commit_rows)  # + the commit made as the kill came, if any
     if settings.is_sqlite:
         assert _scalars(settings, text("PRAGMA foreign_key_check")) == [None]
 
