@@ -110,12 +110,15 @@ async def _scope(
         return await for_every_page(conn, scope, total, settings.export_page_size), total
 
 
-async def _store_total(engine: AsyncEngine, task_id: str, scope: Scope, total: int | None) -> None:
-    """Count on a connection of its own (unless known), so the first page need not wait for it; then store it."""
+async def _store_total(engine: AsyncEngine, task: Any, scope: Scope, total: int | None) -> None:
+    """Store the total unless the task already holds it (a resume); counted here, on a connection of its own, when
+    `_scope` did not need it, so the first page need not wait for it."""
+    if task.total_rows is not None:
+        return
     if total is None:
         async with engine.connect() as conn:
             total = await count_rows(conn, scope)
-    await set_task(engine, task_id, total_rows=total)
+    await set_task(engine, task.id, total_rows=total)
 
 
 async def _export(
@@ -123,7 +126,7 @@ async def _export(
 ) -> None:
     request = ExportRequest.from_json(task.request)
     scope, total = await _scope(engine, settings, task, request)
-    counting = asyncio.create_task(_store_total(engine, task.id, scope, total))
+    counting = asyncio.create_task(_store_total(engine, task, scope, total))
     try:
         files = await _write(engine, settings, task, scope, request.params.to_plan(), checkpoint, claim, on_page)
         await counting
