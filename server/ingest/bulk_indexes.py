@@ -1,4 +1,4 @@
-"""Secondary indexes built once after a bulk load into empty tables instead of row by row (SQLite).
+"""Secondary indexes built once after a bulk load into empty tables instead of row by row.
 
 An import's rows arrive in data row id order, which most secondary indexes do not follow (created and updated
 times, external ids): each row then lands on a random leaf page of each of those, ~40 µs a row at 1M rows. An

@@ -134,8 +134,8 @@ class ImportBatch:
         return self.empty
 
     async def _defer_indexes(self) -> None:
-        """SQLite, a database without data rows: drop the deferred indexes in the first transaction (bulk_indexes)."""
-        if self.empty is None and self.engine.dialect.name == "sqlite" and await self._is_empty():
+        """A database without data rows: drop the deferred indexes in the first transaction (bulk_indexes)."""
+        if self.empty is None and await self._is_empty():
             await self.conn.run_sync(drop_indexes)
             self.deferred = True
 
