@@ -14,6 +14,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.ingest.bulk_indexes import restore_indexes
 from server.migrations import alembic_config
 from server.migrations.raw_ddl import include_object
 from server.models import metadata
@@ -102,7 +103,14 @@ def _migrate(conn: Connection) -> str:
             f"The database is at revision {', '.join(current)}, which this version does not know ({exc}); "
             "it was probably migrated by a newer version: run that version."
         ) from exc
-    return f"database at {head_revision(config)} (was {', '.join(current) or 'empty'})"
+    return f"database at {head_revision(config)} (was {', '.join(current) or 'empty'}){_restored(conn)}"
+
+
+def _restored(conn: Connection) -> str:
+    """Indexes an interrupted import left missing (server.ingest.bulk_indexes), built now."""
+    built = restore_indexes(conn)
+    plural = "es" if len(built) > 1 else ""
+    return f"; built {len(built)} missing secondary index{plural} ({', '.join(built)})" if built else ""
 
 
 async def prepare_schema(engine: AsyncEngine) -> None:

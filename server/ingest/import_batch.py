@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from server.ingest.bulk_indexes import drop_indexes, restore_indexes
 from server.ingest.import_chunks import Chunk
 from server.ingest.import_rows import EPOCH
 from server.ingest.import_tables import ALL_TABLES, TABLES, RecordMaker, Tables, write_records
@@ -46,6 +47,8 @@ class ImportBatch:
         self.known: dict[str, set[str]] | None = None
         self.unchecked: frozenset[str] | None = None  # tables whose COPY skips per-row triggers (pg_copy)
         self.empty: bool | None = None  # whether the database had no data rows when the import began
+        self.restored: list[str] = []  # deferred indexes missing at the start, built before the import went on
+        self.deferred = False  # whether this import dropped the deferred indexes (bulk_indexes), to build at the end
         self.created: dict[str, set[str]] = defaultdict(set)
         self.edges: dict[str, dict[str, set[str]]] = {kind: defaultdict(set) for kind in ORDERED}
 
@@ -58,7 +61,10 @@ class ImportBatch:
                 graph.setdefault(node, set())
 
     async def __aenter__(self) -> Self:
+        """Connect, and first build any deferred index an earlier import left missing (it died before building)."""
         self._conn = await self.engine.connect()
+        self.restored = await (await self._begin()).run_sync(restore_indexes)
+        await self.commit(due_only=False)
         return self
 
     async def __aexit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
@@ -94,6 +100,7 @@ class ImportBatch:
         """Write the chunk's good lines (not committed: see `commit`); returns (lines written, [(line number,
         reason)])."""
         await self._begin()
+        await self._defer_indexes()
         good, errors = await self._fresh(chunk)
         await self._write_shared(chunk, good)
         try:
@@ -121,14 +128,31 @@ class ImportBatch:
             good.add(index)
         return good, errors
 
+    async def _is_empty(self) -> bool:
+        if self.empty is None:
+            self.empty = (await self.conn.execute(select(R.id).limit(1))).first() is None
+        return self.empty
+
+    async def _defer_indexes(self) -> None:
+        """A database without data rows: drop the deferred indexes in the first transaction (bulk_indexes)."""
+        if self.empty is None and await self._is_empty():
+            await self.conn.run_sync(drop_indexes)
+            self.deferred = True
+
+    async def build_indexes(self) -> list[str]:
+        """After the last commit: build the indexes `_defer_indexes` dropped (committed); their names."""
+        if not self.deferred:
+            return []
+        built = await (await self._begin()).run_sync(restore_indexes)
+        await self.commit(due_only=False)
+        return built
+
     async def _taken(self, chunk: Chunk) -> set[str]:
         """Ids and global keys of the batch already in the database. Into a database that had no data rows when
         the import began, only earlier batches can clash: their unique constraints fail the insert, and the batch
         is retried line by line, so the lookup (two IN lists of BATCH values to compile) is skipped."""
         conn = self.conn
-        if self.empty is None:
-            self.empty = (await conn.execute(select(R.id).limit(1))).first() is None
-        if self.empty:
+        if await self._is_empty():
             return set()
         keys = [k for k in chunk.global_keys if k is not None]
         taken = set((await conn.execute(select(R.id).where(R.id.in_(chunk.row_ids)))).scalars())

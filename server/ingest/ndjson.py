@@ -80,16 +80,23 @@ async def import_lines(
     start = time.perf_counter()
     convert = partial(convert_chunk, org=org_id, dataset=_default_dataset(org_id), drivername=engine.url.drivername)
     async with ImportBatch(engine, org_id, commit_rows) as batch:
+        _tell(progress, batch.restored, "an earlier import left missing")
         with path.open("rb") as handle:
             async with aclosing(_converted(_chunks(handle, batch_size), convert)) as chunks:
                 async for chunk in chunks:
                     await _flush(batch, chunk, report, progress)
         await _commit(batch, report, progress, due_only=False)
         await batch.apply_orders()
+        _tell(progress, await batch.build_indexes(), "dropped for the load into a database without data rows")
     await refresh_statistics(engine)
     report.errors.sort()
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _tell(progress: Progress | None, indexes: list[str], why: str) -> None:
+    if indexes and progress is not None:
+        progress(f"built {len(indexes)} secondary indexes ({why})")
 
 
 def _chunks(handle: BinaryIO, size: int) -> Iterator[list[tuple[int, bytes]]]:

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.errors import bad_input
 from server.filters.leaves.ranking import ALL_ROWS, RANKING_NAMES, Ranking
 from server.filters.tree import And, Leaf, Node, Not, Or
-from server.search.ranking import rank
 
 
 def _find(node: Node | None, under: str | None, found: list[Leaf]) -> None:
@@ -62,6 +61,8 @@ async def resolve_rankings(
     leaf = find_ranking_leaf(nodes)
     if leaf is None:
         return list(nodes), None
+    from server.search.ranking import rank  # here: ranking loads numpy (~20 MB), which a plain export never needs
+
     others = [n for n in nodes if n is not None and n is not leaf]
     candidates = scope(*(_replace(n, leaf, ALL_ROWS) for n in others)) if others else None
     ranking = Ranking.of(await rank(conn, organization_id, leaf.value, candidates, leaf.path))

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.errors import bad_input
+from server.search.conditions import SEARCH_MODE_NAMES, check_search
 from server.search.fulltext import parse_query, rank_full_text
 from server.search.semantic import rank_semantic
 from server.search.similarity import rank_similar
@@ -26,18 +26,7 @@ async def _semantic(conn: AsyncConnection, org: str, query: str, cand: Candidate
 
 
 SearchMode = Callable[[AsyncConnection, str, str, Candidates, str], Awaitable[Ranked]]
-SEARCH_MODES: dict[str, SearchMode] = {"FULL_TEXT": _full_text, "SEMANTIC": _semantic}
-
-
-def check_search(value: Any, path: str) -> str:
-    """The search mode of a valid {query, mode} condition (pure: the filter parser calls it too)."""
-    if not isinstance(value, dict) or set(value) - {"query", "mode"}:
-        raise bad_input(f"{path} takes query and mode.", path)
-    mode = value.get("mode") or "FULL_TEXT"
-    if mode not in SEARCH_MODES:
-        raise bad_input(f"{path}.mode must be one of {', '.join(SEARCH_MODES)}.", f"{path}.mode")
-    parse_query(value.get("query"), f"{path}.query")
-    return mode
+SEARCH_MODES: dict[str, SearchMode] = dict(zip(SEARCH_MODE_NAMES, (_full_text, _semantic), strict=True))
 
 
 async def rank_search(

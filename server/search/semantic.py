@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.errors import bad_input
 from server.models import DataRow, DataRowEmbedding, Embedding, SearchDocument
 from server.models.base import new_id
-from server.search.similarity import MAX_K, Space, rank_vector
+from server.search.conditions import MAX_K
+from server.search.similarity import Space, rank_vector
 from server.search.vectors import TopK, pack, unit
 
 SEMANTIC_EMBEDDING = "catalog-text-minilm"

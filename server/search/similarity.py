@@ -12,60 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.errors import bad_input, not_found
 from server.models import DataRow, DataRowEmbedding, Embedding
 from server.search.cache import CachedSpace, cached_space
+from server.search.conditions import SimilarTo, parse_similar
 from server.search.vectors import DTYPE, TopK, cosine_scores, unit, unit_rows, unpack, validate_vector
 
 T = DataRow.__table__.c  # type: ignore[attr-defined]
 E = Embedding.__table__.c  # type: ignore[attr-defined]
 V = DataRowEmbedding.__table__.c  # type: ignore[attr-defined]
-MAX_K = 10_000
 BATCH = 8192
 PROBE_LIMIT = 8192  # widest window checked by id before fetching every candidate id
 PROBE_MIN = 64
-KEYS = frozenset({"embedding", "dataRowId", "vector", "k", "minScore"})
-
-
-@dataclass(frozen=True)
-class SimilarTo:
-    embedding: str
-    data_row_id: str | None
-    vector: Any
-    k: int
-    min_score: float | None
-    path: str
 
 
 @dataclass(frozen=True)
 class Space:
     id: str
     dims: int
-
-
-def _k(value: Any, path: str) -> int:
-    if value is None:
-        return MAX_K
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_K:
-        raise bad_input(f"{path} must be an integer from 1 to {MAX_K}.", path)
-    return value
-
-
-def _min_score(value: Any, path: str) -> float | None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or not -1 <= value <= 1):
-        raise bad_input(f"{path} must be a number from -1 to 1 (a cosine similarity).", path)
-    return value
-
-
-def parse_similar(value: Any, path: str) -> SimilarTo:
-    if not isinstance(value, dict) or set(value) - KEYS:
-        raise bad_input(f"{path} takes only {', '.join(sorted(KEYS))}.", path)
-    present = {k: v for k, v in value.items() if v is not None}
-    if not isinstance(present.get("embedding"), str) or not present["embedding"]:
-        raise bad_input(f"{path}.embedding must name an embedding (its name or id).", f"{path}.embedding")
-    if ("dataRowId" in present) == ("vector" in present):
-        raise bad_input(f"{path} needs exactly one of dataRowId or vector.", path)
-    if "k" not in present and "minScore" not in present:
-        raise bad_input(f"{path} needs k, minScore or both, to bound the result.", path)
-    k, min_score = _k(present.get("k"), f"{path}.k"), _min_score(present.get("minScore"), f"{path}.minScore")
-    return SimilarTo(present["embedding"], present.get("dataRowId"), present.get("vector"), k, min_score, path)
 
 
 async def find_space(conn: AsyncConnection, organization_id: str, ref: str, path: str) -> Space:

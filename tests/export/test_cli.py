@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from server.settings import Settings
 from tests.conftest import EVERYTHING, GraphQLClient
 from tests.export.conftest import start_export
+from tests.export.test_round_trip import BUILT
 from tests.utils.export_catalog import build_catalog
 
 INCLUDE = ",".join(k for k in EVERYTHING if not k.startswith("all"))
@@ -107,8 +108,9 @@ async def test_import_command_reports_bad_lines(
     target = f"sqlite+aiosqlite:///{tmp_path / 'target.db'}"
     done = cli("import", str(source), "--database-url", target)
     assert done.returncode == 1
-    progress, *report = done.stderr.decode().splitlines()
+    progress, built, *report = done.stderr.decode().splitlines()
     assert progress == "batch 1 committed: lines up to 3, 2 rows landed (2 in all)"
+    assert built == BUILT
     assert report[0].startswith("imported 2 of 3 lines in ")
     assert report[1] == "line 2: not an Export v2 line (TypeError: list indices must be integers or slices, not str)"
     again = cli("export", "--database-url", target, "--include", INCLUDE, "--all-projects", "--all-model-runs")

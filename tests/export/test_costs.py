@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 
 from starlette.applications import Starlette
 
@@ -39,3 +41,10 @@ def test_progress_bar_on_a_terminal_and_silent_when_piped() -> None:
     assert piped.getvalue() == ""
     last = shown.getvalue().rstrip().split("\r")[-1]
     assert last.startswith("100/400 rows (25%)  ") and "rows/s  ETA " in last
+
+
+def test_the_export_worker_process_does_not_load_numpy() -> None:
+    """numpy (~20 MB resident) serves similarTo/search ranking only; the worker child loads it for a ranked export."""
+    code = "import sys, server.export.worker_process; print('numpy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout == "False\n"

@@ -9,16 +9,19 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.engine import Connection
 from starlette.applications import Starlette
 
 from server.db import create_all, create_engine
+from server.ingest.bulk_indexes import DEFERRED
 from server.ingest.ndjson import ImportReport, import_file, import_lines
 from server.ingest.seed import seed_database
 from server.models import DataRow, LabelFeature
 from server.orgs import ensure_organization
+from server.schema_check import migrate
 from server.settings import Settings
-from tests.conftest import EVERYTHING, GraphQLClient
+from tests.conftest import EVERYTHING, GraphQLClient, count_statements
 from tests.export.conftest import start_export
 from tests.export.test_recovery import running
 from tests.utils.export_catalog import build_catalog
@@ -75,13 +78,39 @@ async def test_bad_lines_are_reported_by_number_and_good_ones_land(
         assert await _count(app, DataRow) == 3
 
 
-async def _import_lines(settings: Settings, source: Path, **options: Any) -> ImportReport:
+async def _import_lines(
+    settings: Settings, source: Path, statements: list[str] | None = None, **options: Any
+) -> ImportReport:
+    """import_lines into `settings`' database; the statements it sent are added to `statements` if given."""
     engine = create_engine(settings)
     try:
         await create_all(engine)
-        return await import_lines(engine, await ensure_organization(engine), source, **options)
+        org = await ensure_organization(engine)
+        with count_statements(engine) as counter:
+            report = await import_lines(engine, org, source, **options)
+        (statements if statements is not None else []).extend(counter.statements)
+        return report
     finally:
         await engine.dispose()
+
+
+def _present_indexes(conn: Connection) -> set[str]:
+    inspector = inspect(conn)
+    return {index["name"] for table in {ix.table.name for ix in DEFERRED} for index in inspector.get_indexes(table)}
+
+
+async def _missing_indexes(settings: Settings) -> list[str]:
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as conn:
+            present = await conn.run_sync(_present_indexes)
+        return [str(index.name) for index in DEFERRED if index.name not in present]
+    finally:
+        await engine.dispose()
+
+
+def _ddl(statements: list[str], verb: str) -> list[int]:
+    return [i for i, s in enumerate(statements) if s.lstrip().startswith(verb)]
 
 
 @pytest.mark.parametrize("commit_rows", [0, 100], ids=["commit-every-batch", "one-transaction"])
@@ -119,6 +148,7 @@ async def test_a_transaction_gathers_batches_up_to_commit_rows_and_each_commit_i
     assert printed == [
         "batches 1-2 committed: lines up to 4, 4 rows landed (4 in all)",
         "batch 3 committed: lines up to 5, 1 rows landed (5 in all)",
+        BUILT,
     ]
     async with running(empty_settings) as (_, gql, http):
         assert await _export(gql, http) == first
@@ -147,3 +177,69 @@ async def test_an_import_leaves_postgresql_statistics_current(
         source.write_bytes(await _export(gql, http))
     await import_file(empty_settings, source)
     assert await estimated_rows(empty_settings, "datarow") == 12
+
+
+BUILT = f"built {len(DEFERRED)} secondary indexes (dropped for the load into a database without data rows)"
+
+
+async def test_into_an_empty_database_secondary_indexes_are_built_after_the_load(
+    settings: Settings, empty_settings: Settings, tmp_path: Path
+) -> None:
+    """Dropped in the first transaction, before the first row, and built after the last commit (one sort each
+    instead of a random leaf page per row)."""
+    async with running(settings) as (app, gql, http):
+        await build_catalog(app.state.engine, app.state.organization_id, rows=5)
+        first = await _export(gql, http)
+    (source := tmp_path / "rows.ndjson").write_bytes(first)
+    statements: list[str] = []
+    await _import_lines(empty_settings, source, statements, batch_size=2, commit_rows=2)
+    drops, creates = _ddl(statements, "DROP INDEX"), _ddl(statements, "CREATE INDEX")
+    writes = _ddl(statements, "SAVEPOINT") + _ddl(statements, "RELEASE SAVEPOINT")  # each batch's (COPY is unseen)
+    assert (len(drops), len(creates)) == (len(DEFERRED), len(DEFERRED))
+    assert max(drops) < min(writes) and max(writes) < min(creates)
+    assert await _missing_indexes(empty_settings) == []
+    async with running(empty_settings) as (_, gql, http):
+        assert await _export(gql, http) == first
+
+
+async def test_into_a_database_with_rows_no_index_is_dropped(
+    settings: Settings, empty_settings: Settings, tmp_path: Path
+) -> None:
+    async with running(settings) as (app, gql, http):
+        await build_catalog(app.state.engine, app.state.organization_id, rows=4)
+        lines = (await _export(gql, http)).splitlines(keepends=True)
+    (head := tmp_path / "head.ndjson").write_bytes(b"".join(lines[:2]))
+    (tail := tmp_path / "tail.ndjson").write_bytes(b"".join(lines[2:]))
+    await _import_lines(empty_settings, head)
+    statements: list[str] = []
+    printed: list[str] = []
+    report = await _import_lines(empty_settings, tail, statements, progress=printed.append)
+    assert (report.rows, report.errors) == (2, [])
+    assert _ddl(statements, "DROP INDEX") == _ddl(statements, "CREATE INDEX") == []
+    assert printed == ["batch 1 committed: lines up to 2, 2 rows landed (2 in all)"]
+
+
+async def test_indexes_an_interrupted_import_left_missing_are_built_by_the_next_import_and_by_migrate(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """An import killed between dropping its deferred indexes and building them leaves them missing."""
+    async with running(settings) as (app, gql, http):
+        await build_catalog(app.state.engine, app.state.organization_id, rows=3)
+        first = await _export(gql, http)
+        async with app.state.engine.begin() as conn:
+            await conn.execute(text("DROP INDEX ix_datarow_org_created"))
+            await conn.execute(text("DROP INDEX ix_labelfeature_name_row"))
+    assert await _missing_indexes(settings) == ["ix_datarow_org_created", "ix_labelfeature_name_row"]
+    (source := tmp_path / "rows.ndjson").write_bytes(first)
+    printed: list[str] = []
+    await _import_lines(settings, source, progress=printed.append)
+    assert printed[0] == "built 2 secondary indexes (an earlier import left missing)"
+    assert await _missing_indexes(settings) == []
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP INDEX ix_metadatavalue_number_row"))
+        assert (await migrate(engine)).endswith("; built 1 missing secondary index (ix_metadatavalue_number_row)")
+    finally:
+        await engine.dispose()
+    assert await _missing_indexes(settings) == []

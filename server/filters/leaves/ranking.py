@@ -11,8 +11,7 @@ from sqlalchemy import ColumnElement, false, true
 
 from server.filters.leaves.spec import LeafSpec, T
 from server.filters.values import FilterLimits
-from server.search.ranking import check_search
-from server.search.similarity import parse_similar
+from server.search.conditions import check_search, parse_similar
 
 
 @dataclass(frozen=True)
