@@ -40,6 +40,13 @@ async def _count(app: Starlette, table: type) -> int:
 
 
 @asynccontextmanager
+async def _exported(settings: Settings, rows: int) -> bytes:
+    """A built catalog of `rows` rows in `settings`' database, exported with every section."""
+    async with running(settings) as (app, gql, http):
+        await build_catalog(app.state.engine, app.state.organization_id, rows=rows)
+        return await _export(gql, http)
+
+
 async def _reimported(empty_settings: Settings, tmp_path: Path, first: bytes, rows: int) -> AsyncIterator[Starlette]:
     """`first` imported into an empty database (every line lands), exported again byte-identical; yields that app."""
     source = tmp_path / "first.ndjson"
@@ -63,9 +70,7 @@ async def test_round_trip_is_byte_identical(settings: Settings, empty_settings: 
 async def test_bad_lines_are_reported_by_number_and_good_ones_land(
     settings: Settings, empty_settings: Settings, tmp_path: Path
 ) -> None:
-    async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=3)
-        lines = (await _export(gql, http)).splitlines(keepends=True)
+    lines = (await _exported(settings, rows=3)).splitlines(keepends=True)
     source = tmp_path / "mixed.ndjson"
     source.write_bytes(lines[0] + b"{not json\n" + b'{"data_row": {}}\n' + lines[1] + lines[1] + lines[2])
     report = await import_file(empty_settings, source)
@@ -120,9 +125,7 @@ async def test_a_clash_with_an_earlier_batch_fails_only_its_line(
     """Into an empty database the id lookup is skipped: the bulk write (COPY on PostgreSQL) fails on the unique
     constraint, nothing of that batch stays half-written, and the batch is retried line by line; when the earlier
     batch is not committed yet (same transaction), it stays (the failed batch rolled back to its savepoint)."""
-    async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=3)
-        lines = (await _export(gql, http)).splitlines(keepends=True)
+    lines = (await _exported(settings, rows=3)).splitlines(keepends=True)
     source = tmp_path / "again.ndjson"
     source.write_bytes(lines[0] + lines[1] + lines[2] + lines[0])
     report = await _import_lines(empty_settings, source, batch_size=2, commit_rows=commit_rows)
@@ -137,9 +140,7 @@ async def test_a_clash_with_an_earlier_batch_fails_only_its_line(
 async def test_a_transaction_gathers_batches_up_to_commit_rows_and_each_commit_is_reported(
     settings: Settings, empty_settings: Settings, tmp_path: Path
 ) -> None:
-    async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=5)
-        first = await _export(gql, http)
+    first = await _exported(settings, rows=5)
     source = tmp_path / "rows.ndjson"
     source.write_bytes(first)
     printed: list[str] = []
@@ -187,9 +188,7 @@ async def test_into_an_empty_database_secondary_indexes_are_built_after_the_load
 ) -> None:
     """Dropped in the first transaction, before the first row, and built after the last commit (one sort each
     instead of a random leaf page per row)."""
-    async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=5)
-        first = await _export(gql, http)
+    first = await _exported(settings, rows=5)
     (source := tmp_path / "rows.ndjson").write_bytes(first)
     statements: list[str] = []
     await _import_lines(empty_settings, source, statements, batch_size=2, commit_rows=2)
@@ -205,9 +204,7 @@ async def test_into_an_empty_database_secondary_indexes_are_built_after_the_load
 async def test_into_a_database_with_rows_no_index_is_dropped(
     settings: Settings, empty_settings: Settings, tmp_path: Path
 ) -> None:
-    async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=4)
-        lines = (await _export(gql, http)).splitlines(keepends=True)
+    lines = (await _exported(settings, rows=4)).splitlines(keepends=True)
     (head := tmp_path / "head.ndjson").write_bytes(b"".join(lines[:2]))
     (tail := tmp_path / "tail.ndjson").write_bytes(b"".join(lines[2:]))
     await _import_lines(empty_settings, head)
