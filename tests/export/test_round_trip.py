@@ -39,7 +39,6 @@ async def _count(app: Starlette, table: type) -> int:
         return int((await conn.execute(select(func.count()).select_from(table.__table__))).scalar_one())
 
 
-@asynccontextmanager
 async def _exported(settings: Settings, rows: int) -> bytes:
     """A built catalog of `rows` rows in `settings`' database, exported with every section."""
     async with running(settings) as (app, gql, http):
@@ -47,6 +46,7 @@ async def _exported(settings: Settings, rows: int) -> bytes:
         return await _export(gql, http)
 
 
+@asynccontextmanager
 async def _reimported(empty_settings: Settings, tmp_path: Path, first: bytes, rows: int) -> AsyncIterator[Starlette]:
     """`first` imported into an empty database (every line lands), exported again byte-identical; yields that app."""
     source = tmp_path / "first.ndjson"
