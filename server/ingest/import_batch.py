@@ -48,7 +48,6 @@ class ImportBatch:
         self.unchecked: frozenset[str] | None = None  # tables whose COPY skips per-row triggers (pg_copy)
         self.empty: bool | None = None  # whether the database had no data rows when the import began
         self.restored: list[str] = []  # deferred indexes missing at the start, built before the import went on
-        self.deferred = False  # whether this import dropped the deferred indexes (bulk_indexes), to build at the end
         self.created: dict[str, set[str]] = defaultdict(set)
         self.edges: dict[str, dict[str, set[str]]] = {kind: defaultdict(set) for kind in ORDERED}
 
@@ -137,11 +136,11 @@ class ImportBatch:
         """A database without data rows: drop the deferred indexes in the first transaction (bulk_indexes)."""
         if self.empty is None and await self._is_empty():
             await self.conn.run_sync(drop_indexes)
-            self.deferred = True
 
     async def build_indexes(self) -> list[str]:
-        """After the last commit: build the indexes `_defer_indexes` dropped (committed); their names."""
-        if not self.deferred:
+        """After the last commit: build the indexes `_defer_indexes` dropped (committed); their names. It dropped them
+        when the first batch found no data rows (`empty`)."""
+        if not self.empty:
             return []
         built = await (await self._begin()).run_sync(restore_indexes)
         await self.commit(due_only=False)
