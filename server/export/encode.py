@@ -7,8 +7,10 @@ that does not parse, or a line that cannot be encoded, becomes one line of the e
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -18,6 +20,7 @@ from server.loading.lines import LinePage
 
 DUMP = orjson.OPT_APPEND_NEWLINE
 SEPARATOR = orjson.Fragment(b"\x00")
+CHUNK_ROWS = 250
 # Related part → its columns holding stored JSON that the assembler splices (absent columns are skipped).
 STORED_JSON: dict[str, tuple[str, ...]] = {
     "metadata_fields": ("value_json",),
@@ -48,14 +51,36 @@ def _stored_values(page: LinePage) -> Iterator[tuple[str, str, Any]]:
     rows = page.page.rows
     for (_, key), (column, i) in zip(_columns(rows, ("id",)), _columns(rows, ("media_attributes",)), strict=False):
         yield from ((row[key], column, row[i]) for row in rows)
+    yield from _related_values(page)
+
+
+def _related_values(page: LinePage) -> Iterator[tuple[str, str, Any]]:
     for part, names in STORED_JSON.items():
         for row_id, group in page.related.get(part, {}).items():
             columns = _columns(group, names)
             yield from ((row_id, column, row[i]) for row in group for column, i in columns if row[i] is not None)
 
 
+def _value_columns(page: LinePage) -> Iterator[Iterable[str]]:
+    """The stored JSON values of the page, a column at a time (the page's own column read by a C loop)."""
+    rows = page.page.rows
+    for _, i in _columns(rows, ("media_attributes",)):
+        yield map(itemgetter(i), rows)
+    yield (value for _, _, value in _related_values(page))
+
+
 def broken_rows(page: LinePage) -> dict[str, str]:
-    """Data row id → why its stored JSON cannot be spliced."""
+    """Data row id → why its stored JSON cannot be spliced. Every value is parsed in one C loop first (results
+    dropped at once); only a page with a value that does not parse is walked again to name its rows."""
+    try:
+        for values in _value_columns(page):
+            deque(map(orjson.loads, values), maxlen=0)
+    except orjson.JSONDecodeError:
+        return _name_broken(page)
+    return {}
+
+
+def _name_broken(page: LinePage) -> dict[str, str]:
     broken: dict[str, str] = {}
     for row_id, column, value in _stored_values(page):
         try:
@@ -92,18 +117,25 @@ def _encode_batch(lines: list[dict[str, Any]]) -> bytes | None:
 
 
 def encode_page(page: LinePage) -> EncodedPage:
-    """NDJSON bytes of the page; each row that cannot be written gives an error line and is left out."""
+    """NDJSON bytes of the page; each row that cannot be written gives an error line and is left out. Lines are
+    assembled and encoded CHUNK_ROWS at a time: a whole page's dicts outgrow the CPU's caches (a 1M-row export spent
+    ~0.5-0.9 s less CPU this way than assembling each 2,000-row page first)."""
     broken = broken_rows(page)
-    batch = None if broken or not page.lines else _encode_batch(page.lines)
-    if batch is not None:
-        return EncodedPage(batch, [], len(page.lines))
     data: list[bytes] = []
     errors: list[bytes] = []
-    for line in page.lines:
-        row_id = line["data_row"]["id"]
-        encoded = broken.get(row_id) or _encode(line)
-        if isinstance(encoded, str):
-            errors.append(error_line(row_id, encoded))
-        else:
-            data.append(encoded)
-    return EncodedPage(b"".join(data), errors, len(data))
+    rows = 0
+    for lines in page.line_chunks(CHUNK_ROWS):
+        batch = None if broken else _encode_batch(lines)
+        if batch is not None:
+            data.append(batch)
+            rows += len(lines)
+            continue
+        for line in lines:
+            row_id = line["data_row"]["id"]
+            encoded = broken.get(row_id) or _encode(line)
+            if isinstance(encoded, str):
+                errors.append(error_line(row_id, encoded))
+            else:
+                data.append(encoded)
+                rows += 1
+    return EncodedPage(b"".join(data), errors, rows)

@@ -73,7 +73,7 @@ async def export_local(settings: Settings, org: str, request: ExportRequest, out
                 encoded = encode_page(page)
                 out.write(encoded.data)
                 err.writelines(encoded.errors)
-                progress.add(len(page.lines))
+                progress.add(len(page.page.rows))
         progress.finish()
         return progress.rows
     finally:

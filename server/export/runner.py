@@ -200,6 +200,7 @@ class ExportWorker:
         self.engine, self.settings, self.name, self.poll = engine, settings, name, poll
         self.wake = asyncio.Event()
         self.progressed = asyncio.Event()  # replaced after each page: readers following a task wait on it
+        self.notifications = 0  # pages and tasks finished: a reader that saw this count change does not wait
         self.on_page: PageHook | None = None
         self.claim = Claim(name, settings.export_lease_seconds, lambda: self._stopping)
         self._task: asyncio.Task[None] | None = None
@@ -249,6 +250,7 @@ class ExportWorker:
             await asyncio.wait_for(self.wake.wait(), self.poll)
 
     def _notify(self) -> None:
+        self.notifications += 1
         self.progressed.set()
         self.progressed = asyncio.Event()
 

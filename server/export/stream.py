@@ -29,10 +29,18 @@ def _skip_lines(handle: object, offset: int) -> None:
             return
 
 
-async def _next_page(worker: AppWorker | None) -> None:
-    """Until this server's worker writes its next page, or FOLLOW_POLL (another process may be writing)."""
+def _notifications(worker: AppWorker | None) -> int:
+    return worker.notifications if worker is not None else 0
+
+
+async def _next_page(worker: AppWorker | None, seen: int) -> None:
+    """Until this server's worker writes its next page, or FOLLOW_POLL (another process may be writing). `seen` is
+    the worker's count of pages and tasks finished when the reader last read: one finished since is not waited for
+    (the task's last page and its end, notified while the reader read that page, used to cost it FOLLOW_POLL)."""
     if worker is None:
         await asyncio.sleep(FOLLOW_POLL)
+        return
+    if worker.notifications != seen:
         return
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(worker.progressed.wait(), FOLLOW_POLL)
@@ -61,10 +69,12 @@ async def follow_file(
 
     The task's status is read from the database only when the file stopped growing (no new bytes after a page's
     wait), so a reader keeping up with the worker costs no query per page."""
+    seen = _notifications(worker)
     while (handle := await asyncio.to_thread(_open, path)) is None:
         if await get_task_status(engine, task_id) in TERMINAL:
             return
-        await _next_page(worker)
+        await _next_page(worker, seen)
+        seen = _notifications(worker)
     with handle:
         await asyncio.to_thread(_skip_lines, handle, offset)
         pending, grew = b"", False
@@ -78,7 +88,8 @@ async def follow_file(
                 continue
             if running and (grew or await get_task_status(engine, task_id) not in TERMINAL):
                 grew = False
-                await _next_page(worker)
+                await _next_page(worker, seen)
+                seen = _notifications(worker)
                 continue
             if pending + (rest := handle.read()):
                 yield pending + rest

@@ -43,6 +43,7 @@ class WorkerProcess:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.progressed = asyncio.Event()  # replaced after each message from the child, as ExportWorker does
+        self.notifications = 0
         self._proc: asyncio.subprocess.Process | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -102,6 +103,7 @@ class WorkerProcess:
         return await proc.wait()
 
     def _notify(self) -> None:
+        self.notifications += 1
         self.progressed.set()
         self.progressed = asyncio.Event()
 

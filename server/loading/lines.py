@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -19,9 +20,21 @@ from server.search.paging import Ranking, load_ranked_page
 
 @dataclass(frozen=True)
 class LinePage:
+    """A page's rows and related rows; their lines are assembled when asked for: all at once (`lines`), or a slice
+    of rows at a time (`line_chunks`), which an export encodes and frees while they are still in the CPU's cache."""
+
     page: Page
-    lines: list[Line]
+    plan: RowPlan
     related: dict[str, Grouped] = field(default_factory=dict)
+
+    @cached_property
+    def lines(self) -> list[Line]:
+        return assemble(list(self.page.rows), self.related, self.plan)
+
+    def line_chunks(self, rows: int) -> Iterator[list[Line]]:
+        every = self.page.rows
+        for start in range(0, len(every), rows):
+            yield assemble(list(every[start : start + rows]), self.related, self.plan)
 
 
 async def load_lines(
@@ -43,7 +56,16 @@ async def load_lines(
     else:
         page = await load_ranked_page(conn, where, plan, ranking, first, after)
     related = await load_related(conn, [r.id for r in page.rows], plan) if wants_related(plan) else {}
-    return LinePage(page, assemble(list(page.rows), related, plan), related)
+    return LinePage(page, plan, related)
+
+
+# The statement that starts a page's snapshot, when a page takes more than one statement: under READ COMMITTED each
+# PostgreSQL statement takes a snapshot of its own, and pysqlite begins no transaction for a SELECT.
+SNAPSHOT = {"postgresql": "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "sqlite": "BEGIN"}
+
+
+def _one_statement(plan: RowPlan, ranking: Ranking | None) -> bool:
+    return ranking is None and not wants_related(plan)
 
 
 async def _read(
@@ -54,10 +76,21 @@ async def _read(
     after: str | None,
     ranking: Ranking | None,
     probe: Probed | None,
+    sent: asyncio.Event,
 ) -> LinePage:
+    """One page in a snapshot of its own; `sent` is set once its snapshot is begun, when its first statement of rows
+    goes out before this task next waits."""
+    begun = False
     try:
+        if not _one_statement(plan, ranking):
+            await conn.exec_driver_sql(SNAPSHOT[conn.dialect.name])
+            begun = True
+        sent.set()
         return await load_lines(conn, where, plan, size, after, ranking=ranking, probe=probe)
     finally:
+        sent.set()
+        if begun:
+            await conn.exec_driver_sql("ROLLBACK")
         await conn.rollback()
 
 
@@ -72,24 +105,32 @@ async def iter_line_pages(
     probe: Probed | None = None,
 ) -> AsyncIterator[LinePage]:
     """Every page from `after` on (in rank order with a ranking), on one connection, each page and its related rows
-    in a short transaction of their own (ended after the page: nothing is held between pages). One connection rather
-    than one per page saves a pool checkout (with PostgreSQL's pre-ping round trip) per page.
+    in one short snapshot (a line is as the catalog was at one moment; nothing is held between pages). One
+    connection rather than one per page saves a pool checkout (with PostgreSQL's pre-ping round trip) per page.
 
-    Page N+1 is read while the caller encodes and writes page N (one page ahead, so memory stays two pages).
+    Page N+1 is read while the caller encodes and writes page N (one page ahead, so memory stays two pages): its
+    statement is out before page N is handed over. PostgreSQL runs in autocommit, so a one-statement page needs no
+    BEGIN and ROLLBACK round trips and its query leaves at once; a longer page begins its snapshot itself (SNAPSHOT).
     `first_size` (at most `page_size`) makes the first page shorter, so its lines are out sooner.
     """
     first = min(first_size or page_size, page_size)
     async with engine.connect() as conn:  # one at a time: page N+1 is read after page N was read
-        pending = asyncio.create_task(_read(conn, where, plan, first, after, ranking, probe))
+        if conn.dialect.name == "postgresql":
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+        async def start(size: int, cursor: str | None) -> asyncio.Task[LinePage]:
+            """A task reading the page, returned once its statement is out, so the database works on it meanwhile."""
+            sent = asyncio.Event()
+            task = asyncio.create_task(_read(conn, where, plan, size, cursor, ranking, probe, sent))
+            await sent.wait()
+            return task
+
+        pending: asyncio.Task[LinePage] | None = await start(first, after)
         try:
             while pending is not None:
                 result = await pending
                 more = result.page.has_next
-                pending = (
-                    asyncio.create_task(_read(conn, where, plan, page_size, result.page.end_cursor, ranking, probe))
-                    if more
-                    else None
-                )
+                pending = await start(page_size, result.page.end_cursor) if more else None
                 yield result
         finally:
             if pending is not None:

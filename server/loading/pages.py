@@ -10,12 +10,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import ColumnElement, Row, String, and_, func, or_, select, tuple_, type_coerce
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.util import ClauseAdapter
 
 from server.errors import bad_input
 from server.loading.plan import RowPlan
+from server.loading.timefmt import export_time
 from server.models import DataRow, Dataset
 
 if TYPE_CHECKING:
@@ -76,12 +77,12 @@ class Page:
 
 
 BASE_COLUMNS = (T.id, T.external_id, T.global_key, T.row_data)
-# Timestamps as stored (SQLite text, PostgreSQL datetime): timefmt.iso formats either without parsing per row.
+# Timestamps formatted by PostgreSQL, as stored text on SQLite: timefmt.iso passes or slices them (export_time).
 DETAIL_COLUMNS = (
     T.dataset_id,
     D.name.label("dataset_name"),
-    type_coerce(T.created_at, String).label("created_at"),
-    type_coerce(T.updated_at, String).label("updated_at"),
+    export_time(T.created_at).label("created_at"),
+    export_time(T.updated_at).label("updated_at"),
     T.created_by,
 )
 

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Executable, Result, and_, bindparam, or_, 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.loading.plan import RowPlan, Scope
+from server.loading.timefmt import export_time
 from server.models import (
     Attachment,
     Batch,
@@ -122,6 +123,7 @@ def projects(plan: RowPlan) -> Any:
 
 LABEL_COLUMNS = ("id", "label_kind", "version", "annotations", "source")
 LABEL_DETAIL_COLUMNS = ("created_at", "updated_at", "created_by", "reviews")
+TIMES = frozenset({"created_at", "updated_at"})
 
 
 def _label_select(plan: RowPlan, *extra: str) -> Any:
@@ -131,7 +133,7 @@ def _label_select(plan: RowPlan, *extra: str) -> Any:
         names += LABEL_DETAIL_COLUMNS
     if plan.performance_details:
         names.append("performance_details")
-    return select(lab.data_row_id, *(lab[n] for n in names))
+    return select(lab.data_row_id, *(export_time(lab[n]).label(n) if n in TIMES else lab[n] for n in names))
 
 
 def _for_project(plan: RowPlan) -> ColumnElement[bool]:

@@ -3,10 +3,40 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+# PostgreSQL's to_char in the export format: milliseconds truncated (`MS`), as isoformat(timespec="milliseconds").
+PG_EXPORT_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"'
+FORMATTED_LENGTH = len("2024-01-31T12:00:00.000+00:00")
+
+
+class export_time(FunctionElement[str]):  # an SQL function, named like one
+    """A timestamp column as the page reads it: formatted by PostgreSQL (`to_char`, in the database's process, so
+    the export worker skips ~0.3 µs of `iso()` a value and asyncpg builds no datetime), stored text on SQLite
+    (which `iso()` slices). `iso()` passes a formatted value through."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(export_time)
+def _stored(element: export_time, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(export_time, "postgresql")
+def _to_char(element: export_time, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, '{PG_EXPORT_FORMAT}')"
 
 
 def iso(value: datetime | str | None) -> str | None:
     """Format a stored timestamp (a datetime, or the text SQLite hands back) identically on every engine."""
+    if value.__class__ is str and len(value) == FORMATTED_LENGTH and value[10] == "T" and value[23:] == "+00:00":
+        return value  # type: ignore[return-value]  # formatted by the database (export_time)
     if value.__class__ is datetime and value.tzinfo is None:  # PostgreSQL's timestamps: the common case first
         # isoformat() without `timespec` costs ~40% of isoformat(timespec="milliseconds") (no keyword parsing);
         # it prints 6 fraction digits, or none when there are no microseconds. Cut to 3: truncated, as timespec does.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import DDL, Column, Index, Text, event
+from sqlalchemy import DDL, BigInteger, Column, Index, Text, event
 from sqlmodel import Field, SQLModel
 
 from server.models.modeling import DataRowEmbedding
@@ -49,11 +49,18 @@ event.listen(
 
 
 class EmbeddingGeneration(SQLModel, table=True):
-    """Set to a fresh random token by triggers on every write to an embedding's vectors (random, not a counter, so a
-    rolled-back write's token never comes back): in-process vector caches compare it to stay exact."""
+    """Set to a fresh random token by triggers on writes to an embedding's vectors (random, not a counter, so a
+    rolled-back write's token never comes back): in-process vector caches compare it to stay exact.
+
+    PostgreSQL bumps it once per transaction, which it records in `writer_xid`: every update of one row within one
+    transaction leaves a version the next must step over, so a bump per vector made a bulk load quadratic (10k
+    vectors 0.74 s, 40k 11.5 s; now 0.09 / 0.44 s). A transaction's later writes keep its token, so the cache never
+    keeps a space read by the transaction that wrote it (server.search.cache). SQLite updates in place: every write
+    bumps, `writer_xid` stays NULL."""
 
     embedding_id: str = Field(primary_key=True, max_length=25)
     generation: int = 0
+    writer_xid: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 _BUMP_SQLITE = (
@@ -61,12 +68,17 @@ _BUMP_SQLITE = (
     " INSERT INTO embeddinggeneration(embedding_id, generation) VALUES ({row}.embedding_id, abs(random()))"
     " ON CONFLICT(embedding_id) DO UPDATE SET generation = abs(random()); END"
 )
-_BUMP_POSTGRESQL = (
+BUMP_FUNCTION_POSTGRESQL = (
     "CREATE OR REPLACE FUNCTION bump_embedding_generation() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-    " INSERT INTO embeddinggeneration(embedding_id, generation)"
-    " VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.embedding_id ELSE NEW.embedding_id END, floor(random() * 2e9))"
-    " ON CONFLICT (embedding_id) DO UPDATE SET generation = floor(random() * 2e9);"
-    " RETURN NULL; END $$",
+    " INSERT INTO embeddinggeneration(embedding_id, generation, writer_xid)"
+    " VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.embedding_id ELSE NEW.embedding_id END, floor(random() * 2e9),"
+    " txid_current())"
+    " ON CONFLICT (embedding_id) DO UPDATE SET generation = floor(random() * 2e9), writer_xid = txid_current()"
+    " WHERE embeddinggeneration.writer_xid IS DISTINCT FROM txid_current();"
+    " RETURN NULL; END $$"
+)
+_BUMP_POSTGRESQL = (
+    BUMP_FUNCTION_POSTGRESQL,
     "CREATE TRIGGER datarowembedding_gen AFTER INSERT OR UPDATE OR DELETE ON datarowembedding"
     " FOR EACH ROW EXECUTE FUNCTION bump_embedding_generation()",
 )

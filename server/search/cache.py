@@ -11,7 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.models import DataRowEmbedding, EmbeddingGeneration
@@ -33,9 +33,12 @@ class CachedSpace:
 _CACHE: OrderedDict[tuple[str, str], CachedSpace] = OrderedDict()
 
 
-async def _generation(conn: AsyncConnection, embedding_id: str) -> int:
-    stmt = select(G.generation).where(G.embedding_id == embedding_id)
-    return (await conn.execute(stmt)).scalar_one_or_none() or 0
+async def _generation(conn: AsyncConnection, embedding_id: str) -> tuple[int, bool]:
+    """The space's generation, and whether this connection's open transaction wrote it: PostgreSQL bumps a space once
+    per transaction, so what that transaction reads may still change under the same token and is not cached."""
+    mine = G.writer_xid == func.txid_current_if_assigned() if conn.dialect.name == "postgresql" else false()
+    row = (await conn.execute(select(G.generation, mine).where(G.embedding_id == embedding_id))).first()
+    return (row[0], bool(row[1])) if row is not None else (0, False)
 
 
 async def _count(conn: AsyncConnection, embedding_id: str, dims: int) -> int:
@@ -68,9 +71,12 @@ def _store(key: tuple[str, str], space: CachedSpace) -> None:
 
 
 async def cached_space(conn: AsyncConnection, embedding_id: str, dims: int) -> CachedSpace | None:
-    """The space's current unit vectors, loaded at most once per generation; None when too large to cache."""
+    """The space's current unit vectors, loaded at most once per generation; None when too large to cache, or while
+    the reading transaction is one that wrote the space (PostgreSQL)."""
     key = (conn.engine.url.render_as_string(hide_password=True), embedding_id)
-    generation = await _generation(conn, embedding_id)
+    generation, mine = await _generation(conn, embedding_id)
+    if mine:
+        return None
     hit = _CACHE.get(key)
     if hit is not None and hit.generation == generation:
         _CACHE.move_to_end(key)

@@ -8,13 +8,18 @@ from contextlib import asynccontextmanager
 
 import httpx
 import orjson
+import pytest
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from server.app import create_app
 from server.auth.keys import create_key
+from server.export import encode
+from server.export.params import ExportParams
 from server.export.runner import sweep_expired
 from server.export.tasks import result_path
+from server.loading.lines import iter_line_pages
 from server.models import DataRow, Label
 from server.settings import Settings
 from tests.conftest import EVERYTHING, GraphQLClient, http_client
@@ -98,6 +103,25 @@ async def test_rows_with_broken_stored_json_go_to_the_error_stream(settings: Set
         bad_media: "stored JSON of this row is invalid (media_attributes): "
         "unexpected character, expected a string key: line 1 column 2 (char 1)",
     }
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 250])
+async def test_a_page_is_encoded_the_same_whatever_its_chunks(
+    engine: AsyncEngine, org_id: str, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines are assembled and encoded a chunk of rows at a time; a broken row in any chunk leaves only itself out."""
+    catalog = await build_catalog(engine, org_id, rows=12)
+    bad = catalog.row_ids[7]
+    async with engine.begin() as conn:
+        row = DataRow.__table__.c
+        await conn.execute(update(DataRow.__table__).where(row.id == bad).values(media_attributes="{"))
+    monkeypatch.setattr(encode, "CHUNK_ROWS", chunk)
+    where = DataRow.__table__.c.organization_id == org_id
+    [page] = [page async for page in iter_line_pages(engine, where, ExportParams.everything().to_plan(), 12)]
+    encoded = encode.encode_page(page)
+    good = [line for line in page.lines if line["data_row"]["id"] != bad]
+    assert encoded.data == b"".join(orjson.dumps(line, option=encode.DUMP) for line in good)
+    assert (encoded.rows, [orjson.loads(e)["data_row_id"] for e in encoded.errors]) == (11, [bad])
 
 
 async def test_expired_results_are_swept_and_answer_410(settings: Settings) -> None:

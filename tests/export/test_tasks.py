@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import insert
 from starlette.applications import Starlette
 
-from server.export import runner
+from server.export import runner, stream
+from server.export.runner import ExportWorker
 from server.loading.pages import count_rows
 from server.models import DataRow, Dataset
 from server.settings import Settings
@@ -150,3 +151,20 @@ async def test_pages_are_written_while_the_total_is_counted(
     task = await start_export(gql, EVERYTHING)
     done = await asyncio.wait_for(gql.wait_export(task["id"], "status rowCount totalRows progress"), 30)
     assert done == {"status": "COMPLETE", "rowCount": 12, "totalRows": 12, "progress": 1.0}
+
+
+async def test_a_reader_does_not_wait_for_a_page_finished_while_it_read(
+    app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker notifies after each page and at the task's end; a reader that was reading the last page then must
+    not wait for a next notification (it used to wait FOLLOW_POLL at the end of such exports)."""
+    monkeypatch.setattr(stream, "FOLLOW_POLL", 60.0)
+    worker = ExportWorker(app.state.engine, app.state.settings, name="reader-test")
+    seen = worker.notifications
+    worker._notify()  # the task ended while the reader was reading
+    await asyncio.wait_for(stream._next_page(worker, seen), 5)
+    waiting = asyncio.create_task(stream._next_page(worker, worker.notifications))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()  # nothing new since: it waits for the next page
+    worker._notify()
+    await asyncio.wait_for(waiting, 5)

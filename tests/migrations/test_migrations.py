@@ -15,6 +15,7 @@ from server.cli import main
 from server.db import create_engine
 from server.migrations import alembic_config
 from server.models import metadata
+from server.models.search import BUMP_FUNCTION_POSTGRESQL
 from server.schema_check import (
     SchemaOutOfDate,
     SchemaState,
@@ -123,3 +124,30 @@ async def _create_all(settings: Settings) -> None:
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     await engine.dispose()
+
+
+def _down_to_0001(conn: Connection) -> None:
+    command.downgrade(connection_config(conn), "0001")
+
+
+def _up_to_head(conn: Connection) -> None:
+    command.upgrade(connection_config(conn), "head")
+
+
+def _trigger_function(conn: Connection) -> str:
+    if conn.dialect.name != "postgresql":
+        return ""
+    return str(conn.execute(text("SELECT prosrc FROM pg_proc WHERE proname = 'bump_embedding_generation'")).scalar())
+
+
+async def test_0002_goes_down_and_up_and_leaves_the_models_trigger(settings: Settings) -> None:
+    """0001 → head on a database made before 0002: the column arrives and PostgreSQL's trigger bumps once per
+    transaction."""
+    await _run(settings, _up_to_head)  # the SQLite leg starts empty
+    await _run(settings, _down_to_0001)
+    assert "writer_xid" not in await _run(settings, _trigger_function)
+    assert (await _run(settings, _state_and_diff))[:2] == (SchemaState.OUTDATED, ("0001",))
+    await _run(settings, _up_to_head)
+    assert await _run(settings, _state_and_diff) == (SchemaState.CURRENT, (HEAD,), [])
+    if settings.database_url.startswith("postgresql"):
+        assert await _run(settings, _trigger_function) in BUMP_FUNCTION_POSTGRESQL

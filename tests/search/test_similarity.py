@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import and_, delete, true, update
+from sqlalchemy import and_, delete, select, text, true, update
 
 from server.errors import CatalogError, ErrorCode
-from server.models import DataRow, DataRowEmbedding
+from server.models import DataRow, DataRowEmbedding, EmbeddingGeneration
 from server.search import cache, similarity
 from server.search.ranking import rank
 from server.search.vectors import pack
@@ -207,6 +207,39 @@ async def test_vector_writes_invalidate_the_cached_space(catalog: Catalog, space
     async with catalog.engine.begin() as conn:
         await conn.execute(delete(DataRowEmbedding.__table__).where(DataRowEmbedding.__table__.c.data_row_id == target))
     assert await ranked(catalog, query) == before
+
+
+async def test_a_transaction_that_writes_a_space_ranks_what_it_wrote(catalog: Catalog, space: Any) -> None:
+    """PostgreSQL keeps one generation token per writing transaction: reads inside it must not be cached under it."""
+    row_ids, _ = space
+    first, second = row_ids[5], row_ids[6]
+    query = {"embedding": "clip", "vector": [0.0] * (DIMS - 1) + [1.0], "k": 1}
+    vectors = DataRowEmbedding.__table__
+    async with catalog.engine.begin() as conn:
+        for target in (first, second):
+            stmt = update(vectors).where(vectors.c.data_row_id == target).values(vector=pack(query["vector"]))
+            await conn.execute(stmt)
+            await conn.execute(delete(vectors).where(vectors.c.data_row_id == first, vectors.c.data_row_id != target))
+            assert await rank(conn, catalog.org_id, query, true()) == [(target, 1.0)]
+    assert await ranked(catalog, query) == [(second, 1.0)]
+
+
+async def test_postgresql_bumps_a_space_once_per_transaction(catalog: Catalog, space: Any) -> None:
+    if catalog.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite updates the generation row in place on every write")
+    row_ids, _ = space
+    vectors = DataRowEmbedding.__table__
+    generation = select(EmbeddingGeneration.__table__.c.generation)
+    updates = text("SELECT pg_stat_get_xact_tuples_updated('embeddinggeneration'::regclass)")
+    async with catalog.engine.connect() as conn:
+        before = set((await conn.execute(generation)).scalars())
+    async with catalog.engine.begin() as conn:
+        for row_id in row_ids[5:10]:  # vectors of "clip" only, one statement each, as executemany sends them
+            await conn.execute(update(vectors).where(vectors.c.data_row_id == row_id).values(vector=pack([1.0] * DIMS)))
+        assert (await conn.execute(updates)).scalar_one() == 1
+    async with catalog.engine.connect() as conn:
+        after = set((await conn.execute(generation)).scalars())
+    assert len(after - before) == 1
 
 
 async def test_streamed_path_for_uncacheable_spaces_equals_the_cached_path(
