@@ -16,8 +16,8 @@ FORMATTED_LENGTH = len("2024-01-31T12:00:00.000+00:00")
 
 class export_time(FunctionElement[str]):  # an SQL function, named like one
     """A timestamp column as the page reads it: formatted by PostgreSQL (`to_char`, in the database's process, so
-    the export worker skips ~0.3 µs of `iso()` a value and asyncpg builds no datetime), stored text on SQLite
-    (which `iso()` slices). `iso()` passes a formatted value through."""
+    asyncpg builds no datetime and the export worker's `iso()` passes the text in ~0.12 µs instead of formatting a
+    datetime in ~0.65 µs), stored text on SQLite (which `iso()` slices)."""
 
     type = String()
     inherit_cache = True
