@@ -12,6 +12,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    distinct,
     exists,
     func,
     intersect,
@@ -166,14 +167,24 @@ def _count(where: ColumnElement[bool]) -> Select[Any]:
     return select(func.count()).select_from(DataRow.__table__).where(where)
 
 
+def _count_distinct(rows: Select[Any]) -> Select[Any]:
+    """A tree that is one set of the organization's rows: its distinct ids, counted without `datarow` (a row in two
+    projects, or with two labels using a feature, is one row)."""
+    ids = rows.subquery()
+    return select(func.count(distinct(ids.c[0]))).select_from(ids)
+
+
 def count_statement(organization_id: str, *nodes: Node | None) -> Select[Any]:
     """`SELECT count(*)` of the rows of `scoped_where`, shaped for counting: the relation sets ANDed at the top are
     intersected (`a INTERSECT b … ORDER BY 1`). Sorted, SQLite merges the sets instead of building a temporary
     b-tree of ids per `IN`; PostgreSQL hashes them once. When nothing else remains and a set is the organization's
-    alone, the intersection is counted as it is; otherwise `datarow.id IN (…)` with the other conditions. Pages keep
-    `scoped_where`: there the separate `IN`s let PostgreSQL walk datarow in key order and stop after one page."""
+    alone, the intersection is counted as it is; otherwise `datarow.id IN (…)` with the other conditions. A tree of one
+    such set counts its distinct ids. Pages keep `scoped_where`: there the separate `IN`s let PostgreSQL walk datarow
+    in key order and stop after one page."""
     conjuncts = [(c, _rows(c, organization_id)) for n in nodes if n is not None for c in _conjuncts(n)]
     sets = [s for _, s in conjuncts if s is not None]
+    if len(conjuncts) == 1 and sets and sets[0][1]:
+        return _count_distinct(sets[0][0])
     if len(sets) < 2:
         return _count(scoped_where(organization_id, *nodes))
     intersected = intersect(*(_sorted_ids(rows) for rows, _ in sets)).order_by(literal_column("1"))

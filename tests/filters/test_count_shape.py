@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.filters.scope import Scope, request_where
@@ -80,6 +80,33 @@ async def test_count_intersects_the_relation_sets_and_reads_datarow_only_when_ne
     assert sql.count("INTERSECT") == intersects and "ORDER BY 1" in sql
     assert bool(re.search(r"\bdatarow\.organization_id", sql)) == reads_datarow
     assert "INTERSECT" not in str(scope.where.compile(engine.sync_engine))
+
+
+ONE_SET = {
+    "one project set, rows in both projects": (
+        {"project": {"workflowStatus": ["IN_REVIEW", "DONE"]}},
+        "SELECT count(*) FROM projectdatarow WHERE organization_id = :org AND workflow_status IN ('IN_REVIEW', 'DONE')",
+    ),
+    "one annotation set, rows with several labels": (
+        {"annotation": {"name": "Car"}},
+        "SELECT count(*) FROM labelfeature WHERE organization_id = :org AND name = 'Car'",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(ONE_SET))
+async def test_a_tree_of_one_set_counts_its_distinct_ids_without_datarow(
+    engine: AsyncEngine, org_id: str, catalog: CatalogSpec, name: str
+) -> None:
+    """The set holds a row once per project or label (`entries`); the count is of rows, read without `datarow`."""
+    tree, entries_sql = ONE_SET[name]
+    scope = await scope_of(engine, org_id, tree)
+    sql = str(scope.count.compile(engine.sync_engine))
+    assert "count(DISTINCT" in sql and not re.search(r"\bdatarow\b", sql), sql
+    async with engine.connect() as conn:
+        page_ids = set((await conn.execute(select(T.id).where(scope.where))).scalars())
+        entries = (await conn.execute(text(entries_sql), {"org": org_id})).scalar_one()
+        assert (await conn.execute(scope.count)).scalar_one() == len(page_ids) < entries
 
 
 @pytest.mark.parametrize("name", NAMES)
