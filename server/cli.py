@@ -71,13 +71,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from server.app import create_app
 
-    if not ready_schema(settings):
-        return 1
     host = args.host or settings.host
     port = args.port or settings.port
     if args.dev and host not in LOOPBACK_HOSTS:
         print(f"error: --dev serves anonymous requests; bind it to loopback, not {host}.", file=sys.stderr)
         return 2
+    if not ready_schema(settings):
+        return 1
     uvicorn.run(create_app(replace(settings, dev=args.dev)), host=host, port=port, log_level="info")
     return 0
 

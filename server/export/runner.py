@@ -192,15 +192,29 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[-100:]
 
 
-class ExportWorker:
+class ProgressSignal:
+    """What readers following a task wait on: `progressed` is set and replaced after each page and each finished task
+    (`_notify`); `notifications` counts them, so a reader that saw the count change does not wait (a wake-up it
+    missed while reading)."""
+
+    def __init__(self) -> None:
+        self.progressed = asyncio.Event()
+        self.notifications = 0
+
+    def _notify(self) -> None:
+        self.notifications += 1
+        self.progressed.set()
+        self.progressed = asyncio.Event()
+
+
+class ExportWorker(ProgressSignal):
     """Owned by the app lifespan: wakes on new tasks (or every `poll` seconds, which also picks up tasks whose lease
     ran out), runs them one at a time and sweeps expired results every SWEEP_SECONDS."""
 
     def __init__(self, engine: AsyncEngine, settings: Settings, name: str = "worker", poll: float = 1.0) -> None:
+        super().__init__()
         self.engine, self.settings, self.name, self.poll = engine, settings, name, poll
         self.wake = asyncio.Event()
-        self.progressed = asyncio.Event()  # replaced after each page: readers following a task wait on it
-        self.notifications = 0  # pages and tasks finished: a reader that saw this count change does not wait
         self.on_page: PageHook | None = None
         self.claim = Claim(name, settings.export_lease_seconds, lambda: self._stopping)
         self._task: asyncio.Task[None] | None = None
@@ -248,11 +262,6 @@ class ExportWorker:
         self.wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.wake.wait(), self.poll)
-
-    def _notify(self) -> None:
-        self.notifications += 1
-        self.progressed.set()
-        self.progressed = asyncio.Event()
 
     async def _page_done(self, task_id: str, rows: int) -> None:
         self._notify()

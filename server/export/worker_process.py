@@ -22,7 +22,7 @@ from typing import Any
 
 from server.db import create_engine, warm_pool
 from server.export.heap import tune_for_export
-from server.export.runner import ExportWorker, worker_name
+from server.export.runner import ExportWorker, ProgressSignal, worker_name
 from server.settings import Settings
 
 log = logging.getLogger("catalog_export.export")
@@ -37,13 +37,13 @@ WORKER_SQLITE_CACHE_MB = 2
 WORKER_CONNECTIONS = 4
 
 
-class WorkerProcess:
-    """The server's side: the same surface as ExportWorker for the app and the stream routes."""
+class WorkerProcess(ProgressSignal):
+    """The server's side: the same surface as ExportWorker for the app and the stream routes (notified after each
+    message from the child)."""
 
     def __init__(self, settings: Settings) -> None:
+        super().__init__()
         self.settings = settings
-        self.progressed = asyncio.Event()  # replaced after each message from the child, as ExportWorker does
-        self.notifications = 0
         self._proc: asyncio.subprocess.Process | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -101,11 +101,6 @@ class WorkerProcess:
                 self._ready.set()
             self._notify()
         return await proc.wait()
-
-    def _notify(self) -> None:
-        self.notifications += 1
-        self.progressed.set()
-        self.progressed = asyncio.Event()
 
 
 AppWorker = ExportWorker | WorkerProcess

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    distinct,
     exists,
     func,
     intersect,
@@ -77,7 +78,7 @@ def compile_filter(node: Node, organization_id: str, semi: Semi = in_set) -> Col
                 return build(value, organization_id)
             found, excluded = _rows(node, organization_id), _absent(node, organization_id)
             if found is not None:
-                return semi(found[0])
+                return semi(found)
             return true() if excluded is None else not_(semi(excluded))
     raise AssertionError(node)
 
@@ -148,11 +149,10 @@ def _absent(node: Node, organization_id: str) -> Select[Any] | None:
     return spec.absent(node.value, organization_id) if spec is not None and spec.absent is not None else None
 
 
-def _rows(node: Node, organization_id: str) -> tuple[Select[Any], bool] | None:
-    """A relation leaf's id set and whether it holds the organization's rows only; None for any other node."""
+def _rows(node: Node, organization_id: str) -> Select[Any] | None:
+    """A relation leaf's id set (the organization's rows only); None for any other node."""
     spec = _spec(node)
-    rows = spec.rows(node.value, organization_id) if spec is not None and spec.rows is not None else None
-    return None if rows is None else (rows, spec.tenant_rows)
+    return spec.rows(node.value, organization_id) if spec is not None and spec.rows is not None else None
 
 
 def _sorted_ids(rows: Select[Any]) -> Select[Any]:
@@ -166,18 +166,28 @@ def _count(where: ColumnElement[bool]) -> Select[Any]:
     return select(func.count()).select_from(DataRow.__table__).where(where)
 
 
+def _count_distinct(rows: Select[Any]) -> Select[Any]:
+    """A tree that is one set of the organization's rows: its distinct ids, counted without `datarow` (a row in two
+    projects, or with two labels using a feature, is one row)."""
+    ids = rows.subquery()
+    return select(func.count(distinct(ids.c[0]))).select_from(ids)
+
+
 def count_statement(organization_id: str, *nodes: Node | None) -> Select[Any]:
     """`SELECT count(*)` of the rows of `scoped_where`, shaped for counting: the relation sets ANDed at the top are
     intersected (`a INTERSECT b … ORDER BY 1`). Sorted, SQLite merges the sets instead of building a temporary
-    b-tree of ids per `IN`; PostgreSQL hashes them once. When nothing else remains and a set is the organization's
-    alone, the intersection is counted as it is; otherwise `datarow.id IN (…)` with the other conditions. Pages keep
-    `scoped_where`: there the separate `IN`s let PostgreSQL walk datarow in key order and stop after one page."""
+    b-tree of ids per `IN`; PostgreSQL hashes them once. When nothing else remains, the intersection (of the
+    organization's rows only, as every set is) is counted as it is; otherwise `datarow.id IN (…)` with the other
+    conditions. A tree of one set counts its distinct ids. Pages keep `scoped_where`: there the separate `IN`s let
+    PostgreSQL walk datarow in key order and stop after one page."""
     conjuncts = [(c, _rows(c, organization_id)) for n in nodes if n is not None for c in _conjuncts(n)]
     sets = [s for _, s in conjuncts if s is not None]
+    if len(conjuncts) == 1 and sets:
+        return _count_distinct(sets[0])
     if len(sets) < 2:
         return _count(scoped_where(organization_id, *nodes))
-    intersected = intersect(*(_sorted_ids(rows) for rows, _ in sets)).order_by(literal_column("1"))
+    intersected = intersect(*(_sorted_ids(rows) for rows in sets)).order_by(literal_column("1"))
     rest = [compile_filter(c, organization_id) for c, s in conjuncts if s is None]
-    if not rest and any(tenant for _, tenant in sets):
+    if not rest:
         return select(func.count()).select_from(intersected.subquery())
     return _count(and_(T.organization_id == organization_id, T.id.in_(intersected), *rest))

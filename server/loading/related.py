@@ -9,8 +9,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, Result, and_, bindparam, or_, select, true
+from sqlalchemy import ARRAY, ColumnElement, Executable, Result, String, and_, bindparam, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from server.loading.plan import RowPlan, Scope
 from server.loading.timefmt import export_time
@@ -59,6 +62,27 @@ def _group(rows: Sequence[Any]) -> Grouped:
 
 
 IDS = bindparam("ids", expanding=True)  # the page's row ids, bound per execution: statements are built once per plan
+PG_IDS = bindparam("ids", type_=ARRAY(String))
+
+
+class in_page(FunctionElement[bool]):
+    """`column IN (the page's ids)`. PostgreSQL binds the ids as one array (`= ANY($1)`), so the cached statement is
+    sent as it is; an expanding `IN` renders a placeholder and its cast per id on every execution (600 a full
+    page, ~4 ms of compile work). Elsewhere the expanding `IN`."""
+
+    inherit_cache = True  # untyped, as compile.rare: a Boolean would be compared with 1 on SQLite
+
+
+@compiles(in_page)
+def _in_page(element: in_page, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = element.clauses
+    return compiler.process(column.in_(IDS), **kw)
+
+
+@compiles(in_page, "postgresql")
+def _in_page_on_postgresql(element: in_page, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = element.clauses
+    return f"{compiler.process(column, **kw)} = ANY({compiler.process(PG_IDS, **kw)})"
 
 
 def _scope_clause(scope: Scope, *columns: Any) -> ColumnElement[bool]:
@@ -70,7 +94,7 @@ def _scope_clause(scope: Scope, *columns: Any) -> ColumnElement[bool]:
 @lru_cache(maxsize=64)
 def attachments(plan: RowPlan) -> Any:
     a = _t(Attachment)
-    stmt = select(a.data_row_id, a.id, a.type, a.value, a.name).where(a.data_row_id.in_(IDS))
+    stmt = select(a.data_row_id, a.id, a.type, a.value, a.name).where(in_page(a.data_row_id))
     return stmt.order_by(a.data_row_id, a.position, a.id)
 
 
@@ -80,7 +104,7 @@ def metadata_fields(plan: RowPlan) -> Any:
     stmt = (
         select(v.data_row_id, v.schema_id, s.name.label("schema_name"), v.value_json)
         .join(MetadataSchema.__table__, s.id == v.schema_id)
-        .where(v.data_row_id.in_(IDS))
+        .where(in_page(v.data_row_id))
     )
     return stmt.order_by(v.data_row_id, v.position, v.schema_id)
 
@@ -91,7 +115,7 @@ def embeddings(plan: RowPlan) -> Any:
     stmt = (
         select(v.data_row_id, e.id, e.name, v.vector)
         .join(Embedding.__table__, e.id == v.embedding_id)
-        .where(v.data_row_id.in_(IDS))
+        .where(in_page(v.data_row_id))
     )
     return stmt.order_by(v.data_row_id, e.name, e.id)
 
@@ -116,7 +140,7 @@ def projects(plan: RowPlan) -> Any:
         )
         .join(Project.__table__, p.id == m.project_id)
         .outerjoin(Batch.__table__, b.id == m.batch_id)
-        .where(m.data_row_id.in_(IDS), _scope_clause(plan.projects, m.project_id))
+        .where(in_page(m.data_row_id), _scope_clause(plan.projects, m.project_id))
     )
     return stmt.order_by(m.data_row_id, p.created_at, m.project_id)
 
@@ -154,7 +178,7 @@ def _for_model_run(plan: RowPlan) -> ColumnElement[bool]:
 @lru_cache(maxsize=64)
 def project_labels(plan: RowPlan) -> Any:
     lab = _t(Label)
-    stmt = _label_select(plan, "project_id").where(lab.data_row_id.in_(IDS), _for_project(plan))
+    stmt = _label_select(plan, "project_id").where(in_page(lab.data_row_id), _for_project(plan))
     return stmt.order_by(lab.data_row_id, lab.created_at, lab.id)
 
 
@@ -172,7 +196,7 @@ def model_runs(plan: RowPlan) -> Any:
         )
         .join(ModelRun.__table__, r.id == m.model_run_id)
         .join(Model.__table__, mo.id == r.model_id)
-        .where(m.data_row_id.in_(IDS), _scope_clause(plan.models, m.model_run_id, r.model_id))
+        .where(in_page(m.data_row_id), _scope_clause(plan.models, m.model_run_id, r.model_id))
     )
     return stmt.order_by(m.data_row_id, mo.created_at, mo.id, r.created_at, r.id)
 
@@ -183,7 +207,7 @@ def model_run_labels(plan: RowPlan) -> Any:
     stmt = (
         _label_select(plan, "model_run_id")
         .join(ModelRun.__table__, r.id == lab.model_run_id)
-        .where(lab.data_row_id.in_(IDS), _for_model_run(plan))
+        .where(in_page(lab.data_row_id), _for_model_run(plan))
     )
     return stmt.order_by(lab.data_row_id, lab.created_at, lab.id)
 
@@ -197,7 +221,7 @@ def all_labels(plan: RowPlan) -> Any:
         _label_select(plan, "project_id", "model_run_id")
         .add_columns(for_project.label("for_project"), for_model_run.label("for_model_run"))
         .outerjoin(ModelRun.__table__, r.id == lab.model_run_id)
-        .where(lab.data_row_id.in_(IDS), or_(for_project, for_model_run))
+        .where(in_page(lab.data_row_id), or_(for_project, for_model_run))
     )
     return stmt.order_by(lab.data_row_id, lab.created_at, lab.id)
 

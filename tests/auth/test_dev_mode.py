@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -123,9 +124,14 @@ def test_settings_read_security_variables(monkeypatch: pytest.MonkeyPatch) -> No
     assert (s.graphiql, s.introspection, s.max_query_depth, s.rate_limit_per_second) == (False, False, 5, 2.5)
 
 
-def test_serve_dev_refuses_a_public_address(capsys: pytest.CaptureFixture[str]) -> None:
+def test_serve_dev_refuses_a_public_address_before_touching_a_database(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///./catalog.db")
     assert main(["serve", "--dev", "--host", "0.0.0.0"]) == 2
     assert capsys.readouterr().err == "error: --dev serves anonymous requests; bind it to loopback, not 0.0.0.0.\n"
+    assert list(tmp_path.iterdir()) == []
 
 
 async def test_graphiql_introspection_fits_the_default_limits(client: httpx.AsyncClient) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, and_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.filters.leaves.spec import LeafSpec, T, semi_join
+from server.filters.leaves.spec import LeafSpec, T
 from server.filters.values import datetime_range, enum_list, string_list
-from server.models import ModelRunDataRow
+from server.models import ModelRun, ModelRunDataRow
 
 MEDIA_TYPES = ("IMAGE", "VIDEO", "TEXT", "CONVERSATIONAL", "DOCUMENT", "AUDIO", "GEOSPATIAL", "DICOM", "HTML")
 M = ModelRunDataRow.__table__.c  # type: ignore[attr-defined]
+R = ModelRun.__table__.c  # type: ignore[attr-defined]
 
 
 def in_list(column: Any) -> LeafSpec:
@@ -25,8 +27,14 @@ def in_range(column: Any) -> LeafSpec:
     return LeafSpec(datetime_range, lambda rng, org: rng.clause(column))
 
 
+async def _own_runs(conn: AsyncConnection, org: str, run_ids: list[str], path: str) -> list[str]:
+    """The organization's model runs among those named: another tenant's run matches no row, as an unknown one."""
+    stmt = select(R.id).where(R.organization_id == org, R.id.in_(run_ids))
+    return list((await conn.execute(stmt)).scalars())
+
+
 def _model_run_rows(run_ids: list[str], org: str) -> Select[Any]:
-    """Not scoped to the organization (its primary key serves the look-up): the datarow condition does that."""
+    """The runs were resolved to the organization's own, so their rows are its rows; the primary key serves it."""
     return select(M.data_row_id).where(M.model_run_id.in_(run_ids))
 
 
@@ -38,5 +46,5 @@ COLUMN_LEAVES: dict[str, LeafSpec] = {
     "mediaTypes": LeafSpec(enum_list(MEDIA_TYPES), lambda values, org: T.media_type.in_(values)),
     "createdAt": in_range(T.created_at),
     "updatedAt": in_range(T.updated_at),
-    "modelRunIds": semi_join(string_list, _model_run_rows, tenant_rows=False),
+    "modelRunIds": LeafSpec(string_list, resolve=_own_runs, rows=_model_run_rows),
 }

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, exists, select
 
 from server.errors import bad_input
-from server.filters.leaves.spec import semi_join
+from server.filters.leaves.spec import LeafSpec
 from server.filters.values import FilterLimits, datetime_range, enum_list, known_keys, string_list
 from server.models import Label, ProjectDataRow
 
@@ -63,4 +63,4 @@ def rows(checked: dict[str, Any], org: str) -> Select[Any]:
     return select(P.data_row_id).where(P.organization_id == org, *conditions)
 
 
-PROJECT_LEAVES = {"project": semi_join(check, rows)}
+PROJECT_LEAVES = {"project": LeafSpec(check, rows=rows)}

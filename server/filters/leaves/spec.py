@@ -26,17 +26,11 @@ class LeafSpec:
     leaf's `build(value, org)` turns the (resolved) value into a condition on the datarow table. A relation leaf
     gives SELECTs of data row ids instead, which the compiler tests (`datarow.id IN (…)` or a probe): `rows(value,
     org)`, the rows that match, or None when this value names no such set; `absent(value, org)`, the rows that must
-    not match, or None; a value with neither admits every row. `tenant_rows` says those ids are the organization's
-    only (its conditions scope them), so a count may skip the datarow table."""
+    not match, or None; a value with neither admits every row. Either set holds the organization's rows only (its
+    conditions, or its resolved value, scope it), so a count may skip the datarow table."""
 
     check: Check
     build: Build | None = None
     resolve: Resolve | None = None
     rows: Rows | None = None
-    tenant_rows: bool = True
     absent: Rows | None = None
-
-
-def semi_join(check: Check, rows: Rows, tenant_rows: bool = True) -> LeafSpec:
-    """A relation leaf whose values always name the set of rows that match."""
-    return LeafSpec(check, rows=rows, tenant_rows=tenant_rows)
