@@ -147,3 +147,19 @@ async def test_full_selection_page_costs_the_same_statements_at_any_size(
         page = await nodes(gql, selection, catalog.ids(DataRow), size)
     assert len(page) == size
     assert counter.count == 7, counter.statements
+
+
+async def test_postgresql_gets_the_same_statements_whatever_the_page_size(
+    engine_name: str, gql: GraphQLClient, engine: Any, catalog: CatalogSpec
+) -> None:
+    """A page's ids reach PostgreSQL as one array (`data_row_id = ANY($1)`): the related statements are sent as
+    compiled once, not rendered again with a placeholder per id."""
+    if engine_name != "postgresql":
+        pytest.skip("SQLite binds the ids one by one (an expanding IN)")
+    selection, texts = selection_for(_with_ids(PARAMS[-1], catalog)), []
+    for size in (1, 100):
+        with count_statements(engine) as counter:
+            await nodes(gql, selection, catalog.ids(DataRow), size)
+        texts.append(counter.statements)
+    assert texts[0] == texts[1]
+    assert sum("data_row_id = ANY(" in text for text in texts[0]) == 6, texts[0]
