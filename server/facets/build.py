@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 from sqlalchemy import ColumnElement, Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.facets.columns import empty, key, micros
-from server.filters.leaves.project import WORKFLOW_STATUSES
+from server.facets.columns import STATUS_CODES, empty, key
 from server.models import DataRow, FacetChunk, FacetDirty, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
 from server.models.facets import CHUNK_BITS
 
 D = DataRow.__table__.c  # type: ignore[attr-defined]
 DIRTY = FacetDirty.__table__  # type: ignore[attr-defined]
 CHUNKS = FacetChunk.__table__  # type: ignore[attr-defined]
-STATUS_CODES = {status: code for code, status in enumerate(WORKFLOW_STATUSES, 1)}
+PARTITION = 20_000
 
 
 class Arrays:
@@ -31,47 +30,73 @@ class Arrays:
             self.arrays[facet] = empty(facet)
         return self.arrays[facet]
 
-    def flag(self, facet: str, at: int) -> None:
-        self.get(facet)[at] = True
+    def flag_groups(self, kind: str, values: Sequence[Any], at: np.ndarray) -> None:
+        """Set `kind:<value>` at the positions holding each value."""
+        for value, rows in groups(values):
+            self.get(key(kind, value))[at[rows]] = True
 
 
-def _datarow(out: Arrays, at: int, media_type: str, dataset_id: str) -> None:
-    out.flag(key("live"), at)
-    out.flag(key("media", media_type), at)
-    out.flag(key("dataset", dataset_id), at)
+def groups(values: Sequence[Any]) -> Iterator[tuple[Any, np.ndarray]]:
+    """Each distinct value but None, with the indices of `values` that hold it: values are coded 0, 1, … in the order
+    first seen, so one sort of the codes splits into the groups in that order."""
+    codes: dict[Any, int] = {}
+    coded = np.array([codes.setdefault(v, len(codes)) for v in values], dtype=np.int64)
+    order = np.argsort(coded, kind="stable")
+    for value, rows in zip(codes, np.split(order, np.flatnonzero(np.diff(coded[order])) + 1), strict=True):
+        if value is not None:
+            yield value, rows
 
 
-def _metadata(out: Arrays, at: int, schema_id: str, number: Any, moment: Any, option_id: Any) -> None:
-    has = out.get(key("has", schema_id))
-    if has[at]:
-        out.flag(key("multi", schema_id), at)
+def _datarow(out: Arrays, at: np.ndarray, media_types: Sequence[str], dataset_ids: Sequence[str]) -> None:
+    out.get(key("live"))[at] = True
+    out.flag_groups("media", media_types, at)
+    out.flag_groups("dataset", dataset_ids, at)
+
+
+def _values(out: Arrays, schema_id: str, at: np.ndarray, numbers: np.ndarray, moments: np.ndarray) -> None:
+    has, seen = out.get(key("has", schema_id)), np.unique(at, return_counts=True)
+    several = np.concatenate([at[has[at]], seen[0][seen[1] > 1]])  # a second value, in this batch or before
+    if several.size:
+        out.get(key("multi", schema_id))[several] = True
     has[at] = True
-    if number is not None:
-        out.get(key("number", schema_id))[at] = number
-    if moment is not None:
-        out.get(key("datetime", schema_id))[at] = micros(moment)
-    if option_id is not None:
-        out.flag(key("option", option_id), at)
+    for kind, values in (("number", numbers), ("datetime", moments)):
+        given = ~np.isnan(values)
+        if given.any():
+            out.get(key(kind, schema_id))[at[given]] = values[given]
 
 
-def _feature(out: Arrays, at: int, schema_id: str, name: str, count: int) -> None:
-    out.get(key("feature", schema_id))[at] += count
-    out.get(key("featureName", name))[at] += count
+def _metadata(out: Arrays, at: np.ndarray, schema_ids: Sequence[str], numbers: Any, moments: Any, options: Any) -> None:
+    number = np.array(numbers, dtype=np.float64)  # None → NaN
+    moment = np.array(moments, dtype="datetime64[us]")  # None → NaT
+    micros = np.where(np.isnat(moment), np.nan, moment.astype(np.int64).astype(np.float64))
+    for schema_id, rows in groups(schema_ids):
+        _values(out, schema_id, at[rows], number[rows], micros[rows])
+    out.flag_groups("option", options, at)
 
 
-def _project(out: Arrays, at: int, project_id: str, status: str) -> None:
-    out.get(key("project", project_id))[at] = STATUS_CODES.get(status, 0)
-    out.flag(key("status", status), at)
+def _feature(out: Arrays, at: np.ndarray, schema_ids: Sequence[str], names: Sequence[str], counts: Any) -> None:
+    count = np.array(counts, dtype=np.uint32)
+    for kind, values in (("feature", schema_ids), ("featureName", names)):
+        for value, rows in groups(values):
+            np.add.at(out.get(key(kind, value)), at[rows], count[rows])
 
 
-def _run(out: Arrays, at: int, run_id: str) -> None:
-    out.flag(key("run", run_id), at)
+def _project(out: Arrays, at: np.ndarray, project_ids: Sequence[str], statuses: Sequence[str]) -> None:
+    codes = np.array([STATUS_CODES.get(s, 0) for s in statuses], dtype=np.uint8)
+    for project_id, rows in groups(project_ids):
+        out.get(key("project", project_id))[at[rows]] = codes[rows]
+    out.flag_groups("status", statuses, at)
+
+
+def _run(out: Arrays, at: np.ndarray, run_ids: Sequence[str]) -> None:
+    out.flag_groups("run", run_ids, at)
 
 
 Source = tuple[Table | None, tuple[str, ...], Callable[..., None]]
 _V, _F = MetadataValue.__table__, LabelFeature.__table__  # type: ignore[attr-defined]
 _P, _M = ProjectDataRow.__table__, ModelRunDataRow.__table__  # type: ignore[attr-defined]
-# Each table the arrays mirror (None: datarow itself): the columns read per row, and what they set.
+# Each table the arrays mirror (None: datarow itself): the columns read, and what a batch of them sets (given the
+# rows' positions in the chunk and each column as a sequence).
 SOURCES: tuple[Source, ...] = (
     (None, ("media_type", "dataset_id"), _datarow),
     (_V, ("schema_id", "number_value", "datetime_value", "option_id"), _metadata),
@@ -94,8 +119,10 @@ async def chunk_arrays(conn: AsyncConnection, organization_id: str, chunk: int) 
     rows = (D.organization_id == organization_id) & D.seq.between(low, low + (1 << CHUNK_BITS) - 1)
     out = Arrays()
     for table, columns, apply in SOURCES:
-        for seq, *values in await conn.execute(_statement(table, columns, rows)):
-            apply(out, seq - low, *values)
+        result = await conn.stream(_statement(table, columns, rows))
+        async for part in result.partitions(PARTITION):  # a bounded batch of rows in memory at a time
+            seqs, *columns = zip(*part, strict=True)
+            apply(out, np.array(seqs, dtype=np.int64) - low, *columns)
     return out.arrays
 
 

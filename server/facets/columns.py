@@ -1,31 +1,36 @@
-"""Facet keys (`kind:name`) and their arrays: each kind's dtype and the value a row without it holds."""
+"""Facet keys (`kind:name`) and their arrays: each kind's dtype and the value a row without it holds. numpy is
+imported where arrays are made: the export worker process plans counts without loading it."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import numpy as np
-
+from server.filters.leaves.project import WORKFLOW_STATUSES
 from server.models.facets import CHUNK_ROWS
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # kind → dtype; a bool kind is set for the rows that have it, a number kind holds NaN where a row has no value, a
 # count kind 0.
-KINDS: dict[str, np.dtype] = {
-    "live": np.dtype(np.bool_),  # the organization's rows that exist
-    "media": np.dtype(np.bool_),  # media:<type>
-    "dataset": np.dtype(np.bool_),  # dataset:<id>
-    "has": np.dtype(np.bool_),  # has:<metadata schema id>: a value of the schema
-    "multi": np.dtype(np.bool_),  # multi:<schema id>: more than one value (its number array cannot say which)
-    "number": np.dtype(np.float64),  # number:<schema id>
-    "datetime": np.dtype(np.float64),  # datetime:<schema id>, microseconds since 1970 (exact below 2^53)
-    "option": np.dtype(np.bool_),  # option:<enum option id>
-    "feature": np.dtype(np.uint32),  # feature:<feature schema id>: instances in labels and predictions
-    "featureName": np.dtype(np.uint32),  # featureName:<name>: the same summed over the schemas of that name
-    "project": np.dtype(np.uint8),  # project:<id>: 1 + the workflow status's index, 0 outside the project
-    "status": np.dtype(np.bool_),  # status:<workflow status>: in some project with that status
-    "run": np.dtype(np.bool_),  # run:<model run id>
+KINDS: dict[str, str] = {
+    "live": "bool",  # the organization's rows that exist
+    "media": "bool",  # media:<type>
+    "dataset": "bool",  # dataset:<id>
+    "has": "bool",  # has:<metadata schema id>: a value of the schema
+    "multi": "bool",  # multi:<schema id>: more than one value (its number array cannot say which)
+    "number": "float64",  # number:<schema id>
+    "datetime": "float64",  # datetime:<schema id>, microseconds since 1970 (exact below 2^53)
+    "option": "bool",  # option:<enum option id>
+    "feature": "uint32",  # feature:<feature schema id>: instances in labels and predictions
+    "featureName": "uint32",  # featureName:<name>: the same summed over the schemas of that name
+    "project": "uint8",  # project:<id>: 1 + the workflow status's index, 0 outside the project
+    "status": "bool",  # status:<workflow status>: in some project with that status
+    "run": "bool",  # run:<model run id>
 }
 EPOCH = datetime(1970, 1, 1)
+STATUS_CODES = {status: code for code, status in enumerate(WORKFLOW_STATUSES, 1)}  # the project kind's values
 
 
 def key(kind: str, name: str = "") -> str:
@@ -33,13 +38,15 @@ def key(kind: str, name: str = "") -> str:
     return f"{kind}:{name}"
 
 
-def dtype(facet: str) -> np.dtype:
+def dtype(facet: str) -> str:
     return KINDS[facet.split(":", 1)[0]]
 
 
 def empty(facet: str) -> np.ndarray:
     """The array of a chunk where no row has the facet."""
-    kind = dtype(facet)
+    import numpy as np
+
+    kind = np.dtype(dtype(facet))
     return np.full(CHUNK_ROWS, np.nan) if kind.kind == "f" else np.zeros(CHUNK_ROWS, kind)
 
 

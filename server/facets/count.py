@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,6 +32,8 @@ async def _arrays(conn: AsyncConnection, organization_id: str, keys: frozenset[s
 
 
 def _count(covered: Covered, arrays: dict[str, bytes]) -> int:
+    import numpy as np
+
     if LIVE not in arrays:
         return 0
 

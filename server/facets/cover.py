@@ -7,17 +7,17 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from server.facets.build import STATUS_CODES
-from server.facets.columns import key, micros
+from server.facets.columns import STATUS_CODES, key, micros
 from server.filters.leaves.annotation import AnnotationMatch
 from server.filters.leaves.metadata import MetadataMatch
 from server.filters.tree import And, Leaf, Node, Not, Or
 
-Columns = Callable[[str], np.ndarray]  # facet key → this chunk's array
+if TYPE_CHECKING:
+    import numpy as np
+
+Columns = Callable[[str], "np.ndarray"]  # facet key → this chunk's array
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,10 @@ def _all(parts: list[Covered], combine: Callable[[Any, Any], Any]) -> Covered:
     return Covered(keys, lambda c: reduce(combine, (p.mask(c) for p in parts)), void)
 
 
+def isin(values: np.ndarray, wanted: list[Any]) -> np.ndarray:
+    return reduce(operator.or_, (values == w for w in wanted))
+
+
 def any_of(facets: list[str]) -> Covered:
     return _all([Covered(frozenset({f}), lambda c, f=f: c(f)) for f in facets], operator.or_)
 
@@ -51,7 +55,7 @@ def _project(checked: dict[str, Any]) -> Covered | None:
     if statuses is None:
         return Covered(frozenset({facet}), lambda c: c(facet) != 0)
     codes = [STATUS_CODES[s] for s in statuses]
-    return Covered(frozenset({facet}), lambda c: np.isin(c(facet), codes))
+    return Covered(frozenset({facet}), lambda c: isin(c(facet), codes))
 
 
 ANNOTATION_KEYS = {"feature_schema_id": "feature", "name": "featureName"}
@@ -73,7 +77,7 @@ COMPARE: dict[str, Callable[[np.ndarray, Any], np.ndarray]] = {
     "gte": operator.ge,
     "lt": operator.lt,
     "lte": operator.le,
-    "in": lambda values, wanted: np.isin(values, wanted),
+    "in": lambda values, wanted: isin(values, wanted),
 }
 VALUE_KINDS = {"number_value": ("number", float), "datetime_value": ("datetime", micros)}
 

@@ -49,43 +49,60 @@ _MARK_SQLITE = (
     "INSERT OR IGNORE INTO facetdirty(organization_id, chunk)"
     " SELECT organization_id, seq >> 16 FROM datarow WHERE {where}"
 )
+# An update marks the chunks of both the old and the new row (a value moved to another data row changes both).
 _SQLITE_DATAROW = (
     "CREATE TRIGGER datarow_facets_ai AFTER INSERT ON datarow BEGIN"
     " UPDATE datarow SET seq = (SELECT coalesce(max(seq), 0) + 1 FROM datarow)"
     " WHERE rowid = new.rowid AND new.seq = -1; " + _MARK_SQLITE.format(where="rowid = new.rowid") + "; END",
-    "CREATE TRIGGER datarow_facets_au AFTER UPDATE OF organization_id, dataset_id, media_type ON datarow BEGIN "
-    + _MARK_SQLITE.format(where="rowid = new.rowid")
-    + "; END",
+    "CREATE TRIGGER datarow_facets_au AFTER UPDATE OF organization_id, dataset_id, media_type ON datarow BEGIN"
+    " INSERT OR IGNORE INTO facetdirty(organization_id, chunk)"
+    " VALUES (old.organization_id, old.seq >> 16), (new.organization_id, new.seq >> 16); END",
     "CREATE TRIGGER datarow_facets_ad AFTER DELETE ON datarow BEGIN"
     " INSERT OR IGNORE INTO facetdirty(organization_id, chunk) VALUES (old.organization_id, old.seq >> 16); END",
 )
-_SQLITE_EVENTS = {"ai": ("INSERT", "new"), "au": ("UPDATE", "new"), "ad": ("DELETE", "old")}
+_SQLITE_EVENTS = {
+    "ai": ("INSERT", "new.data_row_id"),
+    "au": ("UPDATE", "old.data_row_id, new.data_row_id"),
+    "ad": ("DELETE", "old.data_row_id"),
+}
 _SQLITE_SOURCES = tuple(
     f"CREATE TRIGGER {table}_facets_{name} AFTER {event} ON {table} BEGIN "
-    + _MARK_SQLITE.format(where=f"id = {row}.data_row_id")
+    + _MARK_SQLITE.format(where=f"id IN ({rows})")
     + "; END"
     for table in SOURCES
-    for name, (event, row) in _SQLITE_EVENTS.items()
+    for name, (event, rows) in _SQLITE_EVENTS.items()
 )
 
 _MARK_POSTGRESQL = (
-    "CREATE OR REPLACE FUNCTION facets_mark_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-    " INSERT INTO facetdirty(organization_id, chunk) SELECT DISTINCT {select} ORDER BY 1, 2"
+    "INSERT INTO facetdirty(organization_id, chunk) SELECT DISTINCT {select} ORDER BY 1, 2"
     " ON CONFLICT (organization_id, chunk) DO UPDATE SET chunk = excluded.chunk;"
-    " RETURN NULL; END $$"
+)
+_FUNCTION_POSTGRESQL = (
+    "CREATE OR REPLACE FUNCTION facets_mark_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {changed}"
+    " IF TG_OP = 'UPDATE' THEN {previous} END IF; RETURN NULL; END $$"
 )
 # ON CONFLICT DO UPDATE locks an existing mark until the writer commits, so a rebuild deleting it waits and then
 # reads the write (DO NOTHING would let it read around an uncommitted write and drop the mark).
-_PG_EVENTS = {"ai": ("INSERT", "NEW"), "au": ("UPDATE", "NEW"), "ad": ("DELETE", "OLD")}
+_PG_EVENTS = {
+    "ai": ("INSERT", "NEW TABLE AS changed"),
+    "au": ("UPDATE", "OLD TABLE AS previous NEW TABLE AS changed"),
+    "ad": ("DELETE", "OLD TABLE AS changed"),
+}
+
+
+def _pg_function(name: str, select: str) -> str:
+    """Marks the chunks of the rows in `changed` (and, on an update, of the rows before it: `previous`)."""
+    marks = {rows: _MARK_POSTGRESQL.format(select=select.format(rows=rows)) for rows in ("changed", "previous")}
+    return _FUNCTION_POSTGRESQL.format(name=name, **marks)
 
 
 def _pg_triggers(table: str, function: str) -> tuple[str, ...]:
-    """Statement-level, over the transition table; ENABLE ALWAYS, so a COPY in replica mode marks too."""
+    """Statement-level, over the transition tables; ENABLE ALWAYS, so a COPY in replica mode marks too."""
     return tuple(
         statement
-        for name, (event, row) in _PG_EVENTS.items()
+        for name, (event, tables) in _PG_EVENTS.items()
         for statement in (
-            f"CREATE TRIGGER {table}_facets_{name} AFTER {event} ON {table} REFERENCING {row} TABLE AS changed"
+            f"CREATE TRIGGER {table}_facets_{name} AFTER {event} ON {table} REFERENCING {tables}"
             f" FOR EACH STATEMENT EXECUTE FUNCTION facets_mark_{function}()",
             f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {table}_facets_{name}",
         )
@@ -100,10 +117,8 @@ DATAROW_SEQ = (
 )
 _POSTGRESQL = (
     *DATAROW_SEQ,
-    _MARK_POSTGRESQL.format(name="datarows", select="organization_id, seq >> 16 FROM changed"),
-    _MARK_POSTGRESQL.format(
-        name="rows", select="d.organization_id, d.seq >> 16 FROM changed c JOIN datarow d ON d.id = c.data_row_id"
-    ),
+    _pg_function("datarows", "organization_id, seq >> 16 FROM {rows}"),
+    _pg_function("rows", "d.organization_id, d.seq >> 16 FROM {rows} c JOIN datarow d ON d.id = c.data_row_id"),
     *_pg_triggers("datarow", "datarows"),
     *(statement for table in SOURCES for statement in _pg_triggers(table, "rows")),
 )

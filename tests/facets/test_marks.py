@@ -15,6 +15,7 @@ from server.filters.scope import request_where
 from server.ingest.import_tables import ALL_TABLES, RecordMaker, Tables, write_records
 from server.ingest.pg_copy import unchecked_tables
 from server.models import DataRow, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
+from server.orgs import ensure_organization
 from server.settings import Settings
 from tests.utils.filter_catalog import CatalogSpec, build_catalog
 
@@ -111,13 +112,16 @@ async def test_a_new_row_is_numbered_and_marked_and_a_moved_row_counted_again(
         await conn.execute(update(D).where(D.c.id == "c-new-row").values(media_type="VIDEO"))
     assert await marks(engine, org_id) == [(org_id, 0)]
     assert await fresh(engine, org_id, {"mediaTypes": ["IMAGE"]}) == images
+    other = await ensure_organization(engine, "other")
+    await fresh(engine, org_id, {"mediaTypes": ["VIDEO"]})
+    async with engine.begin() as conn:  # a row moved to another organization: both organizations' chunks
+        await conn.execute(update(D).where(D.c.id == "c-new-row").values(organization_id=other))
+    assert await marks(engine, org_id) == [(org_id, 0)] and await marks(engine, other) == [(other, 0)]
+    assert await fresh(engine, other, {"mediaTypes": ["VIDEO"]}) == 1
     async with engine.begin() as conn:
         await conn.execute(delete(D).where(D.c.id == "c-new-row"))
-    assert await marks(engine, org_id) == [(org_id, 0)]
-    assert (
-        await fresh(engine, org_id, {"mediaTypes": ["VIDEO"]})
-        == (await counts(engine, org_id, {"mediaTypes": ["VIDEO"]}))[1]
-    )
+    assert await marks(engine, other) == [(other, 0)]
+    assert await fresh(engine, other, {"mediaTypes": ["VIDEO"]}) == 0
 
 
 async def test_a_copy_in_replica_mode_marks_too(
@@ -128,6 +132,8 @@ async def test_a_copy_in_replica_mode_marks_too(
     unchecked = await unchecked_tables(engine, ALL_TABLES)
     assert "datarow" in unchecked  # the marking triggers fire ALWAYS: they do not stop the fast COPY
     row = await _one(engine, D, D.c.organization_id == org_id)
+    in_dataset = {"datasetIds": [row["dataset_id"]]}
+    before = await fresh(engine, org_id, in_dataset)
     tables: Tables = {}
     RecordMaker(engine.url.drivername).add(
         tables, "datarow", [{**{k: v for k, v in row.items() if k != "seq"}, "id": "c-copied", "global_key": None}]
@@ -135,7 +141,4 @@ async def test_a_copy_in_replica_mode_marks_too(
     async with engine.begin() as conn:
         await write_records(conn, tables, unchecked)
     assert await marks(engine, org_id) == [(org_id, 0)]
-    assert (
-        await fresh(engine, org_id, {"datasetIds": [row["dataset_id"]]})
-        == (await counts(engine, org_id, {"datasetIds": [row["dataset_id"]]}))[1]
-    )
+    assert await fresh(engine, org_id, in_dataset) == before + 1
