@@ -52,7 +52,7 @@ _MARK_SQLITE = (
 # An update marks the chunks of both the old and the new row (a value moved to another data row changes both).
 _SQLITE_DATAROW = (
     "CREATE TRIGGER datarow_facets_ai AFTER INSERT ON datarow BEGIN"
-    " UPDATE datarow SET seq = (SELECT coalesce(max(seq), 0) + 1 FROM datarow)"
+    " UPDATE datarow SET seq = coalesce((SELECT max(seq) FROM datarow), 0) + 1"
     " WHERE rowid = new.rowid AND new.seq = -1; " + _MARK_SQLITE.format(where="rowid = new.rowid") + "; END",
     "CREATE TRIGGER datarow_facets_au AFTER UPDATE OF organization_id, dataset_id, media_type ON datarow BEGIN"
     " INSERT OR IGNORE INTO facetdirty(organization_id, chunk)"
@@ -122,6 +122,7 @@ _POSTGRESQL = (
     *_pg_triggers("datarow", "datarows"),
     *(statement for table in SOURCES for statement in _pg_triggers(table, "rows")),
 )
-FACET_DDL: dict[str, tuple[str, ...]] = {"sqlite": (*_SQLITE_DATAROW, *_SQLITE_SOURCES), "postgresql": _POSTGRESQL}
+SQLITE_TRIGGERS = {ddl.split()[2]: ddl for ddl in (*_SQLITE_DATAROW, *_SQLITE_SOURCES)}  # name → DDL
+FACET_DDL: dict[str, tuple[str, ...]] = {"sqlite": tuple(SQLITE_TRIGGERS.values()), "postgresql": _POSTGRESQL}
 # Every chunk holding rows starts dirty (a database migrated with rows in it; rebuilt on first use).
 MARK_ALL = "INSERT INTO facetdirty(organization_id, chunk) SELECT DISTINCT organization_id, seq >> 16 FROM datarow"
