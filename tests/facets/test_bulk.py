@@ -42,7 +42,7 @@ async def _loaded(engine: AsyncEngine, org: str, rows: int) -> None:
     SQL does."""
     async with engine.connect() as conn:
         seqs = (await conn.execute(text("SELECT seq FROM datarow ORDER BY seq"))).scalars().all()
-    assert len(seqs) == len(set(seqs)) == rows and 1 <= seqs[0] and seqs[-1] <= rows * 2
+    assert len(seqs) == len(set(seqs)) == rows and seqs[0] >= 1 and seqs[-1] <= rows * 2
     assert await marks(engine, org) == [(org, 0)]
     assert await _triggers(engine) == 15
     await rebuild_dirty(engine)
@@ -62,8 +62,8 @@ async def test_a_seed_numbers_and_marks_its_rows(settings: Settings) -> None:
 
 async def test_an_import_numbers_and_marks_its_rows(
     settings: Settings,
-    empty_settings: Settings,
-    tmp_path: Path,  # noqa: F811
+    empty_settings: Settings,  # noqa: F811 (the fixture imported above)
+    tmp_path: Path,
 ) -> None:
     source = tmp_path / "rows.ndjson"
     source.write_bytes(await _exported(settings, rows=30))
