@@ -27,6 +27,7 @@ from server.db import create_engine, warm_pool
 from server.errors import ErrorCode
 from server.export.stream import export_errors, export_result
 from server.export.worker_process import start_worker
+from server.facets.refresher import FacetRefresher
 from server.limits import BodyLimitMiddleware, RateLimiter
 from server.orgs import ensure_organization
 from server.responses import error_response, rejection_response
@@ -74,11 +75,14 @@ def create_app(settings: Settings) -> Starlette:
         app.state.organization_id = await ensure_organization(engine)
         app.state.dev_key = await announce_dev_key(engine, app.state.organization_id) if settings.dev else None
         app.state.worker = await start_worker(engine, settings)
+        app.state.facets = FacetRefresher(engine, settings.facet_refresh_seconds)
+        app.state.facets.start()
         await warm_pool(engine, min(SERVER_CONNECTIONS, settings.pool_size))
         freeze_startup_heap()
         try:
             yield
         finally:
+            await app.state.facets.stop()
             await app.state.worker.stop()
             await engine.dispose()
 

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -124,6 +125,17 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if not report.errors else 1
 
 
+def cmd_facets(args: argparse.Namespace, settings: Settings) -> int:
+    from server.facets.build import rebuild_dirty
+
+    if not ready_schema(settings):
+        return 1
+    started = time.perf_counter()
+    chunks = asyncio.run(_with_engine(settings, rebuild_dirty))
+    print(f"facet arrays: {chunks} chunk(s) rebuilt in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from server.export.local import export_command
 
@@ -138,6 +150,7 @@ COMMANDS: dict[str, tuple[Handler, str]] = {
     "seed": (cmd_seed, "write a deterministic demo catalog"),
     "import": (cmd_import, "load Export v2 NDJSON lines (ids and global keys kept)"),
     "export": (cmd_export, "export matching rows as NDJSON, locally or through a running server"),
+    "facets": (cmd_facets, "rebuild the facet arrays of changed rows now (a running server does it by itself)"),
     "schema": (cmd_schema, "print the GraphQL schema (SDL)"),
     "keys": (cmd_keys, "create, revoke and list API keys"),
 }

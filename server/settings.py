@@ -72,6 +72,7 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "EXPORT_LEASE_SECONDS": ("export_lease_seconds", float),
     "EXPORT_CHECKPOINT_SECONDS": ("export_checkpoint_seconds", float),
     "SHUTDOWN_GRACE_SECONDS": ("shutdown_grace_seconds", float),
+    "FACET_REFRESH_SECONDS": ("facet_refresh_seconds", float),
     "EXPORT_WORKER_MODE": ("export_worker_mode", _worker_mode),
 }
 
@@ -101,6 +102,9 @@ class Settings:
     export_lease_seconds: float = 30.0  # a running task's claim; renewed every third of it, reclaimable once past
     # A running export stores its resume position after its first page, then at most this often (and at the end).
     export_checkpoint_seconds: float = 0.25
+    # how often the server looks for rows changed since their facet arrays were built (0: never; `catalog-export
+    # facets` rebuilds them); counts over changed rows go to SQL meanwhile
+    facet_refresh_seconds: float = 2.0
     shutdown_grace_seconds: float = 10.0  # how long a stopping worker may spend finishing its current page
     # Where the app runs its export worker: "loop" (its own event loop; the default of an app built in-process, as
     # the tests do) or "process" (a child process on another core; `catalog-export serve` defaults to it).

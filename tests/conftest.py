@@ -60,11 +60,13 @@ def engine_name(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def settings(engine_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     exports = tmp_path / "exports"
+    # no background rebuild of facet arrays (it runs statements on its own schedule): tests rebuild when they mean to
     if engine_name == "sqlite":
-        return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'catalog.db'}", export_dir=exports)
+        url = f"sqlite+aiosqlite:///{tmp_path / 'catalog.db'}"
+        return Settings(database_url=url, export_dir=exports, facet_refresh_seconds=0)
     server: PostgresServer = request.getfixturevalue("postgres_server")
     server.empty_tables()
-    return Settings(database_url=server.url, export_dir=exports)
+    return Settings(database_url=server.url, export_dir=exports, facet_refresh_seconds=0)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input, not_found
+from server.facets.count import FacetQuery
+from server.facets.cover import cover
 from server.filters.compile import Probed, count_statement, probe_where, scoped_where
 from server.filters.leaves import LEAVES
 from server.filters.leaves.ranking import Ranking
@@ -58,12 +60,14 @@ class Scope:
     then `where` admits exactly the ranked rows, and pages go in rank order (server.search.paging). `count` is the
     `SELECT count(*)` of the same rows, compiled for counting (compile.count_statement). `probe`, when the tree has
     relation sets and no ranking, holds the same rows with the sets probed per row too (compile.probe_where), for
-    pages that stop early (server.loading.pages)."""
+    pages that stop early (server.loading.pages). `facets`, when every leaf has an array form and nothing ranks, counts
+    the same rows from the facet arrays (server.facets) while they are fresh."""
 
     where: ColumnElement[bool]
     count: Select[Any]
     ranking: Ranking | None = None
     probe: Probed | None = None
+    facets: FacetQuery | None = None
 
 
 async def request_where(
@@ -90,4 +94,8 @@ async def request_where(
         conn, organization_id, nodes, lambda *n: scoped_where(organization_id, *n)
     )
     where, count = scoped_where(organization_id, *resolved), count_statement(organization_id, *resolved)
-    return Scope(where, count, ranking, None if ranking else probe_where(organization_id, *resolved))
+    if ranking:
+        return Scope(where, count, ranking)
+    covered = cover(*resolved)
+    facets = None if covered is None else FacetQuery(organization_id, covered)
+    return Scope(where, count, None, probe_where(organization_id, *resolved), facets)

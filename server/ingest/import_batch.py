@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from server.facets.bulk import NewRows
 from server.ingest.bulk_indexes import drop_indexes, restore_indexes
 from server.ingest.import_chunks import Chunk
 from server.ingest.import_rows import EPOCH
@@ -44,6 +45,7 @@ class ImportBatch:
         self.pending = 0  # rows written since the last commit
         self.opened = 0.0  # when the open transaction began (time.monotonic)
         self.maker = RecordMaker(engine.url.drivername)
+        self.new_rows: NewRows  # numbers the new data rows of each transaction (set on entering)
         self.known: dict[str, set[str]] | None = None
         self.unchecked: frozenset[str] | None = None  # tables whose COPY skips per-row triggers (pg_copy)
         self.empty: bool | None = None  # whether the database had no data rows when the import began
@@ -62,6 +64,7 @@ class ImportBatch:
     async def __aenter__(self) -> Self:
         """Connect, and first build any deferred index an earlier import left missing (it died before building)."""
         self._conn = await self.engine.connect()
+        self.new_rows = NewRows(self._conn)
         self.restored = await (await self._begin()).run_sync(restore_indexes)
         await self.commit(due_only=False)
         return self
@@ -77,11 +80,12 @@ class ImportBatch:
     async def _begin(self) -> AsyncConnection:
         """The open transaction, begun if none is. On SQLite with an explicit BEGIN IMMEDIATE: the driver begins a
         transaction only before a write, so a savepoint opened first would be the outer transaction, and releasing
-        it would commit."""
+        it would commit. Its new data rows are numbered without the marking triggers (server.facets.bulk)."""
         if not self.conn.in_transaction():
             await self.conn.begin()
             if self.engine.dialect.name == "sqlite":
                 await self.conn.exec_driver_sql("BEGIN IMMEDIATE")
+            await self.new_rows.open()
             self.opened = time.monotonic()
         return self.conn
 
@@ -91,6 +95,7 @@ class ImportBatch:
         due = self.pending >= self.commit_rows or time.monotonic() - self.opened >= COMMIT_SECONDS
         if not self.conn.in_transaction() or (due_only and not due):
             return False
+        await self.new_rows.close()
         await self.conn.commit()
         self.pending = 0
         return True
@@ -195,7 +200,7 @@ class ImportBatch:
             return
         unchecked = await self._unchecked()
         async with self.conn.begin_nested():
-            await write_records(self.conn, tables, unchecked)
+            await write_records(self.conn, self.new_rows.number_records(tables), unchecked)
 
     async def _unchecked(self) -> frozenset[str]:
         if self.unchecked is None:

@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 Records = list[tuple[Any, ...]]
-USER_TRIGGERS = (
-    "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal"
+USER_TRIGGERS = (  # those that replica mode would skip (an ALWAYS trigger fires there too: server.models.facets)
+    "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+    " WHERE NOT t.tgisinternal AND t.tgenabled <> 'A'"
 )
 
 

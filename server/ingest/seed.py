@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.db import create_all, create_engine, refresh_statistics
 from server.errors import bad_input
+from server.facets.bulk import NewRows
 from server.ingest.seed_catalog import DEFAULT_EMBEDDINGS, Spaces, build_catalog
 from server.ingest.seed_ontology import BASE_TIME, Seeded
 from server.ingest.seed_rows import row_batches
@@ -53,7 +54,18 @@ async def _organization(conn: AsyncConnection, seed: int) -> str:
 async def write_catalog(
     conn: AsyncConnection, rows: int, seed: int, embeddings: Spaces, batch_size: int = BATCH_SIZE
 ) -> dict[str, int]:
-    """Insert the whole catalog inside the caller's transaction; returns rows written per table."""
+    """Insert the whole catalog inside the caller's transaction, its data rows numbered without the marking
+    triggers (server.facets.bulk); returns rows written per table."""
+    new_rows = NewRows(conn)
+    await new_rows.open()
+    counts = await _write_catalog(conn, rows, seed, embeddings, batch_size, new_rows)
+    await new_rows.close()
+    return counts
+
+
+async def _write_catalog(
+    conn: AsyncConnection, rows: int, seed: int, embeddings: Spaces, batch_size: int, new_rows: NewRows
+) -> dict[str, int]:
     org_id = await _organization(conn, seed)
     if await _data_rows(conn, org_id):
         raise bad_input(
@@ -64,6 +76,7 @@ async def write_catalog(
     cat = build_catalog(seeded, org_id, embeddings)
     counts = {table: await _insert(conn, table, cat.rows.get(table, [])) for table in CATALOG_TABLES}
     for batch in row_batches(cat, seeded, rows, batch_size):
+        batch["datarow"] = new_rows.number(batch.get("datarow", []))
         for table, table_rows in batch.items():
             counts[table] = counts.get(table, 0) + await _insert(conn, table, table_rows)
         await index_new_rows(conn, [r["id"] for r in batch.get("datarow", [])])  # full-text documents, per batch

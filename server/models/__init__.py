@@ -13,6 +13,7 @@ from server.models.catalog import (
     Organization,
 )
 from server.models.exports import ExportTask, Slice
+from server.models.facets import FacetChunk, FacetDirty
 from server.models.labeling import (
     Batch,
     FeatureSchema,
@@ -38,6 +39,8 @@ __all__ = [
     "Embedding",
     "EmbeddingGeneration",
     "ExportTask",
+    "FacetChunk",
+    "FacetDirty",
     "FeatureSchema",
     "Label",
     "LabelFeature",

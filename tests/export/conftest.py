@@ -84,6 +84,7 @@ def live_server(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[byte
     """`catalog-export serve` in its own process on a free loopback port, on the test's database."""
     port = free_port()
     env = os.environ | {"DATABASE_URL": settings.database_url, "EXPORT_DIR": str(settings.export_dir)}
+    env["FACET_REFRESH_SECONDS"] = str(settings.facet_refresh_seconds)
     cmd = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from server.app import create_app
 from server.auth.keys import create_key
+from server.facets.build import rebuild_dirty
 from server.loading import pages
 from server.models import DataRow, LabelFeature, MetadataValue, ProjectDataRow
 from server.settings import Settings
@@ -76,7 +77,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp: Path = tmp_path_factory.mktemp("property")
     url = f"sqlite+aiosqlite:///{tmp / 'c.db'}"
     # Paging examples send hundreds of requests a second: the per-key rate limit is not what is tested here.
-    app = create_app(Settings(database_url=url, export_dir=tmp / "exports", rate_limit_per_second=10_000.0))
+    settings = Settings(database_url=url, export_dir=tmp / "exports", rate_limit_per_second=10_000.0)
+    app = create_app(replace(settings, facet_refresh_seconds=0))
     runner = asyncio.Runner()
     lifespan = app.router.lifespan_context(app)
     runner.run(lifespan.__aenter__())
@@ -84,6 +86,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     http = http_client(app, key)
     gql = GraphQLClient(http)
     runner.run(insert_catalog(app.state.engine, app.state.organization_id, SPEC))
+    runner.run(rebuild_dirty(app.state.engine))  # totalCount of the trees the arrays cover comes from them
     world = World(runner, gql, runner.run(export_lines(gql)), app.state.engine)
     yield world
     runner.run(http.aclose())

@@ -1,0 +1,164 @@
+"""Rebuilding the arrays of dirty chunks from the tables they mirror, one chunk per transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from sqlalchemy import ColumnElement, Table, delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from server.facets.columns import STATUS_CODES, empty, key
+from server.models import DataRow, FacetChunk, FacetDirty, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
+from server.models.facets import CHUNK_BITS
+
+D = DataRow.__table__.c  # type: ignore[attr-defined]
+DIRTY = FacetDirty.__table__  # type: ignore[attr-defined]
+CHUNKS = FacetChunk.__table__  # type: ignore[attr-defined]
+PARTITION = 20_000
+
+
+class Arrays:
+    """The arrays of one chunk being built, made on first use."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def get(self, facet: str) -> np.ndarray:
+        if facet not in self.arrays:
+            self.arrays[facet] = empty(facet)
+        return self.arrays[facet]
+
+    def flag_groups(self, kind: str, values: Sequence[Any], at: np.ndarray) -> None:
+        """Set `kind:<value>` at the positions holding each value."""
+        for value, rows in groups(values):
+            self.get(key(kind, value))[at[rows]] = True
+
+
+def groups(values: Sequence[Any]) -> Iterator[tuple[Any, np.ndarray]]:
+    """Each distinct value but None, with the indices of `values` that hold it: values are coded 0, 1, … in the order
+    first seen, so one sort of the codes splits into the groups in that order."""
+    codes: dict[Any, int] = {}
+    coded = np.array([codes.setdefault(v, len(codes)) for v in values], dtype=np.int64)
+    order = np.argsort(coded, kind="stable")
+    for value, rows in zip(codes, np.split(order, np.flatnonzero(np.diff(coded[order])) + 1), strict=True):
+        if value is not None:
+            yield value, rows
+
+
+def _datarow(out: Arrays, at: np.ndarray, media_types: Sequence[str], dataset_ids: Sequence[str]) -> None:
+    out.get(key("live"))[at] = True
+    out.flag_groups("media", media_types, at)
+    out.flag_groups("dataset", dataset_ids, at)
+
+
+def _values(out: Arrays, schema_id: str, at: np.ndarray, numbers: np.ndarray, moments: np.ndarray) -> None:
+    has, seen = out.get(key("has", schema_id)), np.unique(at, return_counts=True)
+    several = np.concatenate([at[has[at]], seen[0][seen[1] > 1]])  # a second value, in this batch or before
+    if several.size:
+        out.get(key("multi", schema_id))[several] = True
+    has[at] = True
+    for kind, values in (("number", numbers), ("datetime", moments)):
+        given = ~np.isnan(values)
+        if given.any():
+            out.get(key(kind, schema_id))[at[given]] = values[given]
+
+
+def _metadata(out: Arrays, at: np.ndarray, schema_ids: Sequence[str], numbers: Any, moments: Any, options: Any) -> None:
+    number = np.array(numbers, dtype=np.float64)  # None → NaN
+    moment = np.array(moments, dtype="datetime64[us]")  # None → NaT
+    micros = np.where(np.isnat(moment), np.nan, moment.astype(np.int64).astype(np.float64))
+    for schema_id, rows in groups(schema_ids):
+        _values(out, schema_id, at[rows], number[rows], micros[rows])
+    out.flag_groups("option", options, at)
+
+
+def _feature(out: Arrays, at: np.ndarray, schema_ids: Sequence[str], names: Sequence[str], counts: Any) -> None:
+    count = np.array(counts, dtype=np.uint32)
+    for kind, values in (("feature", schema_ids), ("featureName", names)):
+        for value, rows in groups(values):
+            np.add.at(out.get(key(kind, value)), at[rows], count[rows])
+
+
+def _project(out: Arrays, at: np.ndarray, project_ids: Sequence[str], statuses: Sequence[str]) -> None:
+    codes = np.array([STATUS_CODES.get(s, 0) for s in statuses], dtype=np.uint8)
+    for project_id, rows in groups(project_ids):
+        out.get(key("project", project_id))[at[rows]] = codes[rows]
+    out.flag_groups("status", statuses, at)
+
+
+def _run(out: Arrays, at: np.ndarray, run_ids: Sequence[str]) -> None:
+    out.flag_groups("run", run_ids, at)
+
+
+Source = tuple[Table | None, tuple[str, ...], Callable[..., None]]
+_V, _F = MetadataValue.__table__, LabelFeature.__table__  # type: ignore[attr-defined]
+_P, _M = ProjectDataRow.__table__, ModelRunDataRow.__table__  # type: ignore[attr-defined]
+# Each table the arrays mirror (None: datarow itself): the columns read, and what a batch of them sets (given the
+# rows' positions in the chunk and each column as a sequence).
+SOURCES: tuple[Source, ...] = (
+    (None, ("media_type", "dataset_id"), _datarow),
+    (_V, ("schema_id", "number_value", "datetime_value", "option_id"), _metadata),
+    (_F, ("feature_schema_id", "name", "count"), _feature),
+    (_P, ("project_id", "workflow_status"), _project),
+    (_M, ("model_run_id",), _run),
+)
+
+
+def _statement(table: Table | None, columns: tuple[str, ...], rows: ColumnElement[bool]) -> Any:
+    if table is None:
+        return select(D.seq, *(D[c] for c in columns)).where(rows)
+    joined = table.join(DataRow.__table__, D.id == table.c.data_row_id)  # type: ignore[attr-defined]
+    return select(D.seq, *(table.c[c] for c in columns)).select_from(joined).where(rows)
+
+
+async def chunk_arrays(conn: AsyncConnection, organization_id: str, chunk: int) -> dict[str, np.ndarray]:
+    """Every facet array of the organization's rows in `chunk`, read from the tables."""
+    low = chunk << CHUNK_BITS
+    rows = (D.organization_id == organization_id) & D.seq.between(low, low + (1 << CHUNK_BITS) - 1)
+    out = Arrays()
+    for table, columns, apply in SOURCES:
+        result = await conn.stream(_statement(table, columns, rows))
+        async for part in result.partitions(PARTITION):  # a bounded batch of rows in memory at a time
+            seqs, *columns = zip(*part, strict=True)
+            apply(out, np.array(seqs, dtype=np.int64) - low, *columns)
+    return out.arrays
+
+
+def _records(organization_id: str, chunk: int, arrays: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    return [
+        {"organization_id": organization_id, "chunk": chunk, "key": k, "data": a.tobytes()} for k, a in arrays.items()
+    ]
+
+
+async def rebuild_chunk(engine: AsyncEngine, organization_id: str, chunk: int) -> None:
+    """The mark goes first: on SQLite that takes the write lock, so no write lands between the reads; on PostgreSQL
+    it waits for a writer whose trigger holds the mark, then the reads see its rows (a later write marks again)."""
+    async with engine.begin() as conn:
+        where = (DIRTY.c.organization_id == organization_id) & (DIRTY.c.chunk == chunk)
+        await conn.execute(delete(DIRTY).where(where))
+        arrays = await chunk_arrays(conn, organization_id, chunk)
+        await conn.execute(
+            delete(CHUNKS).where((CHUNKS.c.organization_id == organization_id) & (CHUNKS.c.chunk == chunk))
+        )
+        if arrays:
+            await conn.execute(insert(CHUNKS), _records(organization_id, chunk, arrays))
+
+
+async def dirty_chunks(conn: AsyncConnection, organization_id: str | None = None) -> list[tuple[str, int]]:
+    stmt = select(DIRTY.c.organization_id, DIRTY.c.chunk).order_by(DIRTY.c.organization_id, DIRTY.c.chunk)
+    if organization_id is not None:
+        stmt = stmt.where(DIRTY.c.organization_id == organization_id)
+    return [(org, chunk) for org, chunk in await conn.execute(stmt)]
+
+
+async def rebuild_dirty(engine: AsyncEngine, organization_id: str | None = None) -> int:
+    """Rebuild every dirty chunk (of one organization, or all); how many."""
+    async with engine.connect() as conn:
+        chunks: Iterable[tuple[str, int]] = await dirty_chunks(conn, organization_id)
+    done = 0
+    for org, chunk in chunks:
+        await rebuild_chunk(engine, org, chunk)
+        done += 1
+    return done

@@ -1,0 +1,135 @@
+"""A resolved filter tree as array arithmetic over facet columns (`Covered`), or None when a leaf has no exact
+array form (ids, text, time ranges of the row, label activity...): the count then goes to SQL."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import reduce
+from typing import TYPE_CHECKING, Any
+
+from server.facets.columns import STATUS_CODES, key, micros
+from server.filters.leaves.annotation import AnnotationMatch
+from server.filters.leaves.metadata import MetadataMatch
+from server.filters.tree import And, Leaf, Node, Not, Or
+
+if TYPE_CHECKING:
+    import numpy as np
+
+Columns = Callable[[str], "np.ndarray"]  # facet key → this chunk's array
+
+
+@dataclass(frozen=True)
+class Covered:
+    """`mask(columns)` is the rows of one chunk that match (rows outside the organization included: the count ANDs
+    `live`); `keys` are the facets it reads; when a chunk has any of `void`, it cannot say (a schema with several
+    values on one row) and the count goes to SQL."""
+
+    keys: frozenset[str]
+    mask: Callable[[Columns], np.ndarray]
+    void: frozenset[str] = frozenset()
+
+
+def _all(parts: list[Covered], combine: Callable[[Any, Any], Any]) -> Covered:
+    keys = frozenset().union(*(p.keys for p in parts))
+    void = frozenset().union(*(p.void for p in parts))
+    return Covered(keys, lambda c: reduce(combine, (p.mask(c) for p in parts)), void)
+
+
+def isin(values: np.ndarray, wanted: list[Any]) -> np.ndarray:
+    return reduce(operator.or_, (values == w for w in wanted))
+
+
+def any_of(facets: list[str]) -> Covered:
+    return _all([Covered(frozenset({f}), lambda c, f=f: c(f)) for f in facets], operator.or_)
+
+
+def _project(checked: dict[str, Any]) -> Covered | None:
+    project, statuses = checked.get("projectId"), checked.get("workflowStatus")
+    if set(checked) - {"projectId", "workflowStatus"}:
+        return None
+    if project is None:
+        return any_of([key("status", s) for s in statuses])
+    facet = key("project", project)
+    if statuses is None:
+        return Covered(frozenset({facet}), lambda c: c(facet) != 0)
+    codes = [STATUS_CODES[s] for s in statuses]
+    return Covered(frozenset({facet}), lambda c: isin(c(facet), codes))
+
+
+ANNOTATION_KEYS = {"feature_schema_id": "feature", "name": "featureName"}
+
+
+def _annotation(match: AnnotationMatch) -> Covered | None:
+    if len(match.equals) != 1 or match.equals[0][0] not in ANNOTATION_KEYS:
+        return None
+    column, value = match.equals[0]
+    facet, low, high = key(ANNOTATION_KEYS[column], value), match.min_count, match.max_count
+    if high is None:
+        return Covered(frozenset({facet}), lambda c: c(facet) >= low)
+    return Covered(frozenset({facet}), lambda c: (c(facet) >= low) & (c(facet) <= high))
+
+
+COMPARE: dict[str, Callable[[np.ndarray, Any], np.ndarray]] = {
+    "eq": operator.eq,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+    "in": lambda values, wanted: isin(values, wanted),
+}
+VALUE_KINDS = {"number_value": ("number", float), "datetime_value": ("datetime", micros)}
+
+
+def _compared(match: MetadataMatch) -> Covered | None:
+    kind, convert = VALUE_KINDS[match.column]
+    if any(op not in COMPARE for op, _ in match.ops):
+        return None
+    facet = key(kind, match.schema_id)
+    ops = [(COMPARE[op], [convert(v) for v in value] if op == "in" else convert(value)) for op, value in match.ops]
+    mask = lambda c: reduce(operator.and_, (compare(c(facet), v) for compare, v in ops))  # noqa: E731
+    return Covered(frozenset({facet}), mask, frozenset({key("multi", match.schema_id)}))
+
+
+def _metadata(match: MetadataMatch) -> Covered | None:
+    has = key("has", match.schema_id)
+    if not match.ops:
+        return Covered(frozenset({has}), (lambda c: c(has)) if match.exists else (lambda c: ~c(has)))
+    if match.column == "option_id":
+        return any_of([key("option", v) for op, value in match.ops for v in (value if op == "in" else [value])])
+    return _compared(match) if match.column in VALUE_KINDS else None
+
+
+LEAVES: dict[str, Callable[[Any], Covered | None]] = {
+    "mediaTypes": lambda values: any_of([key("media", v) for v in values]),
+    "datasetIds": lambda values: any_of([key("dataset", v) for v in values]),
+    "modelRunIds": lambda runs: any_of([key("run", r) for r in runs]),
+    "metadata": _metadata,
+    "annotation": _annotation,
+    "project": _project,
+}
+
+
+def _node(node: Node) -> Covered | None:
+    match node:
+        case And(children) | Or(children):
+            parts = [_node(child) for child in children]
+            if any(p is None for p in parts):
+                return None
+            return _all(parts, operator.and_ if isinstance(node, And) else operator.or_)  # type: ignore[arg-type]
+        case Not(child):
+            inner = _node(child)
+            return None if inner is None else Covered(inner.keys, lambda c: ~inner.mask(c), inner.void)
+        case Leaf(name, value, _path):
+            cover = LEAVES.get(name)
+            return None if cover is None else cover(value)
+    raise AssertionError(node)
+
+
+def cover(*nodes: Node | None) -> Covered | None:
+    """The trees (all must hold) over facet columns; None unless every leaf has an array form."""
+    parts = [_node(n) for n in nodes if n is not None]
+    if not parts or any(p is None for p in parts):
+        return None
+    return _all(parts, operator.and_)  # type: ignore[arg-type]

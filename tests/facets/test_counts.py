@@ -1,0 +1,117 @@
+"""Counts from the facet arrays equal the SQL counts: for random trees of the leaves that have an array form, after
+the arrays are built; and never a stale answer: a write marks its chunk, and the count goes to SQL until rebuilt."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from server.db import create_all, create_engine
+from server.facets.build import rebuild_dirty
+from server.filters.scope import request_where
+from server.models import Dataset
+from server.orgs import ensure_organization
+from server.settings import Settings
+from tests.filters.strategies import _metadata, _some, trees
+from tests.utils.filter_catalog import MEDIA, STATUSES, CatalogSpec, describe_catalog, insert_catalog
+
+SPEC = describe_catalog()
+
+
+def _has_array_form(condition: dict[str, Any]) -> bool:
+    """Strings have no array form but for exists."""
+    caption = condition.get("name") == "caption" or condition.get("schemaId") == SPEC.names["caption"]
+    return "exists" in condition or not caption
+
+
+def _covered_leaves(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
+    projects = [spec.names["proj-a"], spec.names["proj-b"]]
+    counts = st.integers(0, 3)
+    families = {
+        "mediaTypes": _some([*MEDIA, "AUDIO"]),
+        "datasetIds": _some(spec.ids(Dataset)),
+        "modelRunIds": _some([spec.names["run-1"], spec.names["run-2"]]),
+        "metadata": _metadata(spec).filter(_has_array_form),
+        "annotation": st.builds(
+            lambda ref, low, high: {
+                **ref,
+                "minCount": min(low, high),
+                **({"maxCount": max(low, high)} if high else {}),
+            },
+            st.sampled_from([{"name": "Car"}, {"name": "Person"}, {"featureSchemaId": "fs-car"}]),
+            counts,
+            counts,
+        ),
+        "project": st.one_of(
+            st.builds(lambda p: {"projectId": p}, st.sampled_from(projects)),
+            st.builds(lambda s: {"workflowStatus": s}, _some(list(STATUSES))),
+            st.builds(
+                lambda p, s: {"projectId": p, "workflowStatus": s}, st.sampled_from(projects), _some(list(STATUSES))
+            ),
+        ),
+    }
+    return st.sampled_from(list(families)).flatmap(lambda k: families[k].map(lambda v: {k: v}))
+
+
+def covered_trees(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
+    def extend(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
+        some = st.lists(children, min_size=1, max_size=3)
+        return st.one_of(
+            some.map(lambda c: {"and": c}), some.map(lambda c: {"or": c}), children.map(lambda c: {"not": c})
+        )
+
+    return st.recursive(_covered_leaves(spec), extend, max_leaves=6)
+
+
+class Catalog:
+    """The filter catalog in a SQLite file with its arrays built, driven by its own event loop."""
+
+    def __init__(self, path: Path) -> None:
+        self.runner = asyncio.Runner()
+        self.engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{path}"))
+        self.org = self.run(self._load())
+
+    def run(self, coro: Any) -> Any:
+        return self.runner.run(coro)
+
+    async def _load(self) -> str:
+        await create_all(self.engine)
+        org = await ensure_organization(self.engine)
+        await insert_catalog(self.engine, org, SPEC)
+        await rebuild_dirty(self.engine)
+        return org
+
+    async def counts(self, tree: dict[str, Any]) -> tuple[int | None, int]:
+        """(from the arrays, from SQL)."""
+        async with self.engine.connect() as conn:
+            scope = await request_where(conn, self.org, filter=tree)
+            facets = None if scope.facets is None else await scope.facets.count(conn)
+            return facets, int((await conn.execute(scope.count)).scalar_one())
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
+    built = Catalog(tmp_path_factory.mktemp("facets") / "c.db")
+    yield built
+    built.run(built.engine.dispose())
+    built.runner.close()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tree=covered_trees(SPEC))
+def test_covered_trees_count_from_the_arrays_as_sql_does(catalog: Catalog, tree: dict[str, Any]) -> None:
+    facets, sql = catalog.run(catalog.counts(tree))
+    assert facets == sql
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tree=trees(SPEC))
+def test_any_tree_counts_as_sql_does_or_goes_to_sql(catalog: Catalog, tree: dict[str, Any]) -> None:
+    facets, sql = catalog.run(catalog.counts(tree))
+    assert facets in (None, sql)

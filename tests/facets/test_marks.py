@@ -1,0 +1,144 @@
+"""Every write to a table the facet arrays are built from marks its chunk (row triggers on SQLite, statement
+triggers on PostgreSQL, which fire in replica mode too), and a marked chunk sends counts to SQL until it is rebuilt:
+a count never reads a stale array."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.facets.build import dirty_chunks, rebuild_dirty
+from server.filters.scope import request_where
+from server.ingest.import_tables import ALL_TABLES, RecordMaker, Tables, write_records
+from server.ingest.pg_copy import unchecked_tables
+from server.models import DataRow, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
+from server.orgs import ensure_organization
+from server.settings import Settings
+from tests.utils.filter_catalog import CatalogSpec, build_catalog
+
+D = DataRow.__table__  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+async def spec(engine: AsyncEngine, org_id: str) -> CatalogSpec:
+    built = await build_catalog(engine, org_id)
+    assert await rebuild_dirty(engine) == 1  # 120 rows: one chunk
+    return built
+
+
+async def marks(engine: AsyncEngine, org_id: str) -> list[tuple[str, int]]:
+    async with engine.connect() as conn:
+        return await dirty_chunks(conn, org_id)
+
+
+async def counts(engine: AsyncEngine, org_id: str, tree: dict[str, Any]) -> tuple[int | None, int]:
+    """(from the arrays, or None when they may not answer; from SQL)."""
+    async with engine.connect() as conn:
+        scope = await request_where(conn, org_id, filter=tree)
+        assert scope.facets is not None, tree
+        return await scope.facets.count(conn), int((await conn.execute(scope.count)).scalar_one())
+
+
+async def fresh(engine: AsyncEngine, org_id: str, tree: dict[str, Any]) -> int:
+    """Rebuild what is marked; the arrays then count as SQL does."""
+    await rebuild_dirty(engine)
+    assert await marks(engine, org_id) == []
+    facets, sql = await counts(engine, org_id, tree)
+    assert facets == sql
+    return sql
+
+
+SOURCES: dict[str, tuple[Any, Any]] = {  # table → (a tree its rows answer, which of its rows to write)
+    "metadatavalue": (
+        lambda s: {"metadata": {"name": "score", "gte": 1}},
+        lambda s: MetadataValue.__table__.c.schema_id == s.names["score"],  # type: ignore[attr-defined]
+    ),
+    "labelfeature": (lambda s: {"annotation": {"name": "Car", "minCount": 2}}, lambda s: LabelFeature.name == "Car"),
+    "projectdatarow": (
+        lambda s: {"project": {"workflowStatus": ["DONE"]}},
+        lambda s: ProjectDataRow.workflow_status == "DONE",
+    ),
+    "modelrundatarow": (
+        lambda s: {"modelRunIds": [s.names["run-1"]]},
+        lambda s: ModelRunDataRow.model_run_id == s.names["run-1"],
+    ),
+}
+
+
+async def _one(engine: AsyncEngine, table: Table, where: Any) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        return dict((await conn.execute(select(table).where(where).limit(1))).mappings().one())
+
+
+def _key(table: Table, row: dict[str, Any]) -> Any:
+    return [column == row[column.name] for column in table.primary_key]
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES))
+async def test_a_delete_an_insert_and_an_update_each_mark_the_chunk(
+    engine: AsyncEngine, org_id: str, spec: CatalogSpec, name: str
+) -> None:
+    table, (tree_of, rows_of) = ALL_TABLES[name], SOURCES[name]
+    tree = tree_of(spec)
+    before = await fresh(engine, org_id, tree)
+    row = await _one(engine, table, rows_of(spec))
+    writes = (delete(table).where(*_key(table, row)), insert(table).values(row), update(table).where(*_key(table, row)))
+    for write in writes:
+        async with engine.begin() as conn:
+            await conn.execute(write.values(row) if isinstance(write, type(writes[2])) else write)
+        assert await marks(engine, org_id) == [(org_id, 0)]
+        assert (await counts(engine, org_id, tree))[0] is None
+        await fresh(engine, org_id, tree)
+    assert await fresh(engine, org_id, tree) == before
+
+
+async def test_a_new_row_is_numbered_and_marked_and_a_moved_row_counted_again(
+    engine: AsyncEngine, org_id: str, spec: CatalogSpec
+) -> None:
+    images = await fresh(engine, org_id, {"mediaTypes": ["IMAGE"]})
+    row = await _one(engine, D, (D.c.organization_id == org_id) & (D.c.media_type == "IMAGE"))
+    new = {k: v for k, v in row.items() if k != "seq"} | {"id": "c-new-row", "global_key": None}
+    async with engine.begin() as conn:
+        await conn.execute(insert(D).values(new))
+    assert await marks(engine, org_id) == [(org_id, 0)]
+    async with engine.connect() as conn:
+        seqs = (await conn.execute(select(D.c.seq).order_by(D.c.seq))).scalars().all()
+    assert seqs[-1] == max(seqs) and len(set(seqs)) == len(seqs) == 121 and None not in seqs
+    assert await fresh(engine, org_id, {"mediaTypes": ["IMAGE"]}) == images + 1
+    async with engine.begin() as conn:
+        await conn.execute(update(D).where(D.c.id == "c-new-row").values(media_type="VIDEO"))
+    assert await marks(engine, org_id) == [(org_id, 0)]
+    assert await fresh(engine, org_id, {"mediaTypes": ["IMAGE"]}) == images
+    other = await ensure_organization(engine, "other")
+    await fresh(engine, org_id, {"mediaTypes": ["VIDEO"]})
+    async with engine.begin() as conn:  # a row moved to another organization: both organizations' chunks
+        await conn.execute(update(D).where(D.c.id == "c-new-row").values(organization_id=other))
+    assert await marks(engine, org_id) == [(org_id, 0)] and await marks(engine, other) == [(other, 0)]
+    assert await fresh(engine, other, {"mediaTypes": ["VIDEO"]}) == 1
+    async with engine.begin() as conn:
+        await conn.execute(delete(D).where(D.c.id == "c-new-row"))
+    assert await marks(engine, other) == [(other, 0)]
+    assert await fresh(engine, other, {"mediaTypes": ["VIDEO"]}) == 0
+
+
+async def test_a_copy_in_replica_mode_marks_too(
+    engine: AsyncEngine, org_id: str, spec: CatalogSpec, settings: Settings
+) -> None:
+    if settings.is_sqlite:
+        pytest.skip("COPY and the replication role are PostgreSQL's")
+    unchecked = await unchecked_tables(engine, ALL_TABLES)
+    assert "datarow" in unchecked  # the marking triggers fire ALWAYS: they do not stop the fast COPY
+    row = await _one(engine, D, D.c.organization_id == org_id)
+    in_dataset = {"datasetIds": [row["dataset_id"]]}
+    before = await fresh(engine, org_id, in_dataset)
+    tables: Tables = {}
+    RecordMaker(engine.url.drivername).add(
+        tables, "datarow", [{**{k: v for k, v in row.items() if k != "seq"}, "id": "c-copied", "global_key": None}]
+    )
+    async with engine.begin() as conn:
+        await write_records(conn, tables, unchecked)
+    assert await marks(engine, org_id) == [(org_id, 0)]
+    assert await fresh(engine, org_id, in_dataset) == before + 1
