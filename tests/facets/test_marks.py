@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.facets import count
 from server.facets.build import dirty_chunks, rebuild_dirty
 from server.filters.scope import request_where
 from server.ingest.import_tables import ALL_TABLES, RecordMaker, Tables, write_records
 from server.ingest.pg_copy import unchecked_tables
-from server.models import DataRow, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
+from server.models import DataRow, FacetDirty, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
+from server.models.facets import CHUNK_ROWS, MARK_ALL
 from server.orgs import ensure_organization
 from server.settings import Settings
 from tests.utils.filter_catalog import CatalogSpec, build_catalog
@@ -142,3 +144,20 @@ async def test_a_copy_in_replica_mode_marks_too(
         await write_records(conn, tables, unchecked)
     assert await marks(engine, org_id) == [(org_id, 0)]
     assert await fresh(engine, org_id, in_dataset) == before + 1
+
+
+@pytest.mark.parametrize("at_once", [1, 2, 8])
+async def test_rows_in_several_chunks_count_a_few_chunks_at_a_time(
+    engine: AsyncEngine, org_id: str, spec: CatalogSpec, monkeypatch: pytest.MonkeyPatch, at_once: int
+) -> None:
+    async with engine.begin() as conn:  # the 120 rows spread over chunks 0, 1, 2 and 5, then all rebuilt
+        await conn.execute(update(D).values(seq=D.c.seq + CHUNK_ROWS * (D.c.seq % 4 + D.c.seq % 4 // 3 * 2)))
+        await conn.execute(delete(FacetDirty.__table__))  # type: ignore[attr-defined]
+        await conn.exec_driver_sql(MARK_ALL)
+    assert len(await marks(engine, org_id)) == 4
+    monkeypatch.setattr(count, "CHUNKS_A_READ", at_once)
+    for tree in (
+        {"mediaTypes": ["IMAGE"]},
+        {"and": [{"metadata": {"name": "score", "gte": 1}}, {"not": {"annotation": {"name": "Car", "minCount": 2}}}]},
+    ):
+        assert await fresh(engine, org_id, tree) > 0
