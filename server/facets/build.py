@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -153,12 +153,15 @@ async def dirty_chunks(conn: AsyncConnection, organization_id: str | None = None
     return [(org, chunk) for org, chunk in await conn.execute(stmt)]
 
 
+async def rebuild_chunks(engine: AsyncEngine, chunks: list[tuple[str, int]]) -> int:
+    """Rebuild the given (organization, chunk) pairs; how many."""
+    for org, chunk in chunks:
+        await rebuild_chunk(engine, org, chunk)
+    return len(chunks)
+
+
 async def rebuild_dirty(engine: AsyncEngine, organization_id: str | None = None) -> int:
     """Rebuild every dirty chunk (of one organization, or all); how many."""
     async with engine.connect() as conn:
-        chunks: Iterable[tuple[str, int]] = await dirty_chunks(conn, organization_id)
-    done = 0
-    for org, chunk in chunks:
-        await rebuild_chunk(engine, org, chunk)
-        done += 1
-    return done
+        chunks = await dirty_chunks(conn, organization_id)
+    return await rebuild_chunks(engine, chunks)

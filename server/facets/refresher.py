@@ -10,7 +10,7 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.facets.build import dirty_chunks, rebuild_dirty
+from server.facets.build import dirty_chunks, rebuild_chunks
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class FacetRefresher:
         async with self.engine.connect() as conn:
             marks = await dirty_chunks(conn)
         if marks and marks == seen:
-            await rebuild_dirty(self.engine)
+            await rebuild_chunks(self.engine, marks)
             return []
         return marks
 
