@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.facets.columns import STATUS_CODES, empty, key
 from server.models import DataRow, FacetChunk, FacetDirty, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
-from server.models.facets import CHUNK_BITS
+from server.models.facets import BLOCK_BITS, CHUNK_BITS
 
 D = DataRow.__table__.c  # type: ignore[attr-defined]
 DIRTY = FacetDirty.__table__  # type: ignore[attr-defined]
 CHUNKS = FacetChunk.__table__  # type: ignore[attr-defined]
 PARTITION = 20_000
+BLOCKS = CHUNK_BITS - BLOCK_BITS  # a chunk holds 1 << BLOCKS blocks
+Marks = list[tuple[str, int]]  # (organization, block or chunk)
 
 
 class Arrays:
@@ -133,11 +135,11 @@ def _records(organization_id: str, chunk: int, arrays: dict[str, np.ndarray]) ->
 
 
 async def rebuild_chunk(engine: AsyncEngine, organization_id: str, chunk: int) -> None:
-    """The mark goes first: on SQLite that takes the write lock, so no write lands between the reads; on PostgreSQL
-    it waits for a writer whose trigger holds the mark, then the reads see its rows (a later write marks again)."""
+    """The marks go first: on SQLite that takes the write lock, so no write lands between the reads; on PostgreSQL
+    it waits for a writer whose trigger holds a mark, then the reads see its rows (a later write marks again)."""
     async with engine.begin() as conn:
-        where = (DIRTY.c.organization_id == organization_id) & (DIRTY.c.chunk == chunk)
-        await conn.execute(delete(DIRTY).where(where))
+        blocks = DIRTY.c.block.between(chunk << BLOCKS, ((chunk + 1) << BLOCKS) - 1)
+        await conn.execute(delete(DIRTY).where((DIRTY.c.organization_id == organization_id) & blocks))
         arrays = await chunk_arrays(conn, organization_id, chunk)
         await conn.execute(
             delete(CHUNKS).where((CHUNKS.c.organization_id == organization_id) & (CHUNKS.c.chunk == chunk))
@@ -146,14 +148,24 @@ async def rebuild_chunk(engine: AsyncEngine, organization_id: str, chunk: int) -
             await conn.execute(insert(CHUNKS), _records(organization_id, chunk, arrays))
 
 
-async def dirty_chunks(conn: AsyncConnection, organization_id: str | None = None) -> list[tuple[str, int]]:
-    stmt = select(DIRTY.c.organization_id, DIRTY.c.chunk).order_by(DIRTY.c.organization_id, DIRTY.c.chunk)
+async def dirty_blocks(conn: AsyncConnection, organization_id: str | None = None) -> Marks:
+    """The marked (organization, block) pairs, in order."""
+    stmt = select(DIRTY.c.organization_id, DIRTY.c.block).order_by(DIRTY.c.organization_id, DIRTY.c.block)
     if organization_id is not None:
         stmt = stmt.where(DIRTY.c.organization_id == organization_id)
-    return [(org, chunk) for org, chunk in await conn.execute(stmt)]
+    return [(org, block) for org, block in await conn.execute(stmt)]
 
 
-async def rebuild_chunks(engine: AsyncEngine, chunks: list[tuple[str, int]]) -> int:
+def chunks_of(blocks: Marks) -> Marks:
+    """The (organization, chunk) pairs holding the blocks, in order."""
+    return sorted({(org, block >> BLOCKS) for org, block in blocks})
+
+
+async def dirty_chunks(conn: AsyncConnection, organization_id: str | None = None) -> Marks:
+    return chunks_of(await dirty_blocks(conn, organization_id))
+
+
+async def rebuild_chunks(engine: AsyncEngine, chunks: Marks) -> int:
     """Rebuild the given (organization, chunk) pairs; how many."""
     for org, chunk in chunks:
         await rebuild_chunk(engine, org, chunk)
@@ -161,7 +173,7 @@ async def rebuild_chunks(engine: AsyncEngine, chunks: list[tuple[str, int]]) -> 
 
 
 async def rebuild_dirty(engine: AsyncEngine, organization_id: str | None = None) -> int:
-    """Rebuild every dirty chunk (of one organization, or all); how many."""
+    """Rebuild every chunk holding a marked block (of one organization, or all); how many."""
     async with engine.connect() as conn:
         chunks = await dirty_chunks(conn, organization_id)
     return await rebuild_chunks(engine, chunks)

@@ -1,5 +1,6 @@
-"""Counts from the facet arrays equal the SQL counts: for random trees of the leaves that have an array form, after
-the arrays are built; and never a stale answer: a write marks its chunk, and the count goes to SQL until rebuilt."""
+"""Counts from the facet arrays equal the SQL counts, for random trees of the leaves that have an array form: after
+the arrays are built, and after writes to rows of a few blocks left the arrays stale there (those blocks' rows are
+counted from SQL until rebuilt, the rest from the arrays)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.db import create_all, create_engine
-from server.facets.build import rebuild_dirty
+from server.facets.build import dirty_blocks, rebuild_dirty
 from server.filters.scope import request_where
 from server.models import Dataset
 from server.orgs import ensure_organization
 from server.settings import Settings
+from tests.facets.test_marks import spread
 from tests.filters.strategies import _metadata, _some, trees
 from tests.utils.filter_catalog import MEDIA, STATUSES, CatalogSpec, describe_catalog, insert_catalog
 
@@ -69,13 +71,26 @@ def covered_trees(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
     return st.recursive(_covered_leaves(spec), extend, max_leaves=6)
 
 
-class Catalog:
-    """The filter catalog in a SQLite file with its arrays built, driven by its own event loop."""
+# Writes to a few rows each (by position), which leave their blocks marked and the arrays stale there.
+STALE_WRITES = {
+    3: "UPDATE datarow SET media_type = 'TEXT' WHERE id IN ({rows})",
+    13: "DELETE FROM metadatavalue WHERE data_row_id IN ({rows})",
+    23: "DELETE FROM labelfeature WHERE data_row_id IN ({rows})",
+    33: "UPDATE projectdatarow SET workflow_status = 'DONE' WHERE data_row_id IN ({rows})",
+    37: "DELETE FROM modelrundatarow WHERE data_row_id IN ({rows})",
+}
 
-    def __init__(self, path: Path) -> None:
+
+class Catalog:
+    """The filter catalog in a SQLite file with its arrays built, driven by its own event loop; `stale`: its rows
+    spread over three chunks, a block each, and some written after the arrays were built (STALE_WRITES)."""
+
+    def __init__(self, path: Path, stale: bool) -> None:
         self.runner = asyncio.Runner()
         self.engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{path}"))
         self.org = self.run(self._load())
+        if stale:
+            self.run(self._stale())
 
     def run(self, coro: Any) -> Any:
         return self.runner.run(coro)
@@ -87,6 +102,15 @@ class Catalog:
         await rebuild_dirty(self.engine)
         return org
 
+    async def _stale(self) -> None:
+        await spread(self.engine, self.org, 1500)
+        async with self.engine.begin() as conn:
+            ids = (await conn.exec_driver_sql("SELECT id FROM datarow ORDER BY seq")).scalars().all()
+            for at, write in STALE_WRITES.items():
+                await conn.exec_driver_sql(write.format(rows=", ".join(f"'{i}'" for i in ids[at::40])))
+        async with self.engine.connect() as conn:
+            assert len(await dirty_blocks(conn)) == 3 * len(STALE_WRITES)
+
     async def counts(self, tree: dict[str, Any]) -> tuple[int | None, int]:
         """(from the arrays, from SQL)."""
         async with self.engine.connect() as conn:
@@ -95,9 +119,9 @@ class Catalog:
             return facets, int((await conn.execute(scope.count)).scalar_one())
 
 
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
-    built = Catalog(tmp_path_factory.mktemp("facets") / "c.db")
+@pytest.fixture(scope="module", params=["fresh", "stale"])
+def catalog(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Catalog]:
+    built = Catalog(tmp_path_factory.mktemp("facets") / "c.db", stale=request.param == "stale")
     yield built
     built.run(built.engine.dispose())
     built.runner.close()

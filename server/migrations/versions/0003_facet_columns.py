@@ -12,13 +12,14 @@ dirty.
 import sqlalchemy as sa
 from alembic import op
 
-from server.models.facets import FACET_DDL, MARK_ALL, SOURCES
+from server.models.facets import SOURCES, Marking, facet_ddl, mark_all
 
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
 
+CHUNKS = Marking("chunk", 16)  # this revision marked chunks (0004 marks blocks)
 ID = sa.String(length=25).with_variant(sa.String(length=25, collation="C"), "postgresql")
 
 
@@ -49,9 +50,9 @@ def upgrade() -> None:
         op.add_column("datarow", sa.Column("seq", sa.BigInteger(), nullable=True))
     with op.batch_alter_table("datarow", schema=None) as batch_op:
         batch_op.create_index("ix_datarow_seq", ["seq"], unique=True)
-    for statement in FACET_DDL[dialect]:
+    for statement in facet_ddl(dialect, CHUNKS):
         op.execute(statement)
-    op.execute(MARK_ALL)
+    op.execute(mark_all(CHUNKS))
 
 
 def downgrade() -> None:
