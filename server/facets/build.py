@@ -10,7 +10,16 @@ from sqlalchemy import ColumnElement, Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.facets.columns import STATUS_CODES, empty, key
-from server.models import DataRow, FacetChunk, FacetDirty, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
+from server.models import (
+    DataRow,
+    FacetChunk,
+    FacetDirty,
+    Label,
+    LabelFeature,
+    MetadataValue,
+    ModelRunDataRow,
+    ProjectDataRow,
+)
 from server.models.facets import BLOCK_BITS, CHUNK_BITS
 
 D = DataRow.__table__.c  # type: ignore[attr-defined]
@@ -94,9 +103,14 @@ def _run(out: Arrays, at: np.ndarray, run_ids: Sequence[str]) -> None:
     out.flag_groups("run", run_ids, at)
 
 
+def _labeled(out: Arrays, at: np.ndarray, project_ids: Sequence[str | None]) -> None:
+    out.flag_groups("labeled", project_ids, at)  # a model run's label has no project: left out
+
+
 Source = tuple[Table | None, tuple[str, ...], Callable[..., None]]
 _V, _F = MetadataValue.__table__, LabelFeature.__table__  # type: ignore[attr-defined]
 _P, _M = ProjectDataRow.__table__, ModelRunDataRow.__table__  # type: ignore[attr-defined]
+_L = Label.__table__  # type: ignore[attr-defined]
 # Each table the arrays mirror (None: datarow itself): the columns read, and what a batch of them sets (given the
 # rows' positions in the chunk and each column as a sequence).
 SOURCES: tuple[Source, ...] = (
@@ -105,6 +119,7 @@ SOURCES: tuple[Source, ...] = (
     (_F, ("feature_schema_id", "name", "count"), _feature),
     (_P, ("project_id", "workflow_status"), _project),
     (_M, ("model_run_id",), _run),
+    (_L, ("project_id",), _labeled),
 )
 
 

@@ -48,17 +48,20 @@ class FacetDirty(SQLModel, table=True):
     block: int = Field(primary_key=True)
 
 
+# The tables besides datarow whose rows the arrays are built from (each names its row in `data_row_id`).
+SOURCES = ("metadatavalue", "labelfeature", "projectdatarow", "modelrundatarow", "label")
+
+
 @dataclass(frozen=True)
 class Marking:
-    """What a mark names: the column of facetdirty and the bits of `seq` it drops (`seq >> bits`). Revision 0003
-    marked chunks (`chunk`, 16); 0004 marks blocks."""
+    """What a mark names: the column of facetdirty and the bits of `seq` it drops (`seq >> bits`), and the tables
+    whose writes mark besides datarow. Revision 0003 marked chunks (`chunk`, 16) for the first four; 0004 marks
+    blocks, for labels too."""
 
     column: str = "block"
     bits: int = BLOCK_BITS
+    sources: tuple[str, ...] = SOURCES
 
-
-# The tables besides datarow whose rows the arrays are built from (each names its row in `data_row_id`).
-SOURCES = ("metadatavalue", "labelfeature", "projectdatarow", "modelrundatarow")
 
 _MARK_SQLITE = (
     "INSERT OR IGNORE INTO facetdirty(organization_id, {column})"
@@ -80,13 +83,17 @@ _SQLITE_EVENTS = {
     "au": ("UPDATE", "old.data_row_id, new.data_row_id"),
     "ad": ("DELETE", "old.data_row_id"),
 }
-_SQLITE_SOURCES = tuple(
-    f"CREATE TRIGGER {table}_facets_{name} AFTER {event} ON {table} BEGIN "
-    + _MARK_SQLITE.replace("{where}", f"id IN ({rows})")
-    + "; END"
-    for table in SOURCES
-    for name, (event, rows) in _SQLITE_EVENTS.items()
-)
+
+
+def _sqlite_sources(tables: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(
+        f"CREATE TRIGGER {table}_facets_{name} AFTER {event} ON {table} BEGIN "
+        + _MARK_SQLITE.replace("{where}", f"id IN ({rows})")
+        + "; END"
+        for table in tables
+        for name, (event, rows) in _SQLITE_EVENTS.items()
+    )
+
 
 _MARK_POSTGRESQL = (
     "INSERT INTO facetdirty(organization_id, {column}) SELECT DISTINCT {select} ORDER BY 1, 2"
@@ -136,10 +143,10 @@ PG_FUNCTIONS = (
     _pg_function("datarows", "organization_id, seq >> {bits} FROM {rows}"),
     _pg_function("rows", "d.organization_id, d.seq >> {bits} FROM {rows} c JOIN datarow d ON d.id = c.data_row_id"),
 )
-PG_TRIGGERS = (
-    *_pg_triggers("datarow", "datarows"),
-    *(statement for table in SOURCES for statement in _pg_triggers(table, "rows")),
-)
+
+
+# Revision 0003 marked chunks, on writes to these tables (0004 marks blocks, on writes to labels too).
+MARKING_0003 = Marking("chunk", 16, ("metadatavalue", "labelfeature", "projectdatarow", "modelrundatarow"))
 
 
 def _marking(statements: tuple[str, ...], marking: Marking) -> tuple[str, ...]:
@@ -148,7 +155,7 @@ def _marking(statements: tuple[str, ...], marking: Marking) -> tuple[str, ...]:
 
 def sqlite_triggers(marking: Marking = Marking()) -> dict[str, str]:
     """The SQLite triggers by name."""
-    return {ddl.split()[2]: ddl for ddl in _marking((*_SQLITE_DATAROW, *_SQLITE_SOURCES), marking)}
+    return {ddl.split()[2]: ddl for ddl in _marking((*_SQLITE_DATAROW, *_sqlite_sources(marking.sources)), marking)}
 
 
 def pg_functions(marking: Marking = Marking()) -> tuple[str, ...]:
@@ -156,11 +163,23 @@ def pg_functions(marking: Marking = Marking()) -> tuple[str, ...]:
     return _marking(PG_FUNCTIONS, marking)
 
 
-def facet_ddl(dialect: str, marking: Marking = Marking()) -> tuple[str, ...]:
-    """`datarow.seq`'s numbering and the marking triggers, as revision 0003 made them (given its marking)."""
+def pg_triggers(tables: tuple[str, ...]) -> tuple[str, ...]:
+    """The PostgreSQL triggers of the given tables (datarow's own included when named)."""
+    return tuple(s for t in tables for s in _pg_triggers(t, "datarows" if t == "datarow" else "rows"))
+
+
+def marking_ddl(dialect: str, marking: Marking = Marking()) -> tuple[str, ...]:
+    """The marking triggers, and on PostgreSQL the functions they call."""
     if dialect == "sqlite":
         return tuple(sqlite_triggers(marking).values())
-    return (*DATAROW_SEQ, *pg_functions(marking), *PG_TRIGGERS)
+    return (*pg_functions(marking), *pg_triggers(("datarow", *marking.sources)))
+
+
+def drop_marking_ddl(dialect: str, marking: Marking) -> tuple[str, ...]:
+    """Drops what `marking_ddl` made."""
+    if dialect == "sqlite":
+        return tuple(f"DROP TRIGGER {name}" for name in sqlite_triggers(marking))
+    return ("DROP FUNCTION facets_mark_rows() CASCADE", "DROP FUNCTION facets_mark_datarows() CASCADE")
 
 
 def mark_all(marking: Marking = Marking()) -> str:

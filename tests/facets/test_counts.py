@@ -17,6 +17,7 @@ from server.db import create_all, create_engine
 from server.facets.build import dirty_blocks, rebuild_dirty
 from server.filters.scope import request_where
 from server.models import Dataset
+from server.models.facets import BLOCK_BITS
 from server.orgs import ensure_organization
 from server.settings import Settings
 from tests.facets.test_marks import spread
@@ -56,6 +57,12 @@ def _covered_leaves(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
             st.builds(
                 lambda p, s: {"projectId": p, "workflowStatus": s}, st.sampled_from(projects), _some(list(STATUSES))
             ),
+            st.builds(
+                lambda p, s, labeled: {"projectId": p, "labeled": labeled, **({"workflowStatus": s} if s else {})},
+                st.sampled_from(projects),
+                st.one_of(st.none(), _some(list(STATUSES))),
+                st.booleans(),
+            ),
         ),
     }
     return st.sampled_from(list(families)).flatmap(lambda k: families[k].map(lambda v: {k: v}))
@@ -78,6 +85,7 @@ STALE_WRITES = {
     23: "DELETE FROM labelfeature WHERE data_row_id IN ({rows})",
     33: "UPDATE projectdatarow SET workflow_status = 'DONE' WHERE data_row_id IN ({rows})",
     37: "DELETE FROM modelrundatarow WHERE data_row_id IN ({rows})",
+    7: "UPDATE label SET project_id = NULL WHERE data_row_id IN ({rows})",
 }
 
 
@@ -104,12 +112,16 @@ class Catalog:
 
     async def _stale(self) -> None:
         await spread(self.engine, self.org, 1500)
+        written: set[int] = set()
         async with self.engine.begin() as conn:
-            ids = (await conn.exec_driver_sql("SELECT id FROM datarow ORDER BY seq")).scalars().all()
+            rows = (await conn.exec_driver_sql("SELECT id, seq FROM datarow ORDER BY seq")).all()
             for at, write in STALE_WRITES.items():
-                await conn.exec_driver_sql(write.format(rows=", ".join(f"'{i}'" for i in ids[at::40])))
+                some = rows[at::40]
+                result = await conn.exec_driver_sql(write.format(rows=", ".join(f"'{i}'" for i, _ in some)))
+                assert result.rowcount > 0, write  # it changed something
+                written |= {seq >> BLOCK_BITS for _, seq in some}
         async with self.engine.connect() as conn:
-            assert len(await dirty_blocks(conn)) == 3 * len(STALE_WRITES)
+            assert {block for _, block in await dirty_blocks(conn)} <= written
 
     async def counts(self, tree: dict[str, Any]) -> tuple[int | None, int]:
         """(from the arrays, from SQL)."""

@@ -164,21 +164,25 @@ def _down_to_0003(conn: Connection) -> None:
     command.downgrade(connection_config(conn), "0003")
 
 
-async def test_0004_carries_chunk_marks_over_to_their_blocks_and_back(settings: Settings) -> None:
-    """Each chunk mark of 0003 becomes its 64 blocks' marks, the triggers then mark blocks; going down, chunks."""
+async def test_0004_marks_every_block_holding_rows_and_labels_mark_too(settings: Settings) -> None:
+    """Up from 0003 every block holding rows is marked (the arrays gain a facet), and the triggers mark blocks, on
+    writes to labels too; down again, chunks."""
     engine = create_engine(settings)
     await prepare_schema(engine)
     org = await ensure_organization(engine)
-    await build_catalog(engine, org)  # 120 rows: block 0 marked
+    await build_catalog(engine, org)  # 120 rows in block 0
     await engine.dispose()
+    labeled = "(SELECT data_row_id FROM label WHERE project_id IS NOT NULL ORDER BY id LIMIT 1)"
+    await _run(settings, lambda conn: conn.execute(text(f"UPDATE datarow SET seq = 5000 WHERE id = {labeled}")))
     await _run(settings, _down_to_0003)
     assert await _run(settings, _marks) == [(org, 0)]
-    await _run(settings, lambda conn: conn.execute(text(f"INSERT INTO facetdirty VALUES ('{org}', 2)")))
     await _run(settings, _up_to_head)
-    assert await _run(settings, _marks) == [(org, b) for b in (*range(64), *range(128, 192))]
-    moved = "UPDATE datarow SET seq = 5000, media_type = 'DICOM' WHERE seq = (SELECT max(seq) FROM datarow)"
-    await _run(settings, lambda conn: (conn.execute(text("DELETE FROM facetdirty")), conn.execute(text(moved))))
-    assert await _run(settings, _marks) == [(org, 0), (org, 4)]  # the row's block before and after: 4 = 5000 >> 10
+    assert await _run(settings, _marks) == [(org, 0), (org, 4)]  # 4 = 5000 >> 10
+    unlabel = (
+        f"UPDATE label SET project_id = NULL WHERE id = (SELECT id FROM label WHERE data_row_id = {labeled} LIMIT 1)"
+    )
+    await _run(settings, lambda conn: (conn.execute(text("DELETE FROM facetdirty")), conn.execute(text(unlabel))))
+    assert await _run(settings, _marks) == [(org, 4)]
     await _run(settings, _down_to_0003)
     assert await _run(settings, _marks) == [(org, 0)]
     await _run(settings, _up_to_head)
