@@ -11,7 +11,7 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.facets.build import Marks, chunks_of, dirty_blocks, rebuild_chunks
+from server.facets.build import Marks, dirty_blocks, rebuild_marked
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class FacetRefresher:
         async with self.engine.connect() as conn:
             marks = await dirty_blocks(conn)
         if marks and marks == seen:
-            await rebuild_chunks(self.engine, chunks_of(marks))
+            await rebuild_marked(self.engine, marks)
             return []
         return marks
 
