@@ -1,4 +1,5 @@
-"""Rebuilding the arrays of dirty chunks from the tables they mirror, one chunk per transaction."""
+"""Rebuilding the arrays of chunks holding marked blocks from the tables they mirror, one chunk per transaction: the
+whole chunk, or only the rows of its few marked blocks, patched into the stored arrays."""
 
 from __future__ import annotations
 
@@ -6,17 +7,29 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Table, delete, insert, select
+from sqlalchemy import ColumnElement, Table, delete, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.facets.columns import STATUS_CODES, empty, key
-from server.models import DataRow, FacetChunk, FacetDirty, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
-from server.models.facets import CHUNK_BITS
+from server.facets.columns import STATUS_CODES, dtype, empty, key
+from server.models import (
+    DataRow,
+    FacetChunk,
+    FacetDirty,
+    Label,
+    LabelFeature,
+    MetadataValue,
+    ModelRunDataRow,
+    ProjectDataRow,
+)
+from server.models.facets import BLOCK_BITS, BLOCK_ROWS, CHUNK_BITS, CHUNK_ROWS
 
 D = DataRow.__table__.c  # type: ignore[attr-defined]
 DIRTY = FacetDirty.__table__  # type: ignore[attr-defined]
 CHUNKS = FacetChunk.__table__  # type: ignore[attr-defined]
 PARTITION = 20_000
+BLOCKS = CHUNK_BITS - BLOCK_BITS  # a chunk holds 1 << BLOCKS blocks
+PARTIAL_BLOCKS = 16  # a chunk with fewer marked blocks is patched: only their rows are read again
+Marks = list[tuple[str, int]]  # (organization, block or chunk)
 
 
 class Arrays:
@@ -92,9 +105,14 @@ def _run(out: Arrays, at: np.ndarray, run_ids: Sequence[str]) -> None:
     out.flag_groups("run", run_ids, at)
 
 
+def _labeled(out: Arrays, at: np.ndarray, project_ids: Sequence[str | None]) -> None:
+    out.flag_groups("labeled", project_ids, at)  # a model run's label has no project: left out
+
+
 Source = tuple[Table | None, tuple[str, ...], Callable[..., None]]
 _V, _F = MetadataValue.__table__, LabelFeature.__table__  # type: ignore[attr-defined]
 _P, _M = ProjectDataRow.__table__, ModelRunDataRow.__table__  # type: ignore[attr-defined]
+_L = Label.__table__  # type: ignore[attr-defined]
 # Each table the arrays mirror (None: datarow itself): the columns read, and what a batch of them sets (given the
 # rows' positions in the chunk and each column as a sequence).
 SOURCES: tuple[Source, ...] = (
@@ -103,6 +121,7 @@ SOURCES: tuple[Source, ...] = (
     (_F, ("feature_schema_id", "name", "count"), _feature),
     (_P, ("project_id", "workflow_status"), _project),
     (_M, ("model_run_id",), _run),
+    (_L, ("project_id",), _labeled),
 )
 
 
@@ -113,10 +132,19 @@ def _statement(table: Table | None, columns: tuple[str, ...], rows: ColumnElemen
     return select(D.seq, *(table.c[c] for c in columns)).select_from(joined).where(rows)
 
 
-async def chunk_arrays(conn: AsyncConnection, organization_id: str, chunk: int) -> dict[str, np.ndarray]:
-    """Every facet array of the organization's rows in `chunk`, read from the tables."""
-    low = chunk << CHUNK_BITS
-    rows = (D.organization_id == organization_id) & D.seq.between(low, low + (1 << CHUNK_BITS) - 1)
+def _blocks(chunk: int, blocks: Sequence[int] | None) -> ColumnElement[bool]:
+    """The rows of the chunk by `seq`, or of the given blocks of it."""
+    if blocks is None:
+        return D.seq.between(chunk << CHUNK_BITS, ((chunk + 1) << CHUNK_BITS) - 1)
+    return or_(*(D.seq.between(b << BLOCK_BITS, ((b + 1) << BLOCK_BITS) - 1) for b in blocks))
+
+
+async def chunk_arrays(
+    conn: AsyncConnection, organization_id: str, chunk: int, blocks: Sequence[int] | None = None
+) -> dict[str, np.ndarray]:
+    """Every facet array of the organization's rows in `chunk` (or only in the given blocks of it: the other
+    positions left empty), read from the tables."""
+    low, rows = chunk << CHUNK_BITS, (D.organization_id == organization_id) & _blocks(chunk, blocks)
     out = Arrays()
     for table, columns, apply in SOURCES:
         result = await conn.stream(_statement(table, columns, rows))
@@ -126,19 +154,66 @@ async def chunk_arrays(conn: AsyncConnection, organization_id: str, chunk: int) 
     return out.arrays
 
 
+async def _stored(conn: AsyncConnection, organization_id: str, chunk: int) -> dict[str, np.ndarray]:
+    stmt = select(CHUNKS.c.key, CHUNKS.c.data).where(
+        (CHUNKS.c.organization_id == organization_id) & (CHUNKS.c.chunk == chunk)
+    )
+    return {facet: np.frombuffer(data, dtype(facet)).copy() for facet, data in await conn.execute(stmt)}
+
+
+def _holds_values(array: np.ndarray) -> bool:
+    return bool((~np.isnan(array)).any() if array.dtype.kind == "f" else array.any())
+
+
+def patched(
+    stored: dict[str, np.ndarray], fresh: dict[str, np.ndarray], chunk: int, blocks: Sequence[int]
+) -> dict[str, np.ndarray]:
+    """The stored arrays with the positions of `blocks` taken from `fresh` (built from those blocks' rows alone);
+    an array left without any value is dropped (a rebuild of the whole chunk would not make it)."""
+    at = np.zeros(CHUNK_ROWS, dtype=bool)
+    for block in blocks:
+        start = (block << BLOCK_BITS) - (chunk << CHUNK_BITS)
+        at[start : start + BLOCK_ROWS] = True
+    out = {}
+    for facet in stored.keys() | fresh.keys():
+        array = stored.get(facet, empty(facet))
+        array[at] = fresh.get(facet, empty(facet))[at]
+        if _holds_values(array):
+            out[facet] = array
+    return out
+
+
 def _records(organization_id: str, chunk: int, arrays: dict[str, np.ndarray]) -> list[dict[str, Any]]:
     return [
         {"organization_id": organization_id, "chunk": chunk, "key": k, "data": a.tobytes()} for k, a in arrays.items()
     ]
 
 
-async def rebuild_chunk(engine: AsyncEngine, organization_id: str, chunk: int) -> None:
-    """The mark goes first: on SQLite that takes the write lock, so no write lands between the reads; on PostgreSQL
-    it waits for a writer whose trigger holds the mark, then the reads see its rows (a later write marks again)."""
+async def _lock_chunk(conn: AsyncConnection, organization_id: str, chunk: int) -> None:
+    """One rebuild of a chunk at a time (a patch reads the arrays another rebuild may be writing). On SQLite the
+    marks' DELETE takes the database's write lock, which does it."""
+    if conn.dialect.name == "postgresql":
+        lock = text("SELECT pg_advisory_xact_lock(hashtext(:organization_id), :chunk)")
+        await conn.execute(lock, {"organization_id": organization_id, "chunk": chunk})
+
+
+async def rebuild_chunk(
+    engine: AsyncEngine, organization_id: str, chunk: int, blocks: Sequence[int] | None = None
+) -> None:
+    """Rebuild the chunk's arrays; given a few marked `blocks`, only their rows are read again and patched into the
+    stored arrays (all of them when the chunk has none yet). The marks go first: on SQLite that takes the write
+    lock, so no write lands between the reads; on PostgreSQL it waits for a writer whose trigger holds a mark, then
+    the reads see its rows (a later write marks again)."""
     async with engine.begin() as conn:
-        where = (DIRTY.c.organization_id == organization_id) & (DIRTY.c.chunk == chunk)
-        await conn.execute(delete(DIRTY).where(where))
-        arrays = await chunk_arrays(conn, organization_id, chunk)
+        await _lock_chunk(conn, organization_id, chunk)
+        marks = DIRTY.c.organization_id == organization_id
+        await conn.execute(delete(DIRTY).where(marks & _marked(chunk, blocks)))
+        stored = {} if blocks is None else await _stored(conn, organization_id, chunk)
+        if stored and blocks is not None:
+            arrays = patched(stored, await chunk_arrays(conn, organization_id, chunk, blocks), chunk, blocks)
+        else:
+            await conn.execute(delete(DIRTY).where(marks & _marked(chunk, None)))
+            arrays = await chunk_arrays(conn, organization_id, chunk)
         await conn.execute(
             delete(CHUNKS).where((CHUNKS.c.organization_id == organization_id) & (CHUNKS.c.chunk == chunk))
         )
@@ -146,22 +221,42 @@ async def rebuild_chunk(engine: AsyncEngine, organization_id: str, chunk: int) -
             await conn.execute(insert(CHUNKS), _records(organization_id, chunk, arrays))
 
 
-async def dirty_chunks(conn: AsyncConnection, organization_id: str | None = None) -> list[tuple[str, int]]:
-    stmt = select(DIRTY.c.organization_id, DIRTY.c.chunk).order_by(DIRTY.c.organization_id, DIRTY.c.chunk)
+def _marked(chunk: int, blocks: Sequence[int] | None) -> ColumnElement[bool]:
+    if blocks is None:
+        return DIRTY.c.block.between(chunk << BLOCKS, ((chunk + 1) << BLOCKS) - 1)
+    return DIRTY.c.block.in_(blocks)
+
+
+async def dirty_blocks(conn: AsyncConnection, organization_id: str | None = None) -> Marks:
+    """The marked (organization, block) pairs, in order."""
+    stmt = select(DIRTY.c.organization_id, DIRTY.c.block).order_by(DIRTY.c.organization_id, DIRTY.c.block)
     if organization_id is not None:
         stmt = stmt.where(DIRTY.c.organization_id == organization_id)
-    return [(org, chunk) for org, chunk in await conn.execute(stmt)]
+    return [(org, block) for org, block in await conn.execute(stmt)]
 
 
-async def rebuild_chunks(engine: AsyncEngine, chunks: list[tuple[str, int]]) -> int:
-    """Rebuild the given (organization, chunk) pairs; how many."""
-    for org, chunk in chunks:
-        await rebuild_chunk(engine, org, chunk)
+def chunks_of(blocks: Marks) -> Marks:
+    """The (organization, chunk) pairs holding the blocks, in order."""
+    return sorted({(org, block >> BLOCKS) for org, block in blocks})
+
+
+async def dirty_chunks(conn: AsyncConnection, organization_id: str | None = None) -> Marks:
+    return chunks_of(await dirty_blocks(conn, organization_id))
+
+
+async def rebuild_marked(engine: AsyncEngine, marks: Marks) -> int:
+    """Rebuild the chunks of the marked (organization, block) pairs, patching those with fewer than PARTIAL_BLOCKS
+    marked blocks; how many chunks."""
+    chunks: dict[tuple[str, int], list[int]] = {}
+    for org, block in marks:
+        chunks.setdefault((org, block >> BLOCKS), []).append(block)
+    for (org, chunk), blocks in chunks.items():
+        await rebuild_chunk(engine, org, chunk, blocks if len(blocks) < PARTIAL_BLOCKS else None)
     return len(chunks)
 
 
 async def rebuild_dirty(engine: AsyncEngine, organization_id: str | None = None) -> int:
-    """Rebuild every dirty chunk (of one organization, or all); how many."""
+    """Rebuild every chunk holding a marked block (of one organization, or all); how many."""
     async with engine.connect() as conn:
-        chunks = await dirty_chunks(conn, organization_id)
-    return await rebuild_chunks(engine, chunks)
+        marks = await dirty_blocks(conn, organization_id)
+    return await rebuild_marked(engine, marks)

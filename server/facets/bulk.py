@@ -3,7 +3,7 @@
 A row trigger makes SQLite keep a statement journal for every row an INSERT writes: an import of 50k lines in one
 transaction ran at 6.9k rows/s instead of 17k, slower the longer the transaction (each row's pages copied once the
 cache spills). So a bulk writer of new rows (the NDJSON import, the seed) drops the triggers inside its own write
-transaction, numbers its data rows itself (`seq`), and before it commits marks the chunks of the rows it numbered and
+transaction, numbers its data rows itself (`seq`), and before it commits marks the blocks of the rows it numbered and
 makes the triggers again. SQLite has one writer and DDL is transactional: no other connection ever writes, or reads,
 the schema without them, and a rolled-back load brings them back. Only for writers whose every row (and every row
 their child records name) is one they numbered; PostgreSQL's triggers run once per statement and stay.
@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.models.facets import SQLITE_TRIGGERS
+from server.models.facets import BLOCK_BITS, SQLITE_TRIGGERS
 
 if TYPE_CHECKING:
     from server.ingest.import_tables import Tables
 
 MARK_NUMBERED = (
-    "INSERT OR IGNORE INTO facetdirty(organization_id, chunk)"
-    " SELECT DISTINCT organization_id, seq >> 16 FROM datarow WHERE seq BETWEEN :first AND :last"
+    "INSERT OR IGNORE INTO facetdirty(organization_id, block)"
+    f" SELECT DISTINCT organization_id, seq >> {BLOCK_BITS} FROM datarow WHERE seq BETWEEN :first AND :last"
 )
 
 

@@ -27,6 +27,7 @@ KINDS: dict[str, str] = {
     "featureName": "uint32",  # featureName:<name>: the same summed over the schemas of that name
     "project": "uint8",  # project:<id>: 1 + the workflow status's index, 0 outside the project
     "status": "bool",  # status:<workflow status>: in some project with that status
+    "labeled": "bool",  # labeled:<project id>: a label in that project
     "run": "bool",  # run:<model run id>
 }
 EPOCH = datetime(1970, 1, 1)

@@ -45,17 +45,26 @@ def any_of(facets: list[str]) -> Covered:
     return _all([Covered(frozenset({f}), lambda c, f=f: c(f)) for f in facets], operator.or_)
 
 
-def _project(checked: dict[str, Any]) -> Covered | None:
-    project, statuses = checked.get("projectId"), checked.get("workflowStatus")
-    if set(checked) - {"projectId", "workflowStatus"}:
-        return None
-    if project is None:
-        return any_of([key("status", s) for s in statuses])
+def _membership(project: str, statuses: list[str] | None) -> Covered:
     facet = key("project", project)
     if statuses is None:
         return Covered(frozenset({facet}), lambda c: c(facet) != 0)
     codes = [STATUS_CODES[s] for s in statuses]
     return Covered(frozenset({facet}), lambda c: isin(c(facet), codes))
+
+
+def _project(checked: dict[str, Any]) -> Covered | None:
+    """The same project row must meet every key: `labeled` only with a `projectId` (else: which project's)."""
+    project, statuses, labeled = checked.get("projectId"), checked.get("workflowStatus"), checked.get("labeled")
+    if set(checked) - {"projectId", "workflowStatus", "labeled"} or (project is None and labeled is not None):
+        return None
+    if project is None:
+        return any_of([key("status", s) for s in statuses])
+    member = _membership(project, statuses)
+    if labeled is None:
+        return member
+    has = key("labeled", project)
+    return Covered(member.keys | {has}, lambda c: member.mask(c) & (c(has) if labeled else ~c(has)))
 
 
 ANNOTATION_KEYS = {"feature_schema_id": "feature", "name": "featureName"}

@@ -1,5 +1,6 @@
-"""The server's background rebuild of marked chunks: every `interval` seconds, once the marks have held still for an
-interval (a running import keeps adding them; its chunks wait until it pauses), so counts come back to the arrays."""
+"""The server's background rebuild of the chunks holding marked blocks: every `interval` seconds, once the marks have
+held still for an interval (a running import keeps adding them; its chunks wait until it pauses), so counts come
+back to the arrays alone."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.facets.build import dirty_chunks, rebuild_chunks
+from server.facets.build import Marks, dirty_blocks, rebuild_marked
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ class FacetRefresher:
             self._task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
-        seen: list[tuple[str, int]] = []
+        seen: Marks = []
         while True:
             await asyncio.sleep(self.interval)
             try:
@@ -33,12 +34,12 @@ class FacetRefresher:
             except SQLAlchemyError as exc:  # a busy database, a lost connection: try again next time
                 log.warning("facet arrays not rebuilt: %s", exc)
 
-    async def tick(self, seen: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    async def tick(self, seen: Marks) -> Marks:
         """Rebuild when the marks are those seen last time; the marks now (none after a rebuild)."""
         async with self.engine.connect() as conn:
-            marks = await dirty_chunks(conn)
+            marks = await dirty_blocks(conn)
         if marks and marks == seen:
-            await rebuild_chunks(self.engine, marks)
+            await rebuild_marked(self.engine, marks)
             return []
         return marks
 

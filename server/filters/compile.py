@@ -61,6 +61,12 @@ def probe_set(rows: Select[Any]) -> ColumnElement[bool]:
     return exists(rows.where(rare(rows.selected_columns[0] == T.id)))
 
 
+def held_probe(rows: Select[Any]) -> ColumnElement[bool]:
+    """`probe_set` that PostgreSQL keeps a per-row probe: it turns an `EXISTS` into a join (hashing the whole set)
+    unless the subquery has an OFFSET. For a count over a few thousand rows (server.facets.count)."""
+    return exists(rows.where(rare(rows.selected_columns[0] == T.id)).offset(0))
+
+
 def compile_filter(node: Node, organization_id: str, semi: Semi = in_set) -> ColumnElement[bool]:
     """`organization_id` scopes the relation subqueries too, so their indexes lead with the tenant; `semi` says how a
     relation leaf's id set is tested (`NOT` of it for a set of rows that must not match); a column leaf builds
@@ -87,9 +93,10 @@ def _trees(organization_id: str, nodes: tuple[Node | None, ...], semi: Semi = in
     return [compile_filter(n, organization_id, semi) for n in nodes if n is not None]
 
 
-def scoped_where(organization_id: str, *nodes: Node | None) -> ColumnElement[bool]:
-    """The organization's rows matching every given (resolved) tree (slice and filter together mean both)."""
-    return and_(T.organization_id == organization_id, *_trees(organization_id, nodes))
+def scoped_where(organization_id: str, *nodes: Node | None, semi: Semi = in_set) -> ColumnElement[bool]:
+    """The organization's rows matching every given (resolved) tree (slice and filter together mean both); `semi`
+    tests the relation sets (`held_probe`: per row)."""
+    return and_(T.organization_id == organization_id, *_trees(organization_id, nodes, semi))
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ async def _loaded(engine: AsyncEngine, org: str, rows: int) -> None:
         seqs = (await conn.execute(text("SELECT seq FROM datarow ORDER BY seq"))).scalars().all()
     assert len(seqs) == len(set(seqs)) == rows and seqs[0] >= 1 and seqs[-1] <= rows * 2
     assert await marks(engine, org) == [(org, 0)]
-    assert await _triggers(engine) == 15
+    assert await _triggers(engine) == len(SQLITE_TRIGGERS) == 18
     await rebuild_dirty(engine)
     for tree in TREES:
         facets, sql = await counts(engine, org, tree)
@@ -85,7 +85,7 @@ async def test_a_rolled_back_load_leaves_the_triggers(engine: AsyncEngine) -> No
             await new_rows.open()
             assert await _triggers_in(conn) == 0
             raise RuntimeError
-    assert await _triggers(engine) == len(SQLITE_TRIGGERS) == 15
+    assert await _triggers(engine) == len(SQLITE_TRIGGERS) == 18
 
 
 async def _triggers_in(conn) -> int:  # type: ignore[no-untyped-def]

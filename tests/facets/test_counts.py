@@ -1,5 +1,6 @@
-"""Counts from the facet arrays equal the SQL counts: for random trees of the leaves that have an array form, after
-the arrays are built; and never a stale answer: a write marks its chunk, and the count goes to SQL until rebuilt."""
+"""Counts from the facet arrays equal the SQL counts, for random trees of the leaves that have an array form: after
+the arrays are built, and after writes to rows of a few blocks left the arrays stale there (those blocks' rows are
+counted from SQL until rebuilt, the rest from the arrays)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.db import create_all, create_engine
-from server.facets.build import rebuild_dirty
+from server.facets.build import dirty_blocks, rebuild_dirty
 from server.filters.scope import request_where
 from server.models import Dataset
+from server.models.facets import BLOCK_BITS
 from server.orgs import ensure_organization
 from server.settings import Settings
+from tests.facets.test_marks import spread
 from tests.filters.strategies import _metadata, _some, trees
 from tests.utils.filter_catalog import MEDIA, STATUSES, CatalogSpec, describe_catalog, insert_catalog
 
@@ -54,6 +57,12 @@ def _covered_leaves(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
             st.builds(
                 lambda p, s: {"projectId": p, "workflowStatus": s}, st.sampled_from(projects), _some(list(STATUSES))
             ),
+            st.builds(
+                lambda p, s, labeled: {"projectId": p, "labeled": labeled, **({"workflowStatus": s} if s else {})},
+                st.sampled_from(projects),
+                st.one_of(st.none(), _some(list(STATUSES))),
+                st.booleans(),
+            ),
         ),
     }
     return st.sampled_from(list(families)).flatmap(lambda k: families[k].map(lambda v: {k: v}))
@@ -69,13 +78,27 @@ def covered_trees(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
     return st.recursive(_covered_leaves(spec), extend, max_leaves=6)
 
 
-class Catalog:
-    """The filter catalog in a SQLite file with its arrays built, driven by its own event loop."""
+# Writes to a few rows each (by position), which leave their blocks marked and the arrays stale there.
+STALE_WRITES = {
+    3: "UPDATE datarow SET media_type = 'TEXT' WHERE id IN ({rows})",
+    13: "DELETE FROM metadatavalue WHERE data_row_id IN ({rows})",
+    23: "DELETE FROM labelfeature WHERE data_row_id IN ({rows})",
+    33: "UPDATE projectdatarow SET workflow_status = 'DONE' WHERE data_row_id IN ({rows})",
+    37: "DELETE FROM modelrundatarow WHERE data_row_id IN ({rows})",
+    7: "UPDATE label SET project_id = NULL WHERE data_row_id IN ({rows})",
+}
 
-    def __init__(self, path: Path) -> None:
+
+class Catalog:
+    """The filter catalog in a SQLite file with its arrays built, driven by its own event loop; `stale`: its rows
+    spread over three chunks, a block each, and some written after the arrays were built (STALE_WRITES)."""
+
+    def __init__(self, path: Path, stale: bool) -> None:
         self.runner = asyncio.Runner()
         self.engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{path}"))
         self.org = self.run(self._load())
+        if stale:
+            self.run(self._stale())
 
     def run(self, coro: Any) -> Any:
         return self.runner.run(coro)
@@ -87,6 +110,19 @@ class Catalog:
         await rebuild_dirty(self.engine)
         return org
 
+    async def _stale(self) -> None:
+        await spread(self.engine, self.org, 1500)
+        written: set[int] = set()
+        async with self.engine.begin() as conn:
+            rows = (await conn.exec_driver_sql("SELECT id, seq FROM datarow ORDER BY seq")).all()
+            for at, write in STALE_WRITES.items():
+                some = rows[at::40]
+                result = await conn.exec_driver_sql(write.format(rows=", ".join(f"'{i}'" for i, _ in some)))
+                assert result.rowcount > 0, write  # it changed something
+                written |= {seq >> BLOCK_BITS for _, seq in some}
+        async with self.engine.connect() as conn:
+            assert {block for _, block in await dirty_blocks(conn)} <= written
+
     async def counts(self, tree: dict[str, Any]) -> tuple[int | None, int]:
         """(from the arrays, from SQL)."""
         async with self.engine.connect() as conn:
@@ -95,9 +131,9 @@ class Catalog:
             return facets, int((await conn.execute(scope.count)).scalar_one())
 
 
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
-    built = Catalog(tmp_path_factory.mktemp("facets") / "c.db")
+@pytest.fixture(scope="module", params=["fresh", "stale"])
+def catalog(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Catalog]:
+    built = Catalog(tmp_path_factory.mktemp("facets") / "c.db", stale=request.param == "stale")
     yield built
     built.run(built.engine.dispose())
     built.runner.close()

@@ -1,22 +1,25 @@
-"""Every write to a table the facet arrays are built from marks its chunk (row triggers on SQLite, statement
-triggers on PostgreSQL, which fire in replica mode too), and a marked chunk sends counts to SQL until it is rebuilt:
-a count never reads a stale array."""
+"""Every write to a table the facet arrays are built from marks its block of 1,024 rows (row triggers on SQLite,
+statement triggers on PostgreSQL, which fire in replica mode too), and a count takes a marked block's rows from SQL
+until its chunk is rebuilt: a count never reads a stale array, and reads the arrays for the rest."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.facets import count
-from server.facets.build import dirty_chunks, rebuild_dirty
+from server.facets.build import dirty_blocks, dirty_chunks, rebuild_dirty
+from server.facets.count import fewest
 from server.filters.scope import request_where
 from server.ingest.import_tables import ALL_TABLES, RecordMaker, Tables, write_records
 from server.ingest.pg_copy import unchecked_tables
 from server.models import DataRow, FacetDirty, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
-from server.models.facets import CHUNK_ROWS, MARK_ALL
+from server.models.facets import BLOCK_BITS, CHUNK_ROWS, MARK_ALL
 from server.orgs import ensure_organization
 from server.settings import Settings
 from tests.utils.filter_catalog import CatalogSpec, build_catalog
@@ -37,7 +40,7 @@ async def marks(engine: AsyncEngine, org_id: str) -> list[tuple[str, int]]:
 
 
 async def counts(engine: AsyncEngine, org_id: str, tree: dict[str, Any]) -> tuple[int | None, int]:
-    """(from the arrays, or None when they may not answer; from SQL)."""
+    """(from the arrays and the marked blocks, or None when too much is marked; from SQL)."""
     async with engine.connect() as conn:
         scope = await request_where(conn, org_id, filter=tree)
         assert scope.facets is not None, tree
@@ -80,7 +83,7 @@ def _key(table: Table, row: dict[str, Any]) -> Any:
 
 
 @pytest.mark.parametrize("name", sorted(SOURCES))
-async def test_a_delete_an_insert_and_an_update_each_mark_the_chunk(
+async def test_a_delete_an_insert_and_an_update_each_mark_the_block(
     engine: AsyncEngine, org_id: str, spec: CatalogSpec, name: str
 ) -> None:
     table, (tree_of, rows_of) = ALL_TABLES[name], SOURCES[name]
@@ -92,7 +95,8 @@ async def test_a_delete_an_insert_and_an_update_each_mark_the_chunk(
         async with engine.begin() as conn:
             await conn.execute(write.values(row) if isinstance(write, type(writes[2])) else write)
         assert await marks(engine, org_id) == [(org_id, 0)]
-        assert (await counts(engine, org_id, tree))[0] is None
+        facets, sql = await counts(engine, org_id, tree)
+        assert facets == sql  # block 0 (all 120 rows) from SQL
         await fresh(engine, org_id, tree)
     assert await fresh(engine, org_id, tree) == before
 
@@ -161,3 +165,77 @@ async def test_rows_in_several_chunks_count_a_few_chunks_at_a_time(
         {"and": [{"metadata": {"name": "score", "gte": 1}}, {"not": {"annotation": {"name": "Car", "minCount": 2}}}]},
     ):
         assert await fresh(engine, org_id, tree) > 0
+
+
+async def spread(engine: AsyncEngine, org_id: str, gap: int) -> None:
+    """Rows `gap` apart by seq (in blocks, and chunks, of their own), all rebuilt."""
+    async with engine.begin() as conn:
+        await conn.execute(update(D).values(seq=D.c.seq * gap))
+        await conn.execute(delete(FacetDirty.__table__))  # type: ignore[attr-defined]
+        await conn.exec_driver_sql(MARK_ALL)
+    await rebuild_dirty(engine)
+
+
+@contextmanager
+def sql_parts(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
+    """The statements (and parameters) that count rows by ranges of seq while the block runs."""
+    seen: list[tuple[str, Any]] = []
+
+    def before(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if "datarow.seq >=" in statement and "count(" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", before)
+
+
+IMAGES = {"mediaTypes": ["IMAGE"]}
+
+
+async def test_only_the_marked_blocks_rows_are_counted_from_sql(
+    engine: AsyncEngine, org_id: str, spec: CatalogSpec
+) -> None:
+    await spread(engine, org_id, 1500)  # 120 rows over 120 blocks of three chunks
+    images = await fresh(engine, org_id, IMAGES)
+    row = await _one(engine, D, (D.c.organization_id == org_id) & (D.c.media_type == "IMAGE"))
+    async with engine.begin() as conn:
+        await conn.execute(update(D).where(D.c.id == row["id"]).values(media_type="VIDEO"))
+    block = row["seq"] >> BLOCK_BITS
+    async with engine.connect() as conn:
+        assert await dirty_blocks(conn, org_id) == [(org_id, block)]
+    with sql_parts(engine) as parts:
+        assert await counts(engine, org_id, IMAGES) == (images - 1, images - 1)  # the arrays alone say `images`
+    [(statement, parameters)] = parts
+    assert " OR " not in statement
+    assert {block << BLOCK_BITS, (block + 1) << BLOCK_BITS} <= set(parameters)
+    assert await fresh(engine, org_id, IMAGES) == images - 1
+
+
+async def test_many_marked_blocks_go_to_sql_in_a_few_ranges_and_too_many_all_of_it(
+    engine: AsyncEngine, org_id: str, spec: CatalogSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await spread(engine, org_id, 1500)
+    images = await fresh(engine, org_id, IMAGES)
+    async with engine.begin() as conn:  # 40 rows, each in a block of its own: 40 marks
+        moved = select(D.c.id).where(D.c.organization_id == org_id, D.c.media_type == "IMAGE").limit(40)
+        await conn.execute(update(D).where(D.c.id.in_(moved.scalar_subquery())).values(media_type="TEXT"))
+    monkeypatch.setattr(count, "MOST_SPANS", 4)
+    monkeypatch.setattr(count, "SQL_SHARE", 1)
+    monkeypatch.setitem(count.SQL_ROWS, engine.dialect.name, CHUNK_ROWS * 3)
+    with sql_parts(engine) as parts:
+        assert await counts(engine, org_id, IMAGES) == (images - 40, images - 40)
+    assert [statement.count(" OR ") for statement, _ in parts] == [3]  # four ranges
+    monkeypatch.undo()  # 40 of the 3 chunks' 192 blocks: over an eighth of the rows, so the count is SQL's
+    assert await counts(engine, org_id, IMAGES) == (None, images - 40)
+
+
+def test_the_fewest_ranges_join_the_closest_ones() -> None:
+    spans = [(0, 10), (10, 20), (30, 40), (100, 110), (200, 210)]
+    assert fewest(spans, most=4) == [(0, 20), (30, 40), (100, 110), (200, 210)]
+    assert fewest(spans, most=3) == [(0, 40), (100, 110), (200, 210)]
+    assert fewest(spans, most=2) == [(0, 110), (200, 210)]
+    assert fewest(spans, most=1) == [(0, 210)]
+    assert fewest([(5, 9), (0, 6)], most=4) == [(0, 9)]

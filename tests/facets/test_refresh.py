@@ -3,20 +3,27 @@ facets`; and what they cannot say (several values of one schema on a row) goes t
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.cli import main
-from server.facets.build import rebuild_dirty
+from server.facets.build import SOURCES as SOURCE_TABLES
+from server.facets.build import dirty_blocks, rebuild_dirty
+from server.facets.columns import dtype, empty
 from server.facets.refresher import FacetRefresher
-from server.models import MetadataValue
-from tests.facets.test_marks import counts, fresh, marks
+from server.models import FacetChunk, MetadataValue
+from server.models.facets import MARK_ALL
+from tests.facets.test_counts import STALE_WRITES
+from tests.facets.test_marks import counts, fresh, marks, spread
 from tests.utils.filter_catalog import build_catalog
 
 V = MetadataValue.__table__  # type: ignore[attr-defined]
+C = FacetChunk.__table__.c  # type: ignore[attr-defined]
 
 
 async def test_the_refresher_rebuilds_marks_that_held_still_for_one_interval(engine: AsyncEngine, org_id: str) -> None:
@@ -47,3 +54,59 @@ def test_the_facets_command_rebuilds_marked_chunks(tmp_path: Path, capsys: pytes
     assert "facet arrays: 1 chunk(s) rebuilt in" in capsys.readouterr().err
     assert main(["facets", *db]) == 0
     assert "facet arrays: 0 chunk(s) rebuilt in" in capsys.readouterr().err
+
+
+async def _arrays(engine: AsyncEngine, org_id: str) -> dict[tuple[int, str], bytes]:
+    async with engine.connect() as conn:
+        stmt = select(C.chunk, C.key, C.data).where(C.organization_id == org_id)
+        return {(chunk, facet): data for chunk, facet, data in await conn.execute(stmt)}
+
+
+def _same(patched: dict[tuple[int, str], bytes], whole: dict[tuple[int, str], bytes]) -> bool:
+    """The same arrays, an array missing on one side being the empty one."""
+    import numpy as np
+
+    def read(arrays: dict[tuple[int, str], bytes], at: tuple[int, str]) -> Any:
+        data = arrays.get(at)
+        return empty(at[1]) if data is None else np.frombuffer(data, dtype(at[1]))
+
+    return all(
+        np.array_equal(read(patched, at), read(whole, at), equal_nan=True) for at in patched.keys() | whole.keys()
+    )
+
+
+async def _patched_as_whole(engine: AsyncEngine, org_id: str) -> list[str]:
+    """Rebuild the marks (patches), check the arrays equal a rebuild of every chunk; the statements that read rows."""
+    reads: list[str] = []
+    listen = lambda *args: reads.append(args[2])  # noqa: E731
+    event.listen(engine.sync_engine, "before_cursor_execute", listen)
+    try:
+        await rebuild_dirty(engine)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", listen)
+    patched = await _arrays(engine, org_id)
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(MARK_ALL)
+    await rebuild_dirty(engine)  # 33 to 44 marks a chunk: whole chunks
+    assert _same(patched, await _arrays(engine, org_id))
+    return [r for r in reads if "datarow.seq BETWEEN" in r]
+
+
+async def test_a_few_marked_blocks_are_patched_as_a_whole_rebuild_would_make_them(
+    engine: AsyncEngine, org_id: str
+) -> None:
+    await build_catalog(engine, org_id)
+    await spread(engine, org_id, 1500)  # a row per block, over three chunks
+    async with engine.begin() as conn:  # one block: its row's old media type is in no other marked row
+        await conn.exec_driver_sql("UPDATE datarow SET media_type = 'DICOM' WHERE seq = 45000")
+    assert [r.count("BETWEEN") for r in await _patched_as_whole(engine, org_id)] == [1] * len(SOURCE_TABLES)
+    async with engine.begin() as conn:
+        rows = (await conn.exec_driver_sql("SELECT id, seq FROM datarow ORDER BY seq")).all()
+        for at, write in STALE_WRITES.items():
+            await conn.exec_driver_sql(write.format(rows=", ".join(f"'{i}'" for i, _ in rows[at::40])))
+    async with engine.connect() as conn:
+        by_chunk = Counter(block >> 6 for _, block in await dirty_blocks(conn, org_id))
+    reads = sorted(r.count("BETWEEN") for r in await _patched_as_whole(engine, org_id))
+    assert reads == sorted(n for n in by_chunk.values() for _ in SOURCE_TABLES)  # only the marked blocks' rows
+    for tree in ({"mediaTypes": ["DICOM"]}, {"metadata": {"name": "score", "exists": True}}):
+        await fresh(engine, org_id, tree)

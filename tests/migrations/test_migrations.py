@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from server.cli import main
@@ -16,6 +16,7 @@ from server.db import create_engine
 from server.migrations import alembic_config
 from server.models import metadata
 from server.models.search import BUMP_FUNCTION_POSTGRESQL
+from server.orgs import ensure_organization
 from server.schema_check import (
     SchemaOutOfDate,
     SchemaState,
@@ -26,6 +27,7 @@ from server.schema_check import (
     schema_state,
 )
 from server.settings import Settings
+from tests.utils.filter_catalog import build_catalog
 
 HEAD = head_revision(alembic_config("sqlite://"))
 REFUSAL = (
@@ -151,3 +153,36 @@ async def test_0002_goes_down_and_up_and_leaves_the_models_trigger(settings: Set
     assert await _run(settings, _state_and_diff) == (SchemaState.CURRENT, (HEAD,), [])
     if settings.database_url.startswith("postgresql"):
         assert await _run(settings, _trigger_function) in BUMP_FUNCTION_POSTGRESQL
+
+
+def _marks(conn: Connection) -> list[tuple[str, int]]:
+    column = "block" if "block" in {c["name"] for c in inspect(conn).get_columns("facetdirty")} else "chunk"
+    return [tuple(r) for r in conn.execute(text(f"SELECT organization_id, {column} FROM facetdirty ORDER BY 1, 2"))]
+
+
+def _down_to_0003(conn: Connection) -> None:
+    command.downgrade(connection_config(conn), "0003")
+
+
+async def test_0004_marks_every_block_holding_rows_and_labels_mark_too(settings: Settings) -> None:
+    """Up from 0003 every block holding rows is marked (the arrays gain a facet), and the triggers mark blocks, on
+    writes to labels too; down again, chunks."""
+    engine = create_engine(settings)
+    await prepare_schema(engine)
+    org = await ensure_organization(engine)
+    await build_catalog(engine, org)  # 120 rows in block 0
+    await engine.dispose()
+    labeled = "(SELECT data_row_id FROM label WHERE project_id IS NOT NULL ORDER BY id LIMIT 1)"
+    await _run(settings, lambda conn: conn.execute(text(f"UPDATE datarow SET seq = 5000 WHERE id = {labeled}")))
+    await _run(settings, _down_to_0003)
+    assert await _run(settings, _marks) == [(org, 0)]
+    await _run(settings, _up_to_head)
+    assert await _run(settings, _marks) == [(org, 0), (org, 4)]  # 4 = 5000 >> 10
+    unlabel = (
+        f"UPDATE label SET project_id = NULL WHERE id = (SELECT id FROM label WHERE data_row_id = {labeled} LIMIT 1)"
+    )
+    await _run(settings, lambda conn: (conn.execute(text("DELETE FROM facetdirty")), conn.execute(text(unlabel))))
+    assert await _run(settings, _marks) == [(org, 4)]
+    await _run(settings, _down_to_0003)
+    assert await _run(settings, _marks) == [(org, 0)]
+    await _run(settings, _up_to_head)

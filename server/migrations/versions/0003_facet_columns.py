@@ -12,13 +12,14 @@ dirty.
 import sqlalchemy as sa
 from alembic import op
 
-from server.models.facets import FACET_DDL, MARK_ALL, SOURCES
+from server.models.facets import DATAROW_SEQ, MARKING_0003, drop_marking_ddl, mark_all, marking_ddl
 
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
 
+CHUNKS = MARKING_0003
 ID = sa.String(length=25).with_variant(sa.String(length=25, collation="C"), "postgresql")
 
 
@@ -49,19 +50,14 @@ def upgrade() -> None:
         op.add_column("datarow", sa.Column("seq", sa.BigInteger(), nullable=True))
     with op.batch_alter_table("datarow", schema=None) as batch_op:
         batch_op.create_index("ix_datarow_seq", ["seq"], unique=True)
-    for statement in FACET_DDL[dialect]:
+    for statement in (*(DATAROW_SEQ if dialect == "postgresql" else ()), *marking_ddl(dialect, CHUNKS)):
         op.execute(statement)
-    op.execute(MARK_ALL)
+    op.execute(mark_all(CHUNKS))
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION facets_mark_rows() CASCADE")
-        op.execute("DROP FUNCTION facets_mark_datarows() CASCADE")
-    else:
-        for table in ("datarow", *SOURCES):
-            for name in ("ai", "au", "ad"):
-                op.execute(f"DROP TRIGGER {table}_facets_{name}")
+    for statement in drop_marking_ddl(op.get_bind().dialect.name, CHUNKS):
+        op.execute(statement)
     with op.batch_alter_table("datarow", schema=None) as batch_op:
         batch_op.drop_index("ix_datarow_seq")
         batch_op.drop_column("seq")
