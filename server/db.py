@@ -100,6 +100,31 @@ async def read_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]
         yield conn
 
 
+# The statement that begins one snapshot for several reads: under READ COMMITTED each PostgreSQL statement takes a
+# snapshot of its own, and pysqlite begins no transaction for a SELECT.
+SNAPSHOT = {"postgresql": "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "sqlite": "BEGIN"}
+
+
+async def _in_transaction(conn: AsyncConnection) -> bool:
+    driver = (await conn.get_raw_connection()).driver_connection
+    return bool(driver.in_transaction if conn.dialect.name == "sqlite" else driver.is_in_transaction())
+
+
+@asynccontextmanager
+async def snapshot(conn: AsyncConnection) -> AsyncIterator[None]:
+    """The reads inside see the database at one moment: a read-only snapshot is begun (and rolled back after) when
+    the connection is in no transaction (a `read_connection`, a connection that has only read on SQLite); inside a
+    caller's transaction, that transaction stays as it is."""
+    if await _in_transaction(conn):
+        yield
+        return
+    await conn.exec_driver_sql(SNAPSHOT[conn.dialect.name])
+    try:
+        yield
+    finally:
+        await conn.exec_driver_sql("ROLLBACK")
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 

@@ -10,6 +10,7 @@ from functools import cached_property
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from server.db import SNAPSHOT
 from server.filters.compile import Probed
 from server.loading.assemble import Line, assemble
 from server.loading.pages import DEFAULT_ORDER, Order, Page, load_page
@@ -57,11 +58,6 @@ async def load_lines(
         page = await load_ranked_page(conn, where, plan, ranking, first, after)
     related = await load_related(conn, [r.id for r in page.rows], plan) if wants_related(plan) else {}
     return LinePage(page, plan, related)
-
-
-# The statement that starts a page's snapshot, when a page takes more than one statement: under READ COMMITTED each
-# PostgreSQL statement takes a snapshot of its own, and pysqlite begins no transaction for a SELECT.
-SNAPSHOT = {"postgresql": "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "sqlite": "BEGIN"}
 
 
 def _one_statement(plan: RowPlan, ranking: Ranking | None) -> bool:

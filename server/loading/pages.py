@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Row, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.util import ClauseAdapter
 
+from server.db import snapshot
 from server.errors import bad_input
 from server.loading.plan import RowPlan
 from server.loading.timefmt import export_time
@@ -233,7 +234,10 @@ async def for_every_page(conn: AsyncConnection, scope: Scope, matching: int, siz
 
 
 async def count_rows(conn: AsyncConnection, scope: Scope) -> int:
-    """How many rows the scope admits: from the facet arrays when they can say, else its count-shaped statement
-    (never the page's)."""
-    counted = None if scope.facets is None else await scope.facets.count(conn)
+    """How many rows the scope admits: from the facet arrays when they can say (their several reads in one
+    snapshot), else its count-shaped statement (never the page's)."""
+    counted = None
+    if scope.facets is not None:
+        async with snapshot(conn):
+            counted = await scope.facets.count(conn)
     return int((await conn.execute(scope.count)).scalar_one()) if counted is None else counted

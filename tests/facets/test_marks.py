@@ -12,12 +12,14 @@ import pytest
 from sqlalchemy import Table, delete, event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.db import read_connection
 from server.facets import count
 from server.facets.build import dirty_blocks, dirty_chunks, rebuild_dirty
 from server.facets.count import fewest
 from server.filters.scope import request_where
 from server.ingest.import_tables import ALL_TABLES, RecordMaker, Tables, write_records
 from server.ingest.pg_copy import unchecked_tables
+from server.loading.pages import count_rows
 from server.models import DataRow, FacetDirty, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
 from server.models.facets import BLOCK_BITS, CHUNK_ROWS, MARK_ALL
 from server.orgs import ensure_organization
@@ -239,3 +241,33 @@ def test_the_fewest_ranges_join_the_closest_ones() -> None:
     assert fewest(spans, most=2) == [(0, 110), (200, 210)]
     assert fewest(spans, most=1) == [(0, 210)]
     assert fewest([(5, 9), (0, 6)], most=4) == [(0, 9)]
+
+
+async def test_a_count_reads_the_arrays_of_one_moment(
+    engine: AsyncEngine, org_id: str, spec: CatalogSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write to rows of two chunks, rebuilt between the count's reads of those chunks, is seen in neither."""
+    await spread(engine, org_id, 1500)  # three chunks
+    images = await fresh(engine, org_id, IMAGES)
+    first, last = CHUNK_ROWS, 3 * CHUNK_ROWS
+    moved = [
+        await _one(engine, D, (D.c.media_type == "IMAGE") & (D.c.seq < first)),
+        await _one(engine, D, (D.c.media_type == "IMAGE") & (D.c.seq >= 2 * CHUNK_ROWS) & (D.c.seq < last)),
+    ]
+    reads = count._arrays
+
+    async def write_between(*args: Any) -> Any:
+        if args[3][0] == 1:  # chunk 0 read: move an image of chunk 0 and one of chunk 2, and rebuild both
+            async with engine.begin() as conn:
+                ids = [row["id"] for row in moved]
+                await conn.execute(update(D).where(D.c.id.in_(ids)).values(media_type="VIDEO"))
+            await rebuild_dirty(engine)
+        return await reads(*args)
+
+    monkeypatch.setattr(count, "CHUNKS_A_READ", 1)
+    monkeypatch.setattr(count, "_arrays", write_between)
+    async with read_connection(engine) as conn:
+        scope = await request_where(conn, org_id, filter=IMAGES)
+        assert await count_rows(conn, scope) == images  # as before the write (without a snapshot: images - 1)
+    monkeypatch.undo()
+    assert await fresh(engine, org_id, IMAGES) == images - 2
