@@ -189,7 +189,7 @@ def _records(organization_id: str, chunk: int, arrays: dict[str, np.ndarray]) ->
     ]
 
 
-async def _lock_chunk(conn: AsyncConnection, organization_id: str, chunk: int) -> None:
+async def lock_chunk(conn: AsyncConnection, organization_id: str, chunk: int) -> None:
     """One rebuild of a chunk at a time (a patch reads the arrays another rebuild may be writing). On SQLite the
     marks' DELETE takes the database's write lock, which does it."""
     if conn.dialect.name == "postgresql":
@@ -205,7 +205,7 @@ async def rebuild_chunk(
     lock, so no write lands between the reads; on PostgreSQL it waits for a writer whose trigger holds a mark, then
     the reads see its rows (a later write marks again)."""
     async with engine.begin() as conn:
-        await _lock_chunk(conn, organization_id, chunk)
+        await lock_chunk(conn, organization_id, chunk)
         marks = DIRTY.c.organization_id == organization_id
         await conn.execute(delete(DIRTY).where(marks & _marked(chunk, blocks)))
         stored = {} if blocks is None else await _stored(conn, organization_id, chunk)

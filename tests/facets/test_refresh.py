@@ -3,6 +3,7 @@ facets`; and what they cannot say (several values of one schema on a row) goes t
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.cli import main
 from server.facets.build import SOURCES as SOURCE_TABLES
-from server.facets.build import dirty_blocks, rebuild_dirty
+from server.facets.build import dirty_blocks, lock_chunk, rebuild_dirty
 from server.facets.columns import dtype, empty
 from server.facets.refresher import FacetRefresher
 from server.models import FacetChunk, MetadataValue
 from server.models.facets import MARK_ALL
+from server.settings import Settings
 from tests.facets.test_counts import STALE_WRITES
 from tests.facets.test_marks import counts, fresh, marks, spread
 from tests.utils.filter_catalog import build_catalog
@@ -110,3 +112,21 @@ async def test_a_few_marked_blocks_are_patched_as_a_whole_rebuild_would_make_the
     assert reads == sorted(n for n in by_chunk.values() for _ in SOURCE_TABLES)  # only the marked blocks' rows
     for tree in ({"mediaTypes": ["DICOM"]}, {"metadata": {"name": "score", "exists": True}}):
         await fresh(engine, org_id, tree)
+
+
+async def test_rebuilds_of_one_chunk_wait_for_each_other(engine: AsyncEngine, org_id: str, settings: Settings) -> None:
+    """A patch reads the arrays another rebuild may be writing: on PostgreSQL a rebuild waits for the chunk's lock
+    (on SQLite the database's write lock serialises them)."""
+    if settings.is_sqlite:
+        pytest.skip("SQLite's single writer serialises rebuilds")
+    await build_catalog(engine, org_id)
+    await rebuild_dirty(engine)
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("UPDATE datarow SET media_type = 'DICOM' WHERE seq = 7")
+    async with engine.begin() as holder:  # another rebuild of chunk 0, still running
+        await lock_chunk(holder, org_id, 0)
+        waiting = asyncio.create_task(rebuild_dirty(engine))
+        await asyncio.sleep(0.5)
+        assert not waiting.done()
+    assert await waiting == 1
+    await fresh(engine, org_id, {"mediaTypes": ["DICOM"]})
