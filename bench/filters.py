@@ -53,7 +53,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
     "annotation minCount": {"annotation": {"name": "Car", "minCount": 3}},
     "project status+labeled": {"project": {"projectId": cid("p", 0), "workflowStatus": ["DONE"], "labeled": True}},
     "project batch+status": {
-        "project": {"projectId": cid("p", 0), "batchIds": [cid("b", 1)], "workflowStatus": ["DONE"]}
+        "project": {"projectId": cid("p", 1), "batchIds": [cid("b", 3)], "workflowStatus": ["DONE"]}
     },
     "modelRunIds": {"modelRunIds": [cid("r", 0)]},
     "combined (metadata+annotation+project+not)": {
