@@ -52,6 +52,9 @@ FAMILIES: dict[str, dict[str, Any]] = {
     "metadata string contains": {"metadata": {"name": "caption", "contains": "alpha gam"}},
     "annotation minCount": {"annotation": {"name": "Car", "minCount": 3}},
     "project status+labeled": {"project": {"projectId": cid("p", 0), "workflowStatus": ["DONE"], "labeled": True}},
+    "project batch+status": {
+        "project": {"projectId": cid("p", 1), "batchIds": [cid("b", 3)], "workflowStatus": ["DONE"]}
+    },
     "modelRunIds": {"modelRunIds": [cid("r", 0)]},
     "combined (metadata+annotation+project+not)": {
         "and": [SCORE, {"annotation": {"name": "Car", "minCount": 2}}],

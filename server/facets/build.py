@@ -94,11 +94,15 @@ def _feature(out: Arrays, at: np.ndarray, schema_ids: Sequence[str], names: Sequ
             np.add.at(out.get(key(kind, value)), at[rows], count[rows])
 
 
-def _project(out: Arrays, at: np.ndarray, project_ids: Sequence[str], statuses: Sequence[str]) -> None:
+def _project(
+    out: Arrays, at: np.ndarray, project_ids: Sequence[str], statuses: Sequence[str], batch_ids: Sequence[str | None]
+) -> None:
     codes = np.array([STATUS_CODES.get(s, 0) for s in statuses], dtype=np.uint8)
     for project_id, rows in groups(project_ids):
         out.get(key("project", project_id))[at[rows]] = codes[rows]
     out.flag_groups("status", statuses, at)
+    batches = [None if b is None else f"{p}/{b}" for p, b in zip(project_ids, batch_ids, strict=True)]
+    out.flag_groups("batch", batches, at)
 
 
 def _run(out: Arrays, at: np.ndarray, run_ids: Sequence[str]) -> None:
@@ -119,7 +123,7 @@ SOURCES: tuple[Source, ...] = (
     (None, ("media_type", "dataset_id"), _datarow),
     (_V, ("schema_id", "number_value", "datetime_value", "option_id"), _metadata),
     (_F, ("feature_schema_id", "name", "count"), _feature),
-    (_P, ("project_id", "workflow_status"), _project),
+    (_P, ("project_id", "workflow_status", "batch_id"), _project),
     (_M, ("model_run_id",), _run),
     (_L, ("project_id",), _labeled),
 )

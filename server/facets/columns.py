@@ -28,10 +28,15 @@ KINDS: dict[str, str] = {
     "project": "uint8",  # project:<id>: 1 + the workflow status's index, 0 outside the project
     "status": "bool",  # status:<workflow status>: in some project with that status
     "labeled": "bool",  # labeled:<project id>: a label in that project
+    "batch": "bool",  # batch:<project id>/<batch id>: in that batch of that project
     "run": "bool",  # run:<model run id>
 }
 EPOCH = datetime(1970, 1, 1)
 STATUS_CODES = {status: code for code, status in enumerate(WORKFLOW_STATUSES, 1)}  # the project kind's values
+
+
+def batch_key(project_id: str, batch_id: str) -> str:
+    return key("batch", f"{project_id}/{batch_id}")
 
 
 def key(kind: str, name: str = "") -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
-from server.facets.columns import STATUS_CODES, key, micros
+from server.facets.columns import STATUS_CODES, batch_key, key, micros
 from server.filters.leaves.annotation import AnnotationMatch
 from server.filters.leaves.metadata import MetadataMatch
 from server.filters.tree import And, Leaf, Node, Not, Or
@@ -45,6 +45,9 @@ def any_of(facets: list[str]) -> Covered:
     return _all([Covered(frozenset({f}), lambda c, f=f: c(f)) for f in facets], operator.or_)
 
 
+PROJECT_KEYS = {"projectId", "workflowStatus", "labeled", "batchIds"}
+
+
 def _membership(project: str, statuses: list[str] | None) -> Covered:
     facet = key("project", project)
     if statuses is None:
@@ -54,17 +57,21 @@ def _membership(project: str, statuses: list[str] | None) -> Covered:
 
 
 def _project(checked: dict[str, Any]) -> Covered | None:
-    """The same project row must meet every key: `labeled` only with a `projectId` (else: which project's)."""
-    project, statuses, labeled = checked.get("projectId"), checked.get("workflowStatus"), checked.get("labeled")
-    if set(checked) - {"projectId", "workflowStatus", "labeled"} or (project is None and labeled is not None):
+    """The same project row must meet every key: `labeled` and `batchIds` only with a `projectId` (else: which
+    project's)."""
+    project, statuses = checked.get("projectId"), checked.get("workflowStatus")
+    labeled, batches = checked.get("labeled"), checked.get("batchIds")
+    if set(checked) - PROJECT_KEYS or (project is None and (labeled, batches) != (None, None)):
         return None
     if project is None:
         return any_of([key("status", s) for s in statuses])
-    member = _membership(project, statuses)
-    if labeled is None:
-        return member
-    has = key("labeled", project)
-    return Covered(member.keys | {has}, lambda c: member.mask(c) & (c(has) if labeled else ~c(has)))
+    parts = [_membership(project, statuses)]
+    if batches is not None:
+        parts.append(any_of([batch_key(project, b) for b in batches]))
+    if labeled is not None:
+        has = key("labeled", project)
+        parts.append(Covered(frozenset({has}), (lambda c: c(has)) if labeled else (lambda c: ~c(has))))
+    return _all(parts, operator.and_)
 
 
 ANNOTATION_KEYS = {"feature_schema_id": "feature", "name": "featureName"}

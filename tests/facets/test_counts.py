@@ -33,8 +33,13 @@ def _has_array_form(condition: dict[str, Any]) -> bool:
     return "exists" in condition or not caption
 
 
+def _given(**keys: Any) -> dict[str, Any]:
+    return {k: v for k, v in keys.items() if v is not None}
+
+
 def _covered_leaves(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
     projects = [spec.names["proj-a"], spec.names["proj-b"]]
+    batches = [v for k, v in spec.names.items() if "-batch" in k]  # of both projects: most pairs match no row
     counts = st.integers(0, 3)
     families = {
         "mediaTypes": _some([*MEDIA, "AUDIO"]),
@@ -58,10 +63,14 @@ def _covered_leaves(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
                 lambda p, s: {"projectId": p, "workflowStatus": s}, st.sampled_from(projects), _some(list(STATUSES))
             ),
             st.builds(
-                lambda p, s, labeled: {"projectId": p, "labeled": labeled, **({"workflowStatus": s} if s else {})},
+                lambda p, s, labeled, batches: {
+                    "projectId": p,
+                    **_given(workflowStatus=s, labeled=labeled, batchIds=batches),
+                },
                 st.sampled_from(projects),
                 st.one_of(st.none(), _some(list(STATUSES))),
-                st.booleans(),
+                st.one_of(st.none(), st.booleans()),
+                st.one_of(st.none(), _some(batches)),
             ),
         ),
     }
@@ -86,6 +95,7 @@ STALE_WRITES = {
     33: "UPDATE projectdatarow SET workflow_status = 'DONE' WHERE data_row_id IN ({rows})",
     37: "DELETE FROM modelrundatarow WHERE data_row_id IN ({rows})",
     7: "UPDATE label SET project_id = NULL WHERE data_row_id IN ({rows})",
+    17: "UPDATE projectdatarow SET batch_id = NULL WHERE data_row_id IN ({rows})",
 }
 
 

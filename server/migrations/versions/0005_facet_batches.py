@@ -1,0 +1,31 @@
+"""facet arrays of batches
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-03 10:05:00.000000
+
+The arrays gain `batch:<project id>/<batch id>` (server.facets.columns): every block holding rows is marked, so the
+arrays are rebuilt with it before counts read them alone. No schema change.
+"""
+
+from alembic import op
+
+from server.models.facets import mark_all
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def _rebuild_all() -> None:
+    op.execute("DELETE FROM facetdirty")
+    op.execute(mark_all())
+
+
+def upgrade() -> None:
+    _rebuild_all()
+
+
+def downgrade() -> None:
+    _rebuild_all()
