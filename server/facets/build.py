@@ -3,6 +3,7 @@ whole chunk, or only the rows of its few marked blocks, patched into the stored 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -246,6 +247,19 @@ def chunks_of(blocks: Marks) -> Marks:
 
 async def dirty_chunks(conn: AsyncConnection, organization_id: str | None = None) -> Marks:
     return chunks_of(await dirty_blocks(conn, organization_id))
+
+
+async def built_chunks(conn: AsyncConnection) -> set[tuple[str, int]]:
+    """The (organization, chunk) pairs that have arrays."""
+    stmt = select(CHUNKS.c.organization_id, CHUNKS.c.chunk).where(CHUNKS.c.key == key("live"))
+    return {(org, chunk) for org, chunk in await conn.execute(stmt)}
+
+
+def patchable(blocks: Marks, marks: Marks, built: set[tuple[str, int]]) -> Marks:
+    """Those of `blocks` whose chunk has arrays and fewer than PARTIAL_BLOCKS `marks`: rebuilt, they are patched."""
+    per_chunk = Counter((org, block >> BLOCKS) for org, block in marks)
+    chunks = {chunk for chunk, n in per_chunk.items() if n < PARTIAL_BLOCKS} & built
+    return [(org, block) for org, block in blocks if (org, block >> BLOCKS) in chunks]
 
 
 async def rebuild_marked(engine: AsyncEngine, marks: Marks) -> int:

@@ -1,6 +1,7 @@
-"""The server's background rebuild of the chunks holding marked blocks: every `interval` seconds, once the marks have
-held still for an interval (a running import keeps adding them; its chunks wait until it pauses), so counts come
-back to the arrays alone."""
+"""The server's background rebuild of the chunks holding marked blocks, every `interval` seconds: all of them once the
+marks have held still for an interval (a running import keeps adding them; its chunks wait until it pauses), and
+meanwhile the blocks marked a tick ago and still marked when their chunk can be patched (few marks in it), so
+scattered writes that never pause (a team labeling all day) are folded in as they settle."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.facets.build import Marks, dirty_blocks, rebuild_marked
+from server.facets.build import Marks, built_chunks, dirty_blocks, patchable, rebuild_marked
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +36,18 @@ class FacetRefresher:
                 log.warning("facet arrays not rebuilt: %s", exc)
 
     async def tick(self, seen: Marks) -> Marks:
-        """Rebuild when the marks are those seen last time; the marks now (none after a rebuild)."""
+        """All the marks when they are those seen last time; else those seen then that a patch rebuilds. The marks
+        left."""
         async with self.engine.connect() as conn:
             marks = await dirty_blocks(conn)
-        if marks and marks == seen:
-            await rebuild_marked(self.engine, marks)
-            return []
-        return marks
+            if marks == seen:
+                settled = marks
+            else:
+                held = sorted(set(marks) & set(seen))
+                settled = patchable(held, marks, await built_chunks(conn)) if held else []
+        if settled:
+            await rebuild_marked(self.engine, settled)
+        return sorted(set(marks) - set(settled))
 
     async def stop(self) -> None:
         if self._task is not None:

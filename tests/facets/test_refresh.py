@@ -13,8 +13,8 @@ from sqlalchemy import event, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.cli import main
+from server.facets.build import PARTIAL_BLOCKS, Marks, dirty_blocks, lock_chunk, rebuild_dirty
 from server.facets.build import SOURCES as SOURCE_TABLES
-from server.facets.build import dirty_blocks, lock_chunk, rebuild_dirty
 from server.facets.columns import dtype, empty
 from server.facets.refresher import FacetRefresher
 from server.models import FacetChunk, MetadataValue
@@ -129,4 +129,35 @@ async def test_rebuilds_of_one_chunk_wait_for_each_other(engine: AsyncEngine, or
         await asyncio.sleep(0.5)
         assert not waiting.done()
     assert await waiting == 1
+    await fresh(engine, org_id, {"mediaTypes": ["DICOM"]})
+
+
+async def test_the_refresher_patches_settled_blocks_while_writes_go_on(engine: AsyncEngine, org_id: str) -> None:
+    """Blocks marked a tick ago and still marked are patched though new marks keep coming; a chunk with many marks
+    (an import filling it) waits for the marks to hold still."""
+    await build_catalog(engine, org_id)
+    await spread(engine, org_id, 1500)  # a row per block over three chunks, all rebuilt
+
+    async def touch(*seqs: int) -> None:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql(f"UPDATE datarow SET media_type = 'DICOM' WHERE seq IN {(*seqs, -1)}")
+
+    async def marked() -> Marks:
+        async with engine.connect() as conn:
+            return await dirty_blocks(conn, org_id)
+
+    refresher = FacetRefresher(engine, interval=1.0)
+    await touch(1500)
+    seen = await refresher.tick([])
+    assert seen == await marked() == [(org_id, 1)]
+    await touch(3000)  # a new write: the marks moved, but block 1 has settled
+    seen = await refresher.tick(seen)
+    assert seen == await marked() == [(org_id, 2)]
+    await touch(*range(4500, 4500 + 1500 * PARTIAL_BLOCKS, 1500))  # chunk 0 now holds 17 marks: it waits
+    seen = await refresher.tick(seen)
+    assert len(seen) == len(await marked()) == PARTIAL_BLOCKS + 1
+    await touch(70 * 1500)  # chunk 1
+    seen = await refresher.tick(seen)
+    assert len(seen) == PARTIAL_BLOCKS + 2
+    assert await refresher.tick(seen) == [] and await marked() == []
     await fresh(engine, org_id, {"mediaTypes": ["DICOM"]})
