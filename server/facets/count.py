@@ -59,7 +59,7 @@ async def _arrays(
     return arrays
 
 
-def joined(spans: list[Span]) -> list[Span]:
+def _joined(spans: list[Span]) -> list[Span]:
     """Sorted spans with the overlapping and touching ones made one."""
     out: list[Span] = []
     for start, stop in sorted(spans):
@@ -73,7 +73,7 @@ def joined(spans: list[Span]) -> list[Span]:
 def fewest(spans: list[Span], most: int) -> list[Span]:
     """Joined spans, then the closest ones joined across their gaps until at most `most` remain (the rows of a
     joined gap go to SQL too, which counts them as well)."""
-    spans = joined(spans)
+    spans = _joined(spans)
     if len(spans) <= most:
         return spans
     widest = sorted(range(1, len(spans)), key=lambda i: spans[i][0] - spans[i - 1][1])[len(spans) - most :]
@@ -119,7 +119,7 @@ async def _sql_count(conn: AsyncConnection, rows: ColumnElement[bool], spans: li
     would hash whole relation sets (124-184 ms for eight blocks, 34-36 ms probed per row)."""
     if not spans:
         return 0
-    seq = SEQ
+    seq = SEQ  # a lower-case name: ruff reads `SEQ >= start` as a constant compared (SIM300)
     ranges = or_(*(and_(rare(seq >= start), rare(seq < stop)) for start, stop in spans))
     spanned = select(DataRow.__table__).where(ranges).offset(0).subquery("datarow")  # type: ignore[arg-type]
     stmt = select(func.count()).select_from(spanned).where(ClauseAdapter(spanned).traverse(rows))
