@@ -52,6 +52,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
     "metadata string contains": {"metadata": {"name": "caption", "contains": "alpha gam"}},
     "annotation minCount": {"annotation": {"name": "Car", "minCount": 3}},
     "project status+labeled": {"project": {"projectId": cid("p", 0), "workflowStatus": ["DONE"], "labeled": True}},
+    "project unlabeled (any project)": {"project": {"labeled": False}},
     "project batch+status": {
         "project": {"projectId": cid("p", 1), "batchIds": [cid("b", 3)], "workflowStatus": ["DONE"]}
     },

@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, Table, delete, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.facets.columns import STATUS_CODES, dtype, empty, key
+from server.facets.columns import ANY_STATUS, STATUS_CODES, dtype, empty, key
 from server.models import (
     DataRow,
     FacetChunk,
@@ -114,6 +114,24 @@ def _labeled(out: Arrays, at: np.ndarray, project_ids: Sequence[str | None]) -> 
     out.flag_groups("labeled", project_ids, at)  # a model run's label has no project: left out
 
 
+def _flag(out: Arrays, facet: str, rows: np.ndarray) -> None:
+    if rows.any():
+        out.get(facet)[rows] = True
+
+
+def _labeled_in(out: Arrays) -> None:
+    """From the project and labeled arrays: labeledIn / unlabeledIn by workflow status (and any status), for the
+    project leaf's `labeled` without a `projectId`."""
+    for facet, codes in list(out.arrays.items()):
+        kind, project = facet.split(":", 1)
+        if kind != "project":
+            continue
+        labeled = out.arrays.get(key("labeled", project), empty(key("labeled", project)))
+        for status, rows in ((ANY_STATUS, codes != 0), *((s, codes == c) for s, c in STATUS_CODES.items())):
+            _flag(out, key("labeledIn", status), rows & labeled)
+            _flag(out, key("unlabeledIn", status), rows & ~labeled)
+
+
 Source = tuple[Table | None, tuple[str, ...], Callable[..., None]]
 _V, _F = MetadataValue.__table__, LabelFeature.__table__  # type: ignore[attr-defined]
 _P, _M = ProjectDataRow.__table__, ModelRunDataRow.__table__  # type: ignore[attr-defined]
@@ -156,6 +174,7 @@ async def chunk_arrays(
         async for part in result.partitions(PARTITION):  # a bounded batch of rows in memory at a time
             seqs, *columns = zip(*part, strict=True)
             apply(out, np.array(seqs, dtype=np.int64) - low, *columns)
+    _labeled_in(out)
     return out.arrays
 
 

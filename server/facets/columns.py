@@ -29,8 +29,11 @@ KINDS: dict[str, str] = {
     "status": "bool",  # status:<workflow status>: in some project with that status
     "labeled": "bool",  # labeled:<project id>: a label in that project
     "batch": "bool",  # batch:<project id>/<batch id>: in that batch of that project
+    "labeledIn": "bool",  # labeledIn:<workflow status, or *>: in a project with that status, with a label there
+    "unlabeledIn": "bool",  # unlabeledIn:<workflow status, or *>: the same without a label there
     "run": "bool",  # run:<model run id>
 }
+ANY_STATUS = "*"
 EPOCH = datetime(1970, 1, 1)
 STATUS_CODES = {status: code for code, status in enumerate(WORKFLOW_STATUSES, 1)}  # the project kind's values
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
-from server.facets.columns import STATUS_CODES, batch_key, key, micros
+from server.facets.columns import ANY_STATUS, STATUS_CODES, batch_key, key, micros
 from server.filters.leaves.annotation import AnnotationMatch
 from server.filters.leaves.metadata import MetadataMatch
 from server.filters.tree import And, Leaf, Node, Not, Or
@@ -57,14 +57,16 @@ def _membership(project: str, statuses: list[str] | None) -> Covered:
 
 
 def _project(checked: dict[str, Any]) -> Covered | None:
-    """The same project row must meet every key: `labeled` and `batchIds` only with a `projectId` (else: which
-    project's)."""
+    """The same project row must meet every key: `batchIds` only with a `projectId` (else: which project's), and
+    `labeled` without one from the arrays made for it (labeledIn / unlabeledIn by status)."""
     project, statuses = checked.get("projectId"), checked.get("workflowStatus")
     labeled, batches = checked.get("labeled"), checked.get("batchIds")
-    if set(checked) - PROJECT_KEYS or (project is None and (labeled, batches) != (None, None)):
+    if set(checked) - PROJECT_KEYS or (project is None and batches is not None):
         return None
-    if project is None:
+    if project is None and labeled is None:
         return any_of([key("status", s) for s in statuses])
+    if project is None:
+        return any_of([key("labeledIn" if labeled else "unlabeledIn", s) for s in statuses or [ANY_STATUS]])
     parts = [_membership(project, statuses)]
     if batches is not None:
         parts.append(any_of([batch_key(project, b) for b in batches]))

@@ -190,3 +190,6 @@ def mark_all(marking: Marking = Marking()) -> str:
 
 SQLITE_TRIGGERS = sqlite_triggers()
 MARK_ALL = mark_all()
+# What a revision that adds a facet kind runs: every block holding rows marked (those marked already stay), so the
+# arrays are rebuilt with it.
+MARK_EVERY_BLOCK = MARK_ALL + " WHERE true ON CONFLICT DO NOTHING"

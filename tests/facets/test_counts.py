@@ -72,6 +72,11 @@ def _covered_leaves(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
                 st.one_of(st.none(), st.booleans()),
                 st.one_of(st.none(), _some(batches)),
             ),
+            st.builds(
+                lambda s, labeled: {"labeled": labeled, **_given(workflowStatus=s)},
+                st.one_of(st.none(), _some(list(STATUSES))),
+                st.booleans(),
+            ),
         ),
     }
     return st.sampled_from(list(families)).flatmap(lambda k: families[k].map(lambda v: {k: v}))

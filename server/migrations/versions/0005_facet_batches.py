@@ -10,7 +10,7 @@ arrays are rebuilt with it before counts read them alone. No schema change.
 
 from alembic import op
 
-from server.models.facets import mark_all
+from server.models.facets import MARK_EVERY_BLOCK
 
 revision = "0005"
 down_revision = "0004"
@@ -18,14 +18,9 @@ branch_labels = None
 depends_on = None
 
 
-def _rebuild_all() -> None:
-    op.execute("DELETE FROM facetdirty")
-    op.execute(mark_all())
-
-
 def upgrade() -> None:
-    _rebuild_all()
+    op.execute(MARK_EVERY_BLOCK)
 
 
 def downgrade() -> None:
-    _rebuild_all()
+    op.execute(MARK_EVERY_BLOCK)
