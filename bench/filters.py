@@ -53,6 +53,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
     "annotation minCount": {"annotation": {"name": "Car", "minCount": 3}},
     "project status+labeled": {"project": {"projectId": cid("p", 0), "workflowStatus": ["DONE"], "labeled": True}},
     "project unlabeled (any project)": {"project": {"labeled": False}},
+    "batchIds (no project)": {"project": {"batchIds": [cid("b", 0), cid("b", 3)]}},
     "project batch+status": {
         "project": {"projectId": cid("p", 1), "batchIds": [cid("b", 3)], "workflowStatus": ["DONE"]}
     },

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from server.facets.columns import ANY_STATUS, STATUS_CODES, batch_key, key, micros
 from server.filters.leaves.annotation import AnnotationMatch
 from server.filters.leaves.metadata import MetadataMatch
+from server.filters.leaves.project import BATCH_PROJECTS
 from server.filters.tree import And, Leaf, Node, Not, Or
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ def any_of(facets: list[str]) -> Covered:
     return _all([Covered(frozenset({f}), lambda c, f=f: c(f)) for f in facets], operator.or_)
 
 
-PROJECT_KEYS = {"projectId", "workflowStatus", "labeled", "batchIds"}
+PROJECT_KEYS = {"projectId", "workflowStatus", "labeled", "batchIds", BATCH_PROJECTS}
+NO_ROW = Covered(frozenset({key("live")}), lambda c: ~c(key("live")))
 
 
 def _membership(project: str, statuses: list[str] | None) -> Covered:
@@ -56,17 +58,9 @@ def _membership(project: str, statuses: list[str] | None) -> Covered:
     return Covered(frozenset({facet}), lambda c: isin(c(facet), codes))
 
 
-def _project(checked: dict[str, Any]) -> Covered | None:
-    """The same project row must meet every key: `batchIds` only with a `projectId` (else: which project's), and
-    `labeled` without one from the arrays made for it (labeledIn / unlabeledIn by status)."""
-    project, statuses = checked.get("projectId"), checked.get("workflowStatus")
-    labeled, batches = checked.get("labeled"), checked.get("batchIds")
-    if set(checked) - PROJECT_KEYS or (project is None and batches is not None):
-        return None
-    if project is None and labeled is None:
-        return any_of([key("status", s) for s in statuses])
-    if project is None:
-        return any_of([key("labeledIn" if labeled else "unlabeledIn", s) for s in statuses or [ANY_STATUS]])
+def _in_project(project: str, checked: dict[str, Any]) -> Covered:
+    """The rows whose project row in `project` meets every key."""
+    statuses, labeled, batches = checked.get("workflowStatus"), checked.get("labeled"), checked.get("batchIds")
     parts = [_membership(project, statuses)]
     if batches is not None:
         parts.append(any_of([batch_key(project, b) for b in batches]))
@@ -74,6 +68,30 @@ def _project(checked: dict[str, Any]) -> Covered | None:
         has = key("labeled", project)
         parts.append(Covered(frozenset({has}), (lambda c: c(has)) if labeled else (lambda c: ~c(has))))
     return _all(parts, operator.and_)
+
+
+def _in_batches(checked: dict[str, Any]) -> Covered:
+    """batchIds without a projectId: a batch's rows are in its project (resolved), so the rest applies there."""
+    batches = checked[BATCH_PROJECTS]
+    if not batches:
+        return NO_ROW
+    each = [_in_project(project, checked | {"batchIds": [batch]}) for batch, project in batches.items()]
+    return _all(each, operator.or_)
+
+
+def _project(checked: dict[str, Any]) -> Covered | None:
+    """The same project row must meet every key; without a `projectId`, `batchIds` from their resolved projects and
+    `labeled` from the arrays made for it (labeledIn / unlabeledIn by status)."""
+    project, statuses, labeled = checked.get("projectId"), checked.get("workflowStatus"), checked.get("labeled")
+    if set(checked) - PROJECT_KEYS:
+        return None
+    if project is not None:
+        return _in_project(project, checked)
+    if BATCH_PROJECTS in checked:
+        return _in_batches(checked)
+    if labeled is None:
+        return any_of([key("status", s) for s in statuses])
+    return any_of([key("labeledIn" if labeled else "unlabeledIn", s) for s in statuses or [ANY_STATUS]])
 
 
 ANNOTATION_KEYS = {"feature_schema_id": "feature", "name": "featureName"}

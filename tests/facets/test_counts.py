@@ -77,6 +77,12 @@ def _covered_leaves(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
                 st.one_of(st.none(), _some(list(STATUSES))),
                 st.booleans(),
             ),
+            st.builds(
+                lambda b, s, labeled: {"batchIds": b, **_given(workflowStatus=s, labeled=labeled)},
+                _some([*batches, "c-no-such-batch"]),
+                st.one_of(st.none(), _some(list(STATUSES))),
+                st.one_of(st.none(), st.booleans()),
+            ),
         ),
     }
     return st.sampled_from(list(families)).flatmap(lambda k: families[k].map(lambda v: {k: v}))
@@ -166,3 +172,15 @@ def test_covered_trees_count_from_the_arrays_as_sql_does(catalog: Catalog, tree:
 def test_any_tree_counts_as_sql_does_or_goes_to_sql(catalog: Catalog, tree: dict[str, Any]) -> None:
     facets, sql = catalog.run(catalog.counts(tree))
     assert facets in (None, sql)
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [
+        {"project": {"batchIds": ["c-no-such-batch"]}},
+        {"project": {"batchIds": [SPEC.names["proj-a-batch1"], SPEC.names["proj-b-batch2"]], "labeled": True}},
+    ],
+)
+def test_batches_without_a_project_count_in_their_own_projects(catalog: Catalog, tree: dict[str, Any]) -> None:
+    facets, sql = catalog.run(catalog.counts(tree))
+    assert facets == sql and (sql > 0) == (len(tree["project"]) == 2)
