@@ -1,11 +1,12 @@
-"""facet arrays of batches
+"""facet arrays of batches and of labeled rows in any project
 
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-03 10:05:00.000000
 
-The arrays gain `batch:<project id>/<batch id>` (server.facets.columns): every block holding rows is marked, so the
-arrays are rebuilt with it before counts read them alone. No schema change.
+The arrays gain `batch:<project id>/<batch id>`, and `labeledIn:<status>` / `unlabeledIn:<status>` for the project
+leaf's `labeled` without a projectId (server.facets.columns): every block holding rows is marked, so the arrays are
+rebuilt with them before counts read them alone. No schema change.
 """
 
 from alembic import op
