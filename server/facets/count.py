@@ -12,18 +12,16 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.util import ClauseAdapter
 
-from server.facets.columns import dtype, empty, key
+from server.facets.columns import dtype, empty
 from server.facets.cover import Covered
+from server.facets.marks import CHUNKS, LIVE, built_chunks, dirty_blocks
 from server.filters.compile import rare
-from server.models import DataRow, FacetChunk, FacetDirty
+from server.models import DataRow
 from server.models.facets import BLOCK_BITS, BLOCK_ROWS, CHUNK_BITS, CHUNK_ROWS, SEQ
 
 if TYPE_CHECKING:
     import numpy as np
 
-CHUNKS = FacetChunk.__table__.c  # type: ignore[attr-defined]
-DIRTY = FacetDirty.__table__.c  # type: ignore[attr-defined]
-LIVE = key("live")
 CHUNKS_A_READ = 8  # 8 chunks of a number facet: 4 MB
 MOST_SPANS = 64  # the SQL part tests at most this many `seq` ranges of marked blocks (the closest are joined)
 # At most this many rows of marked blocks go to SQL, probed per row (measured at 1M: ~1.5 us a row on SQLite, 4-9 us
@@ -32,16 +30,6 @@ SQL_ROWS = {"sqlite": 65_536, "postgresql": 16_384}
 SQL_SHARE = 8
 
 Span = tuple[int, int]  # rows by `seq`: [start, stop)
-
-
-async def _dirty_blocks(conn: AsyncConnection, organization_id: str) -> list[int]:
-    stmt = select(DIRTY.block).where(DIRTY.organization_id == organization_id).order_by(DIRTY.block)
-    return list((await conn.execute(stmt)).scalars())
-
-
-async def _live_chunks(conn: AsyncConnection, organization_id: str) -> list[int]:
-    stmt = select(CHUNKS.chunk).where(CHUNKS.organization_id == organization_id, CHUNKS.key == LIVE)
-    return list((await conn.execute(stmt.order_by(CHUNKS.chunk))).scalars())
 
 
 async def _arrays(
@@ -133,8 +121,8 @@ async def facet_count(
     None when the marked blocks hold too many rows for SQL to count them quickly (SQL_ROWS, or 1/SQL_SHARE of the
     chunks' rows) or a compared schema has two values on a row somewhere (then the count's own statement does them
     all). Arrays are read CHUNKS_A_READ chunks at a time, so memory stays the same whatever the number of rows."""
-    live = await _live_chunks(conn, organization_id)
-    marked = [(b << BLOCK_BITS, (b << BLOCK_BITS) + BLOCK_ROWS) for b in await _dirty_blocks(conn, organization_id)]
+    live = [chunk for _, chunk in await built_chunks(conn, organization_id)]
+    marked = [(b << BLOCK_BITS, (b << BLOCK_BITS) + BLOCK_ROWS) for _, b in await dirty_blocks(conn, organization_id)]
     spans = fewest(marked, MOST_SPANS)
     if _rows(spans) > min(SQL_ROWS[conn.dialect.name], (len(live) << CHUNK_BITS) // SQL_SHARE):
         return None

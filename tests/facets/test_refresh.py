@@ -13,9 +13,10 @@ from sqlalchemy import event, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.cli import main
-from server.facets.build import PARTIAL_BLOCKS, Marks, dirty_blocks, lock_chunk, rebuild_dirty
+from server.facets.build import PARTIAL_BLOCKS, lock_chunk, rebuild_dirty
 from server.facets.build import SOURCES as SOURCE_TABLES
 from server.facets.columns import dtype, empty
+from server.facets.marks import Marks, dirty_blocks
 from server.facets.refresher import FacetRefresher
 from server.models import FacetChunk, MetadataValue
 from server.models.facets import MARK_ALL
