@@ -236,7 +236,8 @@ async def rebuild_chunk(
         if stored and blocks is not None:
             arrays = patched(stored, await chunk_arrays(conn, organization_id, chunk, blocks), chunk, blocks)
         else:
-            await conn.execute(delete(DIRTY).where(marks & _marked(chunk, None)))
+            if blocks is not None:  # no arrays to patch: the whole chunk is read, so all its marks go
+                await conn.execute(delete(DIRTY).where(marks & _marked(chunk, None)))
             arrays = await chunk_arrays(conn, organization_id, chunk)
         await conn.execute(
             delete(CHUNKS).where((CHUNKS.c.organization_id == organization_id) & (CHUNKS.c.chunk == chunk))
