@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.db import in_transaction
 from server.models.facets import BLOCK_BITS, SQLITE_TRIGGERS
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class NewRows:
         if not self.active or self.opened:
             return
         self.opened = True
-        if not (await self.conn.get_raw_connection()).driver_connection.in_transaction:
+        if not await in_transaction(self.conn):
             await self.conn.exec_driver_sql("BEGIN IMMEDIATE")  # sqlite3 would run the DDL outside a transaction
         for name in SQLITE_TRIGGERS:
             await self.conn.exec_driver_sql(f"DROP TRIGGER {name}")
