@@ -18,15 +18,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db import in_transaction
-from server.models.facets import BLOCK_BITS, SQLITE_TRIGGERS
+from server.models.facets import SQLITE_TRIGGERS, mark_rows
 
 if TYPE_CHECKING:
     from server.ingest.import_tables import Tables
 
-MARK_NUMBERED = (
-    "INSERT OR IGNORE INTO facetdirty(organization_id, block)"
-    f" SELECT DISTINCT organization_id, seq >> {BLOCK_BITS} FROM datarow WHERE seq BETWEEN :first AND :last"
-)
+MARK_NUMBERED = mark_rows("seq BETWEEN :first AND :last")
 
 
 class NewRows:
