@@ -181,12 +181,12 @@ async def spread(engine: AsyncEngine, org_id: str, gap: int) -> None:
 
 
 @contextmanager
-def sql_parts(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
-    """The statements (and parameters) that count rows by ranges of seq while the block runs."""
+def statements(engine: AsyncEngine, *needles: str) -> Iterator[list[tuple[str, Any]]]:
+    """The statements (and parameters) holding every needle that the engine sends while the block runs."""
     seen: list[tuple[str, Any]] = []
 
     def before(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if "datarow.seq >=" in statement and "count(" in statement:
+        if all(needle in statement for needle in needles):
             seen.append((statement, parameters))
 
     event.listen(engine.sync_engine, "before_cursor_execute", before)
@@ -194,6 +194,11 @@ def sql_parts(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
         yield seen
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", before)
+
+
+def sql_parts(engine: AsyncEngine) -> Any:
+    """The statements that count rows by ranges of seq."""
+    return statements(engine, "datarow.seq >=", "count(")
 
 
 IMAGES = {"mediaTypes": ["IMAGE"]}
