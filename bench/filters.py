@@ -137,24 +137,22 @@ async def catalog(rows: int, server: str | None = None) -> tuple[str, float, flo
     build)."""
     url, build_s = await (postgres_catalog(server, rows) if server else sqlite_catalog(rows))
     engine = create_engine(Settings(database_url=url))
-    await migrate(engine)
-    await engine.dispose()
-    await ensure_indexes(url)
-    engine = create_engine(Settings(database_url=url))
-    started = time.perf_counter()
-    await rebuild_dirty(engine)
-    await engine.dispose()
+    try:
+        await migrate(engine)
+        await ensure_indexes(engine)
+        started = time.perf_counter()
+        await rebuild_dirty(engine)
+    finally:
+        await engine.dispose()
     return url, build_s, time.perf_counter() - started
 
 
-async def ensure_indexes(url: str) -> None:
+async def ensure_indexes(engine: AsyncEngine) -> None:
     """Indexes added to the models after the catalog was cached (the migration revision keeps its name)."""
-    engine = create_engine(Settings(database_url=url))
     async with engine.begin() as conn:
         await conn.run_sync(
             lambda sync: [i.create(sync, checkfirst=True) for t in metadata.sorted_tables for i in t.indexes]
         )
-    await engine.dispose()
 
 
 async def median_ms(fn: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:

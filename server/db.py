@@ -105,7 +105,8 @@ async def read_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]
 SNAPSHOT = {"postgresql": "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "sqlite": "BEGIN"}
 
 
-async def _in_transaction(conn: AsyncConnection) -> bool:
+async def in_transaction(conn: AsyncConnection) -> bool:
+    """Whether the driver's connection is in a transaction (SQLAlchemy's own flag says nothing of pysqlite's)."""
     driver = (await conn.get_raw_connection()).driver_connection
     return bool(driver.in_transaction if conn.dialect.name == "sqlite" else driver.is_in_transaction())
 
@@ -115,7 +116,7 @@ async def snapshot(conn: AsyncConnection) -> AsyncIterator[None]:
     """The reads inside see the database at one moment: a read-only snapshot is begun (and rolled back after) when
     the connection is in no transaction (a `read_connection`, a connection that has only read on SQLite); inside a
     caller's transaction, that transaction stays as it is."""
-    if await _in_transaction(conn):
+    if await in_transaction(conn):
         yield
         return
     await conn.exec_driver_sql(SNAPSHOT[conn.dialect.name])

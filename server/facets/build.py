@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Table, delete, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.facets.columns import ANY_STATUS, STATUS_CODES, dtype, empty, key
+from server.facets.marks import Marks, dirty_blocks
 from server.models import (
     DataRow,
     FacetChunk,
@@ -30,7 +31,6 @@ CHUNKS = FacetChunk.__table__  # type: ignore[attr-defined]
 PARTITION = 20_000
 BLOCKS = CHUNK_BITS - BLOCK_BITS  # a chunk holds 1 << BLOCKS blocks
 PARTIAL_BLOCKS = 16  # a chunk with fewer marked blocks is patched: only their rows are read again
-Marks = list[tuple[str, int]]  # (organization, block or chunk)
 
 
 class Arrays:
@@ -236,7 +236,8 @@ async def rebuild_chunk(
         if stored and blocks is not None:
             arrays = patched(stored, await chunk_arrays(conn, organization_id, chunk, blocks), chunk, blocks)
         else:
-            await conn.execute(delete(DIRTY).where(marks & _marked(chunk, None)))
+            if blocks is not None:  # no arrays to patch: the whole chunk is read, so all its marks go
+                await conn.execute(delete(DIRTY).where(marks & _marked(chunk, None)))
             arrays = await chunk_arrays(conn, organization_id, chunk)
         await conn.execute(
             delete(CHUNKS).where((CHUNKS.c.organization_id == organization_id) & (CHUNKS.c.chunk == chunk))
@@ -251,33 +252,10 @@ def _marked(chunk: int, blocks: Sequence[int] | None) -> ColumnElement[bool]:
     return DIRTY.c.block.in_(blocks)
 
 
-async def dirty_blocks(conn: AsyncConnection, organization_id: str | None = None) -> Marks:
-    """The marked (organization, block) pairs, in order."""
-    stmt = select(DIRTY.c.organization_id, DIRTY.c.block).order_by(DIRTY.c.organization_id, DIRTY.c.block)
-    if organization_id is not None:
-        stmt = stmt.where(DIRTY.c.organization_id == organization_id)
-    return [(org, block) for org, block in await conn.execute(stmt)]
-
-
-def chunks_of(blocks: Marks) -> Marks:
-    """The (organization, chunk) pairs holding the blocks, in order."""
-    return sorted({(org, block >> BLOCKS) for org, block in blocks})
-
-
-async def dirty_chunks(conn: AsyncConnection, organization_id: str | None = None) -> Marks:
-    return chunks_of(await dirty_blocks(conn, organization_id))
-
-
-async def built_chunks(conn: AsyncConnection) -> set[tuple[str, int]]:
-    """The (organization, chunk) pairs that have arrays."""
-    stmt = select(CHUNKS.c.organization_id, CHUNKS.c.chunk).where(CHUNKS.c.key == key("live"))
-    return {(org, chunk) for org, chunk in await conn.execute(stmt)}
-
-
-def patchable(blocks: Marks, marks: Marks, built: set[tuple[str, int]]) -> Marks:
+def patchable(blocks: Marks, marks: Marks, built: Marks) -> Marks:
     """Those of `blocks` whose chunk has arrays and fewer than PARTIAL_BLOCKS `marks`: rebuilt, they are patched."""
     per_chunk = Counter((org, block >> BLOCKS) for org, block in marks)
-    chunks = {chunk for chunk, n in per_chunk.items() if n < PARTIAL_BLOCKS} & built
+    chunks = {chunk for chunk, n in per_chunk.items() if n < PARTIAL_BLOCKS}.intersection(built)
     return [(org, block) for org, block in blocks if (org, block >> BLOCKS) in chunks]
 
 

@@ -17,15 +17,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.models.facets import BLOCK_BITS, SQLITE_TRIGGERS
+from server.db import in_transaction
+from server.models.facets import SQLITE_TRIGGERS, mark_rows
 
 if TYPE_CHECKING:
     from server.ingest.import_tables import Tables
 
-MARK_NUMBERED = (
-    "INSERT OR IGNORE INTO facetdirty(organization_id, block)"
-    f" SELECT DISTINCT organization_id, seq >> {BLOCK_BITS} FROM datarow WHERE seq BETWEEN :first AND :last"
-)
+MARK_NUMBERED = mark_rows("seq BETWEEN :first AND :last")
 
 
 class NewRows:
@@ -42,7 +40,7 @@ class NewRows:
         if not self.active or self.opened:
             return
         self.opened = True
-        if not (await self.conn.get_raw_connection()).driver_connection.in_transaction:
+        if not await in_transaction(self.conn):
             await self.conn.exec_driver_sql("BEGIN IMMEDIATE")  # sqlite3 would run the DDL outside a transaction
         for name in SQLITE_TRIGGERS:
             await self.conn.exec_driver_sql(f"DROP TRIGGER {name}")

@@ -8,22 +8,21 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.util import ClauseAdapter
 
-from server.facets.columns import dtype, empty, key
+from server.facets.columns import dtype, empty
 from server.facets.cover import Covered
-from server.filters.compile import rare
-from server.models import DataRow, FacetChunk, FacetDirty
+from server.facets.marks import CHUNKS, LIVE, built_chunks, dirty_blocks
+from server.filters.compile import held_probe, rare, scoped_where
+from server.filters.tree import Node
+from server.models import DataRow
 from server.models.facets import BLOCK_BITS, BLOCK_ROWS, CHUNK_BITS, CHUNK_ROWS, SEQ
 
 if TYPE_CHECKING:
     import numpy as np
 
-CHUNKS = FacetChunk.__table__.c  # type: ignore[attr-defined]
-DIRTY = FacetDirty.__table__.c  # type: ignore[attr-defined]
-LIVE = key("live")
 CHUNKS_A_READ = 8  # 8 chunks of a number facet: 4 MB
 MOST_SPANS = 64  # the SQL part tests at most this many `seq` ranges of marked blocks (the closest are joined)
 # At most this many rows of marked blocks go to SQL, probed per row (measured at 1M: ~1.5 us a row on SQLite, 4-9 us
@@ -31,17 +30,8 @@ MOST_SPANS = 64  # the SQL part tests at most this many `seq` ranges of marked b
 SQL_ROWS = {"sqlite": 65_536, "postgresql": 16_384}
 SQL_SHARE = 8
 
+Nodes = tuple[Node | None, ...]  # resolved trees, ANDed
 Span = tuple[int, int]  # rows by `seq`: [start, stop)
-
-
-async def _dirty_blocks(conn: AsyncConnection, organization_id: str) -> list[int]:
-    stmt = select(DIRTY.block).where(DIRTY.organization_id == organization_id).order_by(DIRTY.block)
-    return list((await conn.execute(stmt)).scalars())
-
-
-async def _live_chunks(conn: AsyncConnection, organization_id: str) -> list[int]:
-    stmt = select(CHUNKS.chunk).where(CHUNKS.organization_id == organization_id, CHUNKS.key == LIVE)
-    return list((await conn.execute(stmt.order_by(CHUNKS.chunk))).scalars())
 
 
 async def _arrays(
@@ -112,13 +102,15 @@ def _count(covered: Covered, arrays: dict[str, bytes], outside: np.ndarray | boo
     return int(np.count_nonzero(covered.mask(column) & column(LIVE) & outside))
 
 
-async def _sql_count(conn: AsyncConnection, rows: ColumnElement[bool], spans: list[Span]) -> int:
-    """The rows in the spans that `rows` admits. The spans' rows are found by `ix_datarow_seq` in a subquery that
-    neither engine merges into the count (OFFSET 0), each bound said to be `rare`: else SQLite would rather walk the
-    index of a leaf's column (a media type's 250k rows at 1M: 170 ms, where the ranges take 5 ms) and PostgreSQL
-    would hash whole relation sets (124-184 ms for eight blocks, 34-36 ms probed per row)."""
+async def _sql_count(conn: AsyncConnection, organization_id: str, nodes: Nodes, spans: list[Span]) -> int:
+    """The rows in the spans that the trees admit, each relation set probed per row (compiled only when there are
+    spans). The spans' rows are found by `ix_datarow_seq` in a subquery that neither engine merges into the count
+    (OFFSET 0), each bound said to be `rare`: else SQLite would rather walk the index of a leaf's column (a media
+    type's 250k rows at 1M: 170 ms, where the ranges take 5 ms) and PostgreSQL would hash whole relation sets
+    (124-184 ms for eight blocks, 34-36 ms probed per row)."""
     if not spans:
         return 0
+    rows = scoped_where(organization_id, *nodes, semi=held_probe)
     seq = SEQ  # a lower-case name: ruff reads `SEQ >= start` as a constant compared (SIM300)
     ranges = or_(*(and_(rare(seq >= start), rare(seq < stop)) for start, stop in spans))
     spanned = select(DataRow.__table__).where(ranges).offset(0).subquery("datarow")  # type: ignore[arg-type]
@@ -126,15 +118,13 @@ async def _sql_count(conn: AsyncConnection, rows: ColumnElement[bool], spans: li
     return int((await conn.execute(stmt)).scalar_one())
 
 
-async def facet_count(
-    conn: AsyncConnection, organization_id: str, covered: Covered, rows: ColumnElement[bool]
-) -> int | None:
-    """The organization's rows the tree admits (`rows` is the same tree probed per row, organization included);
+async def facet_count(conn: AsyncConnection, organization_id: str, covered: Covered, nodes: Nodes) -> int | None:
+    """The organization's rows the tree admits (`covered`, from the resolved `nodes`, which count the marked rows);
     None when the marked blocks hold too many rows for SQL to count them quickly (SQL_ROWS, or 1/SQL_SHARE of the
     chunks' rows) or a compared schema has two values on a row somewhere (then the count's own statement does them
     all). Arrays are read CHUNKS_A_READ chunks at a time, so memory stays the same whatever the number of rows."""
-    live = await _live_chunks(conn, organization_id)
-    marked = [(b << BLOCK_BITS, (b << BLOCK_BITS) + BLOCK_ROWS) for b in await _dirty_blocks(conn, organization_id)]
+    live = [chunk for _, chunk in await built_chunks(conn, organization_id)]
+    marked = [(b << BLOCK_BITS, (b << BLOCK_BITS) + BLOCK_ROWS) for _, b in await dirty_blocks(conn, organization_id)]
     spans = fewest(marked, MOST_SPANS)
     if _rows(spans) > min(SQL_ROWS[conn.dialect.name], (len(live) << CHUNK_BITS) // SQL_SHARE):
         return None
@@ -144,17 +134,17 @@ async def facet_count(
         if any(facet in covered.void for arrays in chunks.values() for facet in arrays):
             return None
         total += sum(_count(covered, arrays, _outside(chunk, spans)) for chunk, arrays in chunks.items())
-    return total + await _sql_count(conn, rows, spans)
+    return total + await _sql_count(conn, organization_id, nodes, spans)
 
 
 @dataclass(frozen=True)
 class FacetQuery:
-    """A request's rows as a covered tree of one organization (server.filters.scope.Scope.facets), and as a per-row
-    SQL condition for the rows the arrays leave to SQL."""
+    """A request's rows as a covered tree of one organization (server.filters.scope.Scope.facets), and the resolved
+    trees it came from, compiled only when a count leaves marked rows to SQL (not on every page's request)."""
 
     organization_id: str
     covered: Covered
-    rows: ColumnElement[bool]
+    nodes: Nodes
 
     async def count(self, conn: AsyncConnection) -> int | None:
-        return await facet_count(conn, self.organization_id, self.covered, self.rows)
+        return await facet_count(conn, self.organization_id, self.covered, self.nodes)

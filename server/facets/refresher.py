@@ -12,7 +12,8 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.facets.build import Marks, built_chunks, dirty_blocks, patchable, rebuild_marked
+from server.facets.build import patchable, rebuild_marked
+from server.facets.marks import Marks, built_chunks, dirty_blocks
 
 log = logging.getLogger(__name__)
 

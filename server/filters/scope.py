@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.errors import bad_input, not_found
 from server.facets.count import FacetQuery
 from server.facets.cover import cover
-from server.filters.compile import Probed, count_statement, held_probe, probe_where, scoped_where
+from server.filters.compile import Probed, count_statement, probe_where, scoped_where
 from server.filters.leaves import LEAVES
 from server.filters.leaves.ranking import Ranking
 from server.filters.tree import And, Leaf, Node, Not, Or, parse_filter
@@ -96,7 +96,6 @@ async def request_where(
     where, count = scoped_where(organization_id, *resolved), count_statement(organization_id, *resolved)
     if ranking:
         return Scope(where, count, ranking)
-    covered, facets = cover(*resolved), None
-    if covered is not None:
-        facets = FacetQuery(organization_id, covered, scoped_where(organization_id, *resolved, semi=held_probe))
+    covered = cover(*resolved)
+    facets = None if covered is None else FacetQuery(organization_id, covered, tuple(resolved))
     return Scope(where, count, None, probe_where(organization_id, *resolved), facets)

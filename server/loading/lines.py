@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.db import SNAPSHOT
+from server.db import snapshot
 from server.filters.compile import Probed
 from server.loading.assemble import Line, assemble
 from server.loading.pages import DEFAULT_ORDER, Order, Page, load_page
@@ -76,17 +77,12 @@ async def _read(
 ) -> LinePage:
     """One page in a snapshot of its own; `sent` is set once its snapshot is begun, when its first statement of rows
     goes out before this task next waits."""
-    begun = False
     try:
-        if not _one_statement(plan, ranking):
-            await conn.exec_driver_sql(SNAPSHOT[conn.dialect.name])
-            begun = True
-        sent.set()
-        return await load_lines(conn, where, plan, size, after, ranking=ranking, probe=probe)
+        async with nullcontext() if _one_statement(plan, ranking) else snapshot(conn):
+            sent.set()
+            return await load_lines(conn, where, plan, size, after, ranking=ranking, probe=probe)
     finally:
         sent.set()
-        if begun:
-            await conn.exec_driver_sql("ROLLBACK")
         await conn.rollback()
 
 
@@ -106,7 +102,8 @@ async def iter_line_pages(
 
     Page N+1 is read while the caller encodes and writes page N (one page ahead, so memory stays two pages): its
     statement is out before page N is handed over. PostgreSQL runs in autocommit, so a one-statement page needs no
-    BEGIN and ROLLBACK round trips and its query leaves at once; a longer page begins its snapshot itself (SNAPSHOT).
+    BEGIN and ROLLBACK round trips and its query leaves at once; a longer page begins its snapshot itself
+    (server.db.snapshot).
     `first_size` (at most `page_size`) makes the first page shorter, so its lines are out sooner.
     """
     first = min(first_size or page_size, page_size)

@@ -190,6 +190,12 @@ def mark_all(marking: Marking = Marking()) -> str:
 
 SQLITE_TRIGGERS = sqlite_triggers()
 MARK_ALL = mark_all()
-# What a revision that adds a facet kind runs: every block holding rows marked (those marked already stay), so the
-# arrays are rebuilt with it.
-MARK_EVERY_BLOCK = MARK_ALL + " WHERE true ON CONFLICT DO NOTHING"
+
+
+def mark_rows(where: str) -> str:
+    """Marks the blocks of the rows `where` admits (those marked already stay)."""
+    return f"{MARK_ALL} WHERE {where} ON CONFLICT DO NOTHING"
+
+
+# What a revision that adds a facet kind runs: every block holding rows marked, so the arrays are rebuilt with it.
+MARK_EVERY_BLOCK = mark_rows("true")

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.db import create_all, create_engine
-from server.facets.build import dirty_blocks, rebuild_dirty
+from server.facets.build import rebuild_dirty
+from server.facets.marks import dirty_blocks
 from server.filters.scope import request_where
 from server.models import Dataset
 from server.models.facets import BLOCK_BITS

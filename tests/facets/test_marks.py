@@ -14,14 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db import read_connection
 from server.facets import count
-from server.facets.build import dirty_blocks, dirty_chunks, rebuild_dirty
+from server.facets.build import rebuild_dirty
 from server.facets.count import fewest
+from server.facets.marks import dirty_blocks
 from server.filters.scope import request_where
 from server.ingest.import_tables import ALL_TABLES, RecordMaker, Tables, write_records
 from server.ingest.pg_copy import unchecked_tables
 from server.loading.pages import count_rows
 from server.models import DataRow, FacetDirty, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
-from server.models.facets import BLOCK_BITS, CHUNK_ROWS, MARK_ALL
+from server.models.facets import BLOCK_BITS, CHUNK_BITS, CHUNK_ROWS, MARK_ALL
 from server.orgs import ensure_organization
 from server.settings import Settings
 from tests.utils.filter_catalog import CatalogSpec, build_catalog
@@ -37,8 +38,9 @@ async def spec(engine: AsyncEngine, org_id: str) -> CatalogSpec:
 
 
 async def marks(engine: AsyncEngine, org_id: str) -> list[tuple[str, int]]:
+    """The chunks holding marked blocks."""
     async with engine.connect() as conn:
-        return await dirty_chunks(conn, org_id)
+        return sorted({(org, block >> (CHUNK_BITS - BLOCK_BITS)) for org, block in await dirty_blocks(conn, org_id)})
 
 
 async def counts(engine: AsyncEngine, org_id: str, tree: dict[str, Any]) -> tuple[int | None, int]:
@@ -179,12 +181,12 @@ async def spread(engine: AsyncEngine, org_id: str, gap: int) -> None:
 
 
 @contextmanager
-def sql_parts(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
-    """The statements (and parameters) that count rows by ranges of seq while the block runs."""
+def statements(engine: AsyncEngine, *needles: str) -> Iterator[list[tuple[str, Any]]]:
+    """The statements (and parameters) holding every needle that the engine sends while the block runs."""
     seen: list[tuple[str, Any]] = []
 
     def before(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if "datarow.seq >=" in statement and "count(" in statement:
+        if all(needle in statement for needle in needles):
             seen.append((statement, parameters))
 
     event.listen(engine.sync_engine, "before_cursor_execute", before)
@@ -192,6 +194,11 @@ def sql_parts(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
         yield seen
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", before)
+
+
+def sql_parts(engine: AsyncEngine) -> Any:
+    """The statements that count rows by ranges of seq."""
+    return statements(engine, "datarow.seq >=", "count(")
 
 
 IMAGES = {"mediaTypes": ["IMAGE"]}

@@ -9,19 +9,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.cli import main
-from server.facets.build import PARTIAL_BLOCKS, Marks, dirty_blocks, lock_chunk, rebuild_dirty
+from server.facets.build import PARTIAL_BLOCKS, lock_chunk, rebuild_dirty
 from server.facets.build import SOURCES as SOURCE_TABLES
 from server.facets.columns import dtype, empty
+from server.facets.marks import Marks, dirty_blocks
 from server.facets.refresher import FacetRefresher
 from server.models import FacetChunk, MetadataValue
 from server.models.facets import MARK_ALL
 from server.settings import Settings
 from tests.facets.test_counts import STALE_WRITES
-from tests.facets.test_marks import counts, fresh, marks, spread
+from tests.facets.test_marks import counts, fresh, marks, spread, statements
 from tests.utils.filter_catalog import build_catalog
 
 V = MetadataValue.__table__  # type: ignore[attr-defined]
@@ -79,19 +80,14 @@ def _same(patched: dict[tuple[int, str], bytes], whole: dict[tuple[int, str], by
 
 async def _patched_as_whole(engine: AsyncEngine, org_id: str) -> list[str]:
     """Rebuild the marks (patches), check the arrays equal a rebuild of every chunk; the statements that read rows."""
-    reads: list[str] = []
-    listen = lambda *args: reads.append(args[2])  # noqa: E731
-    event.listen(engine.sync_engine, "before_cursor_execute", listen)
-    try:
+    with statements(engine, "datarow.seq BETWEEN") as reads:
         await rebuild_dirty(engine)
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", listen)
     patched = await _arrays(engine, org_id)
     async with engine.begin() as conn:
         await conn.exec_driver_sql(MARK_ALL)
     await rebuild_dirty(engine)  # 33 to 44 marks a chunk: whole chunks
     assert _same(patched, await _arrays(engine, org_id))
-    return [r for r in reads if "datarow.seq BETWEEN" in r]
+    return [statement for statement, _ in reads]
 
 
 async def test_a_few_marked_blocks_are_patched_as_a_whole_rebuild_would_make_them(
