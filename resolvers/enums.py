@@ -6,6 +6,8 @@ from enum import Enum
 
 import strawberry
 
+from server.loading import formats
+
 
 @strawberry.enum
 class WorkflowStatus(Enum):
@@ -19,3 +21,12 @@ class WorkflowStatus(Enum):
 class LabelSource(Enum):
     LABEL = "LABEL"
     PREDICTION = "PREDICTION"
+
+
+ExportFormat = strawberry.enum(
+    formats.ExportFormat,
+    name="ExportFormat",
+    description="The envelope of each export line: LABELBOX, the format Labelbox emits today (projects.<id>.name, "
+    "experiments.<model>.runs.<run>), or LABELBOX_2023_BETA, the June 2023 beta document's (project_name, "
+    "models.<model>.model_runs.<run>). Annotations and data row sections are the same in both.",
+)

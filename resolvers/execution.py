@@ -115,10 +115,10 @@ def _call(resolver: Callable[..., Any], kwargs: dict[str, Any], source: Any) -> 
     return resolver(source, **kwargs)
 
 
-def pure_field(description: str) -> Any:
+def pure_field(description: str | None = None, deprecation_reason: str | None = None) -> Any:
     """A field whose resolver is pure and synchronous, takes only the object and scalar arguments: the executor calls
     it directly (and again on graphql-core's path if anything about the value is unexpected)."""
-    return strawberry.field(description=description, metadata={PURE: True})
+    return strawberry.field(description=description, deprecation_reason=deprecation_reason, metadata={PURE: True})
 
 
 def _definition(field_def: GraphQLField) -> Any:

@@ -26,6 +26,7 @@ FIELD_NEEDS: dict[tuple[str, str], Need] = {
     ("DataRow", "metadataFields"): lambda a: RowPlan(metadata_fields=True),
     ("DataRow", "embeddings"): lambda a: RowPlan(embeddings=True),
     ("DataRow", "projects"): lambda a: RowPlan(projects=_scope(a)),
+    ("DataRow", "experiments"): lambda a: RowPlan(models=_scope(a)),
     ("DataRow", "models"): lambda a: RowPlan(models=_scope(a)),
     ("DataRowProject", "labels"): lambda a: RowPlan(project_labels=True),
     ("DataRowProject", "projectDetails"): lambda a: RowPlan(project_details=True),

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from server.loading.formats import DEFAULT_FORMAT, ExportFormat
 from server.settings import Settings
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
@@ -215,6 +216,12 @@ def _export_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--model-run", action="append", default=[], help="model run id (repeatable)")
     sub.add_argument("--all-projects", action="store_true")
     sub.add_argument("--all-model-runs", action="store_true")
+    sub.add_argument(
+        "--format",
+        choices=[str(f) for f in ExportFormat],
+        default=str(DEFAULT_FORMAT),
+        help="line envelope: LABELBOX (what Labelbox emits today, the default) or LABELBOX_2023_BETA",
+    )
     sub.add_argument("-o", "--output", help="file to write (default: stdout)")
     sub.add_argument("--server", help="URL of a running server: start the task there and download it")
     sub.add_argument(

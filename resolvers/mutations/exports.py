@@ -6,6 +6,7 @@ import strawberry
 from strawberry import ID
 
 from resolvers.context import Context
+from resolvers.enums import ExportFormat
 from resolvers.filters import DataRowFilter, filter_dict
 from resolvers.types.exports import ExportTask
 from server.errors import not_found
@@ -37,6 +38,7 @@ class ExportParams:
     model_run_ids: list[ID] | None = None
     all_projects: bool = False
     all_model_runs: bool = False
+    format: ExportFormat = ExportFormat.LABELBOX
 
     def to_params(self) -> Params:
         values = {name: getattr(self, name) for name in Params.__dataclass_fields__}

@@ -33,6 +33,7 @@ class DataRowDetails:
     dataset_name: str
     created_at: DateTime
     updated_at: DateTime
+    last_activity_at: DateTime
     created_by: str | None
 
 
@@ -51,11 +52,18 @@ class MetadataField:
     value: JSON
 
 
-@strawberry.type
-class EmbeddingValues:
+@strawberry.type(description="One vector of an embedding (Labelbox writes a list of them).")
+class EmbeddingVector:
+    value: list[float]
+
+
+@strawberry.type(description="A data row's vector in one embedding space.")
+class DataRowEmbedding:
     id: ID
     name: str
-    values: list[float]
+    dimensions: int
+    is_custom: bool
+    values: list[EmbeddingVector]
 
 
 @strawberry.type
@@ -63,6 +71,7 @@ class LabelDetails:
     created_at: DateTime
     updated_at: DateTime
     created_by: str | None
+    content_last_updated_at: DateTime
     reviews: JSON
 
 
@@ -89,28 +98,51 @@ class ProjectDetails:
     workflow_history: JSON
 
 
+RENAMED = "Renamed as in the released Labelbox format: use `{}`."
+
+
 @strawberry.type
 class DataRowProject:
     id: ID
-    project_name: str
+    name: str
     labels: list[ExportLabel]
     project_details: ProjectDetails | None = None
 
+    @pure_field(deprecation_reason=RENAMED.format("name"))
+    def project_name(self) -> str:
+        return self.name
 
-@strawberry.type
+
+@strawberry.type(description="A model run holding the row (`experiments.<model>.runs.<run>` of a line).")
 class DataRowModelRun:
     id: ID
-    model_run_name: str
-    annotation_group_id: ID
+    name: str
+    run_data_row_id: ID = strawberry.field(description="The row's id inside this model run.")
     labels: list[ExportLabel]
     predictions: list[ExportLabel] | None = None
 
+    @pure_field(deprecation_reason=RENAMED.format("name"))
+    def model_run_name(self) -> str:
+        return self.name
 
-@strawberry.type
+    @pure_field(deprecation_reason=RENAMED.format("runDataRowId"))
+    def annotation_group_id(self) -> ID:
+        return self.run_data_row_id
+
+
+@strawberry.type(description="A model (an experiment) with the runs that hold the row.")
 class DataRowModel:
     id: ID
-    model_name: str
-    model_runs: list[DataRowModelRun]
+    name: str
+    runs: list[DataRowModelRun]
+
+    @pure_field(deprecation_reason=RENAMED.format("name"))
+    def model_name(self) -> str:
+        return self.name
+
+    @pure_field(deprecation_reason=RENAMED.format("runs"))
+    def model_runs(self) -> list[DataRowModelRun]:
+        return self.runs
 
 
 def _label(lab: Line) -> ExportLabel:
@@ -125,11 +157,18 @@ def _label(lab: Line) -> ExportLabel:
     )
 
 
+def _embedding(e: Line) -> DataRowEmbedding:
+    vectors = [EmbeddingVector(value=v["value"]) for v in e["values"]]
+    return DataRowEmbedding(
+        id=e["id"], name=e["name"], dimensions=e["dimensions"], is_custom=e["is_custom"], values=vectors
+    )
+
+
 def _project(pid: str, entry: Line) -> DataRowProject:
     details = entry.get("project_details")
     return DataRowProject(
         id=ID(pid),
-        project_name=entry["project_name"],
+        name=entry["name"],
         labels=[_label(lab) for lab in entry["labels"]],
         project_details=ProjectDetails(**details) if details else None,
     )
@@ -139,16 +178,16 @@ def _run(rid: str, run: Line) -> DataRowModelRun:
     predictions = run.get("predictions")
     return DataRowModelRun(
         id=ID(rid),
-        model_run_name=run["model_run_name"],
-        annotation_group_id=run["annotation_group_id"],
+        name=run["name"],
+        run_data_row_id=run["run_data_row_id"],
         labels=[_label(lab) for lab in run["labels"]],
         predictions=None if predictions is None else [_label(lab) for lab in predictions],
     )
 
 
 def _model(mid: str, entry: Line) -> DataRowModel:
-    runs = [_run(rid, run) for rid, run in entry["model_runs"].items()]
-    return DataRowModel(id=ID(mid), model_name=entry["model_name"], model_runs=runs)
+    runs = [_run(rid, run) for rid, run in entry["runs"].items()]
+    return DataRowModel(id=ID(mid), name=entry["name"], runs=runs)
 
 
 @strawberry.type(
@@ -163,7 +202,7 @@ class DataRow:
     media_attributes: JSON | None
     attachments: list[Attachment] | None
     metadata_fields: list[MetadataField] | None
-    embeddings: list[EmbeddingValues] | None
+    embeddings: list[DataRowEmbedding] | None
     score: float | None = strawberry.field(default=None, description="Similarity or search score, when ranked.")
     _projects: Private[list[DataRowProject]]
     _models: Private[list[DataRowModel]]
@@ -173,12 +212,17 @@ class DataRow:
         return self._projects if ids is None else [p for p in self._projects if p.id in ids]
 
     @pure_field(
-        description="The models (and their runs) this row is in: all, or those whose model or run id is listed."
+        description="The models (experiments) and their runs this row is in: all, or those whose model or run id "
+        "is listed."
     )
-    def models(self, ids: list[ID] | None = None) -> list[DataRowModel]:
+    def experiments(self, ids: list[ID] | None = None) -> list[DataRowModel]:
         if ids is None:
             return self._models
-        return [m for m in self._models if m.id in ids or any(r.id in ids for r in m.model_runs)]
+        return [m for m in self._models if m.id in ids or any(r.id in ids for r in m.runs)]
+
+    @pure_field(deprecation_reason=RENAMED.format("experiments"))
+    def models(self, ids: list[ID] | None = None) -> list[DataRowModel]:
+        return self.experiments(ids)
 
     @classmethod
     def from_line(cls, line: Line, score: float | None = None) -> DataRow:
@@ -190,16 +234,16 @@ class DataRow:
         return cls(
             id=ID(row["id"]),
             row_data=row["row_data"],
-            global_key=row["global_key"],
-            external_id=row["external_id"],
+            global_key=row.get("global_key"),
+            external_id=row.get("external_id"),
             details=DataRowDetails(**details) if details else None,
             media_attributes=line.get("media_attributes"),
             attachments=None if attachments is None else [Attachment(**a) for a in attachments],
             metadata_fields=None if metadata is None else [MetadataField(**m) for m in metadata],
-            embeddings=None if embeddings is None else [EmbeddingValues(**e) for e in embeddings],
+            embeddings=None if embeddings is None else [_embedding(e) for e in embeddings],
             score=score,
             _projects=[_project(pid, entry) for pid, entry in line["projects"].items()],
-            _models=[_model(mid, entry) for mid, entry in line["models"].items()],
+            _models=[_model(mid, entry) for mid, entry in line["experiments"].items()],
         )
 
 

@@ -18,6 +18,7 @@ from server.export.params import ExportParams
 from server.export.progress import Progress
 from server.export.tasks import ExportRequest
 from server.filters.scope import request_where
+from server.loading.formats import DEFAULT_FORMAT, ExportFormat
 from server.loading.lines import iter_line_pages
 from server.loading.pages import count_rows, for_every_page
 from server.orgs import ensure_organization
@@ -35,7 +36,8 @@ def params_from_args(args: argparse.Namespace) -> ExportParams:
         raise bad_input(f"--include has unknown sections {bad}; see ExportParams for the names.", "include")
     flags |= {"all_projects": args.all_projects or flags.get("all_projects", False)}
     flags |= {"all_model_runs": args.all_model_runs or flags.get("all_model_runs", False)}
-    return ExportParams(**flags, project_ids=tuple(args.project), model_run_ids=tuple(args.model_run))
+    ids = {"project_ids": tuple(args.project), "model_run_ids": tuple(args.model_run)}
+    return ExportParams(**flags, **ids, format=ExportFormat(getattr(args, "format", DEFAULT_FORMAT)))
 
 
 def filter_from_arg(raw: str | None) -> dict[str, Any] | None:

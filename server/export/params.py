@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from server.errors import bad_input
+from server.loading.formats import DEFAULT_FORMAT, ExportFormat
 from server.loading.plan import RowPlan, Scope
 
 
@@ -25,6 +26,7 @@ class ExportParams:
     all_model_runs: bool = False
     project_ids: tuple[str, ...] = field(default_factory=tuple)
     model_run_ids: tuple[str, ...] = field(default_factory=tuple)
+    format: ExportFormat = DEFAULT_FORMAT
 
     def to_plan(self) -> RowPlan:
         return RowPlan(
@@ -42,12 +44,14 @@ class ExportParams:
             model_labels=True,
             predictions=self.predictions,
             interpolated_frames=self.interpolated_frames,
+            format=self.format,
         )
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["project_ids"] = list(self.project_ids)
         data["model_run_ids"] = list(self.model_run_ids)
+        data["format"] = str(self.format)
         return data
 
     @classmethod
@@ -59,6 +63,7 @@ class ExportParams:
         clean = dict(data)
         for key in ("project_ids", "model_run_ids"):
             clean[key] = tuple(clean.get(key) or ())
+        clean["format"] = _format(clean.get("format", DEFAULT_FORMAT))
         return cls(**clean)
 
     @classmethod
@@ -66,3 +71,11 @@ class ExportParams:
         """Every optional section on, every project and model run: what round trips need."""
         flags = {k: True for k, f in cls.__dataclass_fields__.items() if f.type == "bool"}
         return cls(**flags)
+
+
+def _format(value: str) -> ExportFormat:
+    try:
+        return ExportFormat(value)
+    except ValueError:
+        known = ", ".join(ExportFormat)
+        raise bad_input(f"params.format {value!r} is not a format; use one of {known}.", "params.format") from None

@@ -13,6 +13,7 @@ from server.ingest.checks import check_count, check_name, check_unique, require_
 from server.ingest.metadata import Schemas, load_schemas, metadata_rows
 from server.models import Attachment, DataRow, Dataset, MetadataValue
 from server.models.base import new_id, utcnow
+from server.names import snake_case
 from server.search.fulltext import index_new_rows, reindex_rows
 
 R = table(DataRow).c
@@ -79,17 +80,22 @@ def _row_values(org: str, dataset_id: str, row: dict[str, Any], created_by: str 
         "media_attributes": orjson.dumps(_media_attributes(row, f"{path}.mediaAttributes")).decode(),
         "created_at": now,
         "updated_at": now,
+        "last_activity_at": now,
         "created_by": created_by,
     }
 
 
 def _media_attributes(row: dict[str, Any], path: str) -> dict[str, Any]:
+    """The row's media attributes with snake_case keys, as Labelbox writes them (`mimeType` → `mime_type`)."""
     value = row.get("media_attributes")
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise bad_input("mediaAttributes must be a JSON object.", path)
-    return value
+    named = {snake_case(k): v for k, v in value.items()}
+    if len(named) != len(value):
+        raise bad_input("mediaAttributes names one attribute twice (in camelCase and snake_case).", path)
+    return named
 
 
 def _prepare(org: str, dataset_id: str, rows: list[dict], schemas: Schemas, created_by: str | None) -> dict:
@@ -152,5 +158,10 @@ async def update_data_row(
             raise bad_input(f"Global key {key!r} is already used by another data row.", "globalKey")
         if fields is not None:
             await _replace_metadata(conn, organization_id, data_row_id, fields)
-        await conn.execute(update(table(DataRow)).where(R.id == data_row_id).values(values | {"updated_at": utcnow()}))
+        now = utcnow()
+        await conn.execute(
+            update(table(DataRow))
+            .where(R.id == data_row_id)
+            .values(values | {"updated_at": now, "last_activity_at": now})
+        )
         await reindex_rows(conn, [data_row_id])

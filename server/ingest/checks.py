@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input, limit_exceeded, not_found
@@ -62,3 +62,11 @@ def check_name(name: str, path: str) -> str:
 
 def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+async def touch_rows(conn: AsyncConnection, ids: Iterable[str], at: Any) -> None:
+    """Record activity on data rows (details.last_activity_at): labels, workflow moves, edits."""
+    from server.models import DataRow
+
+    rows = table(DataRow).c
+    await conn.execute(update(table(DataRow)).where(rows.id.in_(sorted(set(ids)))).values(last_activity_at=at))

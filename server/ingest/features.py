@@ -6,26 +6,20 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from server.ingest.shapes import ANSWER_KEYS, answer_key, answers
+
 Feature = tuple[str, str, str]  # (feature_schema_id, name, kind)
 
 
 def _classification_kind(item: dict[str, Any]) -> str:
-    for key, kind in (("radio_answer", "Radio"), ("checklist_answers", "Checklist"), ("text_answer", "Text")):
-        if key in item:
-            return kind
-    return "Classification"
-
-
-def _answers(item: dict[str, Any]) -> list[dict[str, Any]]:
-    if "radio_answer" in item:
-        return [item["radio_answer"]]
-    return list(item.get("checklist_answers") or [])
+    key = answer_key(item)
+    return "Classification" if key is None else ANSWER_KEYS[key].title()
 
 
 def _classifications(items: list[dict[str, Any]]) -> Iterator[Feature]:
     for item in items:
         yield item["feature_schema_id"], item["name"], _classification_kind(item)
-        for answer in _answers(item):
+        for answer in answers(item):
             yield answer["feature_schema_id"], answer["name"], "Option"
             yield from _classifications(answer.get("classifications") or [])
 

@@ -35,15 +35,27 @@ def _points(minimum: int) -> Check:
     return check
 
 
-def mask(value: Any) -> None:
-    if not isinstance(value, dict) or not isinstance(value.get("url"), str):
-        raise ValueError("an object with a string url")
+def composite_mask(value: Any) -> None:
+    color = value.get("color_rgb") if isinstance(value, dict) else None
+    ok = isinstance(color, list) and len(color) == 3 and all(type(c) is int and 0 <= c <= 255 for c in color)
+    if not isinstance(value, dict) or not isinstance(value.get("url"), str) or not ok:
+        raise ValueError("an object with a string url and color_rgb, three integers from 0 to 255")
 
 
 def location(value: Any) -> None:
+    """A text span: `end` is inclusive (the span's last character); `token`, when given, is the covered text."""
     ok = isinstance(value, dict) and all(type(value.get(k)) is int for k in ("start", "end"))
     if not ok or not 0 <= value["start"] <= value["end"]:
-        raise ValueError("an object with integer start and end, 0 <= start <= end")
+        raise ValueError("an object with integer start and end (inclusive), 0 <= start <= end")
+    token = value.get("token")
+    if token is not None and (not isinstance(token, str) or len(token) != value["end"] - value["start"] + 1):
+        raise ValueError("an object whose token is the covered text: end - start + 1 characters")
+
+
+def conversational_location(value: Any) -> None:
+    if not isinstance(value, dict) or not isinstance(value.get("message_id"), str):
+        raise ValueError("an object with a string message_id and a location {start, end}")
+    location(value.get("location"))
 
 
 polygon = _points(3)

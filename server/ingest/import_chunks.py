@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from server.ingest.import_rows import LineRows, convert_line
+from server.ingest.import_rows import LineError, LineRows, convert_line
 from server.ingest.import_tables import Key, RecordMaker, Tables
 
 Shared = dict[str, dict[str, dict[str, Any]]]  # table → id → record
@@ -46,6 +46,8 @@ def parse_line(raw: bytes, org: str, dataset: str) -> LineRows | str:
         return convert_line(orjson.loads(raw), org, dataset)
     except orjson.JSONDecodeError as exc:
         return f"not valid JSON: {exc}"
+    except LineError as exc:
+        return str(exc)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         return f"not an Export v2 line ({type(exc).__name__}: {exc})"
 

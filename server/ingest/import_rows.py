@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from server.ingest.features import feature_counts
+from server.loading.formats import ENVELOPES, Envelope, ExportFormat
 from server.loading.timefmt import parse_iso
 from server.models.base import new_id
 
@@ -61,7 +62,36 @@ def _media_type(attributes: dict[str, Any]) -> str:
     return MEDIA_BY_MIME.get(mime.split("/")[0], "IMAGE")
 
 
+class LineError(ValueError):
+    """A line that is not an export line of either format; the message says why and is reported as it is."""
+
+
+def line_format(line: dict[str, Any]) -> ExportFormat:
+    """The envelope a line is written in, from the keys only one format uses (a line with neither projects nor
+    models fits both and reads as LABELBOX); LineError when it mixes them or its projects use neither."""
+    seen = {fmt for fmt, keys in ENVELOPES.items() if keys.models in line}
+    for pid, project in (line.get("projects") or {}).items():
+        if not isinstance(project, dict):
+            raise LineError(f"projects.{pid} is not an object")
+        named = {fmt for fmt, keys in ENVELOPES.items() if keys.project_name in project}
+        if not named:
+            names = " or ".join(sorted({keys.project_name for keys in ENVELOPES.values()}))
+            raise LineError(f"projects.{pid} has no {names}: the line is in neither export format")
+        seen |= named
+    if len(seen) > 1:
+        models = " and ".join(sorted(ENVELOPES[fmt].models for fmt in seen if ENVELOPES[fmt].models in line))
+        keys = f" ({models})" if models else ""
+        raise LineError(
+            "the line mixes the LABELBOX envelope (projects.<id>.name, experiments) with the LABELBOX_2023_BETA "
+            f"one (projects.<id>.project_name, models){keys}; write each line in one format"
+        )
+    return next(iter(seen), ExportFormat.LABELBOX)
+
+
 def convert_line(line: dict[str, Any], org: str, default_dataset: str) -> LineRows:
+    if not isinstance(line, dict) or not isinstance(line.get("data_row"), dict):
+        raise LineError("the line has no data_row object: it is not an export line")
+    keys = ENVELOPES[line_format(line)]
     out = LineRows(org)
     row_id = _data_row(out, line, default_dataset)
     for pos, a in enumerate(line.get("attachments") or []):
@@ -71,13 +101,24 @@ def convert_line(line: dict[str, Any], org: str, default_dataset: str) -> LineRo
     for pos, m in enumerate(line.get("metadata_fields") or []):
         _metadata(out, row_id, pos, m)
     for e in line.get("embeddings") or []:
-        out.share("embedding", id=e["id"], name=e["name"], dims=len(e["values"]), created_at=EPOCH)
-        vector = array("f", e["values"]).tobytes()
-        out.add("datarowembedding", embedding_id=e["id"], data_row_id=row_id, vector=vector)
+        _embedding(out, row_id, e)
     labels = _Labels(out, row_id)
-    _projects(out, row_id, line.get("projects") or {}, labels)
-    _models(out, row_id, line.get("models") or {}, labels)
+    _projects(out, row_id, line.get("projects") or {}, labels, keys)
+    _models(out, row_id, line.get(keys.models) or {}, labels, keys)
     return out
+
+
+def _embedding(out: LineRows, row_id: str, e: dict[str, Any]) -> None:
+    """One vector of the row in a space: `values` is a list holding one `{value: [...]}` (Labelbox's shape)."""
+    vectors = e["values"]
+    if not (isinstance(vectors, list) and len(vectors) == 1 and isinstance(vectors[0], dict)):
+        raise LineError(f"embeddings {e['id']!r}: values must be a list of one {{value: [numbers]}}")
+    value = vectors[0]["value"]
+    if len(value) != e["dimensions"]:
+        raise LineError(f"embeddings {e['id']!r}: {len(value)} values, but dimensions says {e['dimensions']}")
+    space = {"name": e["name"], "dims": e["dimensions"], "is_custom": bool(e.get("is_custom", True))}
+    out.share("embedding", id=e["id"], **space, created_at=EPOCH)
+    out.add("datarowembedding", embedding_id=e["id"], data_row_id=row_id, vector=array("f", value).tobytes())
 
 
 def _data_row(out: LineRows, line: dict[str, Any], default_dataset: str) -> str:
@@ -98,6 +139,7 @@ def _data_row(out: LineRows, line: dict[str, Any], default_dataset: str) -> str:
         media_attributes=_dumps(attributes),
         created_at=_time(details.get("created_at")),
         updated_at=_time(details.get("updated_at")),
+        last_activity_at=_time(details["last_activity_at"]) if details.get("last_activity_at") else None,
         created_by=details.get("created_by"),
     )
     return str(d["id"])
@@ -172,6 +214,7 @@ class _Labels:
             version=lab["version"],
             created_at=_time(details.get("created_at"), fallback),
             updated_at=_time(details.get("updated_at"), fallback),
+            content_last_updated_at=_time(details.get("content_last_updated_at"), fallback) if details else None,
             created_by=details.get("created_by"),
             reviews=_dumps(details.get("reviews", [])),
             performance_details=_dumps(lab.get("performance_details", {})),
@@ -218,14 +261,15 @@ def _feature_kind(kind: str) -> dict[str, str]:
     return {"category": "tool", "type": TOOL_TYPES.get(kind, kind)[:32]}
 
 
-def _projects(out: LineRows, row_id: str, projects: dict[str, Any], labels: _Labels) -> None:
+def _projects(out: LineRows, row_id: str, projects: dict[str, Any], labels: _Labels, keys: Envelope) -> None:
     out.orders["project"] = list(projects)
     for pid, p in projects.items():
         details = p.get("project_details") or {}
         ontology = details.get("ontology_id")
         if ontology:
             out.share("ontology", id=ontology, name=ontology, created_at=EPOCH)
-        out.share("project", id=pid, name=p["project_name"], media_type="IMAGE", ontology_id=ontology, created_at=EPOCH)
+        name = p[keys.project_name]
+        out.share("project", id=pid, name=name, media_type="IMAGE", ontology_id=ontology, created_at=EPOCH)
         out.add("projectdatarow", project_id=pid, data_row_id=row_id, **_membership(out, pid, details))
         for lab in p.get("labels") or []:
             labels.add(lab, ontology, project_id=pid)
@@ -246,16 +290,15 @@ def _membership(out: LineRows, pid: str, d: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _models(out: LineRows, row_id: str, models: dict[str, Any], labels: _Labels) -> None:
+def _models(out: LineRows, row_id: str, models: dict[str, Any], labels: _Labels, keys: Envelope) -> None:
     out.orders["model"] = list(models)
-    out.orders["modelrun"] = [rid for m in models.values() for rid in m["model_runs"]]
+    out.orders["modelrun"] = [rid for m in models.values() for rid in m[keys.runs]]
     for mid, m in models.items():
-        out.share("model", id=mid, name=m["model_name"], ontology_id=None, created_at=EPOCH)
-        for rid, run in m["model_runs"].items():
-            out.share("modelrun", id=rid, model_id=mid, name=run["model_run_name"], created_at=EPOCH)
-            out.add(
-                "modelrundatarow", model_run_id=rid, data_row_id=row_id, annotation_group_id=run["annotation_group_id"]
-            )
+        out.share("model", id=mid, name=m[keys.model_name], ontology_id=None, created_at=EPOCH)
+        for rid, run in m[keys.runs].items():
+            out.share("modelrun", id=rid, model_id=mid, name=run[keys.run_name], created_at=EPOCH)
+            group = run.get(keys.run_row_id) or new_id()
+            out.add("modelrundatarow", model_run_id=rid, data_row_id=row_id, annotation_group_id=group)
             for source, key in (("LABEL", "labels"), ("PREDICTION", "predictions")):
                 for lab in run.get(key) or []:
                     labels.add(lab, None, model_run_id=rid, source=source)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -10,18 +12,28 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.errors import bad_input
-from server.ingest.checks import check_count, check_name, check_unique, require_data_rows, require_one, table
+from server.ingest.checks import (
+    check_count,
+    check_name,
+    check_unique,
+    require_data_rows,
+    require_one,
+    table,
+    touch_rows,
+)
 from server.ingest.features import feature_counts
 from server.ingest.ontology import load_features
+from server.ingest.shapes import close_polygons, entity_token, label_kind, text_entities
 from server.ingest.validate import validate_annotations
 from server.loading.timefmt import iso
-from server.models import Batch, Label, LabelFeature, Ontology, Project, ProjectDataRow
+from server.models import Batch, DataRow, Label, LabelFeature, Ontology, Project, ProjectDataRow
 from server.models.base import new_id, utcnow
 from server.search.fulltext import reindex_rows
 
 M = table(ProjectDataRow).c
 WORKFLOW_STATUSES = ("TO_LABEL", "IN_REVIEW", "IN_REWORK", "DONE")
 TASK_NAME = "Initial labeling task"
+URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)  # a row_data that points at its text instead of holding it
 
 
 async def create_project(
@@ -115,6 +127,7 @@ async def set_workflow_status(
         values = {"workflow_status": status, "workflow_history": bindparam("history"), "last_activity_at": now}
         update_stmt = update(table(ProjectDataRow)).where(M.project_id == project_id, M.data_row_id == bindparam("row"))
         await conn.execute(update_stmt.values(values), params)
+        await touch_rows(conn, current, now)
     return len(current)
 
 
@@ -125,13 +138,52 @@ def _require_members(ids: Sequence[str], found: Any, path: str, suffix: str = ""
             raise bad_input(message, f"{path}.{index}" + (f".{suffix}" if suffix else ""))
 
 
-def label_rows(org: str, labels: list[dict[str, Any]], scope: dict[str, Any], features: dict[str, Any]) -> dict:
-    """Validated Label and LabelFeature rows; `scope` sets project_id or model_run_id and source."""
+@dataclass(frozen=True)
+class LabeledRows:
+    """What labels need of their data rows: the label_kind by media type, and the text of inline text rows."""
+
+    kinds: dict[str, str]
+    texts: dict[str, str]
+
+
+async def labeled_rows(conn: AsyncConnection, ids: Sequence[str]) -> LabeledRows:
+    rows = table(DataRow).c
+    found = await conn.execute(select(rows.id, rows.media_type, rows.row_data).where(rows.id.in_(sorted(set(ids)))))
+    kinds, texts = {}, {}
+    for ident, media, data in found:
+        kinds[ident] = label_kind(media)
+        if media == "TEXT" and not URL.match(data):
+            texts[ident] = data
+    return LabeledRows(kinds, texts)
+
+
+def _tokens(annotations: dict[str, Any], text: str | None, path: str) -> None:
+    """Each TextEntity's `token` (the covered text) filled in from an inline text row, or checked against it."""
+    if text is None:
+        return
+    for index, location in text_entities(annotations):
+        where = f"{path}.objects.{index}.location"
+        if location["end"] >= len(text):
+            raise bad_input(f"The entity ends at character {location['end']}; the text has {len(text)}.", where)
+        token = entity_token(text, location)
+        if location.setdefault("token", token) != token:
+            raise bad_input(f"token {location['token']!r} is not the text from start to end ({token!r}).", where)
+
+
+def label_rows(
+    org: str, labels: list[dict[str, Any]], scope: dict[str, Any], features: dict[str, Any], rows: LabeledRows
+) -> dict:
+    """Validated Label and LabelFeature rows; `scope` sets project_id or model_run_id and source; `rows` gives the
+    label_kind of each row's labels (unless a label names its own) and the texts entity tokens come from."""
     out: dict[str, list[dict[str, Any]]] = {"labels": [], "features": []}
     now = utcnow()
     for index, lab in enumerate(labels):
-        validate_annotations(lab["annotations"], features, f"labels.{index}.annotations")
-        row = _label_row(org, lab, scope, now, f"labels.{index}")
+        path = f"labels.{index}.annotations"
+        validate_annotations(lab["annotations"], features, path)
+        _tokens(lab["annotations"], rows.texts.get(lab["data_row_id"]), path)
+        close_polygons(lab["annotations"])
+        kind = lab.get("label_kind") or rows.kinds[lab["data_row_id"]]
+        row = _label_row(org, lab | {"label_kind": kind}, scope, now, f"labels.{index}")
         out["labels"].append(row)
         out["features"] += [
             {"label_id": row["id"], "feature_schema_id": fid, "organization_id": org, "data_row_id": row["data_row_id"]}
@@ -168,10 +220,11 @@ def _label_row(org: str, lab: dict[str, Any], scope: dict[str, Any], now: Any, p
         "model_run_id": None,
         "source": "LABEL",
         **scope,
-        "label_kind": lab.get("label_kind") or "Default",
+        "label_kind": lab["label_kind"],
         "version": "1.0.0",
         "created_at": now,
         "updated_at": now,
+        "content_last_updated_at": now,
         "created_by": lab.get("created_by"),
         "reviews": _json_field(lab, "reviews", list, "[]", f"{path}.reviews"),
         "performance_details": _json_field(lab, "performance_details", dict, "{}", f"{path}.performanceDetails"),
@@ -182,6 +235,7 @@ def _label_row(org: str, lab: dict[str, Any], scope: dict[str, Any], now: Any, p
 async def insert_labels(conn: AsyncConnection, rows: dict[str, list[dict[str, Any]]]) -> list[str]:
     if rows["labels"]:
         await conn.execute(table(Label).insert(), rows["labels"])
+        await touch_rows(conn, (r["data_row_id"] for r in rows["labels"]), rows["labels"][0]["created_at"])
     if rows["features"]:
         await conn.execute(table(LabelFeature).insert(), rows["features"])
         await reindex_rows(conn, [f["data_row_id"] for f in rows["features"]])  # feature names and answers
@@ -199,7 +253,8 @@ async def create_labels(
         await require_data_rows(conn, organization_id, row_ids, "labels", "dataRowId")
         already = await members(conn, project_id, row_ids)
         _require_members(row_ids, already, "labels", suffix="dataRowId")
+        features = await load_features(conn, project.ontology_id)
         rows = label_rows(
-            organization_id, labels, {"project_id": project_id}, await load_features(conn, project.ontology_id)
+            organization_id, labels, {"project_id": project_id}, features, await labeled_rows(conn, row_ids)
         )
         return await insert_labels(conn, rows)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.errors import bad_input
 from server.ingest.checks import check_count, check_name, check_unique, require_data_rows, require_one, table
-from server.ingest.labeling import insert_labels, label_rows
+from server.ingest.labeling import insert_labels, label_rows, labeled_rows
 from server.ingest.ontology import load_features
 from server.models import DataRowEmbedding, Embedding, Model, ModelRun, ModelRunDataRow, Ontology
 from server.models.base import new_id, utcnow
@@ -94,7 +94,8 @@ async def create_model_run_labels(
                 message = f"Data row {ident!r} is not in this model run; add it with addDataRowsToModelRun first."
                 raise bad_input(message, f"labels.{index}.dataRowId")
         scope = {"model_run_id": model_run_id, "source": source}
-        rows = label_rows(organization_id, labels, scope, await load_features(conn, model.ontology_id))
+        features = await load_features(conn, model.ontology_id)
+        rows = label_rows(organization_id, labels, scope, features, await labeled_rows(conn, row_ids))
         return await insert_labels(conn, rows)
 
 

@@ -1,12 +1,14 @@
-"""Export-shaped annotations for the demo rows: every kind of /work/shared/spec/annotation-shapes.md, seeded."""
+"""Export-shaped annotations for the demo rows: every kind of docs/export-format.md, seeded."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from server.ingest.seed_ontology import BuiltOntology, Feature, Seeded
+from server.ingest.shapes import MESSAGE_ANSWER_PREFIX, answer_key
 
 Json = dict[str, Any]
 PHRASES = ("looks fine", "needs a second look", "edge case", "partially hidden", "double-checked")
@@ -19,8 +21,9 @@ class Shape:
     width: int = 0
     height: int = 0
     frames: int = 0
-    spans: list[tuple[str, int, int]] = field(default_factory=list)
+    spans: list[tuple[str, int, int]] = field(default_factory=list)  # (entity, start, end): `end` inclusive
     messages: int = 0
+    text: str = ""
 
 
 class Annotator:
@@ -66,8 +69,8 @@ class Annotator:
         }
 
     def relation(self, feature: Feature, source: Json, target: Json) -> Json:
-        link = {"source": source["feature_id"], "target": target["feature_id"], "type": "unidirectional"}
-        return {**self.base(feature), "relationship": link}
+        link = {"source": source["feature_id"], "target": target["feature_id"]}
+        return {**self.base(feature), "unidirectional_relationship": link}
 
 
 def _radio(a: Annotator, feature: Feature, out: Json) -> None:
@@ -91,6 +94,16 @@ ANSWERS: dict[str, Callable[[Annotator, Feature, Json], None]] = {
 }
 
 
+def _color(feature_id: str) -> list[int]:
+    """The feature's color in composite masks (Labelbox's colors are per feature), fixed by its id."""
+    return list(hashlib.blake2b(feature_id.encode(), digest_size=3).digest())
+
+
+def _closed(points: list[Json]) -> list[Json]:
+    """A polygon ring as Labelbox writes it: the first point again at the end."""
+    return [*points, dict(points[0])]
+
+
 def _globals(a: Annotator, ont: BuiltOntology, names: tuple[str, ...]) -> list[Json]:
     return [a.classify(ont[name]) for name in names]
 
@@ -101,12 +114,15 @@ def image(a: Annotator, ont: BuiltOntology, shape: Shape) -> Json:
     objects = [
         *cars,
         walker,
-        a.obj(ont["road"], "ImagePolygon", polygon=[a.xy(shape) for _ in range(4)]),
+        a.obj(ont["road"], "ImagePolygon", polygon=_closed([a.xy(shape) for _ in range(4)])),
         a.obj(ont["lane marking"], "ImagePolyline", line=[a.xy(shape) for _ in range(3)]),
     ]
     if a.rng.random() < 0.5:
         url = f"https://storage.googleapis.com/catalog-demo/masks/{a.seeded.id()}.png"
-        objects.append(a.obj(ont["sky"], "ImageSegmentationMask", mask={"url": url}))
+        # the composite mask (every instance of the label in one image, this one in its color) and the legacy
+        # one-instance mask that Labelbox still writes beside it
+        composite = {"url": url, "color_rgb": _color(ont["sky"].id)}
+        objects.append(a.obj(ont["sky"], "ImageSegmentationMask", composite_mask=composite, mask={"url": url}))
     classifications = _globals(a, ont, ("weather", "image tags", "notes"))
     return {
         "objects": objects,
@@ -162,7 +178,10 @@ def _works_for(a: Annotator, ont: BuiltOntology, entities: list[Json]) -> list[J
 
 
 def text_entities(a: Annotator, ont: BuiltOntology, shape: Shape) -> Json:
-    entities = [a.obj(ont[name], "TextEntity", location={"start": s, "end": e}) for name, s, e in shape.spans]
+    entities = [
+        a.obj(ont[name], "TextEntity", location={"start": s, "end": e, "token": shape.text[s : e + 1]})
+        for name, s, e in shape.spans
+    ]
     classifications = _globals(a, ont, ("sentiment", "topics", "summary"))
     return {"objects": entities, "classifications": classifications, "relationships": _works_for(a, ont, entities)}
 
@@ -176,11 +195,22 @@ def _message_entity(a: Annotator, ont: BuiltOntology, name: str, shape: Shape) -
     return a.obj(ont[name], "ConversationalTextEntity", conversational_location=where)
 
 
+def _for_message(classification: Json) -> Json:
+    """A message-level classification: Labelbox prefixes its answer key with `conversational_`."""
+    key = answer_key(classification)
+    assert key is not None
+    return {k if k != key else MESSAGE_ANSWER_PREFIX + k: v for k, v in classification.items()}
+
+
 def conversation(a: Annotator, ont: BuiltOntology, shape: Shape) -> Json:
     entities = [
         _message_entity(a, ont, name, shape) for name in ("person", "organization", "location")[: a.rng.randint(1, 3)]
     ]
-    by_message = [a.classify(ont["intent"], message_id=str(m)) for m in range(shape.messages) if a.rng.random() < 0.6]
+    by_message = [
+        _for_message(a.classify(ont["intent"], message_id=str(m)))
+        for m in range(shape.messages)
+        if a.rng.random() < 0.6
+    ]
     classifications = [*_globals(a, ont, ("sentiment", "topics", "summary")), *by_message]
     return {"objects": entities, "classifications": classifications, "relationships": _works_for(a, ont, entities)}
 

@@ -11,6 +11,7 @@ from server.ingest.features import feature_counts
 from server.ingest.seed_annotations import Annotate, Annotator, Shape
 from server.ingest.seed_catalog import STATUSES, TASK_NAMES, USERS, Catalog, ProjectPlan, Rows, RunPlan
 from server.ingest.seed_ontology import BuiltOntology, Seeded
+from server.ingest.shapes import label_kind
 from server.loading.timefmt import iso
 
 STATUS_WEIGHTS = (5, 2, 1, 2)  # TO_LABEL IN_REVIEW IN_REWORK DONE
@@ -43,9 +44,10 @@ class RowLabels:
             "label",
             id=label_id,
             data_row_id=self.row["id"],
-            label_kind="Default",
+            label_kind=label_kind(self.row["media_type"]),
             version="1.0.0",
             created_at=created,
+            content_last_updated_at=values["updated_at"],
             annotations=orjson.dumps(annotations).decode(),
             **values,
         )
@@ -74,6 +76,7 @@ class RowLabels:
         last = self.row["created_at"]
         for label_id in label_ids:
             last = max(last, self.project_label(plan, label_id, status, label_ids))
+        self.row["last_activity_at"] = max(self.row["last_activity_at"], last)
         self.add(
             "projectdatarow",
             project_id=plan.id,

@@ -38,14 +38,14 @@ Made = tuple[str, dict[str, Any], Shape]
 
 def _image(seeded: Seeded, i: int) -> Made:
     width, height = seeded.rng.choice(IMAGE_SIZES)
-    attrs = {"assetType": "image", "mimeType": "image/jpeg", "width": width, "height": height}
+    attrs = {"asset_type": "image", "mime_type": "image/jpeg", "width": width, "height": height}
     return f"{BUCKET}/images/street-{i:07d}.jpg", attrs, Shape(width=width, height=height)
 
 
 def _video(seeded: Seeded, i: int) -> Made:
     frames = seeded.rng.randint(90, 900)
-    attrs = {"assetType": "video", "mimeType": "video/mp4", "width": 1280, "height": 720}
-    attrs |= {"frameRate": 30, "frameCount": frames, "duration": round(frames / 30, 3)}
+    attrs = {"asset_type": "video", "mime_type": "video/mp4", "width": 1280, "height": 720}
+    attrs |= {"frame_rate": 30, "frame_count": frames, "duration": round(frames / 30, 3)}
     return f"{BUCKET}/videos/traffic-{i:07d}.mp4", attrs, Shape(width=1280, height=720, frames=frames)
 
 
@@ -54,15 +54,17 @@ def _text(seeded: Seeded, i: int) -> Made:
     person, org, place = rng.choice(PEOPLE), rng.choice(ORGS), rng.choice(PLACES)
     body = f"{person} joined {org} in {place} after {rng.randint(2, 20)} years in the industry."
     at_org, at_place = len(person) + 8, len(person) + 8 + len(org) + 4
-    spans = [("person", 0, len(person)), ("organization", at_org, at_org + len(org))]
-    spans.append(("location", at_place, at_place + len(place)))
-    return body, {"assetType": "text", "mimeType": "text/plain", "contentLength": len(body)}, Shape(spans=spans)
+    # (name, start, end): `end` is the span's last character, as Labelbox counts it
+    spans = [("person", 0, len(person) - 1), ("organization", at_org, at_org + len(org) - 1)]
+    spans.append(("location", at_place, at_place + len(place) - 1))
+    attrs = {"asset_type": "text", "mime_type": "text/plain", "content_length": len(body)}
+    return body, attrs, Shape(spans=spans, text=body)
 
 
 def _conversation(seeded: Seeded, i: int) -> Made:
     messages = seeded.rng.randint(3, 12)
-    attrs = {"assetType": "conversational", "mimeType": "application/vnd.labelbox.conversational"}
-    return f"{BUCKET}/chats/chat-{i:07d}.json", {**attrs, "messageCount": messages}, Shape(messages=messages)
+    attrs = {"asset_type": "conversational", "mime_type": "application/vnd.labelbox.conversational"}
+    return f"{BUCKET}/chats/chat-{i:07d}.json", {**attrs, "message_count": messages}, Shape(messages=messages)
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ class RowWriter:
         row |= {"global_key": f"demo/{kind.slug}/{i:07d}", "external_id": f"{kind.slug}-{i:07d}", "row_data": row_data}
         row |= {"media_type": media, "media_attributes": orjson.dumps(attrs).decode(), "created_at": created}
         row |= {"updated_at": self.seeded.at(created, days=10), "created_by": self.rng.choice(USERS)}
+        row["last_activity_at"] = row["updated_at"]  # later when the row is labeled (RowLabels.membership)
         out["datarow"].append(row)
         self.attachments(i, row["id"], kind, out)
         self.metadata(row["id"], out)

@@ -7,20 +7,26 @@ from typing import Any, NoReturn
 
 from server.errors import bad_input
 from server.ingest import geometry
+from server.ingest.shapes import ANSWER_KEYS, MESSAGE_ANSWER_PREFIX, RELATIONSHIP_KEYS
 
-FRAME_KINDS = ("Image", "Video")
-# tool type → (annotation kinds it accepts, geometry key, geometry check)
-TOOLS: dict[str, tuple[tuple[str, ...], str, geometry.Check]] = {
-    "BOUNDING_BOX": (("ImageBoundingBox", "VideoBoundingBox"), "bounding_box", geometry.bounding_box),
-    "POLYGON": (("ImagePolygon", "VideoPolygon"), "polygon", geometry.polygon),
-    "POLYLINE": (("ImagePolyline", "VideoPolyline"), "line", geometry.line),
-    "POINT": (("ImagePoint", "VideoPoint"), "point", geometry.point),
-    "SEGMENTATION_MASK": (("ImageSegmentationMask", "VideoSegmentationMask"), "mask", geometry.mask),
-    "NAMED_ENTITY": (("TextEntity",), "location", geometry.location),
+Geometry = tuple[str, geometry.Check]  # (geometry key, its check)
+# tool type → annotation kind → its geometry
+TOOLS: dict[str, dict[str, Geometry]] = {
+    "BOUNDING_BOX": dict.fromkeys(("ImageBoundingBox", "VideoBoundingBox"), ("bounding_box", geometry.bounding_box)),
+    "POLYGON": dict.fromkeys(("ImagePolygon", "VideoPolygon"), ("polygon", geometry.polygon)),
+    "POLYLINE": dict.fromkeys(("ImagePolyline", "VideoPolyline"), ("line", geometry.line)),
+    "POINT": dict.fromkeys(("ImagePoint", "VideoPoint"), ("point", geometry.point)),
+    "SEGMENTATION_MASK": dict.fromkeys(
+        ("ImageSegmentationMask", "VideoSegmentationMask"), ("composite_mask", geometry.composite_mask)
+    ),
+    "NAMED_ENTITY": {
+        "TextEntity": ("location", geometry.location),
+        "ConversationalTextEntity": ("conversational_location", geometry.conversational_location),
+    },
 }
-ANSWER_KEYS = {"radio_answer": "RADIO", "checklist_answers": "CHECKLIST", "text_answer": "TEXT"}
+# what an answer key's value is checked as (a conversation's message-level answers like the plain ones)
+ANSWER_CHECKS = {"RADIO": "radio_answer", "CHECKLIST": "checklist_answers", "TEXT": "text_answer"}
 TOP_KEYS = ("objects", "classifications", "relationships", "frames", "segments", "key_frame_feature_map")
-RELATION_TYPES = ("unidirectional", "bidirectional")
 
 
 def _fail(message: str, path: str) -> NoReturn:
@@ -70,11 +76,13 @@ class Validator:
             )
         keys = [k for k in ANSWER_KEYS if k in item]
         if len(keys) != 1:
-            _fail("A classification needs exactly one of radio_answer, checklist_answers, text_answer.", path)
+            _fail(f"A classification needs exactly one of {', '.join(ANSWER_KEYS)}.", path)
         key = keys[0]
         if ANSWER_KEYS[key] != schema.type:
             _fail(f"{key} does not fit {schema.type} classification {schema.name!r}.", f"{path}.{key}")
-        getattr(self, key)(item[key], schema, f"{path}.{key}")
+        if key.startswith(MESSAGE_ANSWER_PREFIX) and not isinstance(item.get("message_id"), str):
+            _fail(f"A message-level classification ({key}) needs the string message_id of its message.", path)
+        getattr(self, ANSWER_CHECKS[schema.type])(item[key], schema, f"{path}.{key}")
 
     def radio_answer(self, answer: Any, schema: Any, path: str) -> None:
         option = self.feature(answer, "option", path)
@@ -97,13 +105,14 @@ class Validator:
         tool = self.feature(obj, "tool", path)
         if tool.type not in TOOLS:
             _fail(f"Tool {tool.name!r} is a {tool.type}; put it under relationships.", f"{path}.feature_schema_id")
-        kinds, key, check = TOOLS[tool.type]
+        kinds = TOOLS[tool.type]
         if obj.get("annotation_kind") not in kinds:
             _fail(
                 f"annotation_kind {obj.get('annotation_kind')!r} does not fit {tool.type} tool {tool.name!r}; "
                 f"expected {' or '.join(kinds)}.",
                 f"{path}.annotation_kind",
             )
+        key, check = kinds[obj["annotation_kind"]]
         try:
             check(obj.get(key))
         except ValueError as exc:
@@ -115,15 +124,16 @@ class Validator:
         tool = self.feature(rel, "tool", path)
         if tool.type != "RELATIONSHIP":
             _fail(f"Tool {tool.name!r} is {tool.type}, not RELATIONSHIP.", f"{path}.feature_schema_id")
-        body = _expect(rel.get("relationship"), dict, "an object with source, target and type", f"{path}.relationship")
+        keys = [k for k in RELATIONSHIP_KEYS if k in rel]
+        if len(keys) != 1:
+            _fail(f"A relationship needs exactly one of {' or '.join(RELATIONSHIP_KEYS)}.", path)
+        body = _expect(rel[keys[0]], dict, "an object with source and target", f"{path}.{keys[0]}")
         for end in ("source", "target"):
             if body.get(end) not in self.object_ids:
                 _fail(
                     f"{end} {body.get(end)!r} is not the feature_id of an object in this label.",
-                    f"{path}.relationship.{end}",
+                    f"{path}.{keys[0]}.{end}",
                 )
-        if body.get("type", "unidirectional") not in RELATION_TYPES:
-            _fail("type must be unidirectional or bidirectional.", f"{path}.relationship.type")
 
     def frame(self, number: str, frame: Any, path: str) -> None:
         if not number.isdigit():

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from operator import itemgetter
 from typing import Any
 
 from orjson import Fragment
 from sqlalchemy import Row
 
+from server.loading.formats import Envelope, envelope
 from server.loading.interpolate import interpolate
 from server.loading.plan import RowPlan
 from server.loading.related import Grouped, vector_values
@@ -17,22 +19,31 @@ Line = dict[str, Any]
 EMPTY: list[Row[Any]] = []
 
 
-BASE_KEYS = ("id", "external_id", "global_key", "row_data")
-DETAIL_KEYS = ("dataset_id", "dataset_name", "created_at", "updated_at", "created_by")
+DETAIL_KEYS = ("dataset_id", "dataset_name", "created_at", "updated_at", "last_activity_at", "created_by")
 
 
-def _data_row_builder(fields: tuple[str, ...], plan: RowPlan) -> Callable[[Any], Line]:
+def _data_row_builder(fields: tuple[str, ...], plan: RowPlan, keys: Envelope) -> Callable[[Any], Line]:
     """`data_row` of a page row by position (looked up once per page: Row `_mapping` costs a dict per row)."""
-    i_id, i_ext, i_key, i_data = (fields.index(k) for k in BASE_KEYS)
+    names, optional = keys.row_keys, tuple(keys.unset_left_out)
+    get = itemgetter(*(fields.index(k) for k in names))
+
+    def own_keys(r: Any) -> Line:
+        out = dict(zip(names, get(r), strict=True))
+        for key in optional:
+            if out[key] is None:
+                del out[key]
+        return out
+
     if not plan.details:
-        return lambda r: {"id": r[i_id], "external_id": r[i_ext], "global_key": r[i_key], "row_data": r[i_data]}
-    d_id, d_name, d_created, d_updated, d_by = (fields.index(k) for k in DETAIL_KEYS)
+        return own_keys
+    d_id, d_name, d_created, d_updated, d_activity, d_by = (fields.index(k) for k in DETAIL_KEYS)
 
     def build(r: Any) -> Line:
-        details = {"dataset_id": r[d_id], "dataset_name": r[d_name], "created_at": iso(r[d_created]),
-                   "updated_at": iso(r[d_updated]), "created_by": r[d_by]}  # fmt: skip
-        return {"id": r[i_id], "external_id": r[i_ext], "global_key": r[i_key], "row_data": r[i_data],
-                "details": details}  # fmt: skip
+        out = own_keys(r)
+        out["details"] = {"dataset_id": r[d_id], "dataset_name": r[d_name], "created_at": iso(r[d_created]),
+                          "updated_at": iso(r[d_updated]), "last_activity_at": iso(r[d_activity]),
+                          "created_by": r[d_by]}  # fmt: skip
+        return out
 
     return build
 
@@ -46,7 +57,13 @@ def _metadata(m: Any) -> Line:
 
 
 def _embedding(e: Any) -> Line:
-    return {"id": e.id, "name": e.name, "values": vector_values(e.vector)}
+    return {
+        "id": e.id,
+        "name": e.name,
+        "dimensions": e.dims,
+        "is_custom": bool(e.is_custom),
+        "values": [{"value": vector_values(e.vector)}],
+    }
 
 
 def _annotations(stored: str, plan: RowPlan) -> str | bytes:
@@ -64,6 +81,7 @@ def label(lab: Any, plan: RowPlan, *, details: bool) -> Line:
             "created_at": iso(lab.created_at),
             "updated_at": iso(lab.updated_at),
             "created_by": lab.created_by,
+            "content_last_updated_at": iso(lab.content_last_updated_at),
             "reviews": Fragment(lab.reviews),
         }
     if details and plan.performance_details:
@@ -86,10 +104,10 @@ def _project_details(m: Any) -> Line:
     }
 
 
-def _projects(row_id: str, related: dict[str, Grouped], plan: RowPlan) -> Line:
+def _projects(row_id: str, related: dict[str, Grouped], plan: RowPlan, keys: Envelope) -> Line:
     out: Line = {}
     for m in related.get("projects", {}).get(row_id, EMPTY):
-        entry: Line = {"project_name": m.project_name, "labels": []}
+        entry: Line = {keys.project_name: m.project_name, "labels": []}
         if plan.project_details:
             entry["project_details"] = _project_details(m)
         out[m.project_id] = entry
@@ -99,15 +117,15 @@ def _projects(row_id: str, related: dict[str, Grouped], plan: RowPlan) -> Line:
     return out
 
 
-def _models(row_id: str, related: dict[str, Grouped], plan: RowPlan) -> Line:
+def _models(row_id: str, related: dict[str, Grouped], plan: RowPlan, keys: Envelope) -> Line:
     out: Line = {}
     runs: dict[str, Line] = {}
     for m in related.get("model_runs", {}).get(row_id, EMPTY):
-        model = out.setdefault(m.model_id, {"model_name": m.model_name, "model_runs": {}})
-        run: Line = {"model_run_name": m.model_run_name, "annotation_group_id": m.annotation_group_id, "labels": []}
+        model = out.setdefault(m.model_id, {keys.model_name: m.model_name, keys.runs: {}})
+        run: Line = {keys.run_name: m.model_run_name, keys.run_row_id: m.annotation_group_id, "labels": []}
         if plan.predictions:
             run["predictions"] = []
-        model["model_runs"][m.model_run_id] = runs[m.model_run_id] = run
+        model[keys.runs][m.model_run_id] = runs[m.model_run_id] = run
     for lab in related.get("model_run_labels", {}).get(row_id, EMPTY):
         run = runs.get(lab.model_run_id)
         if run is not None:
@@ -129,7 +147,8 @@ def assemble(rows: list[Any], related: dict[str, Grouped], plan: RowPlan) -> lis
     if not rows:
         return []
     fields = tuple(rows[0]._fields)
-    data_row, i_id = _data_row_builder(fields, plan), fields.index("id")
+    keys = envelope(plan.format)
+    data_row, i_id = _data_row_builder(fields, plan, keys), fields.index("id")
     i_media = fields.index("media_attributes") if plan.media_attributes else None
     projects, models = not plan.projects.empty, not plan.models.empty
     sections = plan.attachments or plan.metadata_fields or plan.embeddings
@@ -140,7 +159,7 @@ def assemble(rows: list[Any], related: dict[str, Grouped], plan: RowPlan) -> lis
             line["media_attributes"] = Fragment(row[i_media])
         if sections:
             line.update(_sections(row[i_id], related, plan))
-        line["projects"] = _projects(row[i_id], related, plan) if projects else {}
-        line["models"] = _models(row[i_id], related, plan) if models else {}
+        line["projects"] = _projects(row[i_id], related, plan, keys) if projects else {}
+        line[keys.models] = _models(row[i_id], related, plan, keys) if models else {}
         lines.append(line)
     return lines

@@ -84,6 +84,7 @@ DETAIL_COLUMNS = (
     D.name.label("dataset_name"),
     export_time(T.created_at).label("created_at"),
     export_time(T.updated_at).label("updated_at"),
+    export_time(func.coalesce(T.last_activity_at, T.updated_at)).label("last_activity_at"),
     T.created_by,
 )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from server.loading.formats import DEFAULT_FORMAT, ExportFormat
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -22,7 +24,8 @@ class Scope:
 
 @dataclass(frozen=True)
 class RowPlan:
-    """Flags name export sections; `projects`/`models` choose the scopes; `*_labels` whether labels are read."""
+    """Flags name export sections; `projects`/`models` choose the scopes; `*_labels` whether labels are read;
+    `format` names the line envelope (server.loading.formats)."""
 
     details: bool = False
     media_attributes: bool = False
@@ -38,7 +41,10 @@ class RowPlan:
     model_labels: bool = False
     predictions: bool = False
     interpolated_frames: bool = False
+    format: ExportFormat = DEFAULT_FORMAT
 
     def __or__(self, other: RowPlan) -> RowPlan:
-        merged = {f.name: getattr(self, f.name) | getattr(other, f.name) for f in fields(self)}
-        return RowPlan(**merged)
+        if self.format != other.format:
+            raise ValueError(f"plans of two formats do not merge: {self.format} and {other.format}")
+        merged = {f.name: getattr(self, f.name) | getattr(other, f.name) for f in fields(self) if f.name != "format"}
+        return RowPlan(**merged, format=self.format)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Executable, Result, String, and_, bindparam, or_, select, true
+from sqlalchemy import ARRAY, ColumnElement, Executable, Result, String, and_, bindparam, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -113,7 +113,7 @@ def metadata_fields(plan: RowPlan) -> Any:
 def embeddings(plan: RowPlan) -> Any:
     v, e = _t(DataRowEmbedding), _t(Embedding)
     stmt = (
-        select(v.data_row_id, e.id, e.name, v.vector)
+        select(v.data_row_id, e.id, e.name, e.dims, e.is_custom, v.vector)
         .join(Embedding.__table__, e.id == v.embedding_id)
         .where(in_page(v.data_row_id))
     )
@@ -146,8 +146,10 @@ def projects(plan: RowPlan) -> Any:
 
 
 LABEL_COLUMNS = ("id", "label_kind", "version", "annotations", "source")
-LABEL_DETAIL_COLUMNS = ("created_at", "updated_at", "created_by", "reviews")
+LABEL_DETAIL_COLUMNS = ("created_at", "updated_at", "created_by", "content_last_updated_at", "reviews")
 TIMES = frozenset({"created_at", "updated_at"})
+# read as the label's updated_at while NULL (labels written before the column existed)
+FALLBACK_TIMES = {"content_last_updated_at": "updated_at"}
 
 
 def _label_select(plan: RowPlan, *extra: str) -> Any:
@@ -157,7 +159,13 @@ def _label_select(plan: RowPlan, *extra: str) -> Any:
         names += LABEL_DETAIL_COLUMNS
     if plan.performance_details:
         names.append("performance_details")
-    return select(lab.data_row_id, *(export_time(lab[n]).label(n) if n in TIMES else lab[n] for n in names))
+    return select(lab.data_row_id, *(_label_column(lab, n) for n in names))
+
+
+def _label_column(lab: Any, name: str) -> Any:
+    if name in FALLBACK_TIMES:
+        return export_time(func.coalesce(lab[name], lab[FALLBACK_TIMES[name]])).label(name)
+    return export_time(lab[name]).label(name) if name in TIMES else lab[name]
 
 
 def _for_project(plan: RowPlan) -> ColumnElement[bool]:

@@ -46,6 +46,8 @@ class DataRow(SQLModel, table=True):
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     updated_at: NaiveDatetime = Field(default_factory=utcnow)
     created_by: str | None = None
+    # the last change to the row, its labels, metadata or workflow; NULL reads as updated_at
+    last_activity_at: NaiveDatetime | None = None
 
 
 class Attachment(SQLModel, table=True):

@@ -91,6 +91,7 @@ class Label(SQLModel, table=True):
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     updated_at: NaiveDatetime = Field(default_factory=utcnow)
     created_by: str | None = None
+    content_last_updated_at: NaiveDatetime | None = None  # the annotations' last change; NULL reads as updated_at
     reviews: str = json_text("[]")
     performance_details: str = json_text("{}")
     annotations: str = json_text('{"objects":[],"classifications":[],"relationships":[]}')

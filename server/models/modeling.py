@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Column, Index, LargeBinary
+from sqlalchemy import Column, Index, LargeBinary, true
 from sqlmodel import Field, SQLModel
 
 from server.models.base import id_field, org_field, ref_field, utcnow
@@ -41,6 +41,7 @@ class Embedding(SQLModel, table=True):
     name: str = Field(max_length=200)
     dims: int
     created_at: NaiveDatetime = Field(default_factory=utcnow)
+    is_custom: bool = Field(default=True, sa_column_kwargs={"server_default": true()})  # False: a precomputed one
 
 
 class DataRowEmbedding(SQLModel, table=True):

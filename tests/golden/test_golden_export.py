@@ -67,6 +67,7 @@ CASES = [
         "labels_of_one_project.ndjson",
         {"attachments": True, "metadataFields": True, "labelDetails": True, "projectIds": ["P1"]},
     ),
+    ("everything_2023_beta.ndjson", {**STORED_FRAMES, "format": "LABELBOX_2023_BETA"}),
     (
         "one_model_run.ndjson",
         {

@@ -81,7 +81,7 @@ def _rows(ids: Ids) -> list[dict[str, Any]]:
         "mediaType": "IMAGE",
         "globalKey": "gk-1",
         "externalId": "ext-1",
-        "mediaAttributes": {"width": 640, "height": 480, "mimeType": "image/jpeg"},
+        "mediaAttributes": {"width": 640, "height": 480, "mimeType": "image/jpeg"},  # stored as mime_type
         "attachments": [
             {"type": "IMAGE_OVERLAY", "value": "https://example.com/o.png", "name": "overlay"},
             {"type": "TEXT", "value": "hello"},
@@ -156,7 +156,7 @@ def image_annotations(ids: Ids) -> dict[str, Any]:
             "Roof",
             "fi-roof",
             annotation_kind="ImagePolygon",
-            polygon=[{"x": 1.0, "y": 2.0}, {"x": 3.0, "y": 4.0}, {"x": 5.0, "y": 1.0}],
+            polygon=[{"x": 1.0, "y": 2.0}, {"x": 3.0, "y": 4.0}, {"x": 5.0, "y": 1.0}],  # closed when stored
             classifications=[],
         ),
         feature(
@@ -183,7 +183,7 @@ def image_annotations(ids: Ids) -> dict[str, Any]:
             "Road",
             "fi-road",
             annotation_kind="ImageSegmentationMask",
-            mask={"url": "https://example.com/mask.png"},
+            composite_mask={"url": "https://example.com/mask.png", "color_rgb": [255, 0, 0]},
             classifications=[],
         ),
     ]
@@ -203,7 +203,7 @@ def image_annotations(ids: Ids) -> dict[str, Any]:
         "drives",
         "Drives",
         "fi-drives",
-        relationship={"source": "fi-car", "target": "fi-wheel", "type": "unidirectional"},
+        unidirectional_relationship={"source": "fi-car", "target": "fi-wheel"},
     )
     return {"objects": objects, "classifications": [_weather(ids), tags, note], "relationships": [drives]}
 
@@ -240,7 +240,7 @@ def text_annotations(ids: Ids) -> dict[str, Any]:
         "Person Name",
         "ft-name",
         annotation_kind="TextEntity",
-        location={"start": 0, "end": 5},
+        location={"start": 0, "end": 4},  # "Alice": `end` is inclusive; the token is filled in from the row
         classifications=[],
     )
     return {"objects": [entity], "classifications": [], "relationships": []}

@@ -42,7 +42,7 @@ async def test_create_and_update_dataset(gql: GraphQLClient) -> None:
 async def test_created_rows_read_back_with_attachments_and_metadata(gql: GraphQLClient, golden: Ids) -> None:
     row = (await gql.data(ROW_QUERY, {"id": golden["ROW1"]}))["dataRow"]
     assert row["globalKey"] == "gk-1" and row["externalId"] == "ext-1"
-    assert row["mediaAttributes"] == {"width": 640, "height": 480, "mimeType": "image/jpeg"}
+    assert row["mediaAttributes"] == {"width": 640, "height": 480, "mime_type": "image/jpeg"}  # given as mimeType
     assert row["attachments"] == [
         {"type": "IMAGE_OVERLAY", "value": "https://example.com/o.png", "name": "overlay"},
         {"type": "TEXT", "value": "hello", "name": None},
@@ -184,3 +184,10 @@ async def test_media_attributes_must_be_an_object(gql: GraphQLClient, golden: Id
     )
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "rows.1.mediaAttributes"}
     assert error["message"] == "mediaAttributes must be a JSON object."
+
+
+async def test_media_attribute_named_twice_is_refused(gql: GraphQLClient, golden: Ids) -> None:
+    twice = {**rows(1)[0], "globalKey": "twice", "mediaAttributes": {"mimeType": "image/png", "mime_type": "image/png"}}
+    error = await gql.error(ops.CREATE_ROWS, {"ds": golden["DS"], "rows": [*rows(1), twice]})
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "rows.1.mediaAttributes"}
+    assert error["message"] == "mediaAttributes names one attribute twice (in camelCase and snake_case)."

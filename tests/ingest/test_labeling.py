@@ -169,7 +169,7 @@ async def test_reviews_must_be_a_list(gql: GraphQLClient, golden: Ids) -> None:
 async def test_create_labels_statement_count_does_not_grow_with_labels(
     gql: GraphQLClient, golden: Ids, engine: AsyncEngine
 ) -> None:
-    new = [{"rowData": f"t{i}", "mediaType": "TEXT"} for i in range(40)]
+    new = [{"rowData": f"Alice t{i}", "mediaType": "TEXT"} for i in range(40)]  # the entity covers "Alice"
     ids = (await gql.data(ops.CREATE_ROWS, {"ds": golden["DS"], "rows": new}))["createDataRows"]
     await gql.data(ops.CREATE_BATCH, {"p": golden["P3"], "name": "more", "ids": ids})
     counts = []
@@ -180,4 +180,5 @@ async def test_create_labels_statement_count_does_not_grow_with_labels(
                 (await gql.data(ops.CREATE_LABELS, {"p": golden["P3"], "labels": labels}))["createLabels"]
             ) == len(chunk)
         counts.append(counter.count)
-    assert counts[0] == counts[1] == 13  # project, rows, membership, ontology, two inserts, search documents (7)
+    # project, rows, membership, ontology, the rows' media and text, two inserts, last activity, search documents (7)
+    assert counts[0] == counts[1] == 15

@@ -51,7 +51,8 @@ CASES: dict[str, tuple[Callable[[Ann, Ids], None], str, str]] = {
     ),
     "two answer kinds at once": (
         set_in("classifications.1.radio_answer", lambda ids: {}),
-        "A classification needs exactly one of radio_answer, checklist_answers, text_answer.",
+        "A classification needs exactly one of radio_answer, checklist_answers, text_answer, "
+        "conversational_radio_answer, conversational_checklist_answers, conversational_text_answer.",
         f"{A}.classifications.1",
     ),
     "radio_answer on a CHECKLIST classification": (
@@ -97,14 +98,38 @@ CASES: dict[str, tuple[Callable[[Ann, Ids], None], str, str]] = {
         f"{A}.objects.3.point",
     ),
     "mask without url": (
-        set_in("objects.4.mask", {"png": "x"}),
-        "mask must be an object with a string url.",
-        f"{A}.objects.4.mask",
+        set_in("objects.4.composite_mask", {"png": "x"}),
+        "composite_mask must be an object with a string url and color_rgb, three integers from 0 to 255.",
+        f"{A}.objects.4.composite_mask",
+    ),
+    "mask color out of range": (
+        set_in("objects.4.composite_mask.color_rgb", [0, 256, 0]),
+        "composite_mask must be an object with a string url and color_rgb, three integers from 0 to 255.",
+        f"{A}.objects.4.composite_mask",
+    ),
+    "legacy mask alone": (
+        lambda ann, ids: ann["objects"][4].update({"mask": ann["objects"][4].pop("composite_mask")}),
+        "composite_mask must be an object with a string url and color_rgb, three integers from 0 to 255.",
+        f"{A}.objects.4.composite_mask",
     ),
     "relationship to an unknown object": (
-        set_in("relationships.0.relationship.target", "fi-ghost"),
+        set_in("relationships.0.unidirectional_relationship.target", "fi-ghost"),
         "target 'fi-ghost' is not the feature_id of an object in this label.",
-        f"{A}.relationships.0.relationship.target",
+        f"{A}.relationships.0.unidirectional_relationship.target",
+    ),
+    "relationship in the beta shape": (
+        lambda ann, ids: ann["relationships"][0].update(
+            {"relationship": ann["relationships"][0].pop("unidirectional_relationship")}
+        ),
+        "A relationship needs exactly one of unidirectional_relationship or bidirectional_relationship.",
+        f"{A}.relationships.0",
+    ),
+    "message-level answer without a message": (
+        lambda ann, ids: ann["classifications"][2].update(
+            {"conversational_text_answer": ann["classifications"][2].pop("text_answer")}
+        ),
+        "A message-level classification (conversational_text_answer) needs the string message_id of its message.",
+        f"{A}.classifications.2",
     ),
     "relationship with a bounding box tool": (
         swap_schema("relationships.0", "F.car"),
@@ -162,7 +187,28 @@ def entity(ids: Ids, location: Any) -> Ann:
 async def test_invalid_text_entity_location(gql: GraphQLClient, golden: Ids, location: dict) -> None:
     error = await label_error(gql, golden, entity(golden, location), "P3", "ROW3")
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": f"{A}.objects.0.location"}
-    assert error["message"] == "location must be an object with integer start and end, 0 <= start <= end."
+    assert error["message"] == "location must be an object with integer start and end (inclusive), 0 <= start <= end."
+
+
+TOKEN_CASES = {  # ROW3's text is "Alice drives."
+    "token of another length": (
+        {"start": 0, "end": 4, "token": "Alic"},
+        "location must be an object whose token is the covered text: end - start + 1 characters.",
+    ),
+    "token that is not the text": (
+        {"start": 0, "end": 4, "token": "Bobby"},
+        "token 'Bobby' is not the text from start to end ('Alice').",
+    ),
+    "entity past the text": ({"start": 6, "end": 13}, "The entity ends at character 13; the text has 13."),
+}
+
+
+@pytest.mark.parametrize("case", list(TOKEN_CASES))
+async def test_text_entity_token_checked_against_the_row(gql: GraphQLClient, golden: Ids, case: str) -> None:
+    location, message = TOKEN_CASES[case]
+    error = await label_error(gql, golden, entity(golden, location), "P3", "ROW3")
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": f"{A}.objects.0.location"}
+    assert error["message"] == message
 
 
 VIDEO_CASES: dict[str, tuple[Callable[[Ann], None], str, str]] = {

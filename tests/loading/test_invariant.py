@@ -14,17 +14,17 @@ from tests.conftest import GraphQLClient, count_statements
 from tests.utils.filter_catalog import CatalogSpec
 
 LABEL = "labelKind version id annotations"
-LABEL_DETAILS = "labelDetails { createdAt updatedAt createdBy reviews }"
+LABEL_DETAILS = "labelDetails { createdAt updatedAt createdBy contentLastUpdatedAt reviews }"
 PROJECT_DETAILS = (
     "projectDetails { ontologyId taskId taskName batchId batchName priority consensusExpectedLabelCount "
     "workflowStatus workflowHistory }"
 )
 SECTIONS = {
-    "dataRowDetails": "details { datasetId datasetName createdAt updatedAt createdBy }",
+    "dataRowDetails": "details { datasetId datasetName createdAt updatedAt lastActivityAt createdBy }",
     "mediaAttributes": "mediaAttributes",
     "attachments": "attachments { id type value name }",
     "metadataFields": "metadataFields { schemaId schemaName value }",
-    "embeddings": "embeddings { id name values }",
+    "embeddings": "embeddings { id name dimensions isCustom values { value } }",
 }
 JSON_FIELDS = {"annotations", "reviews", "performanceDetails", "workflowHistory", "value", "mediaAttributes"}
 
@@ -40,7 +40,7 @@ def _projects(p: dict[str, Any]) -> str:
     label += " performanceDetails" if p.get("performanceDetails") else ""
     details = PROJECT_DETAILS if p.get("projectDetails") else ""
     ids = None if p.get("allProjects") else p["projectIds"]
-    return f"projects{_ids_arg(ids)} {{ id projectName labels {{ {label} }} {details} }}"
+    return f"projects{_ids_arg(ids)} {{ id name labels {{ {label} }} {details} }}"
 
 
 def _models(p: dict[str, Any]) -> str:
@@ -48,8 +48,8 @@ def _models(p: dict[str, Any]) -> str:
         return ""
     predictions = f"predictions {{ {LABEL} }}" if p.get("predictions") else ""
     ids = None if p.get("allModelRuns") else p["modelRunIds"]
-    runs = f"modelRuns {{ id modelRunName annotationGroupId labels {{ {LABEL} }} {predictions} }}"
-    return f"models{_ids_arg(ids)} {{ id modelName {runs} }}"
+    runs = f"runs {{ id name runDataRowId labels {{ {LABEL} }} {predictions} }}"
+    return f"experiments{_ids_arg(ids)} {{ id name {runs} }}"
 
 
 def selection_for(p: dict[str, Any]) -> str:
@@ -85,8 +85,11 @@ def node_as_line(node: dict[str, Any]) -> dict[str, Any]:
     node = _snake_keys(node)
     row_keys = ("id", "row_data", "global_key", "external_id", "details")
     line: dict[str, Any] = {"data_row": {k: node.pop(k) for k in row_keys if k in node}}
+    for unset in ("global_key", "external_id"):  # the line leaves these out when they are not set
+        if line["data_row"].get(unset, "") is None:
+            del line["data_row"][unset]
     line["projects"] = _by_id(node.pop("projects", []))
-    line["models"] = _by_id(node.pop("models", []), model_runs=_by_id)
+    line["experiments"] = _by_id(node.pop("experiments", []), runs=_by_id)
     return {**line, **node}
 
 
@@ -132,7 +135,7 @@ async def test_export_line_equals_the_node_asking_for_the_same_params(
     lines = [orjson.loads(line) for line in done["ndjson"].splitlines()]
     assert len(lines) == 40
     assert any(line["projects"] for line in lines) == bool(p.get("allProjects") or p.get("projectIds"))
-    assert any(line["models"] for line in lines) == bool(p.get("allModelRuns") or p.get("modelRunIds"))
+    assert any(line["experiments"] for line in lines) == bool(p.get("allModelRuns") or p.get("modelRunIds"))
     assert [node_as_line(n) for n in await nodes(gql, selection_for(p), row_ids)] == lines
 
 

@@ -14,6 +14,7 @@ from server.db import create_engine
 from server.ingest.features import feature_counts
 from server.ingest.seed import seed_database
 from server.ingest.seed_ontology import snake
+from server.ingest.shapes import answers
 from server.settings import Settings
 from tests.seed.conftest import sqlite_settings
 
@@ -45,8 +46,9 @@ TABLES = {
     "metadatavalue": 326,
     "attachment": 163,
 }
-SHAPE_KEYS = {"bounding_box", "polygon", "line", "point", "mask", "location", "conversational_location", "message_id"}
-SHAPE_KEYS |= {"radio_answer", "checklist_answers", "text_answer", "relationship", "frames", "segments"}
+SHAPE_KEYS = {"bounding_box", "polygon", "line", "point", "composite_mask", "mask", "color_rgb", "location", "token"}
+SHAPE_KEYS |= {"conversational_location", "message_id", "conversational_radio_answer"}
+SHAPE_KEYS |= {"radio_answer", "checklist_answers", "text_answer", "unidirectional_relationship", "frames", "segments"}
 SHAPE_KEYS |= {"key_frame_feature_map"}
 PERFORMANCE_KEYS = [
     "seconds_to_create",
@@ -119,10 +121,7 @@ async def test_every_annotation_kind_appears(small: Settings) -> None:
 
 
 def depth(classification: dict[str, Any]) -> int:
-    answers = classification.get("checklist_answers", [])
-    if "radio_answer" in classification:
-        answers = [classification["radio_answer"]]
-    nested = [c for a in answers for c in a["classifications"]]
+    nested = [c for a in answers(classification) for c in a["classifications"]]
     return 1 + max((depth(c) for c in nested), default=0)
 
 
@@ -134,7 +133,8 @@ async def test_nesting_relationships_and_video_frames_are_consistent(small: Sett
     for label in labels:
         object_ids = {o["feature_id"] for o in label.get("objects", [])}
         for rel in label.get("relationships", []):
-            assert {rel["relationship"]["source"], rel["relationship"]["target"]} <= object_ids
+            ends = rel["unidirectional_relationship"]
+            assert {ends["source"], ends["target"]} <= object_ids
         for number, frame in label.get("frames", {}).items():
             assert int(number) in {n for ns in label["key_frame_feature_map"].values() for n in ns}
             for feature_id, obj in frame["objects"].items():
@@ -180,3 +180,23 @@ async def test_embedding_spaces_are_configurable(tmp_path: Path) -> None:
         " FROM embedding e JOIN datarowembedding v ON v.embedding_id = e.id GROUP BY e.id ORDER BY e.dims",
     )
     assert [tuple(s) for s in spaces] == [("tiny", 4, 10, 16, 16), ("wide", 64, 10, 256, 256)]
+
+
+async def test_shapes_are_labelbox_s(small: Settings) -> None:
+    """Polygons closed, text entities' `end` inclusive with their token, video labels of kind Video."""
+    nodes = [n for a in await annotations(small) for n in walk(a)]
+    polygons = [n["polygon"] for n in nodes if "polygon" in n]
+    assert polygons and all(p[0] == p[-1] and len(p) >= 4 for p in polygons)
+    joined = "FROM label l JOIN datarow r ON r.id = l.data_row_id"
+    texts = dict(await query(small, f"SELECT l.annotations, r.row_data {joined} WHERE r.media_type = 'TEXT'"))
+    entities = [(o["location"], text) for a, text in texts.items() for o in orjson.loads(a)["objects"]]
+    assert entities and all(text[loc["start"] : loc["end"] + 1] == loc["token"] for loc, text in entities)
+    kinds = await query(
+        small, "SELECT DISTINCT r.media_type, l.label_kind FROM label l JOIN datarow r ON r.id = l.data_row_id"
+    )
+    assert {m: k for m, k in kinds} == {
+        "IMAGE": "Default",
+        "VIDEO": "Video",
+        "TEXT": "Default",
+        "CONVERSATIONAL": "Default",
+    }
