@@ -79,11 +79,9 @@ def line_format(line: dict[str, Any]) -> ExportFormat:
             raise LineError(f"projects.{pid} has no {names}: the line is in neither export format")
         seen |= named
     if len(seen) > 1:
-        models = " and ".join(sorted(ENVELOPES[fmt].models for fmt in seen if ENVELOPES[fmt].models in line))
-        keys = f" ({models})" if models else ""
         raise LineError(
             "the line mixes the LABELBOX envelope (projects.<id>.name, experiments) with the LABELBOX_2023_BETA "
-            f"one (projects.<id>.project_name, models){keys}; write each line in one format"
+            "one (projects.<id>.project_name, models); write each line in one format"
         )
     return next(iter(seen), ExportFormat.LABELBOX)
 

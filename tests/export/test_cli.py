@@ -112,7 +112,7 @@ async def test_import_command_reports_bad_lines(
     assert progress == "batch 1 committed: lines up to 3, 2 rows landed (2 in all)"
     assert built == BUILT
     assert report[0].startswith("imported 2 of 3 lines in ")
-    assert report[1] == "line 2: not an Export v2 line (TypeError: list indices must be integers or slices, not str)"
+    assert report[1] == "line 2: the line has no data_row object: it is not an export line"
     again = cli("export", "--database-url", target, "--include", INCLUDE, "--all-projects", "--all-model-runs")
     assert again.stdout == lines[0] + lines[1]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
@@ -17,7 +18,7 @@ from server.db import create_all, create_engine
 from server.ingest.bulk_indexes import DEFERRED
 from server.ingest.ndjson import ImportReport, import_file, import_lines
 from server.ingest.seed import seed_database
-from server.models import DataRow, LabelFeature
+from server.models import DataRow, Label, LabelFeature
 from server.orgs import ensure_organization
 from server.schema_check import migrate
 from server.settings import Settings
@@ -27,9 +28,11 @@ from tests.export.test_recovery import running
 from tests.utils.export_catalog import build_catalog
 from tests.utils.postgres import estimated_rows
 
+FORMATS = ("LABELBOX", "LABELBOX_2023_BETA")
 
-async def _export(gql: GraphQLClient, http: httpx.AsyncClient) -> bytes:
-    task = await start_export(gql, EVERYTHING)
+
+async def _export(gql: GraphQLClient, http: httpx.AsyncClient, fmt: str = "LABELBOX") -> bytes:
+    task = await start_export(gql, {**EVERYTHING, "format": fmt})
     assert (await gql.wait_export(task["id"]))["status"] == "COMPLETE"
     return (await http.get(f"/exports/{task['id']}.ndjson")).content
 
@@ -47,23 +50,29 @@ async def _exported(settings: Settings, rows: int) -> bytes:
 
 
 @asynccontextmanager
-async def _reimported(empty_settings: Settings, tmp_path: Path, first: bytes, rows: int) -> AsyncIterator[Starlette]:
-    """`first` imported into an empty database (every line lands), exported again byte-identical; yields that app."""
+async def _reimported(
+    empty_settings: Settings, tmp_path: Path, first: bytes, rows: int, fmt: str = "LABELBOX"
+) -> AsyncIterator[Starlette]:
+    """`first` imported into an empty database (every line lands), exported again byte-identical in the same format;
+    yields that app."""
     source = tmp_path / "first.ndjson"
     source.write_bytes(first)
     report = await import_file(empty_settings, source)
     assert (report.lines, report.rows, report.errors) == (rows, rows, [])
     async with running(empty_settings) as (app, gql, http):
-        assert await _export(gql, http) == first
+        assert await _export(gql, http, fmt) == first
         yield app
 
 
-async def test_round_trip_is_byte_identical(settings: Settings, empty_settings: Settings, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", FORMATS)
+async def test_round_trip_is_byte_identical(
+    settings: Settings, empty_settings: Settings, tmp_path: Path, fmt: str
+) -> None:
     async with running(settings) as (app, gql, http):
         await build_catalog(app.state.engine, app.state.organization_id, rows=12)
-        first = await _export(gql, http)
+        first = await _export(gql, http, fmt)
         features = await _count(app, LabelFeature)
-    async with _reimported(empty_settings, tmp_path, first, rows=12) as app:
+    async with _reimported(empty_settings, tmp_path, first, rows=12, fmt=fmt) as app:
         assert await _count(app, LabelFeature) == features
 
 
@@ -155,15 +164,49 @@ async def test_a_transaction_gathers_batches_up_to_commit_rows_and_each_commit_i
         assert await _export(gql, http) == first
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
 async def test_the_seeded_demo_catalog_round_trips_byte_identical(
-    settings: Settings, empty_settings: Settings, tmp_path: Path
+    settings: Settings, empty_settings: Settings, tmp_path: Path, fmt: str
 ) -> None:
     """Every kind the seed writes (embedding metadata, conversational rows, video frames…) imports back exactly."""
     await seed_database(settings, rows=150, seed=4)
     async with running(settings) as (_, gql, http):
-        first = await _export(gql, http)
-    async with _reimported(empty_settings, tmp_path, first, rows=150):
+        first = await _export(gql, http, fmt)
+    async with _reimported(empty_settings, tmp_path, first, rows=150, fmt=fmt):
         pass
+
+
+def _project_entry(line: bytes, old: bytes, new: bytes) -> bytes:
+    assert old in line
+    return line.replace(old, new, 1)
+
+
+async def test_lines_in_neither_format_or_mixing_both_are_numbered_errors_and_write_nothing(
+    settings: Settings, empty_settings: Settings, tmp_path: Path
+) -> None:
+    lines = (await _exported(settings, rows=4)).splitlines(keepends=True)
+    assert all(b'"experiments":{"' in line and b'"projects":{"' in line for line in lines)
+    source = tmp_path / "formats.ndjson"
+    neither = _project_entry(lines[1], b'{"name":', b'{"title":')
+    mixed = _project_entry(lines[2], b'"experiments":', b'"models":')
+    source.write_bytes(lines[0] + neither + mixed + b"[1, 2]\n" + lines[3])
+    report = await import_file(empty_settings, source)
+    assert report.rows == 2
+    pid = next(iter(orjson.loads(lines[1])["projects"]))  # the entry whose name was replaced
+    assert report.errors == [
+        (2, f"projects.{pid} has no name or project_name: the line is in neither export format"),
+        (
+            3,
+            "the line mixes the LABELBOX envelope (projects.<id>.name, experiments) with the LABELBOX_2023_BETA one "
+            "(projects.<id>.project_name, models); write each line in one format",
+        ),
+        (4, "the line has no data_row object: it is not an export line"),
+    ]
+    good = {orjson.loads(line)["data_row"]["id"] for line in (lines[0], lines[3])}
+    async with running(empty_settings) as (app, _, _), app.state.engine.connect() as conn:
+        rows = set((await conn.execute(select(DataRow.__table__.c.id))).scalars())
+        labeled = set((await conn.execute(select(Label.__table__.c.data_row_id))).scalars())
+    assert rows == good and labeled <= good  # nothing of the bad lines: not their rows, not their labels
 
 
 async def test_an_import_leaves_postgresql_statistics_current(

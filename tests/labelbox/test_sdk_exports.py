@@ -154,6 +154,9 @@ def test_project_export_by_workflow_status(live: LiveServer) -> None:
         params={**MEDIA, "projectIds": [cat.project_id], "projectDetails": True, "labelDetails": True},
     )
     assert lines == native
+    # the released format, read as the SDK's own export tests read it
+    assert {line["projects"][project.uid]["name"] for line in lines} == {project.name}
+    assert all("content_last_updated_at" in lab["label_details"] for lab in lines[0]["projects"][project.uid]["labels"])
 
 
 @needs_leaf("project")
@@ -195,6 +198,11 @@ def test_model_run_export(live: LiveServer) -> None:
         params={**MEDIA, "modelRunIds": [cat.model_run_id], "predictions": True},
     )
     assert lines == native
+    # read as the SDK's own model-run export test reads it
+    run = live.sdk().get_model_run(cat.model_run_id)
+    exported = [line["experiments"][run.model_id]["runs"][run.uid] for line in lines]
+    assert all(isinstance(r["labels"], list) and isinstance(r["predictions"], list) for r in exported)
+    assert any(r["labels"] or r["predictions"] for r in exported)
 
 
 FILE_FROM_OFFSET = """query ($id: ID!, $offset: UInt64!) { task(where: {id: $id}) {
