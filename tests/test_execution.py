@@ -53,14 +53,14 @@ fragment Row on DataRow {
   details { ... on DataRowDetails { datasetId createdAt } createdBy __typename }
   attachments { id type value name }
   metadataFields { schemaId schemaName value again: schemaName }
-  embeddings @skip(if: $skip) { id name values }
-  projects { id projectName }
+  embeddings @skip(if: $skip) { id name dimensions isCustom values { value } }
+  projects { id name }
   projects { id labels { ...Label labelDetails { createdAt reviews } performanceDetails } }
   projects { projectDetails { priority workflowStatus workflowHistory batchId batchName taskId } }
   some: projects(ids: $p) { id labels { id } }
-  models @include(if: $runs) {
-    id modelName
-    modelRuns { id modelRunName annotationGroupId labels { ...Label } predictions { ...Label } }
+  experiments @include(if: $runs) {
+    id name
+    runs { id name runDataRowId labels { ...Label } predictions { ...Label } }
   }
 }
 fragment Label on ExportLabel { __typename labelKind version id annotations }
@@ -93,7 +93,7 @@ async def test_a_full_page_is_the_same_as_standard_execution(
     reference = await standard.execute(PAGE, variable_values=variables, context_value=_context(app))
     assert _answer(direct) == _answer(reference)
     nodes = orjson.loads(orjson.dumps(direct.data["page"]["nodes"]))
-    assert len(nodes) == 60 and ("embeddings" in nodes[0]) is not skip and ("models" in nodes[0]) is runs
+    assert len(nodes) == 60 and ("embeddings" in nodes[0]) is not skip and ("experiments" in nodes[0]) is runs
     assert any(n["globalKey"] is None for n in nodes) and any(p["labels"] for n in nodes for p in n["projects"])
 
 
@@ -125,11 +125,17 @@ rows_standard = strawberry.Schema(query=RowsQuery, config=StrawberryConfig(scala
 ROWS = """{ rows { __typename id globalKey attachments { id name }
   details { createdAt createdBy }
   projects { id labels { id labelDetails { reviews } annotations } projectDetails { priority taskName } }
-  models(ids: ["m1", "r2"]) { id modelRuns { id predictions { id } } } } }"""
+  experiments(ids: ["m1", "r2"]) { id runs { id predictions { id } } } } }"""
 
 
 def _label(label_id: Any = "l1") -> ExportLabel:
-    details = LabelDetails(created_at="2024-01-01T00:00:00.000+00:00", updated_at="x", created_by=None, reviews=[])
+    details = LabelDetails(
+        created_at="2024-01-01T00:00:00.000+00:00",
+        updated_at="x",
+        created_by=None,
+        content_last_updated_at="x",
+        reviews=[],
+    )
     return ExportLabel(label_kind="Default", version="1", id=label_id, label_details=details, annotations={"a": 1})
 
 
@@ -141,18 +147,20 @@ def _details(priority: Any = 5) -> ProjectDetails:
 
 
 def _project(**overrides: Any) -> DataRowProject:
-    values: dict[str, Any] = {"id": "p1", "project_name": "P", "labels": [_label()], "project_details": _details()}
+    values: dict[str, Any] = {"id": "p1", "name": "P", "labels": [_label()], "project_details": _details()}
     return DataRowProject(**{**values, **overrides})
 
 
 def _row(**overrides: Any) -> DataRow:
-    run = DataRowModelRun(id="r2", model_run_name="R", annotation_group_id="g", labels=[], predictions=[_label("x")])
+    run = DataRowModelRun(id="r2", name="R", run_data_row_id="g", labels=[], predictions=[_label("x")])
     values: dict[str, Any] = {
         "id": "d1", "row_data": "https://x/1.jpg", "global_key": None, "external_id": None, "media_attributes": None,
-        "details": DataRowDetails(dataset_id="ds", dataset_name="D", created_at="c", updated_at="u", created_by=None),
+        "details": DataRowDetails(
+            dataset_id="ds", dataset_name="D", created_at="c", updated_at="u", last_activity_at="u", created_by=None
+        ),
         "attachments": [Attachment(id="a1", type="TEXT", value="v", name=None)], "metadata_fields": [],
         "embeddings": None, "_projects": [_project()],
-        "_models": [DataRowModel(id="m1", model_name="M", model_runs=[run])],
+        "_models": [DataRowModel(id="m1", name="M", runs=[run])],
     }  # fmt: skip
     return DataRow(**{**values, **overrides})
 
@@ -166,7 +174,7 @@ def _both(rows: list[Any]) -> tuple[Any, Any]:
 
 def test_plain_rows_take_the_direct_path_and_match(monkeypatch: pytest.MonkeyPatch) -> None:
     """No field goes through graphql-core's execute_field: `rows` is a plain attribute of the root value, the rest
-    plain attributes and pure resolvers (`projects`, `models(ids:)`) below it."""
+    plain attributes and pure resolvers (`projects`, `experiments(ids:)`) below it."""
     calls: list[str] = []
     original = Executor.execute_field
 
@@ -180,7 +188,7 @@ def test_plain_rows_take_the_direct_path_and_match(monkeypatch: pytest.MonkeyPat
     assert calls == []
     monkeypatch.undo()
     assert direct == _answer(rows_standard.execute_sync(ROWS, root_value=RowsQuery(rows=rows)))
-    run = orjson.loads(direct[0])["rows"][0]["models"][0]["modelRuns"][0]
+    run = orjson.loads(direct[0])["rows"][0]["experiments"][0]["runs"][0]
     assert direct[1] is None and run["predictions"] == [{"id": "x"}]
 
 

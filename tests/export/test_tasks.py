@@ -38,9 +38,10 @@ async def test_export_queues_at_once_and_writes_the_exact_line(app: Starlette, g
     assert task["status"] == "QUEUED"
     done = await gql.wait_export(task["id"], FIELDS)
     expected = (
-        '{"data_row":{"id":"rrrrrrrrrrrrrrrrrrrrrrrrr","external_id":null,"global_key":"gk","row_data":"https://x/1.png",'
+        '{"data_row":{"id":"rrrrrrrrrrrrrrrrrrrrrrrrr","global_key":"gk","row_data":"https://x/1.png",'
         '"details":{"dataset_id":"ddddddddddddddddddddddddd","dataset_name":"cams","created_at":"2024-01-31T12:00:00.000+00:00",'
-        '"updated_at":"2024-01-31T12:00:00.000+00:00","created_by":"me@x"}},"media_attributes":{},"projects":{},"models":{}}\n'
+        '"updated_at":"2024-01-31T12:00:00.000+00:00","last_activity_at":"2024-01-31T12:00:00.000+00:00","created_by":"me@x"}},'
+        '"media_attributes":{},"projects":{},"experiments":{}}\n'
     )
     assert done == {
         "status": "COMPLETE",

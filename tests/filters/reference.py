@@ -31,8 +31,8 @@ def _features(line: Line) -> Iterator[dict[str, Any]]:
     for pid, project in line["projects"].items():
         for label in project["labels"]:
             yield from _counted(label, project_id=pid, model_run_id=None, source="LABEL")
-    for model in line["models"].values():
-        for rid, run in model["model_runs"].items():
+    for model in line["experiments"].values():
+        for rid, run in model["runs"].items():
             for source, key in (("LABEL", "labels"), ("PREDICTION", "predictions")):
                 for label in run[key]:
                     yield from _counted(label, project_id=None, model_run_id=rid, source=source)
@@ -112,7 +112,7 @@ def _membership(pid: str, entry: Line, cond: dict[str, Any]) -> bool:
 
 
 def _row(key: str) -> Callable[[Line, Any, CatalogSpec], bool]:
-    return lambda line, values, spec: line["data_row"][key] in values
+    return lambda line, values, spec: line["data_row"].get(key) in values  # left out of the line when unset
 
 
 LEAVES: dict[str, Callable[[Line, Any, CatalogSpec], bool]] = {
@@ -123,7 +123,7 @@ LEAVES: dict[str, Callable[[Line, Any, CatalogSpec], bool]] = {
     "mediaTypes": lambda line, v, spec: spec.media_types[line["data_row"]["id"]] in v,
     "createdAt": lambda line, v, spec: _in_range(parse_iso(line["data_row"]["details"]["created_at"]), v),
     "updatedAt": lambda line, v, spec: _in_range(parse_iso(line["data_row"]["details"]["updated_at"]), v),
-    "modelRunIds": lambda line, v, spec: any(r in v for m in line["models"].values() for r in m["model_runs"]),
+    "modelRunIds": lambda line, v, spec: any(r in v for m in line["experiments"].values() for r in m["runs"]),
     "metadata": _metadata,
     "annotation": _annotation,
     "project": _project,
