@@ -69,19 +69,29 @@ def image_annotations(c: Catalog) -> dict[str, Any]:
     car["classifications"] = [note]
     objects = [
         car,
-        _f(f["lake"], "lake", annotation_kind="ImagePolygon", polygon=[{"x": 1.0, "y": 2.0}, {"x": 3.5, "y": 4.0}]),
+        _f(
+            f["lake"],
+            "lake",
+            annotation_kind="ImagePolygon",
+            polygon=[{"x": 1.0, "y": 2.0}, {"x": 3.5, "y": 4.0}, {"x": 1.0, "y": 2.0}],
+        ),
         _f(f["road"], "road", annotation_kind="ImagePolyline", line=[{"x": 1.0, "y": 2.0}, {"x": 5.0, "y": 6.0}]),
         _f(f["tip"], "tip", annotation_kind="ImagePoint", point={"x": 5.0, "y": 6.0}),
-        _f(f["sky"], "sky", annotation_kind="ImageSegmentationMask", mask={"url": "https://example.com/m.png"}),
-        _f(f["person"], "person", annotation_kind="TextEntity", location={"start": 12, "end": 19}),
+        _f(
+            f["sky"],
+            "sky",
+            annotation_kind="ImageSegmentationMask",
+            composite_mask={"url": "https://example.com/m.png", "color_rgb": [0, 128, 255]},
+        ),
+        _f(f["person"], "person", annotation_kind="TextEntity", location={"start": 12, "end": 19, "token": "a person"}),
     ]
     sunny = _f(f["sunny"], "sunny", classifications=[])
     classifications = [
         _f(f["weather"], "weather", radio_answer=sunny),
         _f(f["tags"], "tags", checklist_answers=[_f(f["blurry"], "blurry", classifications=[])]),
     ]
-    rel = _f(f["drives"], "drives", relationship={"source": car["feature_id"], "target": objects[1]["feature_id"]})
-    rel["relationship"]["type"] = "unidirectional"
+    ends = {"source": car["feature_id"], "target": objects[1]["feature_id"]}
+    rel = _f(f["drives"], "drives", unidirectional_relationship=ends)
     return {"objects": objects, "classifications": classifications, "relationships": [rel]}
 
 
