@@ -121,3 +121,17 @@ def test_server_export_without_a_key_is_refused(live_server: tuple[str, object],
     done = cli("export", "--server", live_server[0], "-o", str(tmp_path / "refused.ndjson"))
     assert done.returncode != 0
     assert b"401" in done.stderr or b"UNAUTHENTICATED" in done.stderr
+
+
+async def test_local_export_in_the_beta_format_equals_the_worker_result(
+    app: Starlette, gql: GraphQLClient, client: httpx.AsyncClient, settings: Settings, tmp_path: Path
+) -> None:
+    await build_catalog(app.state.engine, app.state.organization_id, rows=6)
+    out = tmp_path / "beta.ndjson"
+    done = cli("export", "--database-url", settings.database_url, "--include", INCLUDE, "--all-projects",
+               "--all-model-runs", "--format", "LABELBOX_2023_BETA", "-o", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    expected = await _worker_result(gql, client, EVERYTHING | {"format": "LABELBOX_2023_BETA"})
+    assert out.read_bytes() == expected and b'"model_runs":{"' in expected and b'"experiments"' not in expected
+    refused = cli("export", "--database-url", settings.database_url, "--format", "COCO")
+    assert refused.returncode == 2 and b"invalid choice: 'COCO'" in refused.stderr
