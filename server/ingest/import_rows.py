@@ -147,10 +147,21 @@ def _time(value: str | None, default: datetime = EPOCH) -> datetime:
     return parse_iso(value) if value else default
 
 
+def _options(value: Any) -> list[dict[str, Any]]:
+    """The enum options a metadata value names: one `{schema_id, schema_name}`, or a list of them (as some Labelbox
+    exports write an enum value); none for any other value."""
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return value
+    return []
+
+
 def _typed(value: Any) -> tuple[str, dict[str, Any]]:
     """The metadata kind of a value (enum option, embedding, number, ISO datetime, string) and its filter column."""
-    if isinstance(value, dict):
-        return "ENUM", {"option_id": value["schema_id"]}
+    options = _options(value)
+    if options:
+        return "ENUM", {"option_id": options[0]["schema_id"]}
     if _is_vector(value):
         return "EMBEDDING", {}
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -178,9 +189,9 @@ def _metadata(out: LineRows, row_id: str, pos: int, m: dict[str, Any]) -> None:
     value = m["value"]
     kind, typed = _typed(value)
     out.share("metadataschema", id=m["schema_id"], name=m["schema_name"], kind=kind, parent_id=None)
-    if kind == "ENUM":
-        option = {"id": value["schema_id"], "name": value["schema_name"], "kind": "OPTION"}
-        out.share("metadataschema", **option, parent_id=m["schema_id"])
+    for option in _options(value):
+        named = {"id": option["schema_id"], "name": option["schema_name"], "kind": "OPTION"}
+        out.share("metadataschema", **named, parent_id=m["schema_id"])
     columns = dict.fromkeys(TYPED_COLUMNS) | typed
     out.add(
         "metadatavalue",

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
+
+from server.ingest.import_rows import convert_line, line_format
 from server.ingest.ndjson import import_file
+from server.loading.formats import ExportFormat
 from server.settings import Settings
 from tests.export.conftest import start_export
 from tests.export.test_recovery import running
@@ -60,3 +64,19 @@ async def test_a_real_labelbox_export_imports_and_exports_back_byte_identical(
     beta_file = tmp_path / "beta.ndjson"
     beta_file.write_bytes(beta)
     assert await _imported_then_exported(settings, beta_file, ("LABELBOX", "LABELBOX_2023_BETA")) == [released, beta]
+
+
+def test_each_line_is_read_in_its_own_envelope_and_an_enum_may_be_a_list_of_options() -> None:
+    released = [orjson.loads(line) for line in SAMPLE.read_bytes().splitlines()]
+    assert {line_format(line) for line in released} == {ExportFormat.LABELBOX}
+    beta = {"data_row": {"id": "r", "row_data": "x"}, "projects": {"p": {"project_name": "P", "labels": []}}}
+    assert line_format(beta) == ExportFormat.LABELBOX_2023_BETA
+    assert line_format({"data_row": {"id": "r", "row_data": "x"}, "projects": {}}) == ExportFormat.LABELBOX
+    enum = [{"schema_id": "opt-a", "schema_name": "a"}, {"schema_id": "opt-b", "schema_name": "b"}]
+    line = {"data_row": {"id": "r", "row_data": "x"}, "metadata_fields": [{"schema_id": "s", "schema_name": "tags",
+                                                                           "value": enum}]}  # fmt: skip
+    rows = convert_line(line, "org", "dataset")
+    (value,) = rows.rows["metadatavalue"]
+    assert (value["option_id"], orjson.loads(value["value_json"])) == ("opt-a", enum)  # stored as written
+    assert set(rows.shared["metadataschema"]) == {"s", "opt-a", "opt-b"}
+    assert rows.shared["metadataschema"]["s"]["kind"] == "ENUM"
