@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
@@ -186,3 +188,73 @@ async def test_0004_marks_every_block_holding_rows_and_labels_mark_too(settings:
     await _run(settings, _down_to_0003)
     assert await _run(settings, _marks) == [(org, 0)]
     await _run(settings, _up_to_head)
+
+
+OLD_IMAGE = {
+    "objects": [
+        {"feature_id": "a", "feature_schema_id": "fa", "name": "roof", "value": "roof",
+         "annotation_kind": "ImagePolygon", "polygon": [{"x": 1, "y": 2}, {"x": 3, "y": 4}, {"x": 5, "y": 1}],
+         "classifications": []},
+        {"feature_id": "b", "feature_schema_id": "fb", "name": "sky", "value": "sky",
+         "annotation_kind": "ImageSegmentationMask", "mask": {"url": "https://x/m.png"}, "classifications": []},
+    ],
+    "classifications": [{"feature_id": "c", "feature_schema_id": "fc", "name": "i", "value": "i", "message_id": "2",
+                         "radio_answer": {"feature_id": "d", "name": "o", "value": "o", "classifications": []}}],
+    "relationships": [{"feature_id": "e", "feature_schema_id": "fe", "name": "r", "value": "r",
+                       "relationship": {"source": "a", "target": "b", "type": "bidirectional"}}],
+}  # fmt: skip
+OLD_TEXT = {
+    "objects": [{"feature_id": "t", "feature_schema_id": "ft", "name": "who", "value": "who",
+                 "annotation_kind": "TextEntity", "location": {"start": 0, "end": 5}, "classifications": []}],
+    "classifications": [], "relationships": [],
+}  # fmt: skip
+
+
+def _down_to_0005(conn: Connection) -> None:
+    command.downgrade(connection_config(conn), "0005")
+
+
+async def test_0006_rewrites_stored_json_into_the_released_shapes(settings: Settings) -> None:
+    engine = create_engine(settings)
+    await prepare_schema(engine)
+    org = await ensure_organization(engine)
+    await build_catalog(engine, org)
+    await engine.dispose()
+    await _run(settings, _down_to_0005)
+    first = "(SELECT min(data_row_id) FROM label)"
+    one_label = "(SELECT id FROM label WHERE data_row_id = {row} ORDER BY id LIMIT 1)"
+    text_row = "(SELECT max(data_row_id) FROM label)"
+
+    def old_shapes(conn: Connection) -> None:
+        attrs = orjson.dumps({"mimeType": "video/mp4", "frameRate": 30, "width": 9}).decode()
+        conn.execute(
+            text(f"UPDATE datarow SET media_type = 'VIDEO', media_attributes = :a WHERE id = {first}"), {"a": attrs}
+        )
+        conn.execute(text(f"UPDATE datarow SET media_type = 'TEXT', row_data = 'Alice drives.' WHERE id = {text_row}"))
+        for row, shapes in ((first, OLD_IMAGE), (text_row, OLD_TEXT)):
+            stmt = f"UPDATE label SET annotations = :a, label_kind = 'Default' WHERE id = {one_label.format(row=row)}"
+            conn.execute(text(stmt), {"a": orjson.dumps(shapes).decode()})
+
+    def read(conn: Connection) -> tuple[Any, ...]:
+        attrs = conn.execute(text(f"SELECT media_attributes FROM datarow WHERE id = {first}")).scalar_one()
+        image = conn.execute(
+            text(f"SELECT annotations, label_kind FROM label WHERE id = {one_label.format(row=first)}")
+        )
+        txt = conn.execute(text(f"SELECT annotations FROM label WHERE id = {one_label.format(row=text_row)}"))
+        (ann, kind), (entity,) = image.one(), txt.one()
+        return orjson.loads(attrs), orjson.loads(ann), kind, orjson.loads(entity)
+
+    await _run(settings, old_shapes)
+    await _run(settings, _up_to_head)
+    attrs, image, kind, entity = await _run(settings, read)
+    assert attrs == {"mime_type": "video/mp4", "frame_rate": 30, "width": 9} and kind == "Video"
+    polygon, mask = image["objects"]
+    assert polygon["polygon"][-1] == polygon["polygon"][0] and len(polygon["polygon"]) == 4
+    assert mask["mask"] == {"url": "https://x/m.png"} and mask["composite_mask"]["url"] == "https://x/m.png"
+    assert len(mask["composite_mask"]["color_rgb"]) == 3
+    (classification,) = image["classifications"]
+    assert list(classification)[-1] == "conversational_radio_answer" and "radio_answer" not in classification
+    (relationship,) = image["relationships"]
+    assert relationship["bidirectional_relationship"] == {"source": "a", "target": "b"}
+    assert "relationship" not in relationship
+    assert entity["objects"][0]["location"] == {"start": 0, "end": 4, "token": "Alice"}
