@@ -87,16 +87,18 @@ def row_values(org: str, dataset: str, i: int) -> dict[str, object]:
 
 REFERENCE_SQL = text(
     "SELECT r.id, r.external_id, r.global_key, r.row_data, r.dataset_id, d.name, r.created_at, r.updated_at,"
-    " r.created_by, r.media_attributes FROM datarow r JOIN dataset d ON d.id = r.dataset_id"
+    " r.created_by, r.media_attributes, coalesce(r.last_activity_at, r.updated_at)"
+    " FROM datarow r JOIN dataset d ON d.id = r.dataset_id"
     " WHERE r.id > :after ORDER BY r.id LIMIT :n"
 )
 
 
 def _reference_line(r: tuple) -> bytes:  # type: ignore[type-arg]
     details = {"dataset_id": r[4], "dataset_name": r[5], "created_at": iso(r[6]), "updated_at": iso(r[7]),
-               "created_by": r[8]}  # fmt: skip
-    line = {"data_row": {"id": r[0], "external_id": r[1], "global_key": r[2], "row_data": r[3], "details": details},
-            "media_attributes": orjson.Fragment(r[9]), "projects": {}, "models": {}}  # fmt: skip
+               "last_activity_at": iso(r[10]), "created_by": r[8]}  # fmt: skip
+    row = {"id": r[0], "global_key": r[2], "external_id": r[1]}
+    row = {k: v for k, v in row.items() if v is not None} | {"row_data": r[3], "details": details}
+    line = {"data_row": row, "media_attributes": orjson.Fragment(r[9]), "projects": {}, "experiments": {}}
     return orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
 
 
@@ -233,7 +235,7 @@ def _median_round(rounds: list[tuple[float, HttpRun]], n: int) -> tuple[tuple[fl
     return rounds[middle], " / ".join(f"{ratio:.2f}" for ratio in ratios)
 
 
-EVERY_SECTION = ExportParams(**{name: True for name in ExportParams.__dataclass_fields__ if not name.endswith("_ids")})
+EVERY_SECTION = ExportParams.everything()
 
 
 async def seeded_import(engine: str, rows: int, work: Path) -> Result:

@@ -31,7 +31,7 @@ def _snake(name: str) -> str:
 
 def params_from_args(args: argparse.Namespace) -> ExportParams:
     flags = {_snake(name): True for name in args.include.split(",") if name.strip()}
-    bad = sorted(k for k in flags if k not in ExportParams.__dataclass_fields__ or k.endswith("_ids"))
+    bad = sorted(k for k in flags if k not in ExportParams.flags())
     if bad:
         raise bad_input(f"--include has unknown sections {bad}; see ExportParams for the names.", "include")
     flags |= {"all_projects": args.all_projects or flags.get("all_projects", False)}

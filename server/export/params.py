@@ -67,10 +67,14 @@ class ExportParams:
         return cls(**clean)
 
     @classmethod
+    def flags(cls) -> tuple[str, ...]:
+        """The on/off options: the sections and `all_projects` / `all_model_runs`."""
+        return tuple(k for k, f in cls.__dataclass_fields__.items() if f.type == "bool")
+
+    @classmethod
     def everything(cls) -> ExportParams:
         """Every optional section on, every project and model run: what round trips need."""
-        flags = {k: True for k, f in cls.__dataclass_fields__.items() if f.type == "bool"}
-        return cls(**flags)
+        return cls(**dict.fromkeys(cls.flags(), True))
 
 
 def _format(value: str) -> ExportFormat:
