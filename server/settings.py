@@ -70,6 +70,7 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "SQLITE_MMAP_MB": ("sqlite_mmap_mb", int),
     "SQLITE_BUSY_TIMEOUT_MS": ("sqlite_busy_timeout_ms", int),
     "EXPORT_LEASE_SECONDS": ("export_lease_seconds", float),
+    "EXPORT_MAX_RECLAIMS": ("export_max_reclaims", int),
     "EXPORT_CHECKPOINT_SECONDS": ("export_checkpoint_seconds", float),
     "SHUTDOWN_GRACE_SECONDS": ("shutdown_grace_seconds", float),
     "FACET_REFRESH_SECONDS": ("facet_refresh_seconds", float),
@@ -100,6 +101,8 @@ class Settings:
     export_page_size: int = 2000
     export_ttl_seconds: int = 7 * 24 * 3600
     export_lease_seconds: float = 30.0  # a running task's claim; renewed every third of it, reclaimable once past
+    # A task whose worker died running it is resumed at most this many times; the next time it is FAILED.
+    export_max_reclaims: int = 2
     # A running export stores its resume position after its first page, then at most this often (and at the end).
     export_checkpoint_seconds: float = 0.25
     # how often the server looks for rows changed since their facet arrays were built (0: never; `catalog-export

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from server.models.base import id_field, org_field, utcnow
@@ -39,3 +39,5 @@ class ExportTask(SQLModel, table=True):
     expires_at: NaiveDatetime | None = None
     claimed_by: str | None = Field(default=None, max_length=100)
     lease_until: NaiveDatetime | None = None  # the claiming worker renews it; once past, any worker may reclaim
+    # How often the task was claimed again after its worker stopped renewing the lease (died running it).
+    reclaims: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
