@@ -129,12 +129,12 @@ def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension] |
     return extensions
 
 
-def build_schema(settings: Settings) -> CatalogSchema:
-    """The module schema's types with this server's limits (the printed SDL is the same)."""
+def build_schema(settings: Settings, base: CatalogSchema = schema) -> CatalogSchema:
+    """`base`'s types with this server's limits (the printed SDL is the same)."""
     return CatalogSchema(
-        query=schema.query,
-        mutation=schema.mutation,
-        extensions=[*schema.extensions, *limit_extensions(settings)],
-        config=schema.config,
-        execution_context_class=schema.execution_context_class,
+        query=base.query,
+        mutation=base.mutation,
+        extensions=[*base.extensions, *limit_extensions(settings)],
+        config=base.config,
+        execution_context_class=base.execution_context_class,
     )

@@ -92,7 +92,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/exports/{task_id}.ndjson", export_result),
         Route("/exports/{task_id}/errors.ndjson", export_errors),
         Route("/healthz", healthz),
-        Route("/labelbox/graphql", labelbox_app(), methods=["POST"]),
+        Route("/labelbox/graphql", labelbox_app(settings)),  # the same pipeline as /graphql; POST only
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware(settings), exception_handlers=HTTP_ERRORS)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
