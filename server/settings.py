@@ -52,6 +52,7 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "EXPORT_TTL_SECONDS": ("export_ttl_seconds", int),
     "MAX_FILTER_DEPTH": ("max_filter_depth", int),
     "MAX_IN_LIST": ("max_in_list", int),
+    "MAX_FILTER_NODES": ("max_filter_nodes", int),
     "CORS_ORIGINS": ("cors_origins", _origins),
     "GRAPHIQL": ("graphiql", _flag),
     "INTROSPECTION": ("introspection", _flag),
@@ -114,6 +115,7 @@ class Settings:
     export_worker_mode: str = "loop"
     max_filter_depth: int = 16
     max_in_list: int = 10_000
+    max_filter_nodes: int = 500  # and/or/not and conditions in one filter tree, counted before any other work
     echo_sql: bool = False
     dev: bool = False
     cors_origins: tuple[str, ...] = ()

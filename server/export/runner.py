@@ -36,7 +36,7 @@ from server.loading.plan import RowPlan
 from server.loading.timefmt import iso
 from server.models.base import utcnow
 from server.settings import Settings
-from server.unavailable import is_unavailable
+from server.unavailable import for_the_log, is_too_large, is_unavailable, too_large
 
 log = logging.getLogger("catalog_export.export")
 PageHook = Callable[[str, int], Awaitable[None]]
@@ -96,13 +96,15 @@ async def run_task(
     except Exception as exc:  # a fault of this task alone (a bug, a stored request it cannot read): it fails alone
         if is_unavailable(exc):
             raise
-        log.exception("export %s failed", task.id)
+        log.error("export %s failed", task.id, exc_info=for_the_log(exc))
         await asyncio.to_thread(remove_results, settings.export_dir, task.id)
         await _fail(engine, settings, task.id, failure_reason(exc))
 
 
 def failure_reason(exc: BaseException) -> str:
     """What a task's owner reads when its run raised unexpectedly (the traceback is in the server's log)."""
+    if is_too_large(exc):
+        return too_large().message
     return f"the export failed on an internal error ({type(exc).__name__}); it is logged on the server"
 
 
