@@ -101,6 +101,18 @@ CLAIM_LOCKING: dict[str, Callable[[Select[Any]], Select[Any]]] = {
 }
 
 
+def _last_served() -> Any:
+    """When the candidate's organization last had a task started (NULL: never): the least recently served goes first,
+    so organizations take turns however many tasks one of them queued (`ix_exporttask_org_started` answers it)."""
+    other = ExportTask.__table__.alias("served")
+    return (
+        select(func.max(other.c.started_at))
+        .where(other.c.organization_id == E.organization_id)
+        .scalar_subquery()
+        .nulls_first()
+    )
+
+
 def claimable(now: Any) -> Any:
     """Waiting tasks, and running ones whose worker stopped renewing its lease (crashed, killed, cut off)."""
     return or_(E.status == "QUEUED", and_(E.status == "IN_PROGRESS", E.lease_until < now))
@@ -116,13 +128,15 @@ def gave_up_reason(reclaims: int) -> str:
 async def claim_next(
     engine: AsyncEngine, worker: str, lease_seconds: float = 30.0, max_reclaims: int = 2, ttl_seconds: int = 0
 ) -> Any | None:
-    """Claim the oldest claimable task for this worker; row lock (PostgreSQL) + conditional UPDATE make it exclusive.
+    """Claim the next claimable task for this worker: the oldest of the organization served least recently (round
+    robin across organizations); row lock (PostgreSQL) + conditional UPDATE make it exclusive.
     A reclaimed task keeps its checkpoint, so the new worker resumes it; one already reclaimed `max_reclaims` times
     (each time its worker died running it) is FAILED instead, and the next task is claimed."""
     while True:
         now = utcnow()
         async with engine.begin() as conn:
-            pick = select(E.id, E.status, E.reclaims).where(claimable(now)).order_by(E.created_at, E.id).limit(1)
+            turns = (_last_served(), E.created_at, E.id)
+            pick = select(E.id, E.status, E.reclaims).where(claimable(now)).order_by(*turns).limit(1)
             pick = CLAIM_LOCKING.get(conn.dialect.name, lambda stmt: stmt)(pick)
             row = (await conn.execute(pick)).first()
             if row is None:

@@ -21,7 +21,10 @@ class Slice(SQLModel, table=True):
 class ExportTask(SQLModel, table=True):
     """An export's request (filter, params) and its progress; survives restarts."""
 
-    __table_args__ = (Index("ix_exporttask_status", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_exporttask_status", "status", "created_at"),
+        Index("ix_exporttask_org_started", "organization_id", "started_at"),
+    )
     id: str = id_field()
     organization_id: str = org_field()
     status: str = Field(default="QUEUED", max_length=16)
