@@ -48,6 +48,7 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "EXPORT_DIR": ("export_dir", Path),
     "MAX_PAGE_SIZE": ("max_page_size", int),
     "INLINE_EXPORT_CAP": ("inline_export_cap", int),
+    "MAX_INLINE_BYTES": ("max_inline_bytes", int),
     "EXPORT_PAGE_SIZE": ("export_page_size", int),
     "EXPORT_TTL_SECONDS": ("export_ttl_seconds", int),
     "MAX_FILTER_DEPTH": ("max_filter_depth", int),
@@ -99,6 +100,7 @@ class Settings:
     export_dir: Path = Path("./exports")
     max_page_size: int = 1000
     inline_export_cap: int = 10_000
+    max_inline_bytes: int = 16 * 1024 * 1024  # export results answered inline (`exportTask.ndjson`) per request
     export_page_size: int = 2000
     export_ttl_seconds: int = 7 * 24 * 3600
     export_lease_seconds: float = 30.0  # a running task's claim; renewed every third of it, reclaimable once past
