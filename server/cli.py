@@ -79,7 +79,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if not ready_schema(settings):
         return 1
-    uvicorn.run(create_app(replace(settings, dev=args.dev)), host=host, port=port, log_level="info")
+    from server.http_timeouts import uvicorn_options
+
+    app = create_app(replace(settings, dev=args.dev))
+    uvicorn.run(app, host=host, port=port, log_level="info", **uvicorn_options(settings))
     return 0
 
 

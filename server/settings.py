@@ -64,6 +64,10 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "MAX_TOKENS": ("max_tokens", int),
     "MAX_STRING_LENGTH": ("max_string_length", int),
     "MAX_BODY_BYTES": ("max_body_bytes", int),
+    "HTTP_HEADER_TIMEOUT_SECONDS": ("http_header_timeout_seconds", float),
+    "HTTP_BODY_TIMEOUT_SECONDS": ("http_body_timeout_seconds", float),
+    "HTTP_KEEP_ALIVE_SECONDS": ("http_keep_alive_seconds", int),
+    "MAX_CONNECTIONS": ("max_connections", int),
     "MAX_CONCURRENT_EXPORTS": ("max_concurrent_exports", int),
     "RATE_LIMIT_PER_SECOND": ("rate_limit_per_second", float),
     "RATE_LIMIT_BURST": ("rate_limit_burst", int),
@@ -130,6 +134,12 @@ class Settings:
     max_tokens: int = 5000
     max_string_length: int = 65_536
     max_body_bytes: int = 4 * 1024 * 1024
+    # `serve`: a request's headers and body must arrive within these; idle keep-alive connections close after
+    # http_keep_alive_seconds; beyond max_connections open at once, requests get 503 (0: no cap)
+    http_header_timeout_seconds: float = 10.0
+    http_body_timeout_seconds: float = 30.0
+    http_keep_alive_seconds: int = 5
+    max_connections: int = 1000
     max_concurrent_exports: int = 4
     rate_limit_per_second: float = 50.0
     rate_limit_burst: int = 200
