@@ -34,7 +34,7 @@ from resolvers.schema import CatalogSchema
 from resolvers.schema import schema as catalog_schema
 from server.auth.principal import is_loopback
 from server.errors import CatalogError, ErrorCode
-from server.limits import check_string_sizes
+from server.limits import check_filter_sizes, check_string_sizes
 from server.responses import RequestRejected, rejection_response
 from server.settings import Settings
 from server.unavailable import is_unavailable, unavailable
@@ -152,6 +152,7 @@ class CatalogHTTP(CatalogGraphQL):
         parsed = await super().parse_http_body(request)
         if isinstance(parsed, GraphQLRequestData):
             check_string_sizes(parsed.variables, self.settings.max_string_length)
+            check_filter_sizes(parsed.variables, self.settings.max_filter_nodes)
         return parsed
 
     async def execute_single(self, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]

@@ -27,13 +27,26 @@ def wide_or(leaves: list[dict[str, Any]]) -> dict[str, Any]:
     return {"or": leaves}
 
 
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return replace(settings, max_tokens=10_000)  # room for an inline filter of 501 leaves
+
+
 async def test_a_tree_over_the_node_budget_is_refused_before_any_statement(
     gql: GraphQLClient, engine: AsyncEngine
 ) -> None:
     tree = wide_or([{"globalKeys": [f"k{i}"]} for i in range(10_000)])  # 10,001 nodes, ~270 KB
     with count_statements(engine) as counted:
-        error = await gql.error(COUNT, {"f": tree})
-    assert (error["message"], error["extensions"]) == (
+        in_variables = await gql(COUNT, {"f": tree})
+        leaves = ", ".join(['{ids: ["a"]}'] * 501)
+        inline = await gql.error("{ dataRows(filter: {or: [" + leaves + "]}) { totalCount } }")
+    assert in_variables["errors"] == [  # refused before GraphQL coerces the variables
+        {
+            "message": "variables.f has more than 500 conditions and and/or/not nodes; split the request.",
+            "extensions": {"code": "LIMIT_EXCEEDED", "field": "variables.f"},
+        }
+    ]
+    assert (inline["message"], inline["extensions"]) == (
         "filter has more than 500 conditions and and/or/not nodes; split the request.",
         {"code": "LIMIT_EXCEEDED", "field": "filter"},
     )
