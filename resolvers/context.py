@@ -48,11 +48,13 @@ class Context:
         return self.absolute_url(sign_path(secret, path, self.settings.link_ttl_seconds))
 
     def absolute_url(self, path: str) -> str:
-        base = (
-            str(self.request.base_url)
-            if self.request is not None
-            else f"http://{self.settings.host}:{self.settings.port}/"
-        )
+        """PUBLIC_URL when set (the request's Host header is the caller's to choose), else the request's own base."""
+        if self.settings.public_url:
+            base = self.settings.public_url
+        elif self.request is not None:
+            base = str(self.request.base_url)
+        else:
+            base = f"http://{self.settings.host}:{self.settings.port}/"
         return base.rstrip("/") + path
 
 

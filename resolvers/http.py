@@ -43,6 +43,8 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 ALLOWED_METHODS = "GET, POST"
 SERVICE_UNAVAILABLE = str(ErrorCode.SERVICE_UNAVAILABLE)
+# On every GraphQL answer: never sniffed as another type, never framed by another site, never stored by a cache.
+GRAPHQL_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Cache-Control": "no-store"}
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ class CatalogHTTP(CatalogGraphQL):
             if not is_unavailable(exc):
                 raise
             response = self._rejection(unavailable(), request)
+        response.headers.update(GRAPHQL_HEADERS)
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:

@@ -58,6 +58,7 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "GRAPHIQL": ("graphiql", _flag),
     "INTROSPECTION": ("introspection", _flag),
     "SECRET_KEY": ("secret_key", str),
+    "PUBLIC_URL": ("public_url", str),
     "LINK_TTL_SECONDS": ("link_ttl_seconds", int),
     "MAX_QUERY_DEPTH": ("max_query_depth", int),
     "MAX_ALIASES": ("max_aliases", int),
@@ -128,6 +129,7 @@ class Settings:
     graphiql: bool = True
     introspection: bool = True
     secret_key: str = ""
+    public_url: str = ""  # the base of the links the server hands out (export `url`s); else the request's own
     link_ttl_seconds: int = 3600
     max_query_depth: int = 12
     max_aliases: int = 30
