@@ -41,10 +41,10 @@ def string_limit_rule(limit: int) -> type[ValidationRule]:
 
 
 class _Shape:
-    """Depth (fields with a selection, introspection fields not counted) and aliases of selection sets, with every
-    fragment spread expanded; each fragment is measured once (so the cost is linear in the document however its
-    fragments nest) and no deeper than `cap` levels below it (anything deeper is refused anyway). A fragment met again
-    inside itself counts nothing (NoFragmentCycles reports the cycle)."""
+    """Depth (fields with a selection; introspection fields and what they select not counted) and aliases of
+    selection sets, with every fragment spread expanded; each fragment is measured once (so the cost is linear in the
+    document however its fragments nest) and no deeper than `cap` levels below it (anything deeper is refused anyway).
+    A fragment met again inside itself counts nothing (NoFragmentCycles reports the cycle)."""
 
     def __init__(self, fragments: dict[str, FragmentDefinitionNode], cap: int) -> None:
         self.fragments, self.cap = fragments, cap
@@ -61,8 +61,8 @@ class _Shape:
                 aliases += node.alias is not None
                 if node.selection_set is not None:
                     inner = self.of(node.selection_set, level + 1)
-                    if not node.name.value.startswith("__"):
-                        inner = (inner[0] + 1, inner[1])
+                    introspection = node.name.value.startswith("__")  # the schema's own shape bounds it
+                    inner = (0, inner[1]) if introspection else (inner[0] + 1, inner[1])
             elif isinstance(node, InlineFragmentNode):
                 inner = self.of(node.selection_set, level)
             elif isinstance(node, FragmentSpreadNode):
