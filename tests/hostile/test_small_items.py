@@ -93,3 +93,13 @@ def test_the_access_log_hides_link_signatures() -> None:
     assert record.getMessage() == (
         f'127.0.0.1:5000 - "GET /exports/{NOBODY}.ndjson?exp=1700000000&sig=<hidden>&offset=2 HTTP/1.1" 200'
     )
+
+
+@pytest.mark.parametrize("position", [-1, -(10**6), True, 1.5])
+def test_a_rank_cursor_needs_a_position_of_zero_or_more(position: object) -> None:
+    from server.search.paging import decode_rank_cursor, encode_rank_cursor
+
+    assert decode_rank_cursor(encode_rank_cursor(3, NOBODY)) == (3, NOBODY)
+    forged = encode_rank_cursor(position, NOBODY)  # type: ignore[arg-type]
+    with pytest.raises(CatalogError, match="is not a cursor of a ranked result"):
+        decode_rank_cursor(forged)
