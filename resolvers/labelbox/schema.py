@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graphql import GraphQLError, OperationType
+from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types.graphql import OperationType  # what ExecutionContext.operation_type returns
 
 from resolvers.errors import CodedErrors
 from resolvers.http import CatalogHTTP, Endpoint

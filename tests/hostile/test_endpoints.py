@@ -166,3 +166,10 @@ async def test_variables_nest_at_most_64_levels(
         400,
         [(f"{at} nests deeper than 64 levels; variables take at most that.", "LIMIT_EXCEEDED")],
     )
+
+
+async def test_labelbox_mutations_answer_not_found(client: httpx.AsyncClient) -> None:
+    """The SDK raises its ResourceNotFoundError on RESOURCE_NOT_FOUND for lookups; a mutation keeps NOT_FOUND."""
+    query = 'mutation { exportDataRowsInProject(input: {filters: {projectId: "%s"}}) { taskId } }' % ("c" + "0" * 24)
+    body = (await post(client, "/labelbox/graphql", query)).json()
+    assert [e["extensions"] for e in body["errors"]] == [{"code": "NOT_FOUND", "field": "input.filters.projectId"}]
