@@ -126,7 +126,11 @@ def gave_up_reason(reclaims: int) -> str:
 
 
 async def claim_next(
-    engine: AsyncEngine, worker: str, lease_seconds: float = 30.0, max_reclaims: int = 2, ttl_seconds: int = 0
+    engine: AsyncEngine,
+    worker: str,
+    lease_seconds: float = 30.0,
+    max_reclaims: int = 2,
+    ttl_seconds: int = 7 * 24 * 3600,
 ) -> Any | None:
     """Claim the next claimable task for this worker: the oldest of the organization served least recently (round
     robin across organizations); row lock (PostgreSQL) + conditional UPDATE make it exclusive.
