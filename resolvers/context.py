@@ -13,6 +13,7 @@ from strawberry.asgi import GraphQL
 
 from server.auth.principal import Principal, authenticate
 from server.auth.signing import sign_path
+from server.errors import limit_exceeded
 from server.export.worker_process import AppWorker
 from server.settings import Settings
 
@@ -25,6 +26,19 @@ class Context:
     request: Request | None
     worker: AppWorker | None = None
     principal: Principal | None = None
+    inline_bytes: int = 0  # bytes of export results this request has answered inline so far
+
+    def take_inline(self, size: int) -> None:
+        """Count `size` more bytes answered inline; LIMIT_EXCEEDED past MAX_INLINE_BYTES for the whole request (so
+        thirty aliases of one result cannot multiply it)."""
+        most = self.settings.max_inline_bytes
+        if self.inline_bytes + size > most:
+            message = (
+                f"This request would answer more than {most} bytes of export results inline; "
+                "ask for fewer `ndjson` fields at once or GET the tasks' `url`."
+            )
+            raise limit_exceeded(message, "ndjson")
+        self.inline_bytes += size
 
     def signed_url(self, path: str) -> str:
         """An absolute link to `path` that works without a key until it expires (export streams)."""
@@ -34,11 +48,13 @@ class Context:
         return self.absolute_url(sign_path(secret, path, self.settings.link_ttl_seconds))
 
     def absolute_url(self, path: str) -> str:
-        base = (
-            str(self.request.base_url)
-            if self.request is not None
-            else f"http://{self.settings.host}:{self.settings.port}/"
-        )
+        """PUBLIC_URL when set (the request's Host header is the caller's to choose), else the request's own base."""
+        if self.settings.public_url:
+            base = self.settings.public_url
+        elif self.request is not None:
+            base = str(self.request.base_url)
+        else:
+            base = f"http://{self.settings.host}:{self.settings.port}/"
         return base.rstrip("/") + path
 
 

@@ -9,7 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from server.errors import CatalogError
-from server.unavailable import is_unavailable, unavailable
+from server.unavailable import for_the_log, is_too_large, is_unavailable, too_large, unavailable
 
 log = logging.getLogger("catalog_export.graphql")
 INTERNAL = "INTERNAL_SERVER_ERROR"
@@ -17,8 +17,11 @@ INTERNAL = "INTERNAL_SERVER_ERROR"
 
 def _coded(error: GraphQLError) -> GraphQLError:
     original = error.original_error
-    if is_unavailable(original):
-        log.warning("database unavailable: %s", original)
+    if is_too_large(original):
+        log.warning("statement too large for the database: %s", for_the_log(original))
+        original = too_large()
+    elif is_unavailable(original):
+        log.warning("database unavailable: %s", for_the_log(original))
         original = unavailable()
     if isinstance(original, CatalogError):
         error.message = original.message
@@ -26,7 +29,7 @@ def _coded(error: GraphQLError) -> GraphQLError:
     elif original is None or isinstance(original, GraphQLError):  # parse/validation/coercion: the caller's input
         error.extensions = {"code": "BAD_USER_INPUT", **(error.extensions or {})}
     else:
-        log.error("unexpected error", exc_info=original)
+        log.error("unexpected error", exc_info=for_the_log(original))
         error.message = "Unexpected server error; it has been logged."
         error.extensions = {"code": INTERNAL}
     return error

@@ -1,7 +1,11 @@
 """GraphQL over HTTP, conforming: coded JSON errors for every refusal, status codes and media types by `Accept`.
 
+One pipeline serves every GraphQL endpoint (`/graphql` and `/labelbox/graphql`): the same document and variable
+limits, introspection setting, authentication and rate limit, filter limits and export quota (in the resolvers both
+share), and the same coded JSON error bodies; an `Endpoint` says only what differs (schema, GET, GraphiQL, codes).
+
 - POST needs `Content-Type: application/json` (else 415); other methods get 405 with `Allow`.
-- GET runs queries only: a mutation over GET gets 405 with `Allow: POST`.
+- GET runs queries only (where the endpoint takes GET): a mutation over GET gets 405 with `Allow: POST`.
 - `Accept: application/graphql-response+json` gets that media type, and 400 without `data` for request errors
   (unparsable document, validation, limits); plain `application/json` clients get 200 as before.
 - No key, a bad key: 401 UNAUTHENTICATED; too many requests: 429; body too large: 413 (server.limits).
@@ -10,6 +14,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -24,10 +30,12 @@ from strawberry.types import ExecutionResult
 
 from resolvers.context import CatalogGraphQL
 from resolvers.limits import build_schema
+from resolvers.schema import CatalogSchema
+from resolvers.schema import schema as catalog_schema
 from server.auth.principal import is_loopback
 from server.errors import CatalogError, ErrorCode
-from server.limits import check_string_sizes
-from server.responses import RequestRejected, error_response, rejection_response
+from server.limits import check_filter_sizes, check_string_sizes
+from server.responses import RequestRejected, rejection_response
 from server.settings import Settings
 from server.unavailable import is_unavailable, unavailable
 
@@ -35,16 +43,34 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 ALLOWED_METHODS = "GET, POST"
 SERVICE_UNAVAILABLE = str(ErrorCode.SERVICE_UNAVAILABLE)
+# On every GraphQL answer: never sniffed as another type, never framed by another site, never stored by a cache.
+GRAPHQL_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Cache-Control": "no-store"}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What one GraphQL endpoint has of its own; `codes` re-labels the codes of refusals made before execution."""
+
+    path: str = "/graphql"
+    schema: CatalogSchema = catalog_schema
+    get: bool = True  # queries over GET (and GraphiQL, when turned on)
+    ide: bool = True
+    codes: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def methods(self) -> str:
+        return ALLOWED_METHODS if self.get else "POST"
 
 
 def media_type(request: Request) -> str:
     return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in request.headers.get("accept", "") else JSON
 
 
-def _check_request(request: Request) -> None:
-    if request.method not in ("GET", "POST"):
-        message = f"/graphql answers GET (queries) and POST, not {request.method}."
-        raise RequestRejected(405, ErrorCode.BAD_USER_INPUT, message, {"Allow": ALLOWED_METHODS})
+def _check_request(request: Request, endpoint: Endpoint) -> None:
+    if request.method not in endpoint.methods.split(", "):
+        what = "GET (queries) and POST" if endpoint.get else "POST"
+        message = f"{endpoint.path} answers {what}, not {request.method}."
+        raise RequestRejected(405, ErrorCode.BAD_USER_INPUT, message, {"Allow": endpoint.methods})
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if request.method == "POST" and content_type != JSON:
         message = f"POST bodies must be `Content-Type: {JSON}`, not {content_type or 'missing'!r}."
@@ -73,9 +99,14 @@ def _is_request_error(result: ExecutionResult) -> bool:
 
 
 class CatalogHTTP(CatalogGraphQL):
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(build_schema(settings), graphql_ide="graphiql" if settings.graphiql else None)
-        self.settings = settings
+    def __init__(self, settings: Settings, endpoint: Endpoint | None = None) -> None:
+        endpoint = endpoint or Endpoint()
+        ide = "graphiql" if settings.graphiql and endpoint.ide else None
+        super().__init__(build_schema(settings, endpoint.schema), graphql_ide=ide, allow_queries_via_get=endpoint.get)
+        self.settings, self.endpoint = settings, endpoint
+
+    def _rejection(self, error: CatalogError, request: Request) -> Response:
+        return rejection_response(error, media_type(request), self.endpoint.codes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,18 +115,18 @@ class CatalogHTTP(CatalogGraphQL):
         try:
             response = await self._answer(request)
         except CatalogError as error:
-            response = rejection_response(error, media_type(request))
+            response = self._rejection(error, request)
         except HTTPException as exc:
-            response = error_response(exc.status_code, ErrorCode.BAD_USER_INPUT, exc.reason)
-            response.headers["content-type"] = media_type(request)
+            response = self._rejection(RequestRejected(exc.status_code, ErrorCode.BAD_USER_INPUT, exc.reason), request)
         except Exception as exc:  # the key lookup before execution found the database down
             if not is_unavailable(exc):
                 raise
-            response = rejection_response(unavailable(), media_type(request))
+            response = self._rejection(unavailable(), request)
+        response.headers.update(GRAPHQL_HEADERS)
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:
-        _check_request(request)
+        _check_request(request, self.endpoint)
         if self.should_render_graphql_ide(self.request_adapter_class(request)):
             if not self.graphql_ide:
                 raise RequestRejected(404, ErrorCode.NOT_FOUND, "GraphiQL is turned off on this server.")
@@ -124,6 +155,7 @@ class CatalogHTTP(CatalogGraphQL):
         parsed = await super().parse_http_body(request)
         if isinstance(parsed, GraphQLRequestData):
             check_string_sizes(parsed.variables, self.settings.max_string_length)
+            check_filter_sizes(parsed.variables, self.settings.max_filter_nodes)
         return parsed
 
     async def execute_single(self, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]

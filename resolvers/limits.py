@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from graphql import GraphQLError, StringValueNode, ValidationRule
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    StringValueNode,
+    ValidationContext,
+    ValidationRule,
 )
+from strawberry.extensions import AddValidationRules, DisableIntrospection, MaxTokensLimiter, SchemaExtension
 
 from resolvers.schema import CatalogSchema, schema
 from server.errors import ErrorCode
@@ -36,14 +40,81 @@ def string_limit_rule(limit: int) -> type[ValidationRule]:
     return MaxStringLength
 
 
+class _Shape:
+    """Depth (fields with a selection; introspection fields and what they select not counted) and aliases of
+    selection sets, with every fragment spread expanded; each fragment is measured once (so the cost is linear in the
+    document however its fragments nest) and no deeper than `cap` levels below it (anything deeper is refused anyway).
+    A fragment met again inside itself counts nothing (NoFragmentCycles reports the cycle)."""
+
+    def __init__(self, fragments: dict[str, FragmentDefinitionNode], cap: int) -> None:
+        self.fragments, self.cap = fragments, cap
+        self.measured: dict[str, tuple[int, int]] = {}
+        self.open: set[str] = set()
+
+    def of(self, selection_set: SelectionSetNode, level: int = 0) -> tuple[int, int]:
+        if level > self.cap:
+            return level, 0
+        depth = aliases = 0
+        for node in selection_set.selections:
+            inner = (0, 0)
+            if isinstance(node, FieldNode):
+                aliases += node.alias is not None
+                if node.selection_set is not None:
+                    inner = self.of(node.selection_set, level + 1)
+                    introspection = node.name.value.startswith("__")  # the schema's own shape bounds it
+                    inner = (0, inner[1]) if introspection else (inner[0] + 1, inner[1])
+            elif isinstance(node, InlineFragmentNode):
+                inner = self.of(node.selection_set, level)
+            elif isinstance(node, FragmentSpreadNode):
+                inner = self.fragment(node.name.value)
+            depth, aliases = max(depth, inner[0]), aliases + inner[1]
+        return depth, aliases
+
+    def fragment(self, name: str) -> tuple[int, int]:
+        found = self.measured.get(name)
+        if found is None:
+            definition = self.fragments.get(name)
+            if definition is None or name in self.open:
+                return 0, 0
+            self.open.add(name)
+            found = self.measured[name] = self.of(definition.selection_set)
+            self.open.discard(name)
+        return found
+
+
+def shape_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
+    """Operation depth and aliases (per document), fragments expanded, in time linear in the document."""
+
+    class DocumentShape(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            definitions = context.document.definitions
+            shape = _Shape({d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}, max_depth)
+            aliases = 0
+            try:
+                for operation in (d for d in definitions if isinstance(d, OperationDefinitionNode)):
+                    depth, more = shape.of(operation.selection_set)
+                    aliases += more
+                    if depth > max_depth:
+                        name = operation.name.value if operation.name else "anonymous"
+                        message = f"'{name}' exceeds maximum operation depth of {max_depth}"
+                        self.report_error(GraphQLError(message, operation, extensions=dict(LIMITED)))
+            except RecursionError:
+                message = "The document nests fragments or selections too deeply; flatten it."
+                self.report_error(GraphQLError(message, extensions=dict(LIMITED)))
+                return
+            if aliases > max_aliases:
+                message = f"{aliases} aliases found. Allowed: {max_aliases}"
+                self.report_error(GraphQLError(message, extensions=dict(LIMITED)))
+
+    return DocumentShape
+
+
 def limit_rules(settings: Settings) -> list[type[ValidationRule]]:
     """The limits' validation rules, made once: the same classes every request, so ValidationCache hits."""
-    limiters = (
-        QueryDepthLimiter(max_depth=settings.max_query_depth),
-        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-    )
-    return [rule for limiter in limiters for rule in limiter.validation_rules] + [
-        string_limit_rule(settings.max_string_length)
+    return [
+        shape_rule(settings.max_query_depth, settings.max_aliases),
+        string_limit_rule(settings.max_string_length),
     ]
 
 
@@ -58,12 +129,12 @@ def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension] |
     return extensions
 
 
-def build_schema(settings: Settings) -> CatalogSchema:
-    """The module schema's types with this server's limits (the printed SDL is the same)."""
+def build_schema(settings: Settings, base: CatalogSchema = schema) -> CatalogSchema:
+    """`base`'s types with this server's limits (the printed SDL is the same)."""
     return CatalogSchema(
-        query=schema.query,
-        mutation=schema.mutation,
-        extensions=[*schema.extensions, *limit_extensions(settings)],
-        config=schema.config,
-        execution_context_class=schema.execution_context_class,
+        query=base.query,
+        mutation=base.mutation,
+        extensions=[*base.extensions, *limit_extensions(settings)],
+        config=base.config,
+        execution_context_class=base.execution_context_class,
     )

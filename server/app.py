@@ -24,7 +24,7 @@ from resolvers.http import CatalogHTTP
 from resolvers.labelbox.schema import labelbox_app
 from server.auth.keys import rotate_key
 from server.db import create_engine, warm_pool
-from server.errors import ErrorCode
+from server.errors import ErrorCode, shown
 from server.export.stream import export_errors, export_result
 from server.export.worker_process import start_worker
 from server.facets.refresher import FacetRefresher
@@ -92,7 +92,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/exports/{task_id}.ndjson", export_result),
         Route("/exports/{task_id}/errors.ndjson", export_errors),
         Route("/healthz", healthz),
-        Route("/labelbox/graphql", labelbox_app(), methods=["POST"]),
+        Route("/labelbox/graphql", labelbox_app(settings)),  # the same pipeline as /graphql; POST only
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware(settings), exception_handlers=HTTP_ERRORS)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
@@ -104,7 +104,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
     """Starlette's own 404/405 (unknown paths, wrong methods) as coded JSON like every other refusal."""
     status = getattr(exc, "status_code", 404)
     code = ErrorCode.NOT_FOUND if status == 404 else ErrorCode.BAD_USER_INPUT
-    return error_response(status, code, f"{request.method} {request.url.path}: {getattr(exc, 'detail', 'Not Found')}.")
+    message = f"{request.method} {shown(request.url.path)}: {getattr(exc, 'detail', 'Not Found')}."
+    return error_response(status, code, message, getattr(exc, "headers", None))  # 405 keeps its Allow
 
 
 async def unavailable_error(request: Request, exc: Exception) -> Response:

@@ -80,7 +80,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if not ready_schema(settings):
         return 1
-    uvicorn.run(create_app(replace(settings, dev=args.dev)), host=host, port=port, log_level="info")
+    from server.access_log import log_config
+    from server.http_timeouts import uvicorn_options
+
+    app = create_app(replace(settings, dev=args.dev))
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=log_config(), **uvicorn_options(settings))
     return 0
 
 

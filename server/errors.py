@@ -34,8 +34,16 @@ def bad_input(message: str, path: str | None = None) -> CatalogError:
     return CatalogError(ErrorCode.BAD_USER_INPUT, message, path)
 
 
+SHOWN_CHARS = 64  # of an id echoed in a message: ids are 25 characters, the rest is the caller's own input
+
+
+def shown(ident: str) -> str:
+    """`ident` quoted for a message, cut to SHOWN_CHARS characters."""
+    return repr(ident) if len(ident) <= SHOWN_CHARS else f"{ident[:SHOWN_CHARS]!r}... ({len(ident)} characters)"
+
+
 def not_found(kind: str, ident: str, path: str | None = None) -> CatalogError:
-    return CatalogError(ErrorCode.NOT_FOUND, f"{kind} {ident!r} does not exist.", path)
+    return CatalogError(ErrorCode.NOT_FOUND, f"{kind} {shown(ident)} does not exist.", path)
 
 
 def limit_exceeded(message: str, path: str | None = None) -> CatalogError:

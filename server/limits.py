@@ -59,15 +59,23 @@ async def check_export_quota(engine: AsyncEngine, organization_id: str, limit: i
         )
 
 
-def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
+# Variables nest at most this deep (the deepest filter, MAX_FILTER_DEPTH levels of and/or/not, takes ~3 a level):
+# deeper values would only exhaust the recursion of the coercion that reads them.
+MAX_VARIABLE_DEPTH = 64
+
+
+def _strings(value: object, path: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+    if depth > MAX_VARIABLE_DEPTH and isinstance(value, dict | list):
+        message = f"{path} nests deeper than {MAX_VARIABLE_DEPTH} levels; variables take at most that."
+        raise limit_exceeded(message, path)
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}")
+            yield from _strings(item, f"{path}.{key}", depth + 1)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _strings(item, f"{path}.{index}")
+            yield from _strings(item, f"{path}.{index}", depth + 1)
 
 
 NUL = "\x00"
@@ -75,12 +83,31 @@ NUL_MESSAGE = "contains a NUL character (\\u0000), which no text field accepts (
 
 
 def check_string_sizes(variables: object, limit: int) -> None:
-    """LIMIT_EXCEEDED naming the first variable string over `limit` characters; BAD_USER_INPUT for NUL characters."""
+    """LIMIT_EXCEEDED naming the first variable string over `limit` characters or value nested deeper than
+    MAX_VARIABLE_DEPTH; BAD_USER_INPUT for NUL characters."""
     for path, text in _strings(variables, "variables"):
         if len(text) > limit:
             raise limit_exceeded(f"{path} is {len(text)} characters long; inputs take at most {limit}.", path)
         if NUL in text:
             raise bad_input(f"{path} {NUL_MESSAGE}", path)
+
+
+def check_filter_sizes(variables: object, most: int) -> None:
+    """LIMIT_EXCEEDED for a filter tree in the variables with more than `most` nodes (server.filters.tree.count_nodes),
+    before GraphQL coerces them (an `or` of 40,000 leaves took ~17 s of coercion before the resolver could refuse it).
+    A filter is any object with an `and`, `or` or `not` key; only the outermost one of a tree is counted."""
+    from server.filters.tree import LOGICAL, count_nodes
+
+    stack: list[tuple[object, str]] = [(variables, "variables")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            if any(key in value for key in LOGICAL):
+                count_nodes(value, most, path)
+                continue
+            stack.extend((item, f"{path}.{key}") for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}.{index}") for index, item in enumerate(value))
 
 
 class BodyLimitMiddleware:

@@ -36,11 +36,15 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))
 
 
-def rejection_response(error: CatalogError, media_type: str = "application/json") -> JSONResponse:
+def rejection_response(
+    error: CatalogError, media_type: str = "application/json", codes: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """The refusal's status, headers and coded body; `codes` re-labels the code (the Labelbox SDK's own)."""
     status = error.status if isinstance(error, RequestRejected) else STATUS_FOR_CODE.get(error.code, 400)
     headers = error.headers if isinstance(error, RequestRejected) else {}
     if error.code == ErrorCode.UNAUTHENTICATED:
         headers = {"WWW-Authenticate": "Bearer", **headers}
-    response = error_response(status, error.code, error.message, headers, error.path)
+    code = (codes or {}).get(str(error.code), str(error.code))
+    response = error_response(status, code, error.message, headers, error.path)
     response.headers["content-type"] = media_type
     return response

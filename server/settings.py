@@ -48,20 +48,27 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "EXPORT_DIR": ("export_dir", Path),
     "MAX_PAGE_SIZE": ("max_page_size", int),
     "INLINE_EXPORT_CAP": ("inline_export_cap", int),
+    "MAX_INLINE_BYTES": ("max_inline_bytes", int),
     "EXPORT_PAGE_SIZE": ("export_page_size", int),
     "EXPORT_TTL_SECONDS": ("export_ttl_seconds", int),
     "MAX_FILTER_DEPTH": ("max_filter_depth", int),
     "MAX_IN_LIST": ("max_in_list", int),
+    "MAX_FILTER_NODES": ("max_filter_nodes", int),
     "CORS_ORIGINS": ("cors_origins", _origins),
     "GRAPHIQL": ("graphiql", _flag),
     "INTROSPECTION": ("introspection", _flag),
     "SECRET_KEY": ("secret_key", str),
+    "PUBLIC_URL": ("public_url", str),
     "LINK_TTL_SECONDS": ("link_ttl_seconds", int),
     "MAX_QUERY_DEPTH": ("max_query_depth", int),
     "MAX_ALIASES": ("max_aliases", int),
     "MAX_TOKENS": ("max_tokens", int),
     "MAX_STRING_LENGTH": ("max_string_length", int),
     "MAX_BODY_BYTES": ("max_body_bytes", int),
+    "HTTP_HEADER_TIMEOUT_SECONDS": ("http_header_timeout_seconds", float),
+    "HTTP_BODY_TIMEOUT_SECONDS": ("http_body_timeout_seconds", float),
+    "HTTP_KEEP_ALIVE_SECONDS": ("http_keep_alive_seconds", int),
+    "MAX_CONNECTIONS": ("max_connections", int),
     "MAX_CONCURRENT_EXPORTS": ("max_concurrent_exports", int),
     "RATE_LIMIT_PER_SECOND": ("rate_limit_per_second", float),
     "RATE_LIMIT_BURST": ("rate_limit_burst", int),
@@ -70,6 +77,7 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "SQLITE_MMAP_MB": ("sqlite_mmap_mb", int),
     "SQLITE_BUSY_TIMEOUT_MS": ("sqlite_busy_timeout_ms", int),
     "EXPORT_LEASE_SECONDS": ("export_lease_seconds", float),
+    "EXPORT_MAX_RECLAIMS": ("export_max_reclaims", int),
     "EXPORT_CHECKPOINT_SECONDS": ("export_checkpoint_seconds", float),
     "SHUTDOWN_GRACE_SECONDS": ("shutdown_grace_seconds", float),
     "FACET_REFRESH_SECONDS": ("facet_refresh_seconds", float),
@@ -97,9 +105,12 @@ class Settings:
     export_dir: Path = Path("./exports")
     max_page_size: int = 1000
     inline_export_cap: int = 10_000
+    max_inline_bytes: int = 16 * 1024 * 1024  # export results answered inline (`exportTask.ndjson`) per request
     export_page_size: int = 2000
     export_ttl_seconds: int = 7 * 24 * 3600
     export_lease_seconds: float = 30.0  # a running task's claim; renewed every third of it, reclaimable once past
+    # A task whose worker died running it is resumed at most this many times; the next time it is FAILED.
+    export_max_reclaims: int = 2
     # A running export stores its resume position after its first page, then at most this often (and at the end).
     export_checkpoint_seconds: float = 0.25
     # how often the server looks for rows changed since their facet arrays were built (0: never; `catalog-export
@@ -111,18 +122,26 @@ class Settings:
     export_worker_mode: str = "loop"
     max_filter_depth: int = 16
     max_in_list: int = 10_000
+    max_filter_nodes: int = 500  # and/or/not and conditions in one filter tree, counted before any other work
     echo_sql: bool = False
     dev: bool = False
     cors_origins: tuple[str, ...] = ()
     graphiql: bool = True
     introspection: bool = True
     secret_key: str = ""
+    public_url: str = ""  # the base of the links the server hands out (export `url`s); else the request's own
     link_ttl_seconds: int = 3600
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 5000
     max_string_length: int = 65_536
     max_body_bytes: int = 4 * 1024 * 1024
+    # `serve`: a request's headers and body must arrive within these; idle keep-alive connections close after
+    # http_keep_alive_seconds; beyond max_connections open at once, requests get 503 (0: no cap)
+    http_header_timeout_seconds: float = 10.0
+    http_body_timeout_seconds: float = 30.0
+    http_keep_alive_seconds: int = 5
+    max_connections: int = 1000
     max_concurrent_exports: int = 4
     rate_limit_per_second: float = 50.0
     rate_limit_burst: int = 200

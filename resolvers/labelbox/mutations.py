@@ -12,9 +12,9 @@ from strawberry.scalars import JSON
 from resolvers.context import Context
 from resolvers.inputs import to_plain
 from resolvers.labelbox import entities
+from resolvers.mutations.exports import start_export
 from server.errors import not_found
-from server.export.tasks import ExportRequest, create_task
-from server.filters.scope import request_where
+from server.export.tasks import ExportRequest
 from server.labelbox.scopes import catalog_request, model_run_request, project_request, slice_request
 
 Info = strawberry.Info[Context, None]
@@ -96,13 +96,8 @@ def _plain(value: Any) -> dict[str, Any] | None:
 
 
 async def _start(ctx: Context, request: ExportRequest) -> ExportTaskCreated:
-    """Validate like exportDataRows (bad filters fail here, before anything is stored), then queue the task."""
-    async with ctx.engine.connect() as conn:
-        await request_where(conn, ctx.organization_id, request.filter, request.slice_id)
-    task_id = await create_task(ctx.engine, ctx.organization_id, request)
-    if ctx.worker is not None:
-        ctx.worker.wake_up()
-    return ExportTaskCreated(task_id=ID(task_id))
+    """As exportDataRows: the same filter limits and export quota (resolvers.mutations.exports.start_export)."""
+    return ExportTaskCreated(task_id=ID(await start_export(ctx, request)))
 
 
 async def _require(ctx: Context, load: Callable[..., Awaitable[Any]], kind: str, ident: str, path: str) -> None:

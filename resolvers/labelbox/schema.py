@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graphql import GraphQLError, OperationType
-from starlette.types import Receive, Scope, Send
+from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types.graphql import OperationType  # what ExecutionContext.operation_type returns
 
-from resolvers.context import CatalogGraphQL
 from resolvers.errors import CodedErrors
+from resolvers.http import CatalogHTTP, Endpoint
 from resolvers.labelbox.mutations import LabelboxMutation
 from resolvers.labelbox.queries import LabelboxQuery
 from resolvers.labelbox.types import UINT64_SCALAR, UInt64
 from resolvers.schema import CatalogSchema
-from server.errors import CatalogError
-from server.responses import STATUS_FOR_CODE, error_response
+from server.errors import CatalogError, ErrorCode
+from server.settings import Settings
 
 # Our codes → the SDK's: AuthenticationError, AuthorizationError, and for lookups RESOURCE_NOT_FOUND (the SDK
 # then raises ResourceNotFoundError). A mutation keeps NOT_FOUND: on RESOURCE_NOT_FOUND the SDK's export code
@@ -29,7 +29,7 @@ INVALID_QUERY = "GRAPHQL_VALIDATION_FAILED"  # the SDK raises InvalidQueryError 
 def sdk_error(error: GraphQLError, codes: dict[str, str]) -> GraphQLError:
     """Re-label a coded error for the SDK; other codes pass through and the SDK shows message and code."""
     extensions = dict(error.extensions or {})
-    if error.original_error is None:
+    if error.original_error is None and extensions.get("code") != ErrorCode.LIMIT_EXCEEDED:
         extensions["code"] = INVALID_QUERY
     elif isinstance(error.original_error, CatalogError):
         extensions["code"] = codes.get(extensions["code"], extensions["code"])
@@ -57,20 +57,10 @@ schema = CatalogSchema(
 )
 
 
-class LabelboxGraphQL(CatalogGraphQL):
-    """Authentication failures (raised before execution) answered as the SDK expects: 401 + AUTHENTICATION_ERROR."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        except CatalogError as error:
-            status = STATUS_FOR_CODE.get(error.code, 400)
-            await error_response(status, SDK_CODES.get(error.code, error.code), error.message)(scope, receive, send)
-
-
-def labelbox_app() -> CatalogGraphQL:
-    """POST-only GraphQL app (no IDE): the SDK is its only intended caller."""
-    return LabelboxGraphQL(schema, graphql_ide=None, allow_queries_via_get=False)
+def labelbox_app(settings: Settings) -> CatalogHTTP:
+    """POST-only GraphQL (no IDE): the SDK is its only intended caller. The same pipeline as /graphql (limits,
+    authentication, quotas, error bodies); refusals before execution carry the SDK's codes."""
+    return CatalogHTTP(settings, Endpoint("/labelbox/graphql", schema, get=False, ide=False, codes=SDK_CODES))
 
 
 __all__ = ["labelbox_app", "schema"]

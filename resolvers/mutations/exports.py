@@ -20,6 +20,20 @@ from server.models.base import utcnow
 Info = strawberry.Info[Context, None]
 
 
+async def start_export(ctx: Context, request: ExportRequest) -> str:
+    """Every endpoint's way to start an export: the request checked within the filter limits (bad filters fail here,
+    before anything is stored), the organization's export quota, then the task queued and the worker woken."""
+    async with ctx.engine.connect() as conn:
+        limits = FilterLimits.of(ctx.settings)
+        ids = request.data_row_ids or None
+        await request_where(conn, ctx.organization_id, request.filter, request.slice_id, ids, limits)
+    await check_export_quota(ctx.engine, ctx.organization_id, ctx.settings.max_concurrent_exports)
+    task_id = await create_task(ctx.engine, ctx.organization_id, request)
+    if ctx.worker is not None:
+        ctx.worker.wake_up()
+    return task_id
+
+
 @strawberry.input(
     description="Optional sections of each export line (all off by default) and which projects/model runs."
 )
@@ -65,13 +79,7 @@ class ExportMutation:
             data_row_ids=tuple(data_row_ids) if data_row_ids is not None else (),
             params=params.to_params() if params is not None else Params(),
         )
-        async with ctx.engine.connect() as conn:
-            limits = FilterLimits.of(ctx.settings)
-            await request_where(conn, ctx.organization_id, request.filter, request.slice_id, data_row_ids, limits)
-        await check_export_quota(ctx.engine, ctx.organization_id, ctx.settings.max_concurrent_exports)
-        task_id = await create_task(ctx.engine, ctx.organization_id, request)
-        if ctx.worker is not None:
-            ctx.worker.wake_up()
+        task_id = await start_export(ctx, request)
         return ExportTask.from_row(await get_task(ctx.engine, ctx.organization_id, task_id), ctx)
 
     @strawberry.mutation(description="Cancel a queued or running export; finished ones are left as they are.")

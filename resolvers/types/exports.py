@@ -12,8 +12,6 @@ from resolvers.context import Context
 from resolvers.scalars import DateTime
 from server.export.tasks import is_expired, result_path
 
-INLINE_NDJSON_BYTES = 16 * 1024 * 1024
-
 
 @strawberry.enum
 class ExportStatus(Enum):
@@ -40,6 +38,7 @@ class ExportTask:
     url: str = strawberry.field(description="GET it for the NDJSON stream (follows a running task; ?offset=N resumes).")
     errors_url: str
     _inline_ok: Private[bool]
+    _bytes: Private[int]
 
     @strawberry.field(description="Fraction done, 0..1 (rows written / total rows).")
     def progress(self) -> float:
@@ -52,14 +51,18 @@ class ExportTask:
     @strawberry.field(
         description=(
             "The whole NDJSON result inline, once COMPLETE, with at most INLINE_EXPORT_CAP rows "
-            f"(default 10,000) and {INLINE_NDJSON_BYTES} bytes; else null (GET `url` instead)."
+            "(default 10,000) and MAX_INLINE_BYTES bytes (default 16 MiB); else null (GET `url` instead). "
+            "A request answers at most MAX_INLINE_BYTES inline in all (LIMIT_EXCEEDED beyond)."
         )
     )
     def ndjson(self, info: strawberry.Info[Context, None]) -> str | None:
         if self.status != ExportStatus.COMPLETE or not self._inline_ok:
             return None
         path = result_path(info.context.settings.export_dir, str(self.id))
-        return path.read_text(encoding="utf-8") if path.exists() else None
+        if not path.exists():
+            return None
+        info.context.take_inline(self._bytes)
+        return path.read_text(encoding="utf-8")
 
     @classmethod
     def from_row(cls, row: Any, ctx: Context) -> ExportTask:
@@ -75,9 +78,10 @@ class ExportTask:
             expires_at=row.expires_at,
             sha256=row.sha256,
             failure_reason=row.failure_reason,
+            _bytes=row.bytes_written,
             url=ctx.signed_url(f"/exports/{row.id}.ndjson"),
             errors_url=ctx.signed_url(f"/exports/{row.id}/errors.ndjson"),
-            _inline_ok=row.bytes_written <= INLINE_NDJSON_BYTES
+            _inline_ok=row.bytes_written <= ctx.settings.max_inline_bytes
             and row.row_count <= ctx.settings.inline_export_cap
             and not is_expired(row),
         )

@@ -19,7 +19,8 @@ from server.settings import Settings
 def _line(key: KeyInfo) -> str:
     state = f"revoked {iso(key.revoked_at)}" if key.revoked_at else "live"
     role = "admin" if key.admin else "member"
-    return f"{key.id}  {key.prefix}…  {key.name}  {role}  org={key.organization_id}  {state}"
+    name = key.name.encode("unicode_escape").decode("ascii")  # names made before control characters were refused
+    return f"{key.id}  {key.prefix}…  {name}  {role}  org={key.organization_id}  {state}"
 
 
 async def _create(engine: AsyncEngine, args: argparse.Namespace) -> int:

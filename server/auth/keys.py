@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -17,7 +18,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db import read_connection
-from server.errors import not_found
+from server.errors import bad_input, not_found
 from server.models import ApiKey
 from server.models.base import new_id, utcnow
 
@@ -55,7 +56,15 @@ def _info(row: Any) -> KeyInfo:
     return KeyInfo(row.id, row.organization_id, row.name, row.prefix, row.admin, row.created_at, row.revoked_at)
 
 
+def check_key_name(name: str) -> str:
+    """A key's name is shown by `keys list` and the API: no control characters (a terminal would act on them)."""
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
+        raise bad_input("`name` must not contain control characters.", "name")
+    return name
+
+
 async def create_key(engine: AsyncEngine, organization_id: str, name: str, admin: bool = False) -> NewKey:
+    check_key_name(name)
     secret = generate_key()
     values = {
         "id": new_id(),

@@ -36,7 +36,7 @@ from server.loading.plan import RowPlan
 from server.loading.timefmt import iso
 from server.models.base import utcnow
 from server.settings import Settings
-from server.unavailable import is_unavailable
+from server.unavailable import for_the_log, is_too_large, is_unavailable, too_large
 
 log = logging.getLogger("catalog_export.export")
 PageHook = Callable[[str, int], Awaitable[None]]
@@ -93,6 +93,19 @@ async def run_task(
         await _fail(
             engine, settings, task.id, f"writing the result failed ({name}): {exc}; the partial file was removed"
         )
+    except Exception as exc:  # a fault of this task alone (a bug, a stored request it cannot read): it fails alone
+        if is_unavailable(exc):
+            raise
+        log.error("export %s failed", task.id, exc_info=for_the_log(exc))
+        await asyncio.to_thread(remove_results, settings.export_dir, task.id)
+        await _fail(engine, settings, task.id, failure_reason(exc))
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What a task's owner reads when its run raised unexpectedly (the traceback is in the server's log)."""
+    if is_too_large(exc):
+        return too_large().message
+    return f"the export failed on an internal error ({type(exc).__name__}); it is logged on the server"
 
 
 async def _scope(
@@ -224,6 +237,16 @@ class ExportWorker(ProgressSignal):
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop())
+        self._task.add_done_callback(self._replace)
+
+    def _replace(self, ended: asyncio.Task[None]) -> None:
+        """A loop killed by an error no handler expected is replaced at once; the task it held, if any, is reclaimed
+        when its lease runs out (EXPORT_MAX_RECLAIMS times at most). A cancelled loop is a worker stopping or dying."""
+        if self._stopping or ended.cancelled():
+            return
+        log.error("export worker loop ended (%r); starting another", ended.exception())
+        self._between_pages = True
+        self.start()
 
     def wake_up(self) -> None:
         """A task was queued: claim it now rather than at the next poll."""
@@ -244,15 +267,21 @@ class ExportWorker(ProgressSignal):
             try:
                 await self._step()
             except Exception as exc:  # database unreachable: the task keeps its lease and checkpoint; retry later
-                if not is_unavailable(exc):
-                    raise
-                log.warning("export worker: database unavailable (%s); retrying in %ss", type(exc).__name__, self.poll)
+                if is_unavailable(exc):
+                    log.warning(
+                        "export worker: database unavailable (%s); retrying in %ss", type(exc).__name__, self.poll
+                    )
+                else:  # a fault outside any task's run (claiming, sweeping): logged, and the loop goes on
+                    log.exception("export worker: unexpected error; going on in %ss", self.poll)
                 self._between_pages = True
                 await asyncio.sleep(self.poll)
 
     async def _step(self) -> None:
         await self._maybe_sweep()
-        task = await claim_next(self.engine, self.name, self.claim.lease_seconds)
+        settings = self.settings
+        task = await claim_next(
+            self.engine, self.name, self.claim.lease_seconds, settings.export_max_reclaims, settings.export_ttl_seconds
+        )
         if task is not None:
             self._between_pages = False
             await run_task(self.engine, self.settings, task, self.claim, self._page_done)

@@ -13,12 +13,13 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from server.auth.principal import stream_organization
-from server.errors import CatalogError
+from server.errors import CatalogError, shown
 from server.export.tasks import TERMINAL, errors_path, get_task, get_task_status, is_expired, result_path
 from server.export.worker_process import AppWorker
 from server.responses import error_response, rejection_response
 
 CHUNK = 256 * 1024
+OFFSET_DIGITS = 15  # more lines than any result holds
 FOLLOW_POLL = 0.2
 
 
@@ -105,12 +106,12 @@ async def _stream(request: Request, errors: bool) -> Response:
         return rejection_response(error)
     task = await get_task(state.engine, organization_id, task_id)
     if task is None:
-        return error_response(404, "NOT_FOUND", f"Export task {task_id!r} does not exist.")
+        return error_response(404, "NOT_FOUND", f"Export task {shown(task_id)} does not exist.")
     if is_expired(task):
-        message = f"Export task {task_id!r} has expired and its result was deleted; start a new export."
+        message = f"Export task {shown(task_id)} has expired and its result was deleted; start a new export."
         return error_response(410, "NOT_FOUND", message)
     raw_offset = request.query_params.get("offset", "0")
-    if not (raw_offset.isascii() and raw_offset.isdigit()):
+    if not (raw_offset.isascii() and raw_offset.isdigit() and len(raw_offset) <= OFFSET_DIGITS):
         return error_response(400, "BAD_USER_INPUT", "offset must be a whole number of lines already read (0 or more).")
     path = (errors_path if errors else result_path)(state.settings.export_dir, task_id)
     running = task.status not in TERMINAL

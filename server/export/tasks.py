@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -16,6 +17,7 @@ from server.export.params import ExportParams
 from server.models import ExportTask
 from server.models.base import new_id, utcnow
 
+log = logging.getLogger("catalog_export.export")
 E = ExportTask.__table__.c  # type: ignore[attr-defined]
 TERMINAL = ("COMPLETE", "FAILED", "CANCELED")
 EXPIRED = "expired"
@@ -99,34 +101,74 @@ CLAIM_LOCKING: dict[str, Callable[[Select[Any]], Select[Any]]] = {
 }
 
 
+def _last_served() -> Any:
+    """When the candidate's organization last had a task started (NULL: never): the least recently served goes first,
+    so organizations take turns however many tasks one of them queued (`ix_exporttask_org_started` answers it)."""
+    other = ExportTask.__table__.alias("served")
+    return (
+        select(func.max(other.c.started_at))
+        .where(other.c.organization_id == E.organization_id)
+        .scalar_subquery()
+        .nulls_first()
+    )
+
+
 def claimable(now: Any) -> Any:
     """Waiting tasks, and running ones whose worker stopped renewing its lease (crashed, killed, cut off)."""
     return or_(E.status == "QUEUED", and_(E.status == "IN_PROGRESS", E.lease_until < now))
 
 
-async def claim_next(engine: AsyncEngine, worker: str, lease_seconds: float = 30.0) -> Any | None:
-    """Claim the oldest claimable task for this worker; row lock (PostgreSQL) + conditional UPDATE make it exclusive.
-    A reclaimed task keeps its checkpoint, so the new worker resumes it."""
-    now = utcnow()
-    async with engine.begin() as conn:
-        pick = select(E.id).where(claimable(now)).order_by(E.created_at, E.id).limit(1)
-        pick = CLAIM_LOCKING.get(conn.dialect.name, lambda stmt: stmt)(pick)
-        row = (await conn.execute(pick)).first()
-        if row is None:
-            return None
-        claimed = await conn.execute(
-            update(ExportTask.__table__)
-            .where(E.id == row.id, claimable(now))
-            .values(
-                status="IN_PROGRESS",
-                claimed_by=worker,
-                lease_until=now + timedelta(seconds=lease_seconds),
-                started_at=func.coalesce(E.started_at, now),
+def gave_up_reason(reclaims: int) -> str:
+    return (
+        f"the export stopped its worker {reclaims + 1} times (the worker died while running it); it is not retried. "
+        "The server log says more; try a narrower export or report it."
+    )
+
+
+async def claim_next(
+    engine: AsyncEngine,
+    worker: str,
+    lease_seconds: float = 30.0,
+    max_reclaims: int = 2,
+    ttl_seconds: int = 7 * 24 * 3600,
+) -> Any | None:
+    """Claim the next claimable task for this worker: the oldest of the organization served least recently (round
+    robin across organizations); row lock (PostgreSQL) + conditional UPDATE make it exclusive.
+    A reclaimed task keeps its checkpoint, so the new worker resumes it; one already reclaimed `max_reclaims` times
+    (each time its worker died running it) is FAILED instead, and the next task is claimed."""
+    while True:
+        now = utcnow()
+        async with engine.begin() as conn:
+            turns = (_last_served(), E.created_at, E.id)
+            pick = select(E.id, E.status, E.reclaims).where(claimable(now)).order_by(*turns).limit(1)
+            pick = CLAIM_LOCKING.get(conn.dialect.name, lambda stmt: stmt)(pick)
+            row = (await conn.execute(pick)).first()
+            if row is None:
+                return None
+            reclaim = row.status == "IN_PROGRESS"
+            if reclaim and row.reclaims >= max_reclaims:
+                await conn.execute(
+                    update(ExportTask.__table__)
+                    .where(E.id == row.id, claimable(now))
+                    .values(status="FAILED", claimed_by=None, lease_until=None, completed_at=now,
+                            failure_reason=gave_up_reason(row.reclaims), expires_at=expiry(ttl_seconds))
+                )  # fmt: skip
+                log.error("export %s: %s", row.id, gave_up_reason(row.reclaims))
+                continue
+            claimed = await conn.execute(
+                update(ExportTask.__table__)
+                .where(E.id == row.id, claimable(now))
+                .values(
+                    status="IN_PROGRESS",
+                    claimed_by=worker,
+                    lease_until=now + timedelta(seconds=lease_seconds),
+                    started_at=func.coalesce(E.started_at, now),
+                    reclaims=E.reclaims + int(reclaim),
+                )
             )
-        )
-        if claimed.rowcount != 1:
-            return None
-        return (await conn.execute(select(ExportTask.__table__).where(E.id == row.id))).first()
+            if claimed.rowcount != 1:
+                return None
+            return (await conn.execute(select(ExportTask.__table__).where(E.id == row.id))).first()
 
 
 def expiry(ttl_seconds: int) -> Any:

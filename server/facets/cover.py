@@ -33,13 +33,24 @@ class Covered:
 
 
 def _all(parts: list[Covered], combine: Callable[[Any, Any], Any]) -> Covered:
+    """The parts combined; no parts is what SQL makes of an empty set: `or` admits no row, `and` every row."""
+    if not parts:
+        return NO_ROW if combine is operator.or_ else EVERY_ROW
     keys = frozenset().union(*(p.keys for p in parts))
     void = frozenset().union(*(p.void for p in parts))
     return Covered(keys, lambda c: reduce(combine, (p.mask(c) for p in parts)), void)
 
 
+# Constant masks over the chunk (the count ANDs `live`, so "every row" is the organization's live rows).
+NO_ROW = Covered(frozenset({key("live")}), lambda c: ~c(key("live")))
+EVERY_ROW = Covered(frozenset({key("live")}), lambda c: c(key("live")))
+
+
 def isin(values: np.ndarray, wanted: list[Any]) -> np.ndarray:
-    return reduce(operator.or_, (values == w for w in wanted))
+    """`values IN wanted`; an empty `wanted` matches nothing, as in SQL."""
+    import numpy as np
+
+    return reduce(operator.or_, (values == w for w in wanted), np.zeros(values.shape, dtype=bool))
 
 
 def any_of(facets: list[str]) -> Covered:
@@ -47,7 +58,6 @@ def any_of(facets: list[str]) -> Covered:
 
 
 PROJECT_KEYS = {"projectId", "workflowStatus", "labeled", "batchIds", BATCH_PROJECTS}
-NO_ROW = Covered(frozenset({key("live")}), lambda c: ~c(key("live")))
 
 
 def _membership(project: str, statuses: list[str] | None) -> Covered:

@@ -15,14 +15,16 @@ from server.loading.timefmt import parse_iso
 
 @dataclass(frozen=True)
 class FilterLimits:
-    """How big a filter may be: nesting depth and the length of any `in`-style list."""
+    """How big a filter may be: nesting depth, the length of any `in`-style list, and its nodes (every `and`, `or`,
+    `not` and condition) in all."""
 
     max_depth: int = 16
     max_in_list: int = 10_000
+    max_nodes: int = 500
 
     @classmethod
     def of(cls, settings: Any) -> FilterLimits:
-        return cls(max_depth=settings.max_filter_depth, max_in_list=settings.max_in_list)
+        return cls(settings.max_filter_depth, settings.max_in_list, settings.max_filter_nodes)
 
 
 def value_list(value: Any, path: str, limits: FilterLimits) -> list[Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from server.models.base import id_field, org_field, utcnow
@@ -21,7 +21,10 @@ class Slice(SQLModel, table=True):
 class ExportTask(SQLModel, table=True):
     """An export's request (filter, params) and its progress; survives restarts."""
 
-    __table_args__ = (Index("ix_exporttask_status", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_exporttask_status", "status", "created_at"),
+        Index("ix_exporttask_org_started", "organization_id", "started_at"),
+    )
     id: str = id_field()
     organization_id: str = org_field()
     status: str = Field(default="QUEUED", max_length=16)
@@ -39,3 +42,5 @@ class ExportTask(SQLModel, table=True):
     expires_at: NaiveDatetime | None = None
     claimed_by: str | None = Field(default=None, max_length=100)
     lease_until: NaiveDatetime | None = None  # the claiming worker renews it; once past, any worker may reclaim
+    # How often the task was claimed again after its worker stopped renewing the lease (died running it).
+    reclaims: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))

@@ -33,7 +33,8 @@ def decode_rank_cursor(cursor: str) -> tuple[int, str]:
         key, position, row_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, TypeError, orjson.JSONDecodeError):
         key, position, row_id = None, None, None
-    if key != RANK_KEY or isinstance(position, bool) or not isinstance(position, int) or not isinstance(row_id, str):
+    valid = isinstance(position, int) and not isinstance(position, bool) and position >= 0
+    if key != RANK_KEY or not valid or not isinstance(row_id, str):
         raise bad_input("`after` is not a cursor of a ranked result; pass a pageInfo.endCursor of this query.", "after")
     return position, row_id
 

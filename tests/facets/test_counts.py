@@ -17,15 +17,23 @@ from server.db import create_all, create_engine
 from server.facets.build import rebuild_dirty
 from server.facets.marks import dirty_blocks
 from server.filters.scope import request_where
-from server.models import Dataset
+from server.models import DataRow, Dataset, ModelRun, ModelRunDataRow
 from server.models.facets import BLOCK_BITS
 from server.orgs import ensure_organization
 from server.settings import Settings
 from tests.facets.test_marks import spread
-from tests.filters.strategies import _metadata, _some, trees
+from tests.filters.strategies import UNKNOWN_IDS, _metadata, _some, one_id, some_ids, trees
 from tests.utils.filter_catalog import MEDIA, STATUSES, CatalogSpec, describe_catalog, insert_catalog
 
 SPEC = describe_catalog()
+FOREIGN = describe_catalog(n_rows=24, seed=8)  # another organization's catalog, beside SPEC's
+GONE_RUN = "c" + "d" * 24  # a model run of SPEC's organization, deleted (with its rows) after the arrays were built
+STRANGERS = (
+    *UNKNOWN_IDS,
+    GONE_RUN,
+    *(FOREIGN.names[n] for n in ("run-1", "ds-a", "proj-a", "proj-a-batch1")),
+    *FOREIGN.ids(DataRow)[:2],
+)
 
 
 def _has_array_form(condition: dict[str, Any]) -> bool:
@@ -44,8 +52,8 @@ def _covered_leaves(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
     counts = st.integers(0, 3)
     families = {
         "mediaTypes": _some([*MEDIA, "AUDIO"]),
-        "datasetIds": _some(spec.ids(Dataset)),
-        "modelRunIds": _some([spec.names["run-1"], spec.names["run-2"]]),
+        "datasetIds": some_ids(spec.ids(Dataset), STRANGERS),
+        "modelRunIds": some_ids([spec.names["run-1"], spec.names["run-2"]], STRANGERS),
         "metadata": _metadata(spec).filter(_has_array_form),
         "annotation": st.builds(
             lambda ref, low, high: {
@@ -58,20 +66,20 @@ def _covered_leaves(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
             counts,
         ),
         "project": st.one_of(
-            st.builds(lambda p: {"projectId": p}, st.sampled_from(projects)),
+            st.builds(lambda p: {"projectId": p}, one_id(projects, STRANGERS)),
             st.builds(lambda s: {"workflowStatus": s}, _some(list(STATUSES))),
             st.builds(
-                lambda p, s: {"projectId": p, "workflowStatus": s}, st.sampled_from(projects), _some(list(STATUSES))
+                lambda p, s: {"projectId": p, "workflowStatus": s}, one_id(projects, STRANGERS), _some(list(STATUSES))
             ),
             st.builds(
                 lambda p, s, labeled, batches: {
                     "projectId": p,
                     **_given(workflowStatus=s, labeled=labeled, batchIds=batches),
                 },
-                st.sampled_from(projects),
+                one_id(projects, STRANGERS),
                 st.one_of(st.none(), _some(list(STATUSES))),
                 st.one_of(st.none(), st.booleans()),
-                st.one_of(st.none(), _some(batches)),
+                st.one_of(st.none(), some_ids(batches, STRANGERS)),
             ),
             st.builds(
                 lambda s, labeled: {"labeled": labeled, **_given(workflowStatus=s)},
@@ -80,7 +88,7 @@ def _covered_leaves(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
             ),
             st.builds(
                 lambda b, s, labeled: {"batchIds": b, **_given(workflowStatus=s, labeled=labeled)},
-                _some([*batches, "c-no-such-batch"]),
+                some_ids(batches, STRANGERS),
                 st.one_of(st.none(), _some(list(STATUSES))),
                 st.one_of(st.none(), st.booleans()),
             ),
@@ -129,8 +137,24 @@ class Catalog:
         await create_all(self.engine)
         org = await ensure_organization(self.engine)
         await insert_catalog(self.engine, org, SPEC)
-        await rebuild_dirty(self.engine)
+        await insert_catalog(self.engine, await ensure_organization(self.engine, "other"), FOREIGN)
+        await self._gone_run(org)
         return org
+
+    async def _gone_run(self, org: str) -> None:
+        """GONE_RUN holds rows when the arrays are built, then it is deleted (and they rebuilt)."""
+        runs, members = ModelRun.__table__, ModelRunDataRow.__table__  # type: ignore[attr-defined]
+        async with self.engine.begin() as conn:
+            run = {"id": GONE_RUN, "organization_id": org, "name": "gone", "model_id": SPEC.names["model"]}
+            await conn.execute(runs.insert(), [{**run, "created_at": SPEC.of(ModelRun)[0]["created_at"]}])
+            rows = [{"model_run_id": GONE_RUN, "data_row_id": r, "annotation_group_id": f"g{i}"} for i, r in
+                    enumerate(SPEC.ids(DataRow)[::9])]  # fmt: skip
+            await conn.execute(members.insert(), [{**r, "organization_id": org} for r in rows])
+        await rebuild_dirty(self.engine)
+        async with self.engine.begin() as conn:
+            await conn.execute(members.delete().where(members.c.model_run_id == GONE_RUN))
+            await conn.execute(runs.delete().where(runs.c.id == GONE_RUN))
+        await rebuild_dirty(self.engine)
 
     async def _stale(self) -> None:
         await spread(self.engine, self.org, 1500)
@@ -169,7 +193,7 @@ def test_covered_trees_count_from_the_arrays_as_sql_does(catalog: Catalog, tree:
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(tree=trees(SPEC))
+@given(tree=trees(SPEC, STRANGERS))
 def test_any_tree_counts_as_sql_does_or_goes_to_sql(catalog: Catalog, tree: dict[str, Any]) -> None:
     facets, sql = catalog.run(catalog.counts(tree))
     assert facets in (None, sql)

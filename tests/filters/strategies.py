@@ -11,9 +11,22 @@ from server.loading.timefmt import iso
 from server.models import DataRow, Dataset
 from tests.utils.filter_catalog import BASE, MEDIA, OPTIONS, SCHEMAS, STATUSES, WORDS, CatalogSpec
 
+# Ids that name nothing the catalog's organization holds: a filter naming them matches no row (as SQL's IN does).
+UNKNOWN_IDS = ("c-missing", "c" + "0" * 24)
+
 
 def _some(values: list[Any]) -> st.SearchStrategy[list[Any]]:
     return st.lists(st.sampled_from(values), min_size=1, max_size=4, unique=True)
+
+
+def one_id(known: list[str], strangers: tuple[str, ...]) -> st.SearchStrategy[str]:
+    """Mostly a known id, sometimes one of `strangers` (unknown, another organization's, deleted)."""
+    return st.sampled_from(known) | st.sampled_from(strangers) if strangers else st.sampled_from(known)
+
+
+def some_ids(known: list[str], strangers: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
+    """One to four ids, sometimes with (or only) strangers among them."""
+    return _some(known) | _some([*known, *strangers]) | _some(list(strangers)) if strangers else _some(known)
 
 
 def ranges(values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
@@ -78,50 +91,51 @@ def _optional(**fields: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, A
     return keys.flatmap(lambda ks: st.fixed_dictionaries({k: fields[k] for k in ks}))
 
 
-def _annotation(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
+def _annotation(spec: CatalogSpec, strangers: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
     counts = st.integers(0, 3)
     return _optional(
         name=st.sampled_from(["Car", "Person", "Quality", "good"]),
         featureSchemaId=st.sampled_from(["fs-car", "fs-bad", "fs-none"]),
         kind=st.sampled_from(["ImageBoundingBox", "ImagePolygon", "Radio", "Option"]),
-        projectId=st.sampled_from([spec.names["proj-a"], spec.names["proj-b"]]),
-        modelRunId=st.sampled_from([spec.names["run-1"], spec.names["run-2"]]),
+        projectId=one_id([spec.names["proj-a"], spec.names["proj-b"]], strangers),
+        modelRunId=one_id([spec.names["run-1"], spec.names["run-2"]], strangers),
         source=st.sampled_from(["LABEL", "PREDICTION"]),
         minCount=counts,
     ) | st.tuples(counts, counts).map(lambda c: {"name": "Car", "minCount": min(c), "maxCount": max(c)})
 
 
-def _project(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
+def _project(spec: CatalogSpec, strangers: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
     batches = [v for k, v in spec.names.items() if "-batch" in k]
     return _optional(
-        projectId=st.sampled_from([spec.names["proj-a"], spec.names["proj-b"]]),
-        batchIds=_some(batches),
+        projectId=one_id([spec.names["proj-a"], spec.names["proj-b"]], strangers),
+        batchIds=some_ids(batches, strangers),
         workflowStatus=_some(list(STATUSES)),
         labeled=st.booleans(),
         labelCreatedAt=ranges(_days(40 * 24)),
     )
 
 
-def leaves(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
+def leaves(spec: CatalogSpec, strangers: tuple[str, ...] = UNKNOWN_IDS) -> st.SearchStrategy[dict[str, Any]]:
+    """Every leaf family; the id leaves sometimes name `strangers` (ids of nothing the organization holds)."""
     row_ids = spec.ids(DataRow)
     keys = [r["global_key"] for r in spec.of(DataRow) if r["global_key"]]
     families = {
-        "ids": _some([*row_ids[:30], "c-missing"]),
+        "ids": some_ids(row_ids[:30], strangers),
         "globalKeys": _some(keys[:30]),
         "externalIds": _some([f"ext-{i}" for i in range(8)]),
-        "datasetIds": _some(spec.ids(Dataset)),
+        "datasetIds": some_ids(spec.ids(Dataset), strangers),
         "mediaTypes": _some([*MEDIA, "AUDIO"]),
         "createdAt": ranges(_days(130)),
         "updatedAt": ranges(_days(130 + 30 * 24)),
-        "modelRunIds": _some([spec.names["run-1"], spec.names["run-2"]]),
+        "modelRunIds": some_ids([spec.names["run-1"], spec.names["run-2"]], strangers),
         "metadata": _metadata(spec),
-        "annotation": _annotation(spec),
-        "project": _project(spec),
+        "annotation": _annotation(spec, strangers),
+        "project": _project(spec, strangers),
     }
     return st.sampled_from(list(families)).flatmap(lambda k: families[k].map(lambda v: {k: v}))
 
 
-def trees(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
+def trees(spec: CatalogSpec, strangers: tuple[str, ...] = UNKNOWN_IDS) -> st.SearchStrategy[dict[str, Any]]:
     def extend(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
         pair = st.lists(children, min_size=1, max_size=3)
         return st.one_of(
@@ -131,4 +145,4 @@ def trees(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
             st.tuples(children, children).map(lambda ab: {**ab[1], **ab[0]}),
         )
 
-    return st.recursive(leaves(spec), extend, max_leaves=6)
+    return st.recursive(leaves(spec, strangers), extend, max_leaves=6)

@@ -151,3 +151,26 @@ async def test_request_rate_per_key(settings: Settings) -> None:
         ("Too many requests for this key (at most 0.5/s, bursts of 2); retry in 2 s.", "LIMIT_EXCEEDED")
     ]
     assert other.status_code == 200
+
+
+def nested_fragments(levels: int, leaf: str) -> str:
+    """`fragment F<i> on Query { ...F<i-1> (ten times) }`: 10^levels expanded copies of `leaf` in a document of ~100
+    bytes a level (the expansion is what the limits count; validation must not walk it)."""
+    spreads = (f"fragment F{i} on Query {{ {' '.join([f'...F{i - 1}'] * 10)} }}" for i in range(1, levels + 1))
+    return "\n".join([f"fragment F0 on Query {{ {leaf} }}", *spreads, f"query Q {{ ...F{levels} }}"])
+
+
+DEEP = "dataRows { edges { node { details { createdAt } } } }"
+
+
+async def test_nested_fragments_are_validated_without_expanding_them(settings: Settings) -> None:
+    app = create_app(replace(settings, max_tokens=5000, max_aliases=30, max_query_depth=3))
+    async with app.router.lifespan_context(app):
+        key = (await create_key(app.state.engine, app.state.organization_id, "k")).secret
+        async with http_client(app, key) as client:
+            plain = await post(client, nested_fragments(8, "__typename"))
+            aliased = await post(client, nested_fragments(8, "a: __typename"))
+            deep = await post(client, nested_fragments(8, DEEP))
+    assert plain == {"data": {"__typename": "Query"}}
+    assert limited(aliased) == [("100000000 aliases found. Allowed: 30", "LIMIT_EXCEEDED")]
+    assert limited(deep) == [("'Q' exceeds maximum operation depth of 3", "LIMIT_EXCEEDED")]
