@@ -57,8 +57,8 @@ async def test_graphql_answers_carry_security_headers(client: httpx.AsyncClient,
 async def test_every_405_says_what_is_allowed(client: httpx.AsyncClient) -> None:
     stream = await client.put(f"/exports/{NOBODY}.ndjson")
     health = await client.post("/healthz")
-    assert (stream.status_code, stream.headers["allow"]) == (405, "GET, HEAD")
-    assert (health.status_code, health.headers["allow"]) == (405, "GET, HEAD")
+    for response in (stream, health):  # Starlette lists them from a set: any order
+        assert (response.status_code, set(response.headers["allow"].split(", "))) == (405, {"GET", "HEAD"})
     assert coded(stream)[0][1] == "BAD_USER_INPUT"
 
 
