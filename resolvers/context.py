@@ -13,6 +13,7 @@ from strawberry.asgi import GraphQL
 
 from server.auth.principal import Principal, authenticate
 from server.auth.signing import sign_path
+from server.export.storage import ExportStorage, LocalStorage
 from server.export.worker_process import AppWorker
 from server.settings import Settings
 
@@ -25,6 +26,11 @@ class Context:
     request: Request | None
     worker: AppWorker | None = None
     principal: Principal | None = None
+    storage: ExportStorage | None = None
+
+    @property
+    def export_storage(self) -> ExportStorage:
+        return self.storage or LocalStorage(self.settings.export_dir)
 
     def signed_url(self, path: str) -> str:
         """An absolute link to `path` that works without a key until it expires (export streams)."""
@@ -37,7 +43,7 @@ class Context:
         base = (
             str(self.request.base_url)
             if self.request is not None
-            else f"http://{self.settings.host}:{self.settings.port}/"
+            else self.settings.public_url or f"http://{self.settings.host}:{self.settings.port}/"
         )
         return base.rstrip("/") + path
 
@@ -56,6 +62,7 @@ class CatalogGraphQL(GraphQL[Context, None]):
             request=request,
             worker=state.worker,
             principal=principal,
+            storage=state.storage,
         )
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]

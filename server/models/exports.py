@@ -39,3 +39,5 @@ class ExportTask(SQLModel, table=True):
     expires_at: NaiveDatetime | None = None
     claimed_by: str | None = Field(default=None, max_length=100)
     lease_until: NaiveDatetime | None = None  # the claiming worker renews it; once past, any worker may reclaim
+    # object storage: sizes of the part objects uploaded so far, {"result": [...], "errors": [...]} (JSON)
+    storage_parts: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
