@@ -29,6 +29,7 @@ from server.export.files import Unresumable
 from server.export.lease import Cancelled, LeaseLost, Released, heartbeat
 from server.export.storage import ExportStorage, StorageError, TaskWriter, open_storage
 from server.export.tasks import EXPIRED, ExportRequest, claim_next, due_for_expiry, expiry, set_task
+from server.export.wakeups import TaskListener
 from server.filters.scope import Scope, request_where
 from server.filters.values import FilterLimits
 from server.loading.lines import iter_line_pages
@@ -262,9 +263,11 @@ class ExportWorker(ProgressSignal):
         self._swept = 0.0
         self._stopping = False
         self._between_pages = True  # idle, or in the page hook: nothing half-done, a stop may cancel at once
+        self.listener = TaskListener(engine, self.wake_up)  # PostgreSQL: woken by tasks queued on any server
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop())
+        self.listener.start()
 
     def wake_up(self) -> None:
         """A task was queued: claim it now rather than at the next poll."""
@@ -275,6 +278,7 @@ class ExportWorker(ProgressSignal):
         if self._task is None:
             return
         self._stopping = True
+        await self.listener.stop()
         if not self._between_pages:
             await asyncio.wait({self._task}, timeout=self.settings.shutdown_grace_seconds)
         self._task.cancel()
