@@ -89,6 +89,12 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "AWS_ACCESS_KEY_ID": ("s3_access_key_id", str),
     "AWS_SECRET_ACCESS_KEY": ("s3_secret_access_key", str),
     "PUBLIC_URL": ("public_url", lambda value: value.rstrip("/")),
+    "WEBHOOK_TIMEOUT_SECONDS": ("webhook_timeout_seconds", float),
+    "WEBHOOK_MAX_RESPONSE_BYTES": ("webhook_max_response_bytes", int),
+    "WEBHOOK_RETRY_SECONDS": ("webhook_retry_seconds", float),
+    "WEBHOOK_MAX_ATTEMPTS": ("webhook_max_attempts", int),
+    "WEBHOOK_CONCURRENCY": ("webhook_concurrency", int),
+    "WEBHOOK_ALLOWED_NETWORKS": ("webhook_allowed_networks", _origins),
 }
 
 
@@ -135,6 +141,13 @@ class Settings:
     s3_access_key_id: str = ""
     s3_secret_access_key: str = ""
     public_url: str = ""  # base URL of the servers (behind the load balancer) for links made outside a request
+    webhook_timeout_seconds: float = 10.0  # per delivery attempt, connect to last byte
+    webhook_max_response_bytes: int = 64 * 1024  # a receiver's answer is read up to this much, then dropped
+    webhook_retry_seconds: float = 5.0  # the first retry's delay; doubled after every failed attempt
+    webhook_max_attempts: int = 8  # then the delivery is FAILED (5 s .. ~10 min apart by default, ~21 min in all)
+    webhook_concurrency: int = 8  # deliveries in flight per process (one at a time per endpoint)
+    # Private, loopback and link-local addresses are refused as webhook targets unless inside one of these CIDRs.
+    webhook_allowed_networks: tuple[str, ...] = ()
     max_filter_depth: int = 16
     max_in_list: int = 10_000
     echo_sql: bool = False

@@ -15,6 +15,7 @@ from server.filters.scope import request_where
 from server.filters.values import FilterLimits
 from server.limits import check_export_quota
 from server.models.base import utcnow
+from server.webhooks.outbox import enqueue_task_event
 
 Info = strawberry.Info[Context, None]
 
@@ -80,4 +81,5 @@ class ExportMutation:
             raise not_found("ExportTask", str(id), "id")
         if row.status in ("QUEUED", "IN_PROGRESS"):
             await set_task(ctx.engine, row.id, status="CANCELED", completed_at=utcnow())
+            await enqueue_task_event(ctx.engine, row.id)
         return ExportTask.from_row(await get_task(ctx.engine, ctx.organization_id, str(id)), ctx)

@@ -39,6 +39,8 @@ from server.loading.timefmt import iso
 from server.models.base import utcnow
 from server.settings import Settings
 from server.unavailable import is_unavailable
+from server.webhooks.outbox import enqueue_task_event
+from server.webhooks.sender import WebhookSender
 
 log = logging.getLogger("catalog_export.export")
 PageHook = Callable[[str, int], Awaitable[None]]
@@ -264,10 +266,12 @@ class ExportWorker(ProgressSignal):
         self._stopping = False
         self._between_pages = True  # idle, or in the page hook: nothing half-done, a stop may cancel at once
         self.listener = TaskListener(engine, self.wake_up)  # PostgreSQL: woken by tasks queued on any server
+        self.webhooks = WebhookSender(engine, settings, self.storage, name)  # beside the export loop, never in it
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop())
         self.listener.start()
+        self.webhooks.start()
 
     def wake_up(self) -> None:
         """A task was queued: claim it now rather than at the next poll."""
@@ -283,6 +287,7 @@ class ExportWorker(ProgressSignal):
             await asyncio.wait({self._task}, timeout=self.settings.shutdown_grace_seconds)
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
+        await self.webhooks.stop()
         if self._owns_storage:
             await self.storage.aclose()
 
@@ -304,11 +309,22 @@ class ExportWorker(ProgressSignal):
             self._between_pages = False
             await run_task(self.engine, self.settings, self.storage, task, self.claim, self._page_done)
             self._between_pages = True
+            await self._announce(task.id)
             self._notify()
             return
         self.wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.wake.wait(), self.poll)
+
+    async def _announce(self, task_id: str) -> None:
+        """Queue the webhook event of a task that ended here (COMPLETE, FAILED, CANCELED; nothing otherwise)."""
+        try:
+            if await enqueue_task_event(self.engine, task_id):
+                self.webhooks.wake_up()
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            log.warning("export %s: its webhook event could not be queued: %s", task_id, exc)
 
     async def _page_done(self, task_id: str, rows: int) -> None:
         self._notify()
