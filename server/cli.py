@@ -155,7 +155,7 @@ def cmd_facets(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from server.export.local import export_command
 
-    if not ready_schema(settings):
+    if not args.server and not ready_schema(settings):  # with --server the local database is not used
         return 1
     return asyncio.run(export_command(args, settings))
 
