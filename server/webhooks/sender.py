@@ -63,10 +63,11 @@ class WebhookSender:
         while True:
             try:
                 claimed = await self._claim()
-            except Exception as exc:
-                if not is_unavailable(exc):
-                    raise
-                log.warning("webhooks: database unavailable (%s); retrying", type(exc).__name__)
+            except Exception as exc:  # never let the sender die: exports go on, messages wait in the outbox
+                if is_unavailable(exc):
+                    log.warning("webhooks: database unavailable (%s); retrying", type(exc).__name__)
+                else:
+                    log.exception("webhooks: claiming messages failed; retrying")
                 claimed = []
             for message in claimed:
                 task = asyncio.create_task(self._deliver(message))

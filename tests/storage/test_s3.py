@@ -196,3 +196,18 @@ async def test_parts_of_at_least_five_mib_are_composed_by_server_side_copy(s3: S
         assert await storage.keys() == []
     finally:
         await storage.aclose()
+
+
+async def test_a_dead_workers_canceled_task_leaves_nothing_after_its_expiry(s3: Settings) -> None:
+    settings = dataclasses.replace(s3, export_ttl_seconds=0)
+    async with running(settings) as (app, gql, _):
+        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        gate = Gate(2).install(app)
+        task = await start_export(gql, EVERYTHING)
+        await gate.reached.wait()
+        app.state.worker._task.cancel()  # the worker dies holding the task: nobody is left to delete its parts
+        await asyncio.gather(app.state.worker._task, return_exceptions=True)
+        await gql.data(CANCEL, {"id": task["id"]})
+        assert (await _objects(settings))[0] != []
+        assert await sweep_expired(app.state.engine, settings, app.state.storage) == 1
+    assert await _objects(settings) == ([], [])
