@@ -13,6 +13,7 @@ from strawberry.asgi import GraphQL
 
 from server.auth.principal import Principal, authenticate
 from server.auth.signing import sign_path
+from server.errors import CatalogError, ErrorCode
 from server.export.storage import ExportStorage, LocalStorage
 from server.export.worker_process import AppWorker
 from server.settings import Settings
@@ -27,6 +28,13 @@ class Context:
     worker: AppWorker | None = None
     principal: Principal | None = None
     storage: ExportStorage | None = None
+
+    def admin_organization(self, what: str) -> str:
+        """The organization of an admin key; FORBIDDEN for other keys (`what` they tried to manage)."""
+        if self.principal is None or not self.principal.admin:
+            message = f"Only admin keys can manage {what}; ask an admin of your organization."
+            raise CatalogError(ErrorCode.FORBIDDEN, message)
+        return self.organization_id
 
     @property
     def export_storage(self) -> ExportStorage:

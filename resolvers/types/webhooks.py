@@ -11,7 +11,7 @@ from strawberry import ID
 
 from resolvers.context import Context
 from resolvers.scalars import DateTime
-from server.errors import CatalogError, ErrorCode, bad_input, limit_exceeded
+from server.errors import bad_input, limit_exceeded
 from server.webhooks.store import list_deliveries, list_webhooks
 
 Info = strawberry.Info[Context, None]
@@ -96,11 +96,7 @@ class WebhookDeliveryPage:
 
 
 def require_admin(ctx: Context) -> str:
-    if ctx.principal is None or not ctx.principal.admin:
-        raise CatalogError(
-            ErrorCode.FORBIDDEN, "Only admin keys can manage webhooks; ask an admin of your organization."
-        )
-    return ctx.organization_id
+    return ctx.admin_organization("webhooks")
 
 
 @strawberry.type
