@@ -216,11 +216,14 @@ def _is_key_lookup(statement: str) -> bool:
 def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
     """Count every SQL statement the engine sends while the block runs. Excluded: PRAGMAs, SELECT 1, the one API key
     lookup that authenticates each HTTP request (constant per request, counted in tests/auth), and statements on the
-    exporttask table (the background export worker polls and checkpoints there at its own pace)."""
+    exporttask table (with the NOTIFY that goes with queuing a task) and the webhook tables (the background export
+    worker polls and checkpoints there, and its webhook sender polls the outbox, at their own pace)."""
     counter = StatementCounter()
 
     def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        ignored = statement.lstrip().upper().startswith(("PRAGMA", "SELECT 1")) or "exporttask" in statement.lower()
+        lowered = statement.lower()
+        ignored = statement.lstrip().upper().startswith(("PRAGMA", "SELECT 1")) or "exporttask" in lowered
+        ignored = ignored or "webhook" in lowered or "pg_notify" in lowered
         if not ignored and not _is_key_lookup(statement):
             counter.statements.append(statement)
 
