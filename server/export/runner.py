@@ -39,7 +39,7 @@ from server.loading.timefmt import iso
 from server.models.base import utcnow
 from server.settings import Settings
 from server.unavailable import is_unavailable
-from server.webhooks.outbox import enqueue_task_event
+from server.webhooks.outbox import enqueue_recent, enqueue_task_event
 from server.webhooks.sender import WebhookSender
 
 log = logging.getLogger("catalog_export.export")
@@ -337,3 +337,5 @@ class ExportWorker(ProgressSignal):
         if time.monotonic() - self._swept >= SWEEP_SECONDS:
             self._swept = time.monotonic()
             await sweep_expired(self.engine, self.settings, self.storage)
+            if await enqueue_recent(self.engine):
+                self.webhooks.wake_up()

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -19,6 +19,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from server.export.tasks import EXPIRED
 from server.models import ExportTask, WebhookDelivery
 from server.models.base import utcnow
 from server.webhooks.events import EXPORT_EVENTS, envelope, task_data
@@ -27,6 +28,7 @@ from server.webhooks.store import D, W
 T = ExportTask.__table__.c  # type: ignore[attr-defined]
 INSERTS: dict[str, Callable[..., Any]] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 ERROR_CHARS = 500
+RECENT_SECONDS = 600.0  # how far back the worker's sweep queues finished tasks' events again
 
 
 def message_id(webhook_id: str, event_type: str, subject: str) -> str:
@@ -34,8 +36,10 @@ def message_id(webhook_id: str, event_type: str, subject: str) -> str:
     return "msg_" + hashlib.sha256(f"{webhook_id}\n{event_type}\n{subject}".encode()).hexdigest()[:32]
 
 
-async def _subscribers(conn: AsyncConnection, organization_id: str, event_type: str) -> list[str]:
-    stmt = select(W.id, W.events).where(W.organization_id == organization_id, W.enabled.is_(True))
+async def _subscribers(conn: AsyncConnection, organization_id: str, event_type: str, at: datetime) -> list[str]:
+    """Enabled endpoints of the organization subscribed to `event_type` that existed when the event happened."""
+    where = (W.organization_id == organization_id, W.enabled.is_(True), W.created_at <= at)
+    stmt = select(W.id, W.events).where(*where)
     return [row.id for row in (await conn.execute(stmt)).all() if event_type in orjson.loads(row.events)]
 
 
@@ -70,14 +74,26 @@ async def enqueue_task_event(engine: AsyncEngine, task_id: str) -> int:
         event_type = EXPORT_EVENTS.get(task.status) if task is not None else None
         if event_type is None:
             return 0
-        payload = envelope(event_type, task.completed_at or utcnow(), task_data(task))
-        hooks = await _subscribers(conn, task.organization_id, event_type)
+        at = task.completed_at or utcnow()
+        payload = envelope(event_type, at, task_data(task))
+        hooks = await _subscribers(conn, task.organization_id, event_type, at)
         rows = [
             _row(h, task.organization_id, event_type, task_id, payload, message_id(h, event_type, task_id))
             for h in hooks
         ]
         await _insert(conn, rows)
     return len(rows)
+
+
+async def enqueue_recent(engine: AsyncEngine, seconds: float = RECENT_SECONDS) -> int:
+    """Queue again the events of tasks that ended in the last `seconds` (stored once: the ids are the same). Closes
+    the gap between a task's final store and its event's, which a crash or an outage there would open."""
+    expired = and_(T.failure_reason.is_not(None), T.failure_reason.startswith(EXPIRED))
+    since = utcnow() - timedelta(seconds=seconds)
+    stmt = select(T.id).where(T.status.in_(list(EXPORT_EVENTS)), T.completed_at >= since, ~expired)
+    async with engine.connect() as conn:
+        ids = list((await conn.execute(stmt)).scalars())
+    return sum([await enqueue_task_event(engine, task_id) for task_id in ids])
 
 
 async def enqueue_ping(engine: AsyncEngine, webhook: Any) -> str:

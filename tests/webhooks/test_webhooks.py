@@ -18,11 +18,12 @@ from starlette.applications import Starlette
 
 from server.app import create_app
 from server.auth.keys import create_key
+from server.export.tasks import ExportRequest, create_task, set_task
 from server.models.base import utcnow
 from server.orgs import ensure_organization
 from server.settings import Settings
 from server.webhooks.events import envelope
-from server.webhooks.outbox import _insert, _row
+from server.webhooks.outbox import _insert, _row, enqueue_recent
 from tests.conftest import EVERYTHING, GraphQLClient, http_client
 from tests.export.conftest import start_export
 from tests.utils.export_catalog import build_catalog
@@ -281,3 +282,24 @@ async def _after_restart(settings: Settings, hook: str, url: str, receiver: Rece
             return nodes
     finally:
         await runner.cleanup()
+
+
+async def test_the_sweep_queues_a_finished_tasks_missing_event_once(settings: Settings, receiver: Receiver) -> None:
+    """A task stored COMPLETE whose event was never queued (a crash between the two) is announced by the worker's
+    sweep, once however often it runs; an endpoint made after the task ended gets nothing."""
+    async with admin(settings) as (app, gql, org):
+        await app.state.worker.stop()  # no export loop to claim the task: only the sender runs
+        app.state.worker.webhooks.start()
+        hook = await _hook(gql, receiver.url, ["EXPORT_COMPLETED"])
+        task_id = await create_task(app.state.engine, org, ExportRequest())
+        await set_task(app.state.engine, task_id, status="COMPLETE", completed_at=utcnow(), row_count=0)
+        late = await _hook(gql, receiver.url, ["EXPORT_COMPLETED"])
+        await enqueue_recent(app.state.engine)
+        await enqueue_recent(app.state.engine)
+        [message] = await receiver.wait_for(1)
+        await asyncio.sleep(0.5)
+        assert await _deliveries(gql, late) == []
+        [node] = await _settled(gql, hook)
+        await app.state.worker.webhooks.stop()
+    assert (message.body["type"], message.body["data"]["taskId"]) == ("export.completed", task_id)
+    assert len(receiver.messages) == 1 and node["status"] == "DELIVERED"
