@@ -13,7 +13,8 @@ from strawberry.asgi import GraphQL
 
 from server.auth.principal import Principal, authenticate
 from server.auth.signing import sign_path
-from server.errors import limit_exceeded
+from server.errors import CatalogError, ErrorCode, limit_exceeded
+from server.export.storage import ExportStorage, LocalStorage
 from server.export.worker_process import AppWorker
 from server.settings import Settings
 
@@ -39,6 +40,19 @@ class Context:
             )
             raise limit_exceeded(message, "ndjson")
         self.inline_bytes += size
+
+    storage: ExportStorage | None = None
+
+    def admin_organization(self, what: str) -> str:
+        """The organization of an admin key; FORBIDDEN for other keys (`what` they tried to manage)."""
+        if self.principal is None or not self.principal.admin:
+            message = f"Only admin keys can manage {what}; ask an admin of your organization."
+            raise CatalogError(ErrorCode.FORBIDDEN, message)
+        return self.organization_id
+
+    @property
+    def export_storage(self) -> ExportStorage:
+        return self.storage or LocalStorage(self.settings.export_dir)
 
     def signed_url(self, path: str) -> str:
         """An absolute link to `path` that works without a key until it expires (export streams)."""
@@ -72,6 +86,7 @@ class CatalogGraphQL(GraphQL[Context, None]):
             request=request,
             worker=state.worker,
             principal=principal,
+            storage=state.storage,
         )
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]

@@ -18,15 +18,18 @@ from resolvers.mutations.ingest_labeling import LabelingMutation
 from resolvers.mutations.ingest_modeling import ModelingMutation
 from resolvers.mutations.keys import KeyMutation
 from resolvers.mutations.slices import SliceMutation
+from resolvers.mutations.webhooks import WebhookMutation
 from resolvers.queries import Query as DataRowQuery
 from resolvers.scalars import SCALAR_MAP
 from resolvers.types.slices import SliceQuery
+from resolvers.types.webhooks import WebhookQuery
 from server.errors import CatalogError
 
 QUERIES = (
     DataRowQuery,
     ListingQuery,
     SliceQuery,
+    WebhookQuery,
 )
 MUTATIONS = (
     ExportMutation,
@@ -35,6 +38,7 @@ MUTATIONS = (
     ModelingMutation,
     KeyMutation,
     SliceMutation,
+    WebhookMutation,
 )
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

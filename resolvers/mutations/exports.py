@@ -11,11 +11,12 @@ from resolvers.filters import DataRowFilter, filter_dict
 from resolvers.types.exports import ExportTask
 from server.errors import not_found
 from server.export.params import ExportParams as Params
-from server.export.tasks import ExportRequest, create_task, get_task, set_task
+from server.export.tasks import ExportRequest, create_task, expiry, get_task, set_task
 from server.filters.scope import request_where
 from server.filters.values import FilterLimits
 from server.limits import check_export_quota
 from server.models.base import utcnow
+from server.webhooks.outbox import enqueue_task_event
 
 Info = strawberry.Info[Context, None]
 
@@ -89,5 +90,8 @@ class ExportMutation:
         if row is None:
             raise not_found("ExportTask", str(id), "id")
         if row.status in ("QUEUED", "IN_PROGRESS"):
-            await set_task(ctx.engine, row.id, status="CANCELED", completed_at=utcnow())
+            # expires_at: what a dead worker's task left behind is swept then (a live one deletes it at once)
+            expires = expiry(ctx.settings.export_ttl_seconds)
+            await set_task(ctx.engine, row.id, status="CANCELED", completed_at=utcnow(), expires_at=expires)
+            await enqueue_task_event(ctx.engine, row.id)
         return ExportTask.from_row(await get_task(ctx.engine, ctx.organization_id, str(id)), ctx)

@@ -8,7 +8,7 @@ from strawberry import ID
 from resolvers.context import Context
 from resolvers.scalars import DateTime
 from server.auth.keys import KeyInfo, create_key, revoke_key
-from server.errors import CatalogError, ErrorCode, bad_input
+from server.errors import bad_input
 
 Info = strawberry.Info[Context, None]
 MAX_NAME = 200
@@ -41,19 +41,11 @@ class CreatedApiKey:
     api_key: ApiKey
 
 
-def _require_admin(ctx: Context) -> str:
-    if ctx.principal is None or not ctx.principal.admin:
-        raise CatalogError(
-            ErrorCode.FORBIDDEN, "Only admin keys can manage API keys; ask an admin of your organization."
-        )
-    return ctx.organization_id
-
-
 @strawberry.type
 class KeyMutation:
     @strawberry.mutation(description="Create an API key for your organization (admin keys only).")
     async def create_api_key(self, info: Info, name: str, admin: bool = False) -> CreatedApiKey:
-        organization_id = _require_admin(info.context)
+        organization_id = info.context.admin_organization("API keys")
         if not name.strip() or len(name) > MAX_NAME:
             raise bad_input(f"`name` must be 1 to {MAX_NAME} characters.", "name")
         created = await create_key(info.context.engine, organization_id, name.strip(), admin)
@@ -61,5 +53,5 @@ class KeyMutation:
 
     @strawberry.mutation(description="Revoke an API key of your organization by id or prefix (admin keys only).")
     async def revoke_api_key(self, info: Info, id: ID) -> ApiKey:
-        organization_id = _require_admin(info.context)
+        organization_id = info.context.admin_organization("API keys")
         return ApiKey.from_info(await revoke_key(info.context.engine, str(id), organization_id))

@@ -10,7 +10,8 @@ from strawberry import ID, Private
 
 from resolvers.context import Context
 from resolvers.scalars import DateTime
-from server.export.tasks import is_expired, result_path
+from server.export.storage import read_all
+from server.export.tasks import is_expired
 
 
 @strawberry.enum
@@ -35,10 +36,20 @@ class ExportTask:
     expires_at: DateTime | None
     sha256: str | None = strawberry.field(description="SHA-256 of the complete NDJSON result.")
     failure_reason: str | None
-    url: str = strawberry.field(description="GET it for the NDJSON stream (follows a running task; ?offset=N resumes).")
-    errors_url: str
     _inline_ok: Private[bool]
     _bytes: Private[int]
+    _row: Private[Any]
+
+    @strawberry.field(
+        description="GET it for the NDJSON stream (follows a running task; ?offset=N resumes). With object storage, "
+        "a COMPLETE task's url is a pre-signed URL of its object (Range requests work)."
+    )
+    async def url(self, info: strawberry.Info[Context, None]) -> str:
+        return await stream_link(info.context, self._row, errors=False)
+
+    @strawberry.field(description="The error stream, as `url`.")
+    async def errors_url(self, info: strawberry.Info[Context, None]) -> str:
+        return await stream_link(info.context, self._row, errors=True)
 
     @strawberry.field(description="Fraction done, 0..1 (rows written / total rows).")
     def progress(self) -> float:
@@ -55,14 +66,11 @@ class ExportTask:
             "A request answers at most MAX_INLINE_BYTES inline in all (LIMIT_EXCEEDED beyond)."
         )
     )
-    def ndjson(self, info: strawberry.Info[Context, None]) -> str | None:
+    async def ndjson(self, info: strawberry.Info[Context, None]) -> str | None:
         if self.status != ExportStatus.COMPLETE or not self._inline_ok:
             return None
-        path = result_path(info.context.settings.export_dir, str(self.id))
-        if not path.exists():
-            return None
         info.context.take_inline(self._bytes)
-        return path.read_text(encoding="utf-8")
+        return (await read_all(info.context.export_storage, str(self.id))).decode()
 
     @classmethod
     def from_row(cls, row: Any, ctx: Context) -> ExportTask:
@@ -79,9 +87,17 @@ class ExportTask:
             sha256=row.sha256,
             failure_reason=row.failure_reason,
             _bytes=row.bytes_written,
-            url=ctx.signed_url(f"/exports/{row.id}.ndjson"),
-            errors_url=ctx.signed_url(f"/exports/{row.id}/errors.ndjson"),
+            _row=row,
             _inline_ok=row.bytes_written <= ctx.settings.max_inline_bytes
             and row.row_count <= ctx.settings.inline_export_cap
             and not is_expired(row),
         )
+
+
+async def stream_link(ctx: Context, row: Any, errors: bool) -> str:
+    """A COMPLETE task's object as a pre-signed URL (object storage); else the signed link to its stream route."""
+    if row.status == "COMPLETE" and not is_expired(row):
+        direct = await ctx.export_storage.download_url(row.id, errors, ctx.settings.link_ttl_seconds)
+        if direct is not None:
+            return direct
+    return ctx.signed_url(f"/exports/{row.id}/errors.ndjson" if errors else f"/exports/{row.id}.ndjson")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -28,6 +29,10 @@ class TaskFiles:
         self.err.writelines(errors)
         self.err.flush()
         self.digest.update(data)
+
+    def sync(self) -> None:
+        os.fsync(self.out.fileno())
+        os.fsync(self.err.fileno())
 
     def close(self) -> None:
         self.out.close()

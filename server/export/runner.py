@@ -25,9 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.errors import CatalogError
 from server.export.checkpoint import Checkpoint
 from server.export.encode import encode_page
-from server.export.files import TaskFiles, Unresumable, open_files, remove_results
+from server.export.files import Unresumable
 from server.export.lease import Cancelled, LeaseLost, Released, heartbeat
+from server.export.storage import ExportStorage, StorageError, TaskWriter, open_storage
 from server.export.tasks import EXPIRED, ExportRequest, claim_next, due_for_expiry, expiry, set_task
+from server.export.wakeups import TaskListener
 from server.filters.scope import Scope, request_where
 from server.filters.values import FilterLimits
 from server.loading.lines import iter_line_pages
@@ -37,6 +39,8 @@ from server.loading.timefmt import iso
 from server.models.base import utcnow
 from server.settings import Settings
 from server.unavailable import for_the_log, is_too_large, is_unavailable, too_large
+from server.webhooks.outbox import enqueue_recent, enqueue_task_event
+from server.webhooks.sender import WebhookSender
 
 log = logging.getLogger("catalog_export.export")
 PageHook = Callable[[str, int], Awaitable[None]]
@@ -61,7 +65,12 @@ async def _fail(engine: AsyncEngine, settings: Settings, task_id: str, reason: s
 
 
 async def run_task(
-    engine: AsyncEngine, settings: Settings, task: Any, claim: Claim, on_page: PageHook | None = None
+    engine: AsyncEngine,
+    settings: Settings,
+    storage: ExportStorage,
+    task: Any,
+    claim: Claim,
+    on_page: PageHook | None = None,
 ) -> None:
     """Run one claimed task (fresh or from its checkpoint) to COMPLETE, FAILED (with a reason) or CANCELED;
     or, when the worker stops, back to QUEUED at its last checkpoint."""
@@ -71,7 +80,7 @@ async def run_task(
     checkpoint = Checkpoint(engine, task.id, claim.worker, claim.lease_seconds, interval)
     try:
         async with heartbeat(checkpoint.beat, claim.lease_seconds / 3):
-            await _export(engine, settings, task, checkpoint, claim, on_page)
+            await _export(engine, settings, storage, task, checkpoint, claim, on_page)
     except (Released, asyncio.CancelledError):
         if claim.stopping():  # graceful stop; a bare cancellation is a crash: the lease runs out instead
             await asyncio.shield(checkpoint.release())
@@ -79,16 +88,20 @@ async def run_task(
     except LeaseLost:
         log.warning("export %s: lease lost to another worker; stopped", task.id)
     except Cancelled:
-        remove_results(settings.export_dir, task.id)
+        await storage.remove(task.id)
         await set_task(engine, task.id, completed_at=utcnow(), expires_at=expiry(settings.export_ttl_seconds))
     except CatalogError as exc:
         await _fail(engine, settings, task.id, exc.message)
     except Unresumable as exc:
         await _fail(engine, settings, task.id, f"could not resume after a restart: {exc}")
+    except StorageError as exc:
+        with contextlib.suppress(StorageError):
+            await storage.remove(task.id)
+        await _fail(engine, settings, task.id, f"writing the result failed: {exc}; the partial result was removed")
     except (ConnectionError, TimeoutError):  # the database, not the disk: keep the lease, the worker retries
         raise
     except OSError as exc:  # disk full (ENOSPC), file too large (EFBIG), export dir gone...
-        await asyncio.to_thread(remove_results, settings.export_dir, task.id)
+        await storage.remove(task.id)
         name = errno.errorcode.get(exc.errno or 0, "OSError")
         await _fail(
             engine, settings, task.id, f"writing the result failed ({name}): {exc}; the partial file was removed"
@@ -97,7 +110,8 @@ async def run_task(
         if is_unavailable(exc):
             raise
         log.error("export %s failed", task.id, exc_info=for_the_log(exc))
-        await asyncio.to_thread(remove_results, settings.export_dir, task.id)
+        with contextlib.suppress(StorageError, OSError):
+            await storage.remove(task.id)
         await _fail(engine, settings, task.id, failure_reason(exc))
 
 
@@ -135,69 +149,91 @@ async def _store_total(engine: AsyncEngine, task: Any, scope: Scope, total: int 
 
 
 async def _export(
-    engine: AsyncEngine, settings: Settings, task: Any, checkpoint: Checkpoint, claim: Claim, on_page: PageHook | None
+    engine: AsyncEngine,
+    settings: Settings,
+    storage: ExportStorage,
+    task: Any,
+    checkpoint: Checkpoint,
+    claim: Claim,
+    on_page: PageHook | None,
 ) -> None:
     request = ExportRequest.from_json(task.request)
     scope, total = await _scope(engine, settings, task, request)
     counting = asyncio.create_task(_store_total(engine, task, scope, total))
     try:
-        files = await _write(engine, settings, task, scope, request.params.to_plan(), checkpoint, claim, on_page)
+        writer = await storage.open(task)
+        try:
+            await _write(engine, settings, writer, task, scope, request.params.to_plan(), checkpoint, claim, on_page)
+        finally:
+            await writer.close()
         await counting
     finally:
         counting.cancel()
         await asyncio.gather(counting, return_exceptions=True)
     # The final counts with the outcome, in one conditional store: a cancel since the last store is seen here.
     done = {"completed_at": utcnow(), "expires_at": expiry(settings.export_ttl_seconds)}
-    await checkpoint.store(status="COMPLETE", sha256=files.digest.hexdigest(), **done)
+    await checkpoint.store(status="COMPLETE", sha256=writer.digest.hexdigest(), **done)
+    try:
+        await writer.finished()
+    except StorageError as exc:  # what is left is deleted with the rest at expiry
+        log.warning("export %s: could not delete its part objects: %s", task.id, exc)
 
 
 async def _write(
     engine: AsyncEngine,
     settings: Settings,
+    writer: TaskWriter,
     task: Any,
     scope: Scope,
     plan: RowPlan,
     checkpoint: Checkpoint,
     claim: Claim,
     on_page: PageHook | None,
-) -> TaskFiles:
-    """Stream the scope's pages from the task's checkpoint into its files, checkpointing as it goes."""
-    rows, errors = task.row_count, task.error_count
-    files = await asyncio.to_thread(open_files, settings.export_dir, task.id, task.bytes_written, errors)
-    try:
-        written = task.bytes_written
-        size, cursor = settings.export_page_size, task.resume_cursor
-        pages = iter_line_pages(engine, scope.where, plan, size, cursor, scope.ranking, FIRST_PAGE_ROWS, scope.probe)
-        async with contextlib.aclosing(pages):  # a task that stops early gives its reading connection back at once
-            async for page in pages:
-                encoded = encode_page(page)
-                await asyncio.to_thread(files.write, encoded.data, encoded.errors)
-                rows, errors, written = rows + encoded.rows, errors + len(encoded.errors), written + len(encoded.data)
-                position = {"row_count": rows, "error_count": errors, "bytes_written": written}
-                await checkpoint.advance(**position, resume_cursor=page.page.end_cursor)
-                if claim.stopping():
-                    raise Released
-                if on_page is not None:
-                    await on_page(task.id, rows)
-        await asyncio.to_thread(_sync, files)
-    finally:
-        files.close()
-    return files
+) -> None:
+    """Stream the scope's pages from the task's checkpoint into its writer, checkpointing where it is durable (every
+    page for files; every uploaded part for object storage)."""
+    rows, errors, written = task.row_count, task.error_count, task.bytes_written
+    size, cursor = settings.export_page_size, task.resume_cursor
+    pages = iter_line_pages(engine, scope.where, plan, size, cursor, scope.ranking, FIRST_PAGE_ROWS, scope.probe)
+    async with contextlib.aclosing(pages):  # a task that stops early gives its reading connection back at once
+        async for page in pages:
+            encoded = encode_page(page)
+            durable = await writer.write(encoded.data, encoded.errors)
+            rows, errors, written = rows + encoded.rows, errors + len(encoded.errors), written + len(encoded.data)
+            cursor = page.page.end_cursor
+            reached = {"row_count": rows, "error_count": errors, "bytes_written": written, "resume_cursor": cursor}
+            if durable and writer.store_each_durable:
+                checkpoint.position = reached | writer.state()
+                await checkpoint.store()
+            else:
+                await checkpoint.advance(**(reached | writer.state() if durable else checkpoint.position))
+            if claim.stopping():
+                raise Released
+            if on_page is not None:
+                await on_page(task.id, rows)
+    await writer.finish()
+    checkpoint.position = {"row_count": rows, "error_count": errors, "bytes_written": written} | writer.state()
+    checkpoint.position["resume_cursor"] = cursor
 
 
-def _sync(files: TaskFiles) -> None:
-    os.fsync(files.out.fileno())
-    os.fsync(files.err.fileno())
-
-
-async def sweep_expired(engine: AsyncEngine, settings: Settings) -> int:
-    """Delete the files of finished tasks past `expires_at`; the task reads FAILED, reason `expired at …`."""
+async def sweep_expired(engine: AsyncEngine, settings: Settings, storage: ExportStorage | None = None) -> int:
+    """Delete the results of finished tasks past `expires_at`; the task reads FAILED, reason `expired at …`."""
     ids = await due_for_expiry(engine)
-    for task_id in ids:
-        await asyncio.to_thread(remove_results, settings.export_dir, task_id)
-        reason = f"{EXPIRED} at {iso(utcnow())}: the result was deleted after its time to live; start a new export."
-        await set_task(engine, task_id, status="FAILED", failure_reason=reason)
+    own = storage is None
+    storage = storage or open_storage(settings)
+    try:
+        for task_id in ids:
+            await _expire(engine, storage, task_id)
+    finally:
+        if own:
+            await storage.aclose()
     return len(ids)
+
+
+async def _expire(engine: AsyncEngine, storage: ExportStorage, task_id: str) -> None:
+    await storage.remove(task_id)
+    reason = f"{EXPIRED} at {iso(utcnow())}: the result was deleted after its time to live; start a new export."
+    await set_task(engine, task_id, status="FAILED", failure_reason=reason)
 
 
 def worker_name() -> str:
@@ -224,9 +260,18 @@ class ExportWorker(ProgressSignal):
     """Owned by the app lifespan: wakes on new tasks (or every `poll` seconds, which also picks up tasks whose lease
     ran out), runs them one at a time and sweeps expired results every SWEEP_SECONDS."""
 
-    def __init__(self, engine: AsyncEngine, settings: Settings, name: str = "worker", poll: float = 1.0) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        settings: Settings,
+        name: str = "worker",
+        poll: float = 1.0,
+        storage: ExportStorage | None = None,
+    ) -> None:
         super().__init__()
         self.engine, self.settings, self.name, self.poll = engine, settings, name, poll
+        self.storage = storage or open_storage(settings)
+        self._owns_storage = storage is None
         self.wake = asyncio.Event()
         self.on_page: PageHook | None = None
         self.claim = Claim(name, settings.export_lease_seconds, lambda: self._stopping)
@@ -234,8 +279,15 @@ class ExportWorker(ProgressSignal):
         self._swept = 0.0
         self._stopping = False
         self._between_pages = True  # idle, or in the page hook: nothing half-done, a stop may cancel at once
+        self.listener = TaskListener(engine, self.wake_up)  # PostgreSQL: woken by tasks queued on any server
+        self.webhooks = WebhookSender(engine, settings, self.storage, name)  # beside the export loop, never in it
 
     def start(self) -> None:
+        self._start_loop()
+        self.listener.start()
+        self.webhooks.start()
+
+    def _start_loop(self) -> None:
         self._task = asyncio.create_task(self._loop())
         self._task.add_done_callback(self._replace)
 
@@ -246,7 +298,7 @@ class ExportWorker(ProgressSignal):
             return
         log.error("export worker loop ended (%r); starting another", ended.exception())
         self._between_pages = True
-        self.start()
+        self._start_loop()
 
     def wake_up(self) -> None:
         """A task was queued: claim it now rather than at the next poll."""
@@ -257,10 +309,14 @@ class ExportWorker(ProgressSignal):
         if self._task is None:
             return
         self._stopping = True
+        await self.listener.stop()
         if not self._between_pages:
             await asyncio.wait({self._task}, timeout=self.settings.shutdown_grace_seconds)
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
+        await self.webhooks.stop()
+        if self._owns_storage:
+            await self.storage.aclose()
 
     async def _loop(self) -> None:
         while not self._stopping:
@@ -284,13 +340,24 @@ class ExportWorker(ProgressSignal):
         )
         if task is not None:
             self._between_pages = False
-            await run_task(self.engine, self.settings, task, self.claim, self._page_done)
+            await run_task(self.engine, self.settings, self.storage, task, self.claim, self._page_done)
             self._between_pages = True
+            await self._announce(task.id)
             self._notify()
             return
         self.wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.wake.wait(), self.poll)
+
+    async def _announce(self, task_id: str) -> None:
+        """Queue the webhook event of a task that ended here (COMPLETE, FAILED, CANCELED; nothing otherwise)."""
+        try:
+            if await enqueue_task_event(self.engine, task_id):
+                self.webhooks.wake_up()
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            log.warning("export %s: its webhook event could not be queued: %s", task_id, exc)
 
     async def _page_done(self, task_id: str, rows: int) -> None:
         self._notify()
@@ -302,4 +369,6 @@ class ExportWorker(ProgressSignal):
     async def _maybe_sweep(self) -> None:
         if time.monotonic() - self._swept >= SWEEP_SECONDS:
             self._swept = time.monotonic()
-            await sweep_expired(self.engine, self.settings)
+            await sweep_expired(self.engine, self.settings, self.storage)
+            if await enqueue_recent(self.engine):
+                self.webhooks.wake_up()

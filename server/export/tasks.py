@@ -14,6 +14,7 @@ from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.export.params import ExportParams
+from server.export.wakeups import announce
 from server.models import ExportTask
 from server.models.base import new_id, utcnow
 
@@ -73,6 +74,7 @@ async def create_task(engine: AsyncEngine, organization_id: str, request: Export
                 created_at=utcnow(),
             )
         )
+        await announce(conn)
     return task_id
 
 

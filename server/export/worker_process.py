@@ -18,6 +18,8 @@ import os
 import pickle
 import signal
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from server.db import create_engine, warm_pool
@@ -106,8 +108,11 @@ class WorkerProcess(ProgressSignal):
 AppWorker = ExportWorker | WorkerProcess
 
 
-async def start_worker(engine: Any, settings: Settings) -> AppWorker:
-    """The app's export worker for EXPORT_WORKER_MODE: `process` (a child process) or `loop` (this event loop)."""
+async def start_worker(engine: Any, settings: Settings) -> AppWorker | None:
+    """The app's export worker for EXPORT_WORKER_MODE: `process` (a child process), `loop` (this event loop) or
+    `none` (separate `catalog-export worker` processes run the tasks)."""
+    if settings.export_worker_mode == "none":
+        return None
     if settings.export_worker_mode == "process":
         worker: AppWorker = WorkerProcess(settings)
         await worker.start()
@@ -135,6 +140,24 @@ async def _commands(reader: asyncio.StreamReader, worker: ExportWorker, stop: as
     os._exit(1)  # the server is gone: die with it, the task is left to its lease
 
 
+@asynccontextmanager
+async def running_worker(settings: Settings) -> AsyncIterator[ExportWorker]:
+    """An export worker on its own engine, ready (pool warmed, heap tuned) until the block ends; then stopped
+    gracefully (the page being written is finished and its task goes back to the queue)."""
+    engine = create_engine(settings, sqlite_cache_mb=WORKER_SQLITE_CACHE_MB)
+    try:
+        await warm_pool(engine, min(WORKER_CONNECTIONS, settings.pool_size))
+        worker = ExportWorker(engine, settings, name=worker_name())
+        worker.start()
+        tune_for_export()
+        try:
+            yield worker
+        finally:
+            await worker.stop()
+    finally:
+        await engine.dispose()
+
+
 async def child_main() -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
@@ -142,19 +165,26 @@ async def child_main() -> None:
     settings: Settings = pickle.loads(base64.b64decode(await reader.readline()))
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)  # stopped on its own (a service manager): graceful too
-    engine = create_engine(settings, sqlite_cache_mb=WORKER_SQLITE_CACHE_MB)
-    await warm_pool(engine, min(WORKER_CONNECTIONS, settings.pool_size))
-    worker = ExportWorker(engine, settings, name=worker_name())
-    worker.start()
-    tasks = [asyncio.create_task(_relay(worker)), asyncio.create_task(_commands(reader, worker, stop))]
-    tune_for_export()
-    sys.stdout.buffer.write(READY)
-    sys.stdout.buffer.flush()
-    await stop.wait()
-    await worker.stop()
+    async with running_worker(settings) as worker:
+        tasks = [asyncio.create_task(_relay(worker)), asyncio.create_task(_commands(reader, worker, stop))]
+        sys.stdout.buffer.write(READY)
+        sys.stdout.buffer.flush()
+        await stop.wait()
     for task in tasks:
         task.cancel()
-    await engine.dispose()
+
+
+async def standalone_main(settings: Settings) -> None:
+    """`catalog-export worker`: run until SIGTERM or Ctrl-C, then stop gracefully."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with running_worker(settings) as worker:
+        mode = "LISTEN/NOTIFY and polling" if worker.engine.dialect.name == "postgresql" else "polling"
+        log.info("export worker %s running (wakes on %s); SIGTERM or Ctrl-C stops it", worker.name, mode)
+        await stop.wait()
+        log.info("export worker %s stopping: the current page is finished and its task handed back", worker.name)
 
 
 if __name__ == "__main__":

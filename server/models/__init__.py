@@ -25,6 +25,7 @@ from server.models.labeling import (
 )
 from server.models.modeling import DataRowEmbedding, Embedding, Model, ModelRun, ModelRunDataRow
 from server.models.search import EmbeddingGeneration, SearchDocument
+from server.models.webhooks import Webhook, WebhookDelivery
 
 metadata = SQLModel.metadata
 binary_collation(metadata)
@@ -55,5 +56,7 @@ __all__ = [
     "ProjectDataRow",
     "SearchDocument",
     "Slice",
+    "Webhook",
+    "WebhookDelivery",
     "metadata",
 ]

@@ -44,3 +44,5 @@ class ExportTask(SQLModel, table=True):
     lease_until: NaiveDatetime | None = None  # the claiming worker renews it; once past, any worker may reclaim
     # How often the task was claimed again after its worker stopped renewing the lease (died running it).
     reclaims: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # object storage: sizes of the part objects uploaded so far, {"result": [...], "errors": [...]} (JSON)
+    storage_parts: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import insert
 from starlette.applications import Starlette
 
-from server.export import runner, stream
+from server.export import follow, runner
 from server.export.runner import ExportWorker
 from server.loading.pages import count_rows
 from server.models import DataRow, Dataset
@@ -159,12 +159,12 @@ async def test_a_reader_does_not_wait_for_a_page_finished_while_it_read(
 ) -> None:
     """The worker notifies after each page and at the task's end; a reader that was reading the last page then must
     not wait for a next notification (it used to wait FOLLOW_POLL at the end of such exports)."""
-    monkeypatch.setattr(stream, "FOLLOW_POLL", 60.0)
+    monkeypatch.setattr(follow, "FOLLOW_POLL", 60.0)
     worker = ExportWorker(app.state.engine, app.state.settings, name="reader-test")
     seen = worker.notifications
     worker._notify()  # the task ended while the reader was reading
-    await asyncio.wait_for(stream._next_page(worker, seen), 5)
-    waiting = asyncio.create_task(stream._next_page(worker, worker.notifications))
+    await asyncio.wait_for(follow._next_page(worker, seen), 5)
+    waiting = asyncio.create_task(follow._next_page(worker, worker.notifications))
     await asyncio.sleep(0.05)
     assert not waiting.done()  # nothing new since: it waits for the next page
     worker._notify()

@@ -22,23 +22,24 @@ async def _claim(app: object, task_id: str) -> tuple[str, str | None, int]:
 
 
 async def test_a_crashed_workers_task_is_reclaimed_after_its_lease(settings: Settings) -> None:
-    async with running(settings) as (a, gql_a, _), running(settings) as (b, gql_b, http_b):
+    async with running(settings) as (a, gql_a, _):
         await build_catalog(a.state.engine, a.state.organization_id, rows=12)
         gate = Gate(2).install(a)
-        b.state.worker.on_page = Gate(99)  # B must not run A's task while A is alive
         task = await start_export(gql_a, EVERYTHING)
-        await gate.reached.wait()
-        await asyncio.sleep(3 * settings.export_lease_seconds)  # three leases long, A holding (and renewing) it
-        assert await _claim(b, task["id"]) == ("IN_PROGRESS", a.state.worker.name, 6)
-        assert b.state.worker.on_page.seen == 0
+        await gate.reached.wait()  # A holds the task; B starts only now (woken by NOTIFY, it could claim it first)
+        async with running(settings) as (b, gql_b, http_b):
+            b.state.worker.on_page = Gate(99)  # B must not run A's task while A is alive
+            await asyncio.sleep(3 * settings.export_lease_seconds)  # three leases long, A holding (and renewing) it
+            assert await _claim(b, task["id"]) == ("IN_PROGRESS", a.state.worker.name, 6)
+            assert b.state.worker.on_page.seen == 0
 
-        a.state.worker._task.cancel()  # A dies without a graceful stop: no release, the lease just runs out
-        b.state.worker.on_page = None
-        resumed = await gql_b.wait_export(task["id"], FIELDS)
-        assert (await _claim(b, task["id"]))[1] == b.state.worker.name
-        fresh_id = (await start_export(gql_b, EVERYTHING))["id"]
-        fresh = await gql_b.wait_export(fresh_id, FIELDS)
-        body, expected = await _result(http_b, task["id"]), await _result(http_b, fresh_id)
+            a.state.worker._task.cancel()  # A dies without a graceful stop: no release, the lease just runs out
+            b.state.worker.on_page = None
+            resumed = await gql_b.wait_export(task["id"], FIELDS)
+            assert (await _claim(b, task["id"]))[1] == b.state.worker.name
+            fresh_id = (await start_export(gql_b, EVERYTHING))["id"]
+            fresh = await gql_b.wait_export(fresh_id, FIELDS)
+            body, expected = await _result(http_b, task["id"]), await _result(http_b, fresh_id)
     assert body == expected and body.count(b"\n") == 12
     assert resumed == fresh
 

@@ -10,8 +10,9 @@ from labelbox.schema.export_filters import build_filters
 
 from server.errors import CatalogError
 from server.export.params import ExportParams
+from server.export.storage import LocalStorage
 from server.labelbox.dates import sdk_datetime, to_iso
-from server.labelbox.files import FileSlice, Header, header, line_at, rest_of_file
+from server.labelbox.files import FileSlice, Header, header, line_at, rest_of_stream
 from server.labelbox.params import export_params
 from server.labelbox.search import search_filter
 
@@ -155,23 +156,25 @@ def test_params_we_do_not_have_are_refused(sdk: dict[str, Any], message: str) ->
     assert message in refused(export_params, sdk).message
 
 
-def test_stream_offsets(tmp_path: Path) -> None:
-    path = tmp_path / "t.ndjson"
-    path.write_bytes(b'{"a":1}\n{"b":22}\n{"c":333}\n')
-    head = header(path, 3)
+async def test_stream_offsets(tmp_path: Path) -> None:
+    (tmp_path / "t.ndjson").write_bytes(b'{"a":1}\n{"b":22}\n{"c":333}\n')
+    files = LocalStorage(tmp_path)
+    head = await header(files, "t", False, 3)
     assert head == Header(total_size=27, total_lines=3)
-    assert rest_of_file(path, head, 0) == FileSlice(offset_start=0, offset_end=26, line_start=0, line_end=2)
-    assert (line_at(path, 8), line_at(path, 17)) == (1, 2)
-    part = rest_of_file(path, head, 17)
+    assert await rest_of_stream(files, "t", False, head, 0) == FileSlice(0, 26, 0, 2)
+    assert (await line_at(files, "t", False, 8), await line_at(files, "t", False, 17)) == (1, 2)
+    part = await rest_of_stream(files, "t", False, head, 17)
     assert (part.offset_start, part.offset_end, part.line_start, part.line_end) == (17, 26, 2, 2)
-    assert "inside a line" in refused(rest_of_file, path, head, 9).message
-    assert "between 0 and 26" in refused(rest_of_file, path, head, 27).message
+    with pytest.raises(CatalogError, match="inside a line"):
+        await rest_of_stream(files, "t", False, head, 9)
+    with pytest.raises(CatalogError, match="between 0 and 26"):
+        await rest_of_stream(files, "t", False, head, 27)
 
 
-def test_empty_or_missing_stream_has_no_header(tmp_path: Path) -> None:
+async def test_empty_or_missing_stream_has_no_header(tmp_path: Path) -> None:
     (tmp_path / "empty.ndjson").write_bytes(b"")
-    assert header(tmp_path / "empty.ndjson", 0) is None
-    assert header(tmp_path / "missing.ndjson", 0) is None
+    assert await header(LocalStorage(tmp_path), "empty", False, 0) is None
+    assert await header(LocalStorage(tmp_path), "missing", False, 0) is None
 
 
 def test_sdk_datetime_is_what_the_sdk_parses() -> None:

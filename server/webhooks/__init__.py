@@ -1,0 +1,1 @@
+"""Webhooks: endpoints per organization, an outbox of signed deliveries (Standard Webhooks), sent with retries."""
