@@ -14,20 +14,21 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from resolvers.http import CatalogHTTP
 from resolvers.labelbox.schema import labelbox_app
 from server.auth.keys import rotate_key
+from server.cors import JSONCORSMiddleware
 from server.db import create_engine, warm_pool
 from server.errors import ErrorCode
 from server.export.stream import export_errors, export_result
 from server.export.worker_process import start_worker
 from server.facets.refresher import FacetRefresher
+from server.graphiql import assets_mount
 from server.limits import BodyLimitMiddleware, RateLimiter
 from server.orgs import ensure_organization
 from server.responses import error_response, rejection_response
@@ -50,6 +51,11 @@ async def healthz(request: Request) -> Response:
         reason = f"database unreachable: {type(exc).__name__}: {detail}"
         return JSONResponse({"status": "unavailable", "database": type(exc).__name__, "reason": reason}, 503)
     return JSONResponse({"status": "ok", "database": "ok"})
+
+
+async def home(request: Request) -> Response:
+    """Until the Catalog web app is served here, `/` leads to GraphiQL."""
+    return RedirectResponse("/graphql", status_code=302)
 
 
 @cache
@@ -88,11 +94,13 @@ def create_app(settings: Settings) -> Starlette:
 
     graphql = CatalogHTTP(settings)
     routes = [
+        Route("/", home),
         Route("/graphql", graphql),  # CatalogHTTP answers other methods: 405 + Allow
         Route("/exports/{task_id}.ndjson", export_result),
         Route("/exports/{task_id}/errors.ndjson", export_errors),
         Route("/healthz", healthz),
         Route("/labelbox/graphql", labelbox_app(), methods=["POST"]),
+        assets_mount(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware(settings), exception_handlers=HTTP_ERRORS)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
@@ -120,7 +128,7 @@ HTTP_ERRORS = {404: http_error, 405: http_error, DBAPIError: unavailable_error, 
 def middleware(settings: Settings) -> list[Middleware]:
     """Outermost first: CORS answers preflights, oversized bodies stop before anything reads them."""
     cors = Middleware(
-        CORSMiddleware,
+        JSONCORSMiddleware,
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type", "Accept"],

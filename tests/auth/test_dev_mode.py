@@ -70,15 +70,15 @@ async def test_graphiql_prefills_the_key_only_for_loopback_in_dev_mode(settings:
         async with http_client(app) as local, http_client(app, host="192.0.2.7") as remote:
             local_html = (await local.get("/graphql", headers=HTML)).text
             remote_html = (await remote.get("/graphql", headers=HTML)).text
-    assert f'const defaultHeaders = {{"Authorization":"Bearer {key}"}};' in local_html
-    assert key not in remote_html and "const defaultHeaders = {};" in remote_html
+    assert f'const headers = {{"Authorization":"Bearer {key}"}};' in local_html
+    assert key not in remote_html and "const headers = {};" in remote_html
 
 
 async def test_without_dev_nothing_is_anonymous_even_from_loopback(app: Starlette) -> None:
     assert app.state.dev_key is None
     async with http_client(app) as http:
         assert (await http.post("/graphql", json=ROWS)).status_code == 401
-        assert "const defaultHeaders = {};" in (await http.get("/graphql", headers=HTML)).text
+        assert "const headers = {};" in (await http.get("/graphql", headers=HTML)).text
 
 
 async def test_graphiql_and_introspection_can_be_turned_off(settings: Settings) -> None:
@@ -111,6 +111,14 @@ async def test_cors_allows_only_configured_origins(settings: Settings) -> None:
     assert allowed.headers["access-control-allow-origin"] == "https://app.example"
     assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
     assert denied.status_code == 400 and "access-control-allow-origin" not in denied.headers
+    assert denied.headers["content-type"] == "application/json"
+    assert denied.json()["errors"] == [
+        {
+            "message": "CORS preflight from https://evil.example refused: its origin is not allowed. Origins are listed"
+            " in CORS_ORIGINS; methods GET and POST; headers Authorization, Content-Type, Accept.",
+            "extensions": {"code": "BAD_USER_INPUT"},
+        }
+    ]
 
 
 def test_settings_read_security_variables(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,45 @@
+"""A real `make run`-like server (seeded demo catalog, --dev) in its own process, for browser and CLI tests."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from server.settings import Settings
+from tests.export.conftest import _wait_ready, free_port
+from tests.faults.processes import CLI, cli_env, run_cli
+
+
+@dataclass(frozen=True)
+class DevServer:
+    url: str
+    settings: Settings
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stderr(self) -> str:
+        return self.log.read_text()
+
+
+@pytest.fixture(scope="module")
+def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
+    """`catalog-export seed --rows 200` then `serve --dev` on a loopback port, as `make run` does (smaller)."""
+    directory = tmp_path_factory.mktemp("dev")
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{directory / 'catalog.db'}", export_dir=directory / "x")
+    run_cli(settings, "seed", "--rows", "200")
+    port = free_port()
+    log = directory / "serve.log"
+    with log.open("wb") as err:
+        cmd = [*CLI, "serve", "--dev", "--port", str(port)]
+        proc = subprocess.Popen(cmd, env=cli_env(settings), stdout=subprocess.DEVNULL, stderr=err)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url)
+        yield DevServer(url, settings, proc, log)
+    finally:
+        proc.terminate()
+        proc.wait(10)
