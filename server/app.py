@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from resolvers.http import CatalogHTTP
 from resolvers.labelbox.schema import labelbox_app
-from server.auth.keys import rotate_key
+from server.auth.keys import NewKey, revoke_key, rotate_key
 from server.cors import JSONCORSMiddleware
 from server.db import create_engine, warm_pool
 from server.errors import ErrorCode
@@ -36,7 +36,6 @@ from server.schema_check import prepare_schema
 from server.settings import Settings
 from server.unavailable import is_unavailable, unavailable
 
-DEV_KEY_NAME = "dev-server"
 # Made at start-up, so the first requests do not each wait for a new connection (a key lookup and a resolver's: two a
 # request; an in-loop export worker uses the same pool).
 SERVER_CONNECTIONS = 4
@@ -79,7 +78,8 @@ def create_app(settings: Settings) -> Starlette:
         app.state.engine = engine
         app.state.settings = settings
         app.state.organization_id = await ensure_organization(engine)
-        app.state.dev_key = await announce_dev_key(engine, app.state.organization_id) if settings.dev else None
+        dev_key = await announce_dev_key(engine, app.state.organization_id, settings) if settings.dev else None
+        app.state.dev_key = dev_key.secret if dev_key else None
         app.state.worker = await start_worker(engine, settings)
         app.state.facets = FacetRefresher(engine, settings.facet_refresh_seconds)
         app.state.facets.start()
@@ -90,6 +90,8 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await app.state.facets.stop()
             await app.state.worker.stop()
+            if dev_key is not None:
+                await revoke_key(engine, dev_key.info.id)
             await engine.dispose()
 
     graphql = CatalogHTTP(settings)
@@ -142,8 +144,16 @@ def middleware(settings: Settings) -> list[Middleware]:
     ]
 
 
-async def announce_dev_key(engine: AsyncEngine, organization_id: str) -> str:
-    """--dev: a fresh `demo` admin key (the previous dev key is revoked), printed once for the developer."""
-    key = await rotate_key(engine, organization_id, DEV_KEY_NAME)
-    print(f"demo organization key (dev mode, also pre-filled in GraphiQL): {key.secret}", file=sys.stderr, flush=True)
-    return key.secret
+def dev_key_name(settings: Settings) -> str:
+    return f"dev-server {settings.host}:{settings.port}"
+
+
+async def announce_dev_key(engine: AsyncEngine, organization_id: str, settings: Settings) -> NewKey:
+    """--dev: a fresh `demo` admin key, printed once for the developer and revoked when this server stops.
+
+    It is named for the address the server listens on, which it holds by then, so the live keys it replaces are
+    those of a server on the same address that was killed: a dev server on another port keeps its key."""
+    key = await rotate_key(engine, organization_id, dev_key_name(settings))
+    shown = f"demo organization key (dev mode, also in GraphiQL's Headers tab): {key.secret}"
+    print(shown, file=sys.stderr, flush=True)
+    return key

@@ -71,15 +71,23 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.listen import PortInUse, bind
 
     host = args.host or settings.host
     port = args.port or settings.port
     if args.dev and host not in LOOPBACK_HOSTS:
         print(f"error: --dev serves anonymous requests; bind it to loopback, not {host}.", file=sys.stderr)
         return 2
-    if not ready_schema(settings):
+    try:  # before the database or any key is touched: a second server on a busy port changes nothing
+        sock = bind(host, port)
+    except PortInUse as exc:
+        print(f"catalog-export serve: {exc}", file=sys.stderr)
         return 1
-    uvicorn.run(create_app(replace(settings, dev=args.dev)), host=host, port=port, log_level="info")
+    with sock:
+        if not ready_schema(settings):
+            return 1
+        app = create_app(replace(settings, dev=args.dev, host=host, port=port))
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info")).run(sockets=[sock])
     return 0
 
 

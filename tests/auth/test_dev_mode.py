@@ -12,8 +12,8 @@ import pytest
 from graphql import get_introspection_query
 from starlette.applications import Starlette
 
-from server.app import create_app
-from server.auth.keys import create_key, list_keys
+from server.app import create_app, dev_key_name
+from server.auth.keys import KeyInfo, create_key, list_keys
 from server.cli import main
 from server.settings import Settings
 from tests.conftest import http_client
@@ -50,18 +50,35 @@ async def test_dev_mode_serves_loopback_anonymously_as_demo(
             assert (await http.post("/graphql", json=ROWS)).status_code == 200
 
 
-async def test_dev_key_is_rotated_at_each_start(settings: Settings) -> None:
+async def test_each_dev_server_has_its_own_key_revoked_when_it_stops(settings: Settings) -> None:
     dev = replace(settings, dev=True)
     async with running(dev) as app:
         first = app.state.dev_key
+        async with running(replace(dev, port=8001)) as other:  # a second server on another port
+            second = other.state.dev_key
+            live = {k.prefix for k in await list_keys(app.state.engine) if k.revoked_at is None}
+            assert {first[:10], second[:10]} <= live
+        keys = {k.prefix: k for k in await list_keys(app.state.engine)}
+        assert keys[first[:10]].revoked_at is None and keys[second[:10]].revoked_at is not None
+        async with http_client(app, first) as http:
+            assert (await http.post("/graphql", json=ROWS)).status_code == 200
+    assert [k.revoked_at is not None for k in await keys_of(dev, first)] == [True]
+
+
+async def keys_of(settings: Settings, secret: str) -> list[KeyInfo]:
+    async with running(replace(settings, dev=False)) as app:
+        return [k for k in await list_keys(app.state.engine) if k.prefix == secret[:10]]
+
+
+async def test_a_killed_dev_servers_key_is_revoked_by_the_next_on_its_address(settings: Settings) -> None:
+    dev = replace(settings, dev=True)
+    async with running(replace(dev, dev=False)) as app:
+        org = app.state.organization_id
+        left = await create_key(app.state.engine, org, dev_key_name(dev), admin=True)  # its server never stopped
+        elsewhere = await create_key(app.state.engine, org, dev_key_name(replace(dev, port=9)), admin=True)
     async with running(dev) as app:
-        second = app.state.dev_key
-        keys = [k for k in await list_keys(app.state.engine) if k.name == "dev-server"]
-    assert first != second
-    assert [(k.prefix, k.revoked_at is None, k.admin) for k in keys] == [
-        (first[:10], False, True),
-        (second[:10], True, True),
-    ]
+        keys = {k.id: k for k in await list_keys(app.state.engine)}
+    assert keys[left.info.id].revoked_at is not None and keys[elsewhere.info.id].revoked_at is None
 
 
 async def test_graphiql_prefills_the_key_only_for_loopback_in_dev_mode(settings: Settings) -> None:
