@@ -50,7 +50,10 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
         proc = subprocess.Popen(cmd, env=cli_env(settings), stdout=subprocess.DEVNULL, stderr=err)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url)
+        try:
+            _wait_ready(url)
+        except AssertionError as exc:
+            raise AssertionError(f"serve --dev did not start: {log.read_text()}") from exc
         yield DevServer(url, settings, proc, log)
     finally:
         proc.terminate()
