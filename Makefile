@@ -30,7 +30,7 @@ test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(TEST_STAMP)
-	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench --docs $(BENCH_ARGS)
 
 schema: $(STAMP)
 	$(BIN)/catalog-export schema > schema.graphql

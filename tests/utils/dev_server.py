@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,10 +38,9 @@ class DevServer:
 DEMO_ROWS = 2000  # what `make run` seeds
 
 
-@pytest.fixture(scope="session")
-def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
-    """`catalog-export seed --rows 2000` then `serve --dev` on a free loopback port."""
-    directory = tmp_path_factory.mktemp("dev")
+@contextmanager
+def started_dev_server(directory: Path) -> Iterator[DevServer]:
+    """`catalog-export seed --rows 2000` then `serve --dev` on a free loopback port, in `directory`."""
     settings = Settings(database_url=f"sqlite+aiosqlite:///{directory / 'catalog.db'}", export_dir=directory / "x")
     run_cli(settings, "seed", "--rows", str(DEMO_ROWS))
     port = free_port()
@@ -58,3 +58,10 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
+    """The demo server the read-only tests share."""
+    with started_dev_server(tmp_path_factory.mktemp("dev")) as server:
+        yield server
