@@ -88,12 +88,13 @@ def test_cli_example(docs_server: DevServer, example: Example, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("example", examples("python"), ids=_ids(examples("python")))
-def test_python_example(docs_server: DevServer, example: Example) -> None:
-    """The Labelbox SDK snippets, with API_KEY the demo key `make run` prints; they must print something."""
+def test_python_example(docs_server: DevServer, example: Example, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Labelbox SDK snippets, with $CATALOG_EXPORT_API_KEY the demo key `make run` prints; they must print."""
+    monkeypatch.setenv("CATALOG_EXPORT_API_KEY", docs_server.key)
     code = example.text.replace(DOCUMENTED_SERVER, docs_server.url)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        exec(compile(code, example.name, "exec"), {"API_KEY": docs_server.key})
+        exec(compile(code, example.name, "exec"), {"__name__": "example"})
     assert printed.getvalue().strip(), f"{example.name} printed nothing"
 
 
