@@ -7,13 +7,24 @@ import socket
 from collections.abc import Callable
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 
 from server.errors import CatalogError
 
 
 class CommandFailed(Exception):
     """A failure whose message already says what is wrong and what to do (e.g. a server that refused a request)."""
+
+
+# asyncpg's refusals at connect time, which SQLAlchemy raises as a plain DBAPIError
+CONNECTION_REFUSALS = frozenset(
+    {
+        "InvalidPasswordError",
+        "InvalidAuthorizationSpecificationError",
+        "CannotConnectNowError",
+        "TooManyConnectionsError",
+    }
+)
 
 
 def shown_url(database_url: str) -> str:
@@ -49,9 +60,10 @@ def _database(exc: BaseException, database_url: str) -> str | None:
     where = shown_url(database_url)
     if isinstance(exc, ConnectionError | socket.gaierror | TimeoutError):
         return f"cannot connect to the database {where}: {_first_line(exc)}. Is the server running and the URL right?"
-    if isinstance(exc, DBAPIError):
+    refused = {type(e).__name__ for e in (cause, cause.__cause__)} & CONNECTION_REFUSALS
+    if isinstance(exc, OperationalError | InterfaceError) or refused:
         return f"database {where}: {_first_line(cause)}"
-    return None
+    return None  # a failing statement (ProgrammingError, IntegrityError...) is a bug: it keeps its traceback
 
 
 def _file(exc: BaseException, database_url: str) -> str | None:

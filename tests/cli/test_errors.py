@@ -120,3 +120,20 @@ def test_database_url_is_taken_at_any_level(dev_server: DevServer, tmp_path: Pat
     assert done.stdout.startswith("ce_") and (tmp_path / "keys.db").exists()
     listed = run(dev_server, "keys", "list", "--database-url", url)
     assert " cli key for acme  member  org=" in listed.stdout
+
+
+def test_a_refused_postgresql_login_is_one_line(dev_server: DevServer, postgres_server: PostgresServer) -> None:
+    url = make_url(postgres_server.url).set(username="nobody_here", password="pw")
+    done = run(dev_server, "migrate", "--database-url", url.render_as_string(False))
+    shown = url.render_as_string(hide_password=True)
+    assert one_line(done) == f'catalog-export migrate: database {shown}: role "nobody_here" does not exist'
+
+
+def test_a_failing_statement_is_a_bug_and_keeps_its_traceback() -> None:
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    from server.failures import explain
+
+    bugs = (ProgrammingError("SELECT x", {}, Exception("no such column: x")), IntegrityError("", {}, Exception()))
+    for error in bugs:
+        assert explain(error, "sqlite+aiosqlite:///./catalog.db") is None
