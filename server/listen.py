@@ -27,5 +27,4 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise PortInUse(host, port, exc.strerror or str(exc)) from exc
-    sock.set_inheritable(True)
     return sock
