@@ -3,27 +3,34 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 DATABASE_URL ?= sqlite+aiosqlite:///./catalog.db
 export DATABASE_URL
 
 .PHONY: run test bench schema lint clean migration initial-migration
 
+# `make run` installs what serving needs; the test extras (pytest, ruff, the Labelbox SDK, Playwright) come with the
+# targets that use them.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(TEST_STAMP)
 
 run: $(STAMP)
 	$(BIN)/catalog-export seed --rows 2000 --if-empty
 	$(BIN)/catalog-export serve --dev
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/ruff check server resolvers tests bench
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-bench: $(STAMP)
-	$(BIN)/python -m bench $(BENCH_ARGS)
+bench: $(TEST_STAMP)
+	$(BIN)/python -m bench --docs $(BENCH_ARGS)
 
 schema: $(STAMP)
 	$(BIN)/catalog-export schema > schema.graphql
@@ -31,19 +38,19 @@ schema: $(STAMP)
 # A new Alembic revision for model changes: make migration MESSAGE="add x to y". Diffed against a scratch
 # SQLite database migrated to head; review the file (autogenerate misses renames) and commit it.
 MIGRATION_DB := $(shell mktemp -u /tmp/catalog-migration-XXXXXX).db
-migration: $(STAMP)
+migration: $(TEST_STAMP)
 	$(BIN)/catalog-export migrate --database-url sqlite+aiosqlite:///$(MIGRATION_DB) --revision "$(MESSAGE)"
 	rm -f $(MIGRATION_DB)*
 	$(BIN)/ruff format -q server/migrations/versions && $(BIN)/ruff check --fix -q server/migrations/versions
 
 # Regenerate the single initial revision from the models (before the first release only).
-initial-migration: $(STAMP)
+initial-migration: $(TEST_STAMP)
 	rm -f server/migrations/versions/*.py
 	$(BIN)/catalog-export migrate --database-url sqlite+aiosqlite:///$(MIGRATION_DB) --revision initial --rev-id 0001
 	rm -f $(MIGRATION_DB)*
 	$(BIN)/ruff format -q server/migrations/versions && $(BIN)/ruff check --fix -q server/migrations/versions
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check server resolvers tests bench
 	$(BIN)/ruff format --check server resolvers tests
 

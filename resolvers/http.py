@@ -34,8 +34,9 @@ from resolvers.schema import CatalogSchema
 from resolvers.schema import schema as catalog_schema
 from server.auth.principal import is_loopback
 from server.errors import CatalogError, ErrorCode
+from server.graphiql import graphiql_page
 from server.limits import check_filter_sizes, check_string_sizes
-from server.responses import RequestRejected, rejection_response
+from server.responses import RequestRejected, error_response, rejection_response
 from server.settings import Settings
 from server.unavailable import is_unavailable, unavailable
 
@@ -177,10 +178,7 @@ class CatalogHTTP(CatalogGraphQL):
         return orjson.loads(data)  # invalid UTF-8 raises JSONDecodeError too: a 400, never a 500
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        """GraphiQL; in --dev mode, for loopback visitors, with the demo key filled into its headers."""
-        html = self.graphql_ide_html
+        """GraphiQL from local assets; in --dev mode, for loopback visitors, with the demo key in its Headers tab."""
         key = request.app.state.dev_key
-        if key is not None and is_loopback(request):
-            headers = orjson.dumps({"Authorization": f"Bearer {key}"}).decode().replace("</", "<\\/")
-            html = html.replace("const defaultHeaders = {};", f"const defaultHeaders = {headers};", 1)
-        return HTMLResponse(html)
+        headers = {"Authorization": f"Bearer {key}"} if key is not None and is_loopback(request) else {}
+        return HTMLResponse(graphiql_page(headers))

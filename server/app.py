@@ -14,21 +14,22 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from resolvers.http import CatalogHTTP
 from resolvers.labelbox.schema import labelbox_app
-from server.auth.keys import rotate_key
+from server.auth.keys import NewKey, revoke_key, rotate_key
+from server.cors import JSONCORSMiddleware
 from server.db import create_engine, warm_pool
 from server.errors import ErrorCode, shown
 from server.export.storage import open_storage
 from server.export.stream import export_errors, export_result
 from server.export.worker_process import start_worker
 from server.facets.refresher import FacetRefresher
+from server.graphiql import assets_mount
 from server.limits import BodyLimitMiddleware, RateLimiter
 from server.orgs import ensure_organization
 from server.responses import error_response, rejection_response
@@ -36,7 +37,6 @@ from server.schema_check import prepare_schema
 from server.settings import Settings
 from server.unavailable import is_unavailable, unavailable
 
-DEV_KEY_NAME = "dev-server"
 # Made at start-up, so the first requests do not each wait for a new connection (a key lookup and a resolver's: two a
 # request; an in-loop export worker uses the same pool).
 SERVER_CONNECTIONS = 4
@@ -51,6 +51,11 @@ async def healthz(request: Request) -> Response:
         reason = f"database unreachable: {type(exc).__name__}: {detail}"
         return JSONResponse({"status": "unavailable", "database": type(exc).__name__, "reason": reason}, 503)
     return JSONResponse({"status": "ok", "database": "ok"})
+
+
+async def home(request: Request) -> Response:
+    """Until the Catalog web app is served here, `/` leads to GraphiQL."""
+    return RedirectResponse("/graphql", status_code=302)
 
 
 @cache
@@ -74,7 +79,8 @@ def create_app(settings: Settings) -> Starlette:
         app.state.engine = engine
         app.state.settings = settings
         app.state.organization_id = await ensure_organization(engine)
-        app.state.dev_key = await announce_dev_key(engine, app.state.organization_id) if settings.dev else None
+        dev_key = await announce_dev_key(engine, app.state.organization_id, settings) if settings.dev else None
+        app.state.dev_key = dev_key.secret if dev_key else None
         app.state.storage = open_storage(settings)
         app.state.worker = await start_worker(engine, settings)
         app.state.facets = FacetRefresher(engine, settings.facet_refresh_seconds)
@@ -88,15 +94,19 @@ def create_app(settings: Settings) -> Starlette:
             if app.state.worker is not None:
                 await app.state.worker.stop()
             await app.state.storage.aclose()
+            if dev_key is not None:
+                await revoke_key(engine, dev_key.info.id)
             await engine.dispose()
 
     graphql = CatalogHTTP(settings)
     routes = [
+        Route("/", home),
         Route("/graphql", graphql),  # CatalogHTTP answers other methods: 405 + Allow
         Route("/exports/{task_id}.ndjson", export_result),
         Route("/exports/{task_id}/errors.ndjson", export_errors),
         Route("/healthz", healthz),
         Route("/labelbox/graphql", labelbox_app(settings)),  # the same pipeline as /graphql; POST only
+        assets_mount(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware(settings), exception_handlers=HTTP_ERRORS)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
@@ -125,7 +135,7 @@ HTTP_ERRORS = {404: http_error, 405: http_error, DBAPIError: unavailable_error, 
 def middleware(settings: Settings) -> list[Middleware]:
     """Outermost first: CORS answers preflights, oversized bodies stop before anything reads them."""
     cors = Middleware(
-        CORSMiddleware,
+        JSONCORSMiddleware,
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type", "Accept"],
@@ -139,8 +149,16 @@ def middleware(settings: Settings) -> list[Middleware]:
     ]
 
 
-async def announce_dev_key(engine: AsyncEngine, organization_id: str) -> str:
-    """--dev: a fresh `demo` admin key (the previous dev key is revoked), printed once for the developer."""
-    key = await rotate_key(engine, organization_id, DEV_KEY_NAME)
-    print(f"demo organization key (dev mode, also pre-filled in GraphiQL): {key.secret}", file=sys.stderr, flush=True)
-    return key.secret
+def dev_key_name(settings: Settings) -> str:
+    return f"dev-server {settings.host}:{settings.port}"
+
+
+async def announce_dev_key(engine: AsyncEngine, organization_id: str, settings: Settings) -> NewKey:
+    """--dev: a fresh `demo` admin key, printed once for the developer and revoked when this server stops.
+
+    It is named for the address the server listens on, which it holds by then, so the live keys it replaces are
+    those of a server on the same address that was killed: a dev server on another port keeps its key."""
+    key = await rotate_key(engine, organization_id, dev_key_name(settings))
+    shown = f"demo organization key (dev mode, also in GraphiQL's Headers tab): {key.secret}"
+    print(shown, file=sys.stderr, flush=True)
+    return key

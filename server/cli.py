@@ -31,9 +31,8 @@ COMMAND_DEFAULTS: dict[str, dict[str, object]] = {"serve": {"export_worker_mode"
 
 def _settings(args: argparse.Namespace) -> Settings:
     mode = "none" if getattr(args, "no_worker", False) else None
-    return Settings.from_env(
-        COMMAND_DEFAULTS.get(args.command), database_url=args.database_url, export_worker_mode=mode
-    )
+    database_url = getattr(args, "database_url", None)
+    return Settings.from_env(COMMAND_DEFAULTS.get(args.command), database_url=database_url, export_worker_mode=mode)
 
 
 async def _with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
@@ -76,19 +75,28 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.listen import PortInUse, bind
 
     host = args.host or settings.host
     port = args.port or settings.port
     if args.dev and host not in LOOPBACK_HOSTS:
         print(f"error: --dev serves anonymous requests; bind it to loopback, not {host}.", file=sys.stderr)
         return 2
-    if not ready_schema(settings):
+    try:  # before the database or any key is touched: a second server on a busy port changes nothing
+        sock = bind(host, port)
+    except PortInUse as exc:
+        print(f"catalog-export serve: {exc}", file=sys.stderr)
         return 1
-    from server.access_log import log_config
-    from server.http_timeouts import uvicorn_options
+    with sock:
+        if not ready_schema(settings):
+            return 1
+        from server.access_log import log_config
+        from server.http_timeouts import uvicorn_options
 
-    app = create_app(replace(settings, dev=args.dev))
-    uvicorn.run(app, host=host, port=port, log_level="info", log_config=log_config(), **uvicorn_options(settings))
+        app = create_app(replace(settings, dev=args.dev, host=host, port=port))
+        options = uvicorn_options(settings)
+        config = uvicorn.Config(app, host=host, port=port, log_level="info", log_config=log_config(), **options)
+        uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 
@@ -178,8 +186,16 @@ COMMANDS: dict[str, tuple[Handler, str]] = {
 }
 
 
+def _common() -> argparse.ArgumentParser:
+    """Options every level takes (`catalog-export --database-url U keys create` as `keys create --database-url U`);
+    SUPPRESS keeps a level that was not given it from overwriting one that was."""
+    common = argparse.ArgumentParser(add_help=False)
+    help_text = "default: $DATABASE_URL or sqlite+aiosqlite:///./catalog.db"
+    common.add_argument("--database-url", default=argparse.SUPPRESS, help=help_text)
+    return common
+
+
 def _add_arguments(name: str, sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--database-url", help="default: $DATABASE_URL or sqlite+aiosqlite:///./catalog.db")
     extra: dict[str, Callable[[argparse.ArgumentParser], Any]] = {
         "serve": _serve_args,
         "migrate": _migrate_args,
@@ -207,7 +223,7 @@ def _serve_args(sub: argparse.ArgumentParser) -> None:
 def _keys_args(sub: argparse.ArgumentParser) -> None:
     from server.auth.commands import add_key_arguments
 
-    add_key_arguments(sub)
+    add_key_arguments(sub, [_common()])
 
 
 def _migrate_args(sub: argparse.ArgumentParser) -> None:
@@ -260,17 +276,35 @@ def _export_args(sub: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="catalog-export", description=__doc__)
+    parser = argparse.ArgumentParser(prog="catalog-export", description=__doc__, parents=[_common()])
     subs = parser.add_subparsers(dest="command", required=True)
     for name, (_handler, help_text) in COMMANDS.items():
-        _add_arguments(name, subs.add_parser(name, help=help_text))
+        _add_arguments(name, subs.add_parser(name, help=help_text, parents=[_common()]))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a sub-command; a failure outside the program (database, network, files, input) is one line on stderr."""
     args = build_parser().parse_args(argv)
     handler, _ = COMMANDS[args.command]
-    return handler(args, _settings(args))
+    try:
+        settings = _settings(args)
+    except ValueError as exc:  # a malformed environment variable
+        print(f"catalog-export {args.command}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return handler(args, settings)
+    except KeyboardInterrupt:
+        print(f"catalog-export {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from server.failures import explain
+
+        line = explain(exc, settings.database_url)
+        if line is None:
+            raise
+        print(f"catalog-export {args.command}: {line}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

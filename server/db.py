@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_only
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from server.errors import bad_input
 from server.models import metadata
 from server.settings import Settings
 from server.sqlite_driver import one_hop_dbapi
@@ -63,9 +66,19 @@ def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         raise InvalidatePoolError() from exc
 
 
+def _check_sqlite_directory(database_url: str) -> None:
+    """A SQLite file in a missing directory: say so (the driver's own failure is a bare "unable to open")."""
+    path = make_url(database_url).database
+    if path and path != ":memory:" and not path.startswith("file:") and not Path(path).parent.is_dir():
+        message = f"the directory of the SQLite database {path} does not exist: create it, or choose another path."
+        raise bad_input(message, "database_url")
+
+
 def create_engine(settings: Settings, sqlite_cache_mb: int = 16) -> AsyncEngine:
     """An async engine for the configured URL; JSON via orjson, SQLite tuned for one writer and many readers
     (`sqlite_cache_mb`: the page cache of each pooled connection)."""
+    if settings.is_sqlite:
+        _check_sqlite_directory(settings.database_url)
     engine = create_async_engine(
         settings.database_url,
         echo=settings.echo_sql,

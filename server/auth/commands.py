@@ -61,12 +61,13 @@ async def keys_command(args: argparse.Namespace, settings: Settings) -> int:
         await engine.dispose()
 
 
-def add_key_arguments(sub: argparse.ArgumentParser) -> None:
+def add_key_arguments(sub: argparse.ArgumentParser, parents: list[argparse.ArgumentParser]) -> None:
+    """`parents`: the options every level of the command line takes (--database-url)."""
     actions = sub.add_subparsers(dest="action", required=True)
-    create = actions.add_parser("create", help="create a key and print it once")
+    create = actions.add_parser("create", help="create a key and print it once", parents=parents)
     create.add_argument("--org", required=True, help="organization name (created when missing)")
     create.add_argument("--name", help="a label for the key")
     create.add_argument("--admin", action="store_true", help="may create and revoke keys through the API")
-    revoke = actions.add_parser("revoke", help="revoke a key by id or prefix")
+    revoke = actions.add_parser("revoke", help="revoke a key by id or prefix", parents=parents)
     revoke.add_argument("key", help="key id or its displayed prefix")
-    actions.add_parser("list", help="list keys (never their secrets)")
+    actions.add_parser("list", help="list keys (never their secrets)", parents=parents)

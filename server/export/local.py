@@ -82,25 +82,55 @@ async def export_local(settings: Settings, org: str, request: ExportRequest, out
         await engine.dispose()
 
 
-def _open_outputs(stack: ExitStack, output: str | None) -> tuple[IO[bytes], IO[bytes]]:
-    if output is None:
-        return sys.stdout.buffer, sys.stderr.buffer
-    paths = (Path(output), Path(output + ".errors.ndjson"))
-    return stack.enter_context(paths[0].open("wb")), stack.enter_context(paths[1].open("wb"))
+class Outputs:
+    """`-o FILE`: the export goes to FILE and its error lines to FILE.errors.ndjson, each written under a temporary
+    name and moved into place only when the export succeeds; the errors file only when there are errors (a stale one
+    from an earlier run is removed). A failed export leaves neither. Without -o: stdout and stderr."""
+
+    def __init__(self, stack: ExitStack, output: str | None) -> None:
+        self.targets = (Path(output), Path(output + ".errors.ndjson")) if output else ()
+        self.parts = tuple(path.with_name(f".{path.name}.part") for path in self.targets)
+        stack.callback(self._discard)
+        if output is None:
+            self.out, self.err = sys.stdout.buffer, sys.stderr.buffer
+        else:
+            self.out, self.err = (stack.enter_context(self._open(n)) for n in range(2))
+
+    def _open(self, n: int) -> IO[bytes]:
+        try:
+            return self.parts[n].open("wb")
+        except OSError as exc:  # name the file the user asked for, not the temporary one
+            raise OSError(exc.errno, exc.strerror, str(self.targets[n])) from exc
+
+    def commit(self) -> None:
+        if not self.targets:
+            return
+        self.out.close()
+        self.err.close()
+        self.parts[0].replace(self.targets[0])
+        if self.parts[1].stat().st_size:
+            self.parts[1].replace(self.targets[1])
+        else:
+            self.targets[1].unlink(missing_ok=True)
+
+    def _discard(self) -> None:
+        for part in self.parts:
+            part.unlink(missing_ok=True)
 
 
 async def export_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         request = request_from_args(args)
         with ExitStack() as stack:
-            out, err = _open_outputs(stack, args.output)
+            outputs = Outputs(stack, args.output)
             if args.server:
                 from server.export.remote import export_remote
 
-                await export_remote(args.server, request, out, err, args.api_key)
+                await export_remote(args.server, request, outputs.out, outputs.err, args.api_key)
             else:
                 tune_for_export()
-                await export_local(settings, args.org, request, out, err)
+                await export_local(settings, args.org, request, outputs.out, outputs.err)
+            outputs.commit()
     except CatalogError as exc:
         print(f"catalog-export export: {exc.code}: {exc.message}", file=sys.stderr)
         return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +18,19 @@ from server.models.base import new_id, utcnow
 TOOL_TYPES = ("BOUNDING_BOX", "POLYGON", "POLYLINE", "POINT", "SEGMENTATION_MASK", "NAMED_ENTITY", "RELATIONSHIP")
 CLASSIFICATION_TYPES = ("RADIO", "CHECKLIST", "TEXT")
 F = table(FeatureSchema).c
+# The Labelbox names the seed and the NDJSON import store ("bbox", "radio", …), as the types labels are checked by.
+LABELBOX_TYPES = {
+    "bbox": "BOUNDING_BOX",
+    "polygon": "POLYGON",
+    "line": "POLYLINE",
+    "point": "POINT",
+    "raster-segmentation": "SEGMENTATION_MASK",
+    "named-entity": "NAMED_ENTITY",
+    "relationship": "RELATIONSHIP",
+    "radio": "RADIO",
+    "checklist": "CHECKLIST",
+    "text": "TEXT",
+}
 
 
 def snake_value(name: str) -> str:
@@ -89,4 +103,5 @@ async def load_features(conn: AsyncConnection, ontology_id: str | None) -> dict[
     if ontology_id is None:
         return {}
     stmt = select(F.id, F.parent_id, F.category, F.type, F.name).where(F.ontology_id == ontology_id)
-    return {r.id: r for r in (await conn.execute(stmt)).all()}
+    rows = (await conn.execute(stmt)).all()
+    return {r.id: SimpleNamespace(**{**r._mapping, "type": LABELBOX_TYPES.get(r.type, r.type)}) for r in rows}

@@ -12,8 +12,8 @@ import pytest
 from graphql import get_introspection_query
 from starlette.applications import Starlette
 
-from server.app import create_app
-from server.auth.keys import create_key, list_keys
+from server.app import create_app, dev_key_name
+from server.auth.keys import KeyInfo, create_key, list_keys
 from server.cli import main
 from server.settings import Settings
 from tests.conftest import http_client
@@ -50,18 +50,35 @@ async def test_dev_mode_serves_loopback_anonymously_as_demo(
             assert (await http.post("/graphql", json=ROWS)).status_code == 200
 
 
-async def test_dev_key_is_rotated_at_each_start(settings: Settings) -> None:
+async def test_each_dev_server_has_its_own_key_revoked_when_it_stops(settings: Settings) -> None:
     dev = replace(settings, dev=True)
     async with running(dev) as app:
         first = app.state.dev_key
+        async with running(replace(dev, port=8001)) as other:  # a second server on another port
+            second = other.state.dev_key
+            live = {k.prefix for k in await list_keys(app.state.engine) if k.revoked_at is None}
+            assert {first[:10], second[:10]} <= live
+        keys = {k.prefix: k for k in await list_keys(app.state.engine)}
+        assert keys[first[:10]].revoked_at is None and keys[second[:10]].revoked_at is not None
+        async with http_client(app, first) as http:
+            assert (await http.post("/graphql", json=ROWS)).status_code == 200
+    assert [k.revoked_at is not None for k in await keys_of(dev, first)] == [True]
+
+
+async def keys_of(settings: Settings, secret: str) -> list[KeyInfo]:
+    async with running(replace(settings, dev=False)) as app:
+        return [k for k in await list_keys(app.state.engine) if k.prefix == secret[:10]]
+
+
+async def test_a_killed_dev_servers_key_is_revoked_by_the_next_on_its_address(settings: Settings) -> None:
+    dev = replace(settings, dev=True)
+    async with running(replace(dev, dev=False)) as app:
+        org = app.state.organization_id
+        left = await create_key(app.state.engine, org, dev_key_name(dev), admin=True)  # its server never stopped
+        elsewhere = await create_key(app.state.engine, org, dev_key_name(replace(dev, port=9)), admin=True)
     async with running(dev) as app:
-        second = app.state.dev_key
-        keys = [k for k in await list_keys(app.state.engine) if k.name == "dev-server"]
-    assert first != second
-    assert [(k.prefix, k.revoked_at is None, k.admin) for k in keys] == [
-        (first[:10], False, True),
-        (second[:10], True, True),
-    ]
+        keys = {k.id: k for k in await list_keys(app.state.engine)}
+    assert keys[left.info.id].revoked_at is not None and keys[elsewhere.info.id].revoked_at is None
 
 
 async def test_graphiql_prefills_the_key_only_for_loopback_in_dev_mode(settings: Settings) -> None:
@@ -70,15 +87,15 @@ async def test_graphiql_prefills_the_key_only_for_loopback_in_dev_mode(settings:
         async with http_client(app) as local, http_client(app, host="192.0.2.7") as remote:
             local_html = (await local.get("/graphql", headers=HTML)).text
             remote_html = (await remote.get("/graphql", headers=HTML)).text
-    assert f'const defaultHeaders = {{"Authorization":"Bearer {key}"}};' in local_html
-    assert key not in remote_html and "const defaultHeaders = {};" in remote_html
+    assert f'const headers = {{"Authorization":"Bearer {key}"}};' in local_html
+    assert key not in remote_html and "const headers = {};" in remote_html
 
 
 async def test_without_dev_nothing_is_anonymous_even_from_loopback(app: Starlette) -> None:
     assert app.state.dev_key is None
     async with http_client(app) as http:
         assert (await http.post("/graphql", json=ROWS)).status_code == 401
-        assert "const defaultHeaders = {};" in (await http.get("/graphql", headers=HTML)).text
+        assert "const headers = {};" in (await http.get("/graphql", headers=HTML)).text
 
 
 async def test_graphiql_and_introspection_can_be_turned_off(settings: Settings) -> None:
@@ -111,6 +128,14 @@ async def test_cors_allows_only_configured_origins(settings: Settings) -> None:
     assert allowed.headers["access-control-allow-origin"] == "https://app.example"
     assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
     assert denied.status_code == 400 and "access-control-allow-origin" not in denied.headers
+    assert denied.headers["content-type"] == "application/json"
+    assert denied.json()["errors"] == [
+        {
+            "message": "CORS preflight from https://evil.example refused: its origin is not allowed. Origins are listed"
+            " in CORS_ORIGINS; methods GET and POST; headers Authorization, Content-Type, Accept.",
+            "extensions": {"code": "BAD_USER_INPUT"},
+        }
+    ]
 
 
 def test_settings_read_security_variables(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,1 @@
+from tests.utils.dev_server import dev_server  # noqa: F401
