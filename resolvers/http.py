@@ -36,7 +36,7 @@ from server.auth.principal import is_loopback
 from server.errors import CatalogError, ErrorCode
 from server.graphiql import graphiql_page
 from server.limits import check_filter_sizes, check_string_sizes
-from server.responses import RequestRejected, error_response, rejection_response
+from server.responses import RequestRejected, rejection_response
 from server.settings import Settings
 from server.unavailable import is_unavailable, unavailable
 
