@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 
 from resolvers.errors import CodedErrors
 from resolvers.execution import CatalogExecutor
+from resolvers.facets import FacetsQuery
 from resolvers.listings import ListingQuery
 from resolvers.mutations.exports import ExportMutation
 from resolvers.mutations.ingest_catalog import CatalogMutation
@@ -25,6 +26,7 @@ from server.errors import CatalogError
 
 QUERIES = (
     DataRowQuery,
+    FacetsQuery,
     ListingQuery,
     SliceQuery,
 )
