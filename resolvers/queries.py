@@ -80,7 +80,12 @@ async def _connection(
     nodes = [DataRow.from_line(line, _score(scope, line)) for line in result.lines]
     return DataRowConnection(
         nodes=nodes,
-        page_info=PageInfo(has_next_page=result.page.has_next, end_cursor=result.page.end_cursor),
+        page_info=PageInfo(
+            has_next_page=result.page.has_next,
+            end_cursor=result.page.end_cursor,
+            has_previous_page=after is not None,
+            start_cursor=result.page.start_cursor,
+        ),
         _page=result.page,
         _count=count,
     )
