@@ -63,6 +63,7 @@ def build_schema(settings: Settings) -> CatalogSchema:
     return CatalogSchema(
         query=schema.query,
         mutation=schema.mutation,
+        subscription=schema.subscription,
         extensions=[*schema.extensions, *limit_extensions(settings)],
         config=schema.config,
         execution_context_class=schema.execution_context_class,

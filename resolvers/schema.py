@@ -21,6 +21,7 @@ from resolvers.mutations.keys import KeyMutation
 from resolvers.mutations.slices import SliceMutation
 from resolvers.queries import Query as DataRowQuery
 from resolvers.scalars import SCALAR_MAP
+from resolvers.subscriptions import Subscription
 from resolvers.types.slices import SliceQuery
 from server.errors import CatalogError
 
@@ -57,6 +58,7 @@ class CatalogSchema(strawberry.Schema):
 schema = CatalogSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     extensions=[CodedErrors, ParserCache, ValidationCache],
     config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     execution_context_class=CatalogExecutor,

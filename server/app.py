@@ -18,10 +18,11 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from resolvers.http import CatalogHTTP
 from resolvers.labelbox.schema import labelbox_app
+from resolvers.websocket import CatalogWebSocket, SocketSlots
 from server.auth.keys import rotate_key
 from server.db import create_engine, warm_pool
 from server.errors import ErrorCode
@@ -89,6 +90,7 @@ def create_app(settings: Settings) -> Starlette:
     graphql = CatalogHTTP(settings)
     routes = [
         Route("/graphql", graphql),  # CatalogHTTP answers other methods: 405 + Allow
+        WebSocketRoute("/graphql", CatalogWebSocket(settings)),  # subscriptions (graphql-transport-ws)
         Route("/exports/{task_id}.ndjson", export_result),
         Route("/exports/{task_id}/errors.ndjson", export_errors),
         Route("/healthz", healthz),
@@ -96,6 +98,7 @@ def create_app(settings: Settings) -> Starlette:
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware(settings), exception_handlers=HTTP_ERRORS)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    app.state.sockets = SocketSlots(settings.max_sockets_per_key)
     app.state.link_secret = settings.secret_key.encode() or secrets.token_bytes(32)
     return app
 
