@@ -35,6 +35,7 @@ from server.responses import error_response, rejection_response
 from server.schema_check import prepare_schema
 from server.settings import Settings
 from server.unavailable import is_unavailable, unavailable
+from server.web import web_routes
 
 DEV_KEY_NAME = "dev-server"
 # Made at start-up, so the first requests do not each wait for a new connection (a key lookup and a resolver's: two a
@@ -95,6 +96,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/exports/{task_id}/errors.ndjson", export_errors),
         Route("/healthz", healthz),
         Route("/labelbox/graphql", labelbox_app(), methods=["POST"]),
+        *web_routes(),  # the Catalog web app at /
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware(settings), exception_handlers=HTTP_ERRORS)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
