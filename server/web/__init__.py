@@ -6,15 +6,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+
+from server.auth.principal import is_loopback
 
 STATIC = Path(__file__).parent / "static"
 
 
+ANONYMOUS = '<meta name="catalog-anonymous" content="1">'
+
+
 async def index(request: Request) -> Response:
-    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+    """The app's page; in --dev mode, for loopback visitors, marked so that it asks for no key (as /graphql asks
+    none of them)."""
+    html = (STATIC / "index.html").read_text(encoding="utf-8")
+    if request.app.state.settings.dev and is_loopback(request):
+        html = html.replace("</head>", f"  {ANONYMOUS}\n</head>", 1)
+    return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
 
 
 def web_routes() -> list[BaseRoute]:

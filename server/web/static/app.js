@@ -125,8 +125,14 @@ async function findSimilar(rowId) {
 }
 
 async function loadRows(args, append) {
-  const page = (await gql(ROWS, { ...args, after: append ? state.endCursor : null })).dataRows;
   const grid = $("grid");
+  grid.dataset.loading = "1";
+  let page;
+  try {
+    page = (await gql(ROWS, { ...args, after: append ? state.endCursor : null })).dataRows;
+  } finally {
+    delete grid.dataset.loading;
+  }
   if (!append) grid.replaceChildren();
   for (const edge of page.edges) grid.append(tile(edge.node, state.selected, toggle, findSimilar));
   state.endCursor = page.pageInfo.endCursor;
@@ -143,7 +149,7 @@ async function run() {
   const generation = ++state.generation;
   const args = current();
   const panelArgs = state.datasetId ? { ...args, filter: buildFilter(state.conditions, state.combine, state.options, null) } : args;
-  renderConditions($("conditions"), state.conditions, state.options, (next) => { state.conditions = next; refresh(); });
+  renderConditions($("conditions"), () => state.conditions, state.options, (next) => { state.conditions = next; refresh(); });
   $("combine").value = state.combine;
   $("update-slice").hidden = !state.slice;
   $("count").textContent = "Counting…";
@@ -156,11 +162,14 @@ async function run() {
     drawDatasets(panel);
     $("count").textContent = `${n(facets.totalCount)} rows match`;
     $("count").dataset.total = facets.totalCount;
-    $("count").dataset.state = "done";
     $("scope").textContent = scopeText(facets.totalCount);
     await loadRows(args, false);
+    if (generation === state.generation) $("count").dataset.state = "done";
   } catch (error) {
-    if (generation === state.generation) failed(error);
+    if (generation === state.generation) {
+      $("count").dataset.state = "error";
+      failed(error);
+    }
   }
 }
 
@@ -220,6 +229,10 @@ async function updateSlice() {
 }
 
 async function start() {
+  if (!apiKey() && !document.querySelector("meta[name=catalog-anonymous]")) {
+    askKey("Paste an API key of your organization (catalog-export keys create --org NAME).");
+    return;
+  }
   try {
     state.catalog = await gql(CATALOG);
     const all = (await gql(FACETS, {})).dataRowFacets;

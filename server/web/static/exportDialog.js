@@ -36,7 +36,7 @@ export async function openExport(scope, done) {
   if (!sections.childElementCount) for (const [name, label] of SECTIONS) sections.append(checkbox(name, label, name === "dataRowDetails"));
   $("progress-box").hidden = true;
   $("export-links").replaceChildren();
-  $("start-export").disabled = false;
+  $("start-export").disabled = true; // until the pickers are filled
   $("with-projects").checked = false;
   $("with-runs").checked = false;
   const facetArgs = scope.args.ids ? { filter: { ids: scope.args.ids } } : { filter: scope.args.filter, slice: scope.args.slice };
@@ -50,6 +50,7 @@ export async function openExport(scope, done) {
   const runs = facets.modelRuns.filter((r) => r.count > 0).map((r) => ({ id: r.id, label: `${r.modelName} / ${r.name} (${r.count})` }));
   picker($("run-picker"), runs, "run");
   $("start-export").onclick = () => start(scope, done);
+  $("start-export").disabled = false;
 }
 
 async function start(scope, done) {

@@ -150,13 +150,14 @@ const TITLES = {
   modelRun: "Model run", createdAt: "Created", updatedAt: "Updated", lastActivityAt: "Last activity", search: "Text search",
 };
 
-// Draw the conditions into `list`; `changed(conditions)` is called with the new list after each edit.
-export function renderConditions(list, conditions, options, changed) {
+// Draw the conditions (`latest()` gives the current list) into `list`; `changed(conditions)` is called with the new
+// list after each edit (made from the latest list: several quick edits before the next redraw all count).
+export function renderConditions(list, latest, options, changed) {
   list.replaceChildren();
-  conditions.forEach((c, i) => {
-    const set = (patch) => changed(conditions.map((x, j) => (j === i ? { ...x, ...patch } : x)));
+  latest().forEach((c, i) => {
+    const set = (patch) => changed(latest().map((x, j) => (j === i ? { ...x, ...patch } : x)));
     const not = el("label", { class: "not" }, el("input", { type: "checkbox", checked: c.not, onchange: (e) => set({ not: e.target.checked }) }), " not");
-    const remove = el("button", { type: "button", "aria-label": `Remove ${TITLES[c.kind]} condition`, text: "×", onclick: () => changed(conditions.filter((_, j) => j !== i)) });
+    const remove = el("button", { type: "button", "aria-label": `Remove ${TITLES[c.kind]} condition`, text: "×", onclick: () => changed(latest().filter((_, j) => j !== i)) });
     list.append(el("li", { class: "condition", "data-kind": c.kind }, not, el("span", { class: "kind", text: TITLES[c.kind] }), ...controls(c, options, set), remove));
   });
 }
