@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.util import ClauseAdapter
 
 from server.facets.columns import STATUS_CODES, dtype, empty
-from server.facets.count import CHUNKS_A_READ, SQL_ROWS, SQL_SHARE, Span, _outside, _rows, fewest
-from server.facets.count import MOST_SPANS as MOST_SPANS
+from server.facets.count import CHUNKS_A_READ, MOST_SPANS, SQL_ROWS, SQL_SHARE, Nodes, Span, _outside, _rows, fewest
 from server.facets.cover import Covered
 from server.facets.marks import CHUNKS, LIVE, built_chunks, dirty_blocks
+from server.filters.compile import held_probe, rare, scoped_where
 from server.models import DataRow, Label, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
 from server.models.facets import BLOCK_BITS, BLOCK_ROWS, CHUNK_BITS, SEQ
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
     from server.filters.scope import Scope
 
-D = DataRow.__table__.c  # type: ignore[attr-defined]
 _P, _L = ProjectDataRow.__table__.c, Label.__table__.c  # type: ignore[attr-defined]
 _M, _F = ModelRunDataRow.__table__.c, LabelFeature.__table__.c  # type: ignore[attr-defined]
 _V = MetadataValue.__table__.c  # type: ignore[attr-defined]
@@ -77,16 +77,18 @@ def _grouped(by: tuple[Any, ...], rows: Select[Any], column: Any, *where: Column
     return select(*by, func.count(column.distinct())).where(column.in_(rows), *where).group_by(*by)
 
 
-async def sql_breakdown(conn: AsyncConnection, where: ColumnElement[bool]) -> Breakdown:
-    """The breakdown of the rows `where` admits (organization included), one GROUP BY per facet."""
+async def sql_breakdown(conn: AsyncConnection, where: ColumnElement[bool], source: Any = None) -> Breakdown:
+    """The breakdown of the rows `where` admits (organization included) among those of `source` (datarow, or a
+    subquery of some of its rows), one GROUP BY per facet."""
+    source = DataRow.__table__ if source is None else source
+    c = source.c
     out = Breakdown()
-    for dataset, media, n in await conn.execute(
-        select(D.dataset_id, D.media_type, func.count()).where(where).group_by(D.dataset_id, D.media_type)
-    ):
+    grouped = select(c.dataset_id, c.media_type, func.count()).select_from(source).where(where)
+    for dataset, media, n in await conn.execute(grouped.group_by(c.dataset_id, c.media_type)):
         out.total += n
         out.datasets[dataset] += n
         out.media_types[media] += n
-    rows = select(D.id).where(where)
+    rows = select(c.id).select_from(source).where(where)
     for project, status, n in await conn.execute(_grouped((_P.project_id, _P.workflow_status), rows, _P.data_row_id)):
         if status in STATUS_CODES:  # the arrays hold no other status
             out.add_status(project, status, n)
@@ -149,15 +151,21 @@ def _chunk_breakdown(covered: Covered, arrays: dict[str, bytes], outside: np.nda
     return out
 
 
-def _in_spans(spans: list[Span]) -> ColumnElement[bool]:
+async def _spans_breakdown(conn: AsyncConnection, organization_id: str, nodes: Nodes, spans: list[Span]) -> Breakdown:
+    """The breakdown of the rows in the spans that the trees admit, found as a count finds them
+    (server.facets.count._sql_count): the spans' rows by `seq`, each relation set probed per row."""
     seq = SEQ
-    return or_(*(and_(seq >= start, seq < stop) for start, stop in spans))
+    ranges = or_(*(and_(rare(seq >= start), rare(seq < stop)) for start, stop in spans))
+    spanned = select(DataRow.__table__).where(ranges).offset(0).subquery("datarow")  # type: ignore[arg-type]
+    where = ClauseAdapter(spanned).traverse(scoped_where(organization_id, *nodes, semi=held_probe))
+    return await sql_breakdown(conn, where, spanned)
 
 
 async def array_breakdown(
-    conn: AsyncConnection, organization_id: str, covered: Covered, where: ColumnElement[bool]
+    conn: AsyncConnection, organization_id: str, covered: Covered, nodes: Nodes
 ) -> Breakdown | None:
-    """The breakdown from the arrays, the rows of marked blocks from SQL (`where` and their `seq` ranges); None when
+    """The breakdown from the arrays, the rows of marked blocks from SQL (the resolved `nodes` in their `seq` ranges);
+    None when
     those are too many (as for a count: server.facets.count) or a compared schema has several values on a row."""
     live = [chunk for _, chunk in await built_chunks(conn, organization_id)]
     marked = [(b << BLOCK_BITS, (b << BLOCK_BITS) + BLOCK_ROWS) for _, b in await dirty_blocks(conn, organization_id)]
@@ -174,7 +182,7 @@ async def array_breakdown(
         for chunk, arrays in chunks.items():
             out.add(_chunk_breakdown(covered, arrays, _outside(chunk, spans)))
     if spans:
-        out.add(await sql_breakdown(conn, and_(where, _in_spans(spans))))
+        out.add(await _spans_breakdown(conn, organization_id, nodes, spans))
     return out
 
 
@@ -186,9 +194,9 @@ async def facet_breakdown(
 ) -> Breakdown:
     """The breakdown of the scope's rows (`everything`: the scope has no condition but the organization): from the
     arrays when they cover it, else SQL."""
-    covered = EVERY_ROW if everything else None if scope.facets is None else scope.facets.covered
-    if covered is not None:
-        counts = await array_breakdown(conn, organization_id, covered, scope.where)
+    if everything or scope.facets is not None:
+        covered, nodes = (EVERY_ROW, ()) if scope.facets is None else (scope.facets.covered, scope.facets.nodes)
+        counts = await array_breakdown(conn, organization_id, covered, nodes)
         if counts is not None:
             return counts
     return await sql_breakdown(conn, scope.where)
