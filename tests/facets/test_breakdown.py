@@ -3,10 +3,8 @@ from the facet arrays where they cover the tree, from SQL otherwise, and with ro
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.app import create_app
-from server.auth.keys import create_key
 from server.facets.build import rebuild_dirty
 from server.models import DataRow, Label, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
 from server.settings import Settings
-from tests.conftest import ENGINES, GraphQLClient, http_client
+from tests.conftest import ENGINES
 from tests.filters.strategies import trees
-from tests.utils.filter_catalog import describe_catalog, insert_catalog
+from tests.utils.driven import Driven, driven_catalog
+from tests.utils.filter_catalog import describe_catalog
 
 SPEC = describe_catalog()
 FACETS = """query($f: DataRowFilter, $s: ID) { dataRowFacets(filter: $f, slice: $s) {
@@ -35,37 +32,16 @@ D, P, L = DataRow.__table__.c, ProjectDataRow.__table__.c, Label.__table__.c  # 
 M, F, V = ModelRunDataRow.__table__.c, LabelFeature.__table__.c, MetadataValue.__table__.c  # type: ignore[attr-defined]
 
 
-@dataclass(repr=False)
-class World:
-    runner: asyncio.Runner
-    gql: GraphQLClient
-    engine: AsyncEngine
-
-    def run(self, coro: Any) -> Any:
-        return self.runner.run(coro)
-
-
 @pytest.fixture(scope="module", params=ENGINES)
-def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Driven]:
     tmp: Path = tmp_path_factory.mktemp("facets")
     url = f"sqlite+aiosqlite:///{tmp / 'c.db'}"
     if request.param == "postgresql":
         server = request.getfixturevalue("postgres_server")
         server.empty_tables()
         url = server.url
-    settings = Settings(database_url=url, export_dir=tmp / "exports", rate_limit_per_second=10_000.0)
-    app = create_app(replace(settings, facet_refresh_seconds=0))
-    runner = asyncio.Runner()
-    lifespan = app.router.lifespan_context(app)
-    runner.run(lifespan.__aenter__())
-    key = runner.run(create_key(app.state.engine, app.state.organization_id, "facets")).secret
-    http = http_client(app, key)
-    runner.run(insert_catalog(app.state.engine, app.state.organization_id, SPEC))
-    runner.run(rebuild_dirty(app.state.engine))
-    yield World(runner, GraphQLClient(http), app.state.engine)
-    runner.run(http.aclose())
-    runner.run(lifespan.__aexit__(None, None, None))
-    runner.close()
+    with driven_catalog(Settings(database_url=url, export_dir=tmp / "exports"), SPEC) as driven:
+        yield driven
 
 
 def answered(facets: dict[str, Any]) -> dict[str, Any]:
@@ -121,7 +97,7 @@ async def reference(engine: AsyncEngine, ids: list[str]) -> dict[str, Any]:
     }
 
 
-async def compare(world: World, tree: dict[str, Any] | None) -> dict[str, Any]:
+async def compare(world: Driven, tree: dict[str, Any] | None) -> dict[str, Any]:
     page = (await world.gql.data(IDS, {"f": tree}))["dataRows"]
     assert page["pageInfo"]["hasNextPage"] is False
     facets = (await world.gql.data(FACETS, {"f": tree}))["dataRowFacets"]
@@ -131,11 +107,11 @@ async def compare(world: World, tree: dict[str, Any] | None) -> dict[str, Any]:
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tree=trees(SPEC))
-def test_facets_equal_group_by_counts_of_the_matching_rows(world: World, tree: dict[str, Any]) -> None:
+def test_facets_equal_group_by_counts_of_the_matching_rows(world: Driven, tree: dict[str, Any]) -> None:
     world.run(compare(world, tree))
 
 
-def test_every_row_and_covered_trees_come_from_the_arrays(world: World) -> None:
+def test_every_row_and_covered_trees_come_from_the_arrays(world: Driven) -> None:
     everything = world.run(compare(world, None))
     assert everything["fromFacetArrays"] is True and everything["totalCount"] == 120
     assert sum(d["count"] for d in everything["datasets"]) == 120
@@ -147,7 +123,7 @@ def test_every_row_and_covered_trees_come_from_the_arrays(world: World) -> None:
     assert by_ids["fromFacetArrays"] is False and by_ids["totalCount"] == 5
 
 
-def test_rows_written_after_the_build_are_counted(world: World) -> None:
+def test_rows_written_after_the_build_are_counted(world: Driven) -> None:
     """A write marks its block: the arrays answer for the rest, SQL for the marked rows, the counts stay exact."""
     first = SPEC.rows["datarow"][0]["id"]
     other = next(d["id"] for d in SPEC.rows["dataset"] if d["id"] != SPEC.rows["datarow"][0]["dataset_id"])
@@ -164,7 +140,7 @@ def test_rows_written_after_the_build_are_counted(world: World) -> None:
         world.run(rebuild_dirty(world.engine))
 
 
-def test_unknown_slice_and_bad_filter_are_coded_errors(world: World) -> None:
+def test_unknown_slice_and_bad_filter_are_coded_errors(world: Driven) -> None:
     error = world.run(world.gql.error(FACETS, {"s": "nope"}))
     assert error["extensions"]["code"] == "NOT_FOUND"
     error = world.run(world.gql.error(FACETS, {"f": {"metadata": {"name": "no such schema", "eq": "x"}}}))

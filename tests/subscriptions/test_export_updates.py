@@ -85,6 +85,14 @@ async def messages(ws: ClientConnection, task_id: str, op: str = "1") -> AsyncIt
             return
 
 
+async def follow(live: Live, key: str, task_id: str) -> list[dict[str, Any]]:
+    """Every message of one subscription to the task, on a connection of its own."""
+    ws = await socket(live, key)
+    got = [m async for m in messages(ws, task_id)]
+    await ws.close()
+    return got
+
+
 async def held_task(live: Live) -> str:
     """A task claimed by a worker that does not exist (lease far ahead): only the test moves its state."""
     engine = live.app.state.engine
@@ -147,13 +155,7 @@ def test_a_real_export_ends_complete_with_the_file_it_wrote(live: Live) -> None:
     body = httpx.post(f"{live.url}/graphql", json={"query": EXPORT, "variables": {"p": EVERYTHING}}, headers=headers)
     task_id = body.json()["data"]["exportDataRows"]["id"]
 
-    async def follow() -> list[dict[str, Any]]:
-        ws = await socket(live, live.key)
-        got = [m async for m in messages(ws, task_id)]
-        await ws.close()
-        return got
-
-    got = asyncio.run(follow())
+    got = asyncio.run(follow(live, live.key, task_id))
     assert got[-1]["type"] == "complete"
     states = [m["payload"]["data"]["exportTaskUpdated"] for m in got[:-1]]
     order = ["QUEUED", "IN_PROGRESS", "COMPLETE"]
@@ -169,13 +171,7 @@ def test_a_real_export_ends_complete_with_the_file_it_wrote(live: Live) -> None:
 def test_another_organizations_key_cannot_follow_the_task(live: Live) -> None:
     task_id = run(live, held_task(live))
 
-    async def follow() -> list[dict[str, Any]]:
-        ws = await socket(live, live.other_key)
-        got = [m async for m in messages(ws, task_id)]
-        await ws.close()
-        return got
-
-    got = asyncio.run(follow())
+    got = asyncio.run(follow(live, live.other_key, task_id))
     assert [m["type"] for m in got] == ["next", "complete"]
     assert got[0]["payload"]["data"] is None
     assert [e["extensions"]["code"] for e in got[0]["payload"]["errors"]] == ["NOT_FOUND"]

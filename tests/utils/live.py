@@ -4,7 +4,6 @@ WebSocket client, a browser. The database is a SQLite file or a PostgreSQL datab
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,12 +20,7 @@ from server.db import create_engine
 from server.ingest.seed import seed_database
 from server.orgs import ensure_organization
 from server.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.export.conftest import free_port
 
 
 async def _keys(settings: Settings) -> tuple[str, str]:
