@@ -8,6 +8,10 @@ from typing import Any
 
 from server.ingest.seed_ontology import BuiltOntology, Feature, Seeded
 
+# The demo's images and masks are made by the server itself (server.web.demo_media) at this path of the host that
+# serves the catalog, so the demo renders offline.
+DEMO_MEDIA = "/demo-media"
+
 Json = dict[str, Any]
 PHRASES = ("looks fine", "needs a second look", "edge case", "partially hidden", "double-checked")
 
@@ -105,7 +109,7 @@ def image(a: Annotator, ont: BuiltOntology, shape: Shape) -> Json:
         a.obj(ont["lane marking"], "ImagePolyline", line=[a.xy(shape) for _ in range(3)]),
     ]
     if a.rng.random() < 0.5:
-        url = f"https://storage.googleapis.com/catalog-demo/masks/{a.seeded.id()}.png"
+        url = f"{DEMO_MEDIA}/masks/{a.seeded.id()}.png"
         objects.append(a.obj(ont["sky"], "ImageSegmentationMask", mask={"url": url}))
     classifications = _globals(a, ont, ("weather", "image tags", "notes"))
     return {

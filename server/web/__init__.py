@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from server.auth.principal import is_loopback
+from server.web.demo_media import PREFIX, demo_media
 
 STATIC = Path(__file__).parent / "static"
 
@@ -31,4 +32,5 @@ def web_routes() -> list[BaseRoute]:
     return [
         Route("/", index),
         Mount("/catalog/static", StaticFiles(directory=STATIC), name="catalog-static"),
+        Route(PREFIX + "/{kind}/{name}", demo_media),
     ]

@@ -1,20 +1,17 @@
 """The Catalog web app in a real Chromium (Debian's `chromium`, driven by Playwright for Python) against a real
-uvicorn server over a seeded demo catalog. Media URLs of the demo point at object storage that does not exist here:
-the browser gets a small PNG for them (a stand-in for the storage, not for our server). Each test fails on any console
-error or uncaught exception, and saves screenshots of its steps under test-output/browser/."""
+uvicorn server over a seeded demo catalog, offline: any request to another host is refused and fails the test, as
+does any console error or uncaught exception. Each test saves screenshots of its steps under test-output/browser/."""
 
 from __future__ import annotations
 
 import shutil
-import struct
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, Route, sync_playwright
 
 from server.settings import Settings
 from tests.utils.live import Live, live_server
@@ -22,18 +19,6 @@ from tests.utils.live import Live, live_server
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "browser"
 ROWS = 200
-STORAGE = "https://storage.googleapis.com/**"
-
-
-def png(width: int = 32, height: int = 20) -> bytes:
-    """A small grey PNG."""
-    raw = b"".join(b"\x00" + b"\xb0\xb8\xc0" * width for _ in range(height))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +82,17 @@ class App:
 @pytest.fixture
 def app(live: Live, browser: Browser, request: pytest.FixtureRequest) -> Iterator[App]:
     context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-    context.route(STORAGE, lambda route: route.fulfill(status=200, content_type="image/png", body=png()))
     page = context.new_page()
     app = App(page, live, request.node.name)
+
+    def offline(route: Route) -> None:
+        if route.request.url.startswith(live.url + "/"):
+            route.continue_()
+        else:
+            app.problems.append(f"request outside the server: {route.request.url}")
+            route.abort()
+
+    context.route("**/*", offline)
     yield app
     context.close()
     assert app.problems == []
