@@ -216,3 +216,20 @@ def test_phone_width_keyboard_and_layout(app: App) -> None:
     assert app.page.inner_text("#selected-count") == "1 selected"
     app.page.keyboard.press("Tab")
     assert app.page.evaluate("document.activeElement.textContent") == "Find similar"
+
+
+def test_find_similar_and_text_search(app: App) -> None:
+    app.open()
+    first = app.page.locator("#grid .tile").first.get_attribute("data-id")
+    app.page.locator("#grid .tile button.link").first.click()
+    app.page.wait_for_function("document.querySelector('#scope').textContent.startsWith('Rows similar')")
+    assert app.wait_count() == 48
+    assert app.page.locator("#grid .tile").first.get_attribute("data-id") == first  # a row is most similar to itself
+    app.shot("similar")
+    app.page.click("#show-datasets")
+    row = add_condition(app, "search")
+    app.page.fill(f"{row} input[type=search]", "Osaka")
+    app.page.dispatch_event(f"{row} input[type=search]", "change")
+    app.page.wait_for_timeout(300)
+    tree = {"search": {"query": "Osaka", "mode": "FULL_TEXT"}}
+    assert app.wait_count() == app.graphql(TOTAL, {"f": tree})["dataRows"]["totalCount"] > 0

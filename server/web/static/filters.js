@@ -52,7 +52,7 @@ export function leaf(condition, options) {
       return r ? { project: { lastActivityAt: r } } : null;
     }
     case "search":
-      return c.query && c.query.trim() ? { search: { query: c.query.trim() } } : null;
+      return c.query && c.query.trim() ? { search: { query: c.query.trim(), mode: c.mode || "FULL_TEXT" } } : null;
     default:
       return null;
   }
@@ -139,7 +139,10 @@ function controls(c, options, set) {
     case "lastActivityAt":
       return dates();
     case "search":
-      return [input("Search text", c.query, "search", (v) => set({ query: v }))];
+      return [
+        input("Search text", c.query, "search", (v) => set({ query: v })),
+        select("Search mode", c.mode, [["FULL_TEXT", "words"], ["SEMANTIC", "meaning (natural language)"]], (v) => set({ mode: v })),
+      ];
     default:
       return [];
   }
@@ -178,7 +181,7 @@ export function conditionsOf(filter) {
     if (k === "mediaTypes" && v.length === 1) conditions.push({ kind: "mediaType", not, value: v[0] });
     else if (k === "modelRunIds" && v.length === 1) conditions.push({ kind: "modelRun", not, id: v[0] });
     else if (k === "annotation" && v.name) conditions.push({ kind: "annotation", not, name: v.name, minCount: v.minCount || 1 });
-    else if (k === "search") conditions.push({ kind: "search", not, query: v.query });
+    else if (k === "search") conditions.push({ kind: "search", not, query: v.query, mode: v.mode || "FULL_TEXT" });
     else if (k === "project" && v.projectId) {
       conditions.push({ kind: "project", not, projectId: v.projectId, status: (v.workflowStatus || [])[0] || "", labeled: v.labeled === undefined || v.labeled === null ? "" : String(v.labeled) });
     } else if (k === "metadata" && v.name) {
