@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.util import ClauseAdapter
 
 from server.facets.columns import STATUS_CODES, dtype, empty
-from server.facets.count import CHUNKS_A_READ, MOST_SPANS, SQL_ROWS, SQL_SHARE, Nodes, Span, _outside, _rows, fewest
+from server.facets.count import MOST_SPANS, SQL_ROWS, SQL_SHARE, Nodes, Span, _outside, _rows, fewest
 from server.facets.cover import Covered
 from server.facets.marks import CHUNKS, LIVE, built_chunks, dirty_blocks
 from server.filters.compile import held_probe, rare, scoped_where
@@ -29,6 +29,9 @@ _P, _L = ProjectDataRow.__table__.c, Label.__table__.c  # type: ignore[attr-defi
 _M, _F = ModelRunDataRow.__table__.c, LabelFeature.__table__.c  # type: ignore[attr-defined]
 _V = MetadataValue.__table__.c  # type: ignore[attr-defined]
 STATUSES = {code: status for status, code in STATUS_CODES.items()}
+# A breakdown reads every array of its kinds (an annotation class's is 256 KB a chunk): two chunks at a time keep a
+# request's memory to a few MB per hundred facet values.
+CHUNKS_A_READ = 2
 # The array kinds a breakdown reads, by the name of the count they feed.
 KINDS = {
     "dataset": "datasets",
