@@ -134,8 +134,14 @@ def test_rows_written_after_the_build_are_counted(world: Driven) -> None:
 
     world.run(move())
     try:
-        facets = world.run(compare(world, {"mediaTypes": ["IMAGE", "VIDEO", "TEXT"]}))
-        assert facets["fromFacetArrays"] is True
+        trees = (
+            None,
+            {"mediaTypes": ["IMAGE", "VIDEO", "TEXT"]},
+            {"or": [{"annotation": {"name": "Car", "minCount": 1}}, {"project": {"workflowStatus": ["DONE"]}}]},
+            {"not": {"datasetIds": [other]}, "metadata": {"name": "weather", "exists": True}},
+        )
+        for tree in trees:
+            assert world.run(compare(world, tree))["fromFacetArrays"] is True, tree
     finally:
         world.run(rebuild_dirty(world.engine))
 
