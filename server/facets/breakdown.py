@@ -168,8 +168,8 @@ async def array_breakdown(
     conn: AsyncConnection, organization_id: str, covered: Covered, nodes: Nodes
 ) -> Breakdown | None:
     """The breakdown from the arrays, the rows of marked blocks from SQL (the resolved `nodes` in their `seq` ranges);
-    None when
-    those are too many (as for a count: server.facets.count) or a compared schema has several values on a row."""
+    None when those are too many (as for a count: server.facets.count) or a compared schema has several values on a
+    row."""
     live = [chunk for _, chunk in await built_chunks(conn, organization_id)]
     marked = [(b << BLOCK_BITS, (b << BLOCK_BITS) + BLOCK_ROWS) for _, b in await dirty_blocks(conn, organization_id)]
     spans = fewest(marked, MOST_SPANS)
