@@ -9,6 +9,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from server.auth.principal import Principal, authenticate
@@ -24,7 +25,7 @@ class Context:
     engine: AsyncEngine
     settings: Settings
     organization_id: str
-    request: Request | None
+    request: Request | WebSocket | None
     worker: AppWorker | None = None
     principal: Principal | None = None
     inline_bytes: int = 0  # bytes of export results this request has answered inline so far
@@ -54,6 +55,8 @@ class Context:
     def export_storage(self) -> ExportStorage:
         return self.storage or LocalStorage(self.settings.export_dir)
 
+    connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init payload
+
     def signed_url(self, path: str) -> str:
         """An absolute link to `path` that works without a key until it expires (export streams)."""
         if self.request is None:
@@ -69,6 +72,8 @@ class Context:
             base = str(self.request.base_url)
         else:
             base = f"http://{self.settings.host}:{self.settings.port}/"
+        if base.startswith("ws"):  # a subscription's links are for HTTP clients: ws(s):// → http(s)://
+            base = "http" + base[2:]
         return base.rstrip("/") + path
 
 

@@ -134,6 +134,7 @@ def build_schema(settings: Settings, base: CatalogSchema = schema) -> CatalogSch
     return CatalogSchema(
         query=base.query,
         mutation=base.mutation,
+        subscription=base.subscription,
         extensions=[*base.extensions, *limit_extensions(settings)],
         config=base.config,
         execution_context_class=base.execution_context_class,

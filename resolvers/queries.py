@@ -14,7 +14,7 @@ from resolvers.types.data_rows import DataRow, DataRowConnection, PageInfo
 from resolvers.types.exports import ExportTask
 from server.db import read_connection
 from server.errors import bad_input, limit_exceeded, not_found
-from server.export.tasks import get_task
+from server.export.tasks import get_task, recent_tasks
 from server.filters.scope import Scope, request_where
 from server.filters.values import FilterLimits
 from server.loading.assemble import Line
@@ -23,6 +23,7 @@ from server.loading.pages import Order, OrderField, count_rows
 
 Info = strawberry.Info[Context, None]
 
+MAX_RECENT_TASKS = 100
 DataRowOrderField = strawberry.enum(OrderField, name="DataRowOrderField")
 
 
@@ -80,7 +81,12 @@ async def _connection(
     nodes = [DataRow.from_line(line, _score(scope, line)) for line in result.lines]
     return DataRowConnection(
         nodes=nodes,
-        page_info=PageInfo(has_next_page=result.page.has_next, end_cursor=result.page.end_cursor),
+        page_info=PageInfo(
+            has_next_page=result.page.has_next,
+            end_cursor=result.page.end_cursor,
+            has_previous_page=after is not None,
+            start_cursor=result.page.start_cursor,
+        ),
         _page=result.page,
         _count=count,
     )
@@ -121,3 +127,10 @@ class Query:
         if row is None:
             raise not_found("ExportTask", str(id), "id")
         return ExportTask.from_row(row, info.context)
+
+    @strawberry.field(description="Your organization's latest export tasks, newest first (at most 100).")
+    async def export_tasks(self, info: Info, first: int = 20) -> list[ExportTask]:
+        if not 0 <= first <= MAX_RECENT_TASKS:
+            raise bad_input(f"`first` must be between 0 and {MAX_RECENT_TASKS}.", "first")
+        rows = await recent_tasks(info.context.engine, info.context.organization_id, first)
+        return [ExportTask.from_row(row, info.context) for row in rows]

@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 
 from resolvers.errors import CodedErrors
 from resolvers.execution import CatalogExecutor
+from resolvers.facets import FacetsQuery
 from resolvers.listings import ListingQuery
 from resolvers.mutations.exports import ExportMutation
 from resolvers.mutations.ingest_catalog import CatalogMutation
@@ -21,12 +22,14 @@ from resolvers.mutations.slices import SliceMutation
 from resolvers.mutations.webhooks import WebhookMutation
 from resolvers.queries import Query as DataRowQuery
 from resolvers.scalars import SCALAR_MAP
+from resolvers.subscriptions import Subscription
 from resolvers.types.slices import SliceQuery
 from resolvers.types.webhooks import WebhookQuery
 from server.errors import CatalogError
 
 QUERIES = (
     DataRowQuery,
+    FacetsQuery,
     ListingQuery,
     SliceQuery,
     WebhookQuery,
@@ -59,6 +62,7 @@ class CatalogSchema(strawberry.Schema):
 schema = CatalogSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     extensions=[CodedErrors, ParserCache, ValidationCache],
     config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     execution_context_class=CatalogExecutor,

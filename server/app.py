@@ -16,11 +16,12 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
 
 from resolvers.http import CatalogHTTP
 from resolvers.labelbox.schema import labelbox_app
+from resolvers.websocket import CatalogWebSocket, SocketSlots
 from server.auth.keys import NewKey, revoke_key, rotate_key
 from server.cors import JSONCORSMiddleware
 from server.db import create_engine, warm_pool
@@ -36,6 +37,7 @@ from server.responses import error_response, rejection_response
 from server.schema_check import prepare_schema
 from server.settings import Settings
 from server.unavailable import is_unavailable, unavailable
+from server.web import web_routes
 
 # Made at start-up, so the first requests do not each wait for a new connection (a key lookup and a resolver's: two a
 # request; an in-loop export worker uses the same pool).
@@ -51,11 +53,6 @@ async def healthz(request: Request) -> Response:
         reason = f"database unreachable: {type(exc).__name__}: {detail}"
         return JSONResponse({"status": "unavailable", "database": type(exc).__name__, "reason": reason}, 503)
     return JSONResponse({"status": "ok", "database": "ok"})
-
-
-async def home(request: Request) -> Response:
-    """Until the Catalog web app is served here, `/` leads to GraphiQL."""
-    return RedirectResponse("/graphql", status_code=302)
 
 
 @cache
@@ -100,16 +97,18 @@ def create_app(settings: Settings) -> Starlette:
 
     graphql = CatalogHTTP(settings)
     routes = [
-        Route("/", home),
         Route("/graphql", graphql),  # CatalogHTTP answers other methods: 405 + Allow
+        WebSocketRoute("/graphql", CatalogWebSocket(settings)),  # subscriptions (graphql-transport-ws)
         Route("/exports/{task_id}.ndjson", export_result),
         Route("/exports/{task_id}/errors.ndjson", export_errors),
         Route("/healthz", healthz),
         Route("/labelbox/graphql", labelbox_app(settings)),  # the same pipeline as /graphql; POST only
         assets_mount(),
+        *web_routes(),  # the Catalog web app at /
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware(settings), exception_handlers=HTTP_ERRORS)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    app.state.sockets = SocketSlots(settings.max_sockets_per_key)
     app.state.link_secret = settings.secret_key.encode() or secrets.token_bytes(32)
     return app
 

@@ -102,6 +102,8 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "WEBHOOK_MAX_ATTEMPTS": ("webhook_max_attempts", int),
     "WEBHOOK_CONCURRENCY": ("webhook_concurrency", int),
     "WEBHOOK_ALLOWED_NETWORKS": ("webhook_allowed_networks", _origins),
+    "MAX_SOCKETS_PER_KEY": ("max_sockets_per_key", int),
+    "SUBSCRIPTION_POLL_SECONDS": ("subscription_poll_seconds", float),
 }
 
 
@@ -191,6 +193,8 @@ class Settings:
     sqlite_mmap_mb: int = 0
 
     sqlite_busy_timeout_ms: int = 10_000  # how long a SQLite writer waits for the lock before giving up
+    max_sockets_per_key: int = 8  # open GraphQL WebSocket connections per API key (per server process)
+    subscription_poll_seconds: float = 0.25  # how often a subscription reads its export task's state
 
     @classmethod
     def from_env(cls, defaults: Mapping[str, object] | None = None, **overrides: object) -> Settings:

@@ -34,7 +34,11 @@ from tests.utils.filter_catalog import CatalogSpec
 __all__ = ["catalog"]
 
 standard = CatalogSchema(
-    query=schema.query, mutation=schema.mutation, extensions=schema.extensions, config=schema.config
+    query=schema.query,
+    mutation=schema.mutation,
+    subscription=schema.subscription,
+    extensions=schema.extensions,
+    config=schema.config,
 )
 
 PAGE = """

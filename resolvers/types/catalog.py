@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry import ID
+from strawberry import ID, Private
 
 from resolvers.scalars import DateTime
 from resolvers.types.data_rows import MediaType, PageInfo
@@ -125,10 +125,21 @@ class ModelRunDataRow:
 T = TypeVar("T")
 
 
+@strawberry.type(description="An entity with its cursor (its id).")
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
 @strawberry.type(description="A page of entities ordered by id; pass pageInfo.endCursor as `after` for the next.")
 class Listing(Generic[T]):
     nodes: list[T]
     page_info: PageInfo
+    _cursors: Private[list[str]]
+
+    @strawberry.field(description="The nodes with their cursors (Relay connections).")
+    def edges(self) -> list[Edge[T]]:
+        return [Edge(cursor=c, node=n) for c, n in zip(self._cursors, self.nodes, strict=True)]
 
 
 def _fields(row: Any, *names: str) -> dict[str, Any]:

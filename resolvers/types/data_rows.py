@@ -247,10 +247,15 @@ class DataRow:
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="Where a page sits (Relay's PageInfo): pass `endCursor` as `after` for the next page. Pages go "
+    "forward only: `hasPreviousPage` is true when the page was asked `after` a cursor."
+)
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
+    has_previous_page: bool = False
+    start_cursor: str | None = None
 
 
 @strawberry.type

@@ -29,6 +29,7 @@ class ExportTask:
     status: ExportStatus
     row_count: int
     error_count: int
+    bytes_written: int = strawberry.field(description="Bytes of NDJSON written so far.")
     total_rows: int | None = strawberry.field(description="Rows the export will write (known once it starts).")
     created_at: DateTime
     started_at: DateTime | None
@@ -79,6 +80,7 @@ class ExportTask:
             status=ExportStatus(row.status),
             row_count=row.row_count,
             error_count=row.error_count,
+            bytes_written=row.bytes_written,
             total_rows=row.total_rows,
             created_at=row.created_at,
             started_at=row.started_at,

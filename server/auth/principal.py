@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from starlette.datastructures import Headers
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 
 from server.auth.keys import lookup_key
 from server.auth.signing import link_is_valid
@@ -43,27 +43,28 @@ def bearer_token(headers: Headers) -> str | None:
     return token.strip()
 
 
-async def authenticate(request: Request) -> Principal:
-    """The request's principal (its rate is charged to its key), or UNAUTHENTICATED."""
+async def authenticate(request: HTTPConnection, token: str | None = None) -> Principal:
+    """The principal of the request (or WebSocket) by `token`, else its Authorization header (its rate is charged to
+    its key), or UNAUTHENTICATED."""
     state = request.app.state
-    token = bearer_token(request.headers)
+    token = bearer_token(request.headers) if token is None else token
     principal = anonymous(request) if token is None else await _keyed(request, token)
     state.rate_limiter.take(principal.key_id or "anonymous")
     return principal
 
 
-async def _keyed(request: Request, token: str) -> Principal:
+async def _keyed(request: HTTPConnection, token: str) -> Principal:
     key = await lookup_key(request.app.state.engine, token)
     if key is None:
         raise unauthenticated(f"This API key is unknown or has been revoked. {HOW_TO}")
     return Principal(key.organization_id, key.id, key.admin)
 
 
-def is_loopback(request: Request) -> bool:
+def is_loopback(request: HTTPConnection) -> bool:
     return request.client is not None and request.client.host in LOOPBACK
 
 
-def anonymous(request: Request) -> Principal:
+def anonymous(request: HTTPConnection) -> Principal:
     if request.app.state.settings.dev and is_loopback(request):
         return Principal(request.app.state.organization_id, None)
     raise unauthenticated(f"This request has no API key. {HOW_TO}")

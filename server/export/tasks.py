@@ -188,3 +188,10 @@ async def due_for_expiry(engine: AsyncEngine) -> list[str]:
     stmt = select(E.id).where(E.status.in_(TERMINAL), E.expires_at <= utcnow(), not_swept)
     async with engine.connect() as conn:
         return list((await conn.execute(stmt)).scalars())
+
+
+async def recent_tasks(engine: AsyncEngine, organization_id: str, limit: int) -> list[Any]:
+    """The organization's latest `limit` tasks, newest first."""
+    async with engine.connect() as conn:
+        stmt = select(ExportTask.__table__).where(E.organization_id == organization_id)
+        return list((await conn.execute(stmt.order_by(E.created_at.desc(), E.id.desc()).limit(limit))).all())

@@ -10,6 +10,10 @@ from typing import Any
 from server.ingest.seed_ontology import BuiltOntology, Feature, Seeded
 from server.ingest.shapes import MESSAGE_ANSWER_PREFIX, answer_key
 
+# The demo's images and masks are made by the server itself (server.web.demo_media) at this path of the host that
+# serves the catalog, so the demo renders offline.
+DEMO_MEDIA = "/demo-media"
+
 Json = dict[str, Any]
 PHRASES = ("looks fine", "needs a second look", "edge case", "partially hidden", "double-checked")
 
@@ -118,7 +122,7 @@ def image(a: Annotator, ont: BuiltOntology, shape: Shape) -> Json:
         a.obj(ont["lane marking"], "ImagePolyline", line=[a.xy(shape) for _ in range(3)]),
     ]
     if a.rng.random() < 0.5:
-        url = f"https://storage.googleapis.com/catalog-demo/masks/{a.seeded.id()}.png"
+        url = f"{DEMO_MEDIA}/masks/{a.seeded.id()}.png"
         # the composite mask (every instance of the label in one image, this one in its color) and the legacy
         # one-instance mask that Labelbox still writes beside it
         composite = {"url": url, "color_rgb": _color(ont["sky"].id)}

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from server.ingest import seed_annotations as annotations
-from server.ingest.seed_annotations import Annotate, Shape
+from server.ingest.seed_annotations import DEMO_MEDIA, Annotate, Shape
 from server.ingest.seed_catalog import USERS, Catalog, Rows, Schema
 from server.ingest.seed_labels import RowLabels
 from server.ingest.seed_ontology import Seeded
@@ -38,8 +38,8 @@ Made = tuple[str, dict[str, Any], Shape]
 
 def _image(seeded: Seeded, i: int) -> Made:
     width, height = seeded.rng.choice(IMAGE_SIZES)
-    attrs = {"asset_type": "image", "mime_type": "image/jpeg", "width": width, "height": height}
-    return f"{BUCKET}/images/street-{i:07d}.jpg", attrs, Shape(width=width, height=height)
+    attrs = {"asset_type": "image", "mime_type": "image/png", "width": width, "height": height}
+    return f"{DEMO_MEDIA}/images/street-{i:07d}.png", attrs, Shape(width=width, height=height)
 
 
 def _video(seeded: Seeded, i: int) -> Made:

@@ -73,6 +73,10 @@ class Page:
         return [self._cursor(r) for r in self.rows]
 
     @property
+    def start_cursor(self) -> str | None:
+        return self._cursor(self.rows[0]) if self.rows else None
+
+    @property
     def end_cursor(self) -> str | None:
         return self._cursor(self.rows[-1]) if self.rows else None
 

@@ -3,9 +3,8 @@ over the export."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from server.app import create_app
-from server.auth.keys import create_key
-from server.facets.build import rebuild_dirty
 from server.loading import pages
 from server.models import DataRow, LabelFeature, MetadataValue, ProjectDataRow
 from server.settings import Settings
-from tests.conftest import EVERYTHING, GraphQLClient, http_client
+from tests.conftest import EVERYTHING, GraphQLClient
 from tests.filters.reference import matches
 from tests.filters.strategies import trees
-from tests.utils.filter_catalog import describe_catalog, insert_catalog
+from tests.utils.driven import Driven, driven_catalog
+from tests.utils.filter_catalog import describe_catalog
 
 SPEC = describe_catalog()
 EXPORT = "mutation($f: DataRowFilter, $p: ExportParams) { exportDataRows(filter: $f, params: $p) { id } }"
@@ -47,14 +44,8 @@ SORT_KEYS = {
 
 
 @dataclass(repr=False)
-class World:
-    runner: asyncio.Runner
-    gql: GraphQLClient
-    lines: list[dict[str, Any]]
-    engine: Any
-
-    def run(self, coro: Any) -> Any:
-        return self.runner.run(coro)
+class World(Driven):
+    lines: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def export_lines(gql: GraphQLClient, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -75,23 +66,9 @@ async def filtered_ids(gql: GraphQLClient, filter: dict[str, Any]) -> set[str]:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """One catalog for every example: a module-scoped app driven by its own event loop."""
     tmp: Path = tmp_path_factory.mktemp("property")
-    url = f"sqlite+aiosqlite:///{tmp / 'c.db'}"
-    # Paging examples send hundreds of requests a second: the per-key rate limit is not what is tested here.
-    settings = Settings(database_url=url, export_dir=tmp / "exports", rate_limit_per_second=10_000.0)
-    app = create_app(replace(settings, facet_refresh_seconds=0))
-    runner = asyncio.Runner()
-    lifespan = app.router.lifespan_context(app)
-    runner.run(lifespan.__aenter__())
-    key = runner.run(create_key(app.state.engine, app.state.organization_id, "property")).secret
-    http = http_client(app, key)
-    gql = GraphQLClient(http)
-    runner.run(insert_catalog(app.state.engine, app.state.organization_id, SPEC))
-    runner.run(rebuild_dirty(app.state.engine))  # totalCount of the trees the arrays cover comes from them
-    world = World(runner, gql, runner.run(export_lines(gql)), app.state.engine)
-    yield world
-    runner.run(http.aclose())
-    runner.run(lifespan.__aexit__(None, None, None))
-    runner.close()
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp / 'c.db'}", export_dir=tmp / "exports")
+    with driven_catalog(settings, SPEC) as driven:
+        yield World(driven.runner, driven.gql, driven.engine, driven.run(export_lines(driven.gql)))
 
 
 def test_catalog_has_every_family(world: World) -> None:

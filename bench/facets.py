@@ -1,0 +1,49 @@
+"""dataRowFacets at scale: the breakdown (counts per dataset, media type, project and status, model run, annotation
+class, enum option) of the rows a filter matches, from the facet arrays (fresh, and with blocks marked by writes),
+and from SQL GROUP BY for a filter the arrays do not cover. Same cached catalog as `filters` (`--only facets`)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bench.filters import FAMILIES, marked, median_ms, run
+from bench.registry import Result, register
+from server.db import read_connection, snapshot
+from server.facets.breakdown import facet_breakdown
+from server.filters.scope import request_where
+
+TREES: dict[str, dict[str, Any] | None] = {
+    "every row": None,
+    "mediaTypes": FAMILIES["mediaTypes"],
+    "combined (metadata+annotation+project+not)": FAMILIES["combined (metadata+annotation+project+not)"],
+    "createdAt range (SQL GROUP BY)": FAMILIES["createdAt range"],
+}
+
+
+async def breakdowns(app: Any, rows: int) -> list[Result]:
+    engine, org = app.state.engine, app.state.organization_id
+    results = []
+    for name, tree in TREES.items():
+
+        async def breakdown(tree: dict[str, Any] | None = tree) -> Any:
+            async with read_connection(engine) as conn, snapshot(conn):
+                scope = await request_where(conn, org, tree)
+                return await facet_breakdown(conn, org, scope, everything=tree is None)
+
+        ms, counts = await median_ms(breakdown)
+        source = "facet arrays" if counts.from_arrays else "SQL GROUP BY"
+        note = f"{counts.total:,} of {rows:,} rows match, {source}"
+        results.append(Result("facets", f"{name}: dataRowFacets", ms, "ms", note=note))
+        if counts.from_arrays:
+            async with marked(engine, org, rows):
+                marked_ms, again = await median_ms(breakdown)
+            assert again.total == counts.total and again.datasets == counts.datasets, name
+            case = f"{name}: dataRowFacets, 8 blocks marked (their rows from SQL)"
+            results.append(Result("facets", case, marked_ms, "ms", note=note))
+    return results
+
+
+@register("facets")
+async def facets(args: argparse.Namespace) -> list[Result]:
+    return await run(args, (breakdowns,))

@@ -1,0 +1,79 @@
+"""Media of the demo catalog, made on request: small deterministic PNGs for the seeded images (a street: sky, road,
+a few cars) and segmentation masks (a region of the sky), so the demo renders with no storage and no network. The
+seed names them `/demo-media/images/<name>.png` and `/demo-media/masks/<name>.png`."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import zlib
+from functools import lru_cache
+
+import numpy as np
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server.errors import ErrorCode
+from server.ingest.seed_annotations import DEMO_MEDIA
+from server.responses import error_response
+
+PREFIX = DEMO_MEDIA
+WIDTH, HEIGHT = 192, 108
+
+
+def png(pixels: np.ndarray) -> bytes:
+    """An RGB (h, w, 3) or grey+alpha (h, w, 2) uint8 array as PNG bytes."""
+    height, width, channels = pixels.shape
+    color = {3: 2, 2: 4}[channels]
+    raw = b"".join(b"\x00" + pixels[y].tobytes() for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
+
+
+def _rng(name: str) -> np.random.Generator:
+    return np.random.default_rng(int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big"))
+
+
+def street(name: str) -> bytes:
+    rng = _rng(name)
+    y = np.arange(HEIGHT)[:, None, None]
+    sky = np.array([120, 170, 225]) + (y / HEIGHT) * np.array([60, 50, 20])
+    image = np.broadcast_to(sky, (HEIGHT, WIDTH, 3)).copy()
+    horizon = int(HEIGHT * rng.uniform(0.45, 0.6))
+    image[horizon:] = (90, 92, 96)
+    image[horizon + (HEIGHT - horizon) // 2 : horizon + (HEIGHT - horizon) // 2 + 2, ::12] = (235, 235, 235)
+    for _ in range(int(rng.integers(1, 4))):
+        w, h = int(rng.integers(18, 40)), int(rng.integers(9, 16))
+        x, top = int(rng.integers(0, WIDTH - w)), int(rng.integers(horizon, HEIGHT - h))
+        image[top : top + h, x : x + w] = rng.integers(30, 230, 3)
+    return png(image.astype(np.uint8))
+
+
+def mask(name: str) -> bytes:
+    rng = _rng(name)
+    y, x = np.mgrid[0:HEIGHT, 0:WIDTH]
+    cx, cy, rx, ry = rng.uniform(0.2, 0.8) * WIDTH, rng.uniform(0.1, 0.4) * HEIGHT, WIDTH / 3, HEIGHT / 5
+    inside = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1
+    out = np.zeros((HEIGHT, WIDTH, 2), np.uint8)
+    out[inside] = (255, 255)
+    return png(out)
+
+
+KINDS = {"images": street, "masks": mask}
+
+
+@lru_cache(maxsize=256)
+def media(kind: str, name: str) -> bytes:
+    return KINDS[kind](name)
+
+
+async def demo_media(request: Request) -> Response:
+    kind, name = request.path_params["kind"], request.path_params["name"]
+    if kind not in KINDS or not name.endswith(".png") or len(name) > 200:
+        return error_response(404, ErrorCode.NOT_FOUND, f"{request.url.path}: no such demo media.")
+    headers = {"Cache-Control": "public, max-age=86400"}
+    return Response(media(kind, name[: -len(".png")]), media_type="image/png", headers=headers)

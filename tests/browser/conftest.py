@@ -1,0 +1,98 @@
+"""The Catalog web app in a real Chromium (Debian's `chromium`, driven by Playwright for Python) against a real
+uvicorn server over a seeded demo catalog, offline: any request to another host is refused and fails the test, as
+does any console error or uncaught exception. Each test saves screenshots of its steps under test-output/browser/."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, Route, sync_playwright
+
+from server.settings import Settings
+from tests.utils.live import Live, live_server
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-output" / "browser"
+ROWS = 200
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    tmp = tmp_path_factory.mktemp("browser")
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp / 'c.db'}", export_dir=tmp / "exports")
+    with live_server(settings, rows=ROWS) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    if shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it: apt-get install chromium)")
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+    yield browser
+    browser.close()
+
+
+class App:
+    """A page of the app, signed in with a key; `shot(step)` saves a screenshot."""
+
+    def __init__(self, page: Page, live: Live, name: str) -> None:
+        self.page, self.live, self.name = page, live, name
+        self.problems: list[str] = []
+        page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.problems.append(f"uncaught: {e}"))
+
+    def shot(self, step: str) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"{self.name}-{step}.png"), full_page=False)
+
+    def open(self, key: str | None = None) -> None:
+        """Load `/`, answer the key dialog with `key` (the live key by default), wait for the first count."""
+        self.page.goto(self.live.url + "/")
+        self.page.fill("#key-input", key or self.live.key)
+        self.page.click("#key-form button[type=submit]")
+        self.wait_count()
+
+    def wait_count(self) -> int:
+        self.page.wait_for_selector("#count[data-state=done]", timeout=20_000)
+        self.page.wait_for_function("!document.querySelector('#grid').dataset.loading", timeout=20_000)
+        return int(self.page.get_attribute("#count", "data-total") or -1)
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self.live.key}"}
+        body = httpx.post(
+            f"{self.live.url}/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        payload = body.json()
+        assert "errors" not in payload, payload
+        return payload["data"]
+
+
+@pytest.fixture
+def app(live: Live, browser: Browser, request: pytest.FixtureRequest) -> Iterator[App]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    page = context.new_page()
+    app = App(page, live, request.node.name)
+
+    def offline(route: Route) -> None:
+        if route.request.url.startswith(live.url + "/"):
+            route.continue_()
+        else:
+            app.problems.append(f"request outside the server: {route.request.url}")
+            route.abort()
+
+    context.route("**/*", offline)
+    yield app
+    context.close()
+    assert app.problems == []
