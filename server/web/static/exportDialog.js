@@ -56,6 +56,7 @@ export async function openExport(scope, done) {
 async function start(scope, done) {
   const params = {};
   for (const input of $("sections").querySelectorAll("input")) params[input.value] = input.checked;
+  params.format = $("export-format").value;
   if ($("with-projects").checked) params.projectIds = chosen($("project-picker"));
   if ($("with-runs").checked) params.modelRunIds = chosen($("run-picker"));
   $("start-export").disabled = true;
