@@ -10,7 +10,7 @@ from resolvers.filters import DataRowFilter, filter_dict
 from resolvers.types.exports import ExportTask
 from server.errors import not_found
 from server.export.params import ExportParams as Params
-from server.export.tasks import ExportRequest, create_task, expiry, get_task, set_task
+from server.export.tasks import ExportRequest, expiry, get_task, queue_task, set_task
 from server.filters.scope import request_where
 from server.filters.values import FilterLimits
 from server.limits import check_export_quota
@@ -68,10 +68,10 @@ class ExportMutation:
             limits = FilterLimits.of(ctx.settings)
             await request_where(conn, ctx.organization_id, request.filter, request.slice_id, data_row_ids, limits)
         await check_export_quota(ctx.engine, ctx.organization_id, ctx.settings.max_concurrent_exports)
-        task_id = await create_task(ctx.engine, ctx.organization_id, request)
+        row = await queue_task(ctx.engine, ctx.organization_id, request)
         if ctx.worker is not None:
             ctx.worker.wake_up()
-        return ExportTask.from_row(await get_task(ctx.engine, ctx.organization_id, task_id), ctx)
+        return ExportTask.from_row(row, ctx)
 
     @strawberry.mutation(description="Cancel a queued or running export; finished ones are left as they are.")
     async def cancel_export_task(self, info: Info, id: ID) -> ExportTask:
