@@ -97,7 +97,7 @@ def _plain(value: Any) -> dict[str, Any] | None:
 
 async def _start(ctx: Context, request: ExportRequest) -> ExportTaskCreated:
     """As exportDataRows: the same filter limits and export quota (resolvers.mutations.exports.start_export)."""
-    return ExportTaskCreated(task_id=ID(await start_export(ctx, request)))
+    return ExportTaskCreated(task_id=ID((await start_export(ctx, request)).id))
 
 
 async def _require(ctx: Context, load: Callable[..., Awaitable[Any]], kind: str, ident: str, path: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry import ID
 
@@ -11,7 +13,7 @@ from resolvers.filters import DataRowFilter, filter_dict
 from resolvers.types.exports import ExportTask
 from server.errors import not_found
 from server.export.params import ExportParams as Params
-from server.export.tasks import ExportRequest, create_task, expiry, get_task, set_task
+from server.export.tasks import ExportRequest, expiry, get_task, queue_task, set_task
 from server.filters.scope import request_where
 from server.filters.values import FilterLimits
 from server.limits import check_export_quota
@@ -21,18 +23,19 @@ from server.webhooks.outbox import enqueue_task_event
 Info = strawberry.Info[Context, None]
 
 
-async def start_export(ctx: Context, request: ExportRequest) -> str:
+async def start_export(ctx: Context, request: ExportRequest) -> Any:
     """Every endpoint's way to start an export: the request checked within the filter limits (bad filters fail here,
-    before anything is stored), the organization's export quota, then the task queued and the worker woken."""
+    before anything is stored), the organization's export quota, then the task queued and the worker woken. The
+    task's row as queued (a worker woken at once may claim it before a later read would see it QUEUED)."""
     async with ctx.engine.connect() as conn:
         limits = FilterLimits.of(ctx.settings)
         ids = request.data_row_ids or None
         await request_where(conn, ctx.organization_id, request.filter, request.slice_id, ids, limits)
     await check_export_quota(ctx.engine, ctx.organization_id, ctx.settings.max_concurrent_exports)
-    task_id = await create_task(ctx.engine, ctx.organization_id, request)
+    row = await queue_task(ctx.engine, ctx.organization_id, request)
     if ctx.worker is not None:
         ctx.worker.wake_up()
-    return task_id
+    return row
 
 
 @strawberry.input(
@@ -80,8 +83,7 @@ class ExportMutation:
             data_row_ids=tuple(data_row_ids) if data_row_ids is not None else (),
             params=params.to_params() if params is not None else Params(),
         )
-        task_id = await start_export(ctx, request)
-        return ExportTask.from_row(await get_task(ctx.engine, ctx.organization_id, task_id), ctx)
+        return ExportTask.from_row(await start_export(ctx, request), ctx)
 
     @strawberry.mutation(description="Cancel a queued or running export; finished ones are left as they are.")
     async def cancel_export_task(self, info: Info, id: ID) -> ExportTask:

@@ -63,6 +63,12 @@ def errors_path(export_dir: Path, task_id: str) -> Path:
 
 
 async def create_task(engine: AsyncEngine, organization_id: str, request: ExportRequest) -> str:
+    return str((await queue_task(engine, organization_id, request)).id)
+
+
+async def queue_task(engine: AsyncEngine, organization_id: str, request: ExportRequest) -> Any:
+    """Store a QUEUED task and wake the listening workers; the row as stored (a worker woken by the NOTIFY may claim
+    it before a later read would see it QUEUED)."""
     task_id = new_id()
     async with engine.begin() as conn:
         await conn.execute(
@@ -74,8 +80,9 @@ async def create_task(engine: AsyncEngine, organization_id: str, request: Export
                 created_at=utcnow(),
             )
         )
+        row = (await conn.execute(select(ExportTask.__table__).where(E.id == task_id))).first()
         await announce(conn)
-    return task_id
+    return row
 
 
 async def get_task(engine: AsyncEngine, organization_id: str, task_id: str) -> Any | None:
