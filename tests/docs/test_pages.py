@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from server.settings import _ENV
 from tests.docs.examples import ROOT, pages
 
 # Pages the README links to that other changes write (security, deployment, export format, web app).
@@ -29,3 +30,8 @@ def test_links_lead_to_pages(page: object) -> None:
 @pytest.mark.parametrize("page", pages(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_development_history(page: object) -> None:
     assert HISTORY.findall(page.read_text()) == []  # type: ignore[attr-defined]
+
+
+def test_every_setting_is_on_the_configuration_page() -> None:
+    page = (ROOT / "docs" / "configuration.md").read_text()
+    assert [name for name in _ENV if f"`{name}`" not in page] == []
