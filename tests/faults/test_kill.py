@@ -112,7 +112,9 @@ def _wait(url: str, key: str, task_id: str, done: tuple[str, ...]) -> dict[str, 
 def test_an_export_server_stopped_mid_task_finishes_it_after_a_restart(settings: Settings, sig: signal.Signals) -> None:
     run_cli(settings, "seed", "--rows", str(ROWS))
     key = run_cli(settings, "keys", "create", "--org", "demo").strip()
-    env = {"EXPORT_PAGE_SIZE": "10", "EXPORT_LEASE_SECONDS": "1"}
+    # pages of 4 rows: 500 pages, so the export is still running when the signal comes, even on a quiet machine
+    # (with 200 pages it once finished between two polls)
+    env = {"EXPORT_PAGE_SIZE": "4", "EXPORT_LEASE_SECONDS": "1"}
     url, proc = serve(settings, **env)
     try:
         task_id = _gql(url, key, EXPORT)["exportDataRows"]["id"]  # type: ignore[index]
