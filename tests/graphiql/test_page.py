@@ -33,6 +33,7 @@ async def test_an_unknown_asset_is_a_coded_404(client: httpx.AsyncClient) -> Non
     assert response.json()["errors"][0]["extensions"] == {"code": "NOT_FOUND"}
 
 
-async def test_the_root_leads_to_graphiql(client: httpx.AsyncClient) -> None:
+async def test_the_root_is_the_catalog_and_leads_to_graphiql(client: httpx.AsyncClient) -> None:
     response = await client.get("/", headers=HTML)
-    assert (response.status_code, response.headers["location"]) == (302, "/graphql")
+    assert response.status_code == 200 and "<title>Catalog</title>" in response.text
+    assert '<a href="/graphql">GraphiQL</a>' in response.text
