@@ -21,16 +21,13 @@ from server.filters.scope import request_where
 from server.loading.formats import DEFAULT_FORMAT, ExportFormat
 from server.loading.lines import iter_line_pages
 from server.loading.pages import count_rows, for_every_page
+from server.names import snake_case
 from server.orgs import ensure_organization
 from server.settings import Settings
 
 
-def _snake(name: str) -> str:
-    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name.strip())
-
-
 def params_from_args(args: argparse.Namespace) -> ExportParams:
-    flags = {_snake(name): True for name in args.include.split(",") if name.strip()}
+    flags = {snake_case(name.strip()): True for name in args.include.split(",") if name.strip()}
     bad = sorted(k for k in flags if k not in ExportParams.flags())
     if bad:
         raise bad_input(f"--include has unknown sections {bad}; see ExportParams for the names.", "include")
