@@ -29,6 +29,7 @@ from server.settings import Settings
 from tests.export.conftest import _wait_ready, free_port, rss_kib
 from tests.hostile.test_limits import nested_fragments
 from tests.utils.export_catalog import build_catalog
+from tests.utils.process import stop
 
 SECONDS = float(os.environ.get("FUZZ_SECONDS", "60"))
 WARM_UP = min(5.0, SECONDS / 4)
@@ -65,8 +66,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], str]]
         _wait_ready(url)
         yield url, proc, key
     finally:
-        proc.terminate()
-        proc.wait(15)
+        stop(proc)
 
 
 def _graphql(path: str, query: str, variables: Any = None) -> Request:
