@@ -18,7 +18,7 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-# What 0004 makes.
+# SQLite: 0004's row triggers, marking blocks (on label writes too), and 0003's, marking chunks.
 BLOCK_TRIGGERS_SQLITE = (
     (
         "CREATE TRIGGER datarow_facets_ai AFTER INSERT ON datarow BEGIN UPDATE datarow SET seq = coalesce((SELECT "
@@ -111,123 +111,6 @@ BLOCK_TRIGGERS_SQLITE = (
         "(old.data_row_id); END"
     ),
 )
-BLOCK_MARKING_POSTGRESQL = (
-    (
-        "CREATE OR REPLACE FUNCTION facets_mark_datarows() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO "
-        "facetdirty(organization_id, block) SELECT DISTINCT organization_id, seq >> 10 FROM changed ORDER BY 1, 2 ON "
-        "CONFLICT (organization_id, block) DO UPDATE SET block = excluded.block; IF TG_OP = 'UPDATE' THEN INSERT "
-        "INTO facetdirty(organization_id, block) SELECT DISTINCT organization_id, seq >> 10 FROM previous ORDER BY "
-        "1, 2 ON CONFLICT (organization_id, block) DO UPDATE SET block = excluded.block; END IF; RETURN NULL; END $$"
-    ),
-    (
-        "CREATE OR REPLACE FUNCTION facets_mark_rows() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO "
-        "facetdirty(organization_id, block) SELECT DISTINCT d.organization_id, d.seq >> 10 FROM changed c JOIN "
-        "datarow d ON d.id = c.data_row_id ORDER BY 1, 2 ON CONFLICT (organization_id, block) DO UPDATE SET block = "
-        "excluded.block; IF TG_OP = 'UPDATE' THEN INSERT INTO facetdirty(organization_id, block) SELECT DISTINCT "
-        "d.organization_id, d.seq >> 10 FROM previous c JOIN datarow d ON d.id = c.data_row_id ORDER BY 1, 2 ON "
-        "CONFLICT (organization_id, block) DO UPDATE SET block = excluded.block; END IF; RETURN NULL; END $$"
-    ),
-    (
-        "CREATE TRIGGER datarow_facets_ai AFTER INSERT ON datarow REFERENCING NEW TABLE AS changed FOR EACH "
-        "STATEMENT EXECUTE FUNCTION facets_mark_datarows()"
-    ),
-    "ALTER TABLE datarow ENABLE ALWAYS TRIGGER datarow_facets_ai",
-    (
-        "CREATE TRIGGER datarow_facets_au AFTER UPDATE ON datarow REFERENCING OLD TABLE AS previous NEW TABLE AS "
-        "changed FOR EACH STATEMENT EXECUTE FUNCTION facets_mark_datarows()"
-    ),
-    "ALTER TABLE datarow ENABLE ALWAYS TRIGGER datarow_facets_au",
-    (
-        "CREATE TRIGGER datarow_facets_ad AFTER DELETE ON datarow REFERENCING OLD TABLE AS changed FOR EACH "
-        "STATEMENT EXECUTE FUNCTION facets_mark_datarows()"
-    ),
-    "ALTER TABLE datarow ENABLE ALWAYS TRIGGER datarow_facets_ad",
-    (
-        "CREATE TRIGGER metadatavalue_facets_ai AFTER INSERT ON metadatavalue REFERENCING NEW TABLE AS changed FOR "
-        "EACH STATEMENT EXECUTE FUNCTION facets_mark_rows()"
-    ),
-    "ALTER TABLE metadatavalue ENABLE ALWAYS TRIGGER metadatavalue_facets_ai",
-    (
-        "CREATE TRIGGER metadatavalue_facets_au AFTER UPDATE ON metadatavalue REFERENCING OLD TABLE AS previous NEW "
-        "TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION facets_mark_rows()"
-    ),
-    "ALTER TABLE metadatavalue ENABLE ALWAYS TRIGGER metadatavalue_facets_au",
-    (
-        "CREATE TRIGGER metadatavalue_facets_ad AFTER DELETE ON metadatavalue REFERENCING OLD TABLE AS changed FOR "
-        "EACH STATEMENT EXECUTE FUNCTION facets_mark_rows()"
-    ),
-    "ALTER TABLE metadatavalue ENABLE ALWAYS TRIGGER metadatavalue_facets_ad",
-    (
-        "CREATE TRIGGER labelfeature_facets_ai AFTER INSERT ON labelfeature REFERENCING NEW TABLE AS changed FOR "
-        "EACH STATEMENT EXECUTE FUNCTION facets_mark_rows()"
-    ),
-    "ALTER TABLE labelfeature ENABLE ALWAYS TRIGGER labelfeature_facets_ai",
-    (
-        "CREATE TRIGGER labelfeature_facets_au AFTER UPDATE ON labelfeature REFERENCING OLD TABLE AS previous NEW "
-        "TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION facets_mark_rows()"
-    ),
-    "ALTER TABLE labelfeature ENABLE ALWAYS TRIGGER labelfeature_facets_au",
-    (
-        "CREATE TRIGGER labelfeature_facets_ad AFTER DELETE ON labelfeature REFERENCING OLD TABLE AS changed FOR "
-        "EACH STATEMENT EXECUTE FUNCTION facets_mark_rows()"
-    ),
-    "ALTER TABLE labelfeature ENABLE ALWAYS TRIGGER labelfeature_facets_ad",
-    (
-        "CREATE TRIGGER projectdatarow_facets_ai AFTER INSERT ON projectdatarow REFERENCING NEW TABLE AS changed FOR "
-        "EACH STATEMENT EXECUTE FUNCTION facets_mark_rows()"
-    ),
-    "ALTER TABLE projectdatarow ENABLE ALWAYS TRIGGER projectdatarow_facets_ai",
-    (
-        "CREATE TRIGGER projectdatarow_facets_au AFTER UPDATE ON projectdatarow REFERENCING OLD TABLE AS previous "
-        "NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION facets_mark_rows()"
-    ),
-    "ALTER TABLE projectdatarow ENABLE ALWAYS TRIGGER projectdatarow_facets_au",
-    (
-        "CREATE TRIGGER projectdatarow_facets_ad AFTER DELETE ON projectdatarow REFERENCING OLD TABLE AS changed FOR "
-        "EACH STATEMENT EXECUTE FUNCTION facets_mark_rows()"
-    ),
-    "ALTER TABLE projectdatarow ENABLE ALWAYS TRIGGER projectdatarow_facets_ad",
-    (
-        "CREATE TRIGGER modelrundatarow_facets_ai AFTER INSERT ON modelrundatarow REFERENCING NEW TABLE AS changed "
-        "FOR EACH STATEMENT EXECUTE FUNCTION facets_mark_rows()"
-    ),
-    "ALTER TABLE modelrundatarow ENABLE ALWAYS TRIGGER modelrundatarow_facets_ai",
-    (
-        "CREATE TRIGGER modelrundatarow_facets_au AFTER UPDATE ON modelrundatarow REFERENCING OLD TABLE AS previous "
-        "NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION facets_mark_rows()"
-    ),
-    "ALTER TABLE modelrundatarow ENABLE ALWAYS TRIGGER modelrundatarow_facets_au",
-    (
-        "CREATE TRIGGER modelrundatarow_facets_ad AFTER DELETE ON modelrundatarow REFERENCING OLD TABLE AS changed "
-        "FOR EACH STATEMENT EXECUTE FUNCTION facets_mark_rows()"
-    ),
-    "ALTER TABLE modelrundatarow ENABLE ALWAYS TRIGGER modelrundatarow_facets_ad",
-    (
-        "CREATE TRIGGER label_facets_ai AFTER INSERT ON label REFERENCING NEW TABLE AS changed FOR EACH STATEMENT "
-        "EXECUTE FUNCTION facets_mark_rows()"
-    ),
-    "ALTER TABLE label ENABLE ALWAYS TRIGGER label_facets_ai",
-    (
-        "CREATE TRIGGER label_facets_au AFTER UPDATE ON label REFERENCING OLD TABLE AS previous NEW TABLE AS changed "
-        "FOR EACH STATEMENT EXECUTE FUNCTION facets_mark_rows()"
-    ),
-    "ALTER TABLE label ENABLE ALWAYS TRIGGER label_facets_au",
-    (
-        "CREATE TRIGGER label_facets_ad AFTER DELETE ON label REFERENCING OLD TABLE AS changed FOR EACH STATEMENT "
-        "EXECUTE FUNCTION facets_mark_rows()"
-    ),
-    "ALTER TABLE label ENABLE ALWAYS TRIGGER label_facets_ad",
-)
-BLOCK_MARKING = {"sqlite": BLOCK_TRIGGERS_SQLITE, "postgresql": BLOCK_MARKING_POSTGRESQL}
-DROP_BLOCK_MARKING = {  # a PostgreSQL trigger goes with its function
-    "sqlite": tuple(f"DROP TRIGGER {ddl.split()[2]}" for ddl in BLOCK_TRIGGERS_SQLITE),
-    "postgresql": ("DROP FUNCTION facets_mark_rows() CASCADE", "DROP FUNCTION facets_mark_datarows() CASCADE"),
-}
-MARK_EVERY_BLOCK = (
-    "INSERT INTO facetdirty(organization_id, block) SELECT DISTINCT organization_id, seq >> 10 FROM datarow"
-)
-
-# What 0003 made.
 CHUNK_TRIGGERS_SQLITE = (
     (
         "CREATE TRIGGER datarow_facets_ai AFTER INSERT ON datarow BEGIN UPDATE datarow SET seq = coalesce((SELECT "
@@ -305,7 +188,26 @@ CHUNK_TRIGGERS_SQLITE = (
         "(old.data_row_id); END"
     ),
 )
-CHUNK_MARKING_POSTGRESQL = (
+# PostgreSQL: each marking's two functions; the statement triggers that call them are 0003's, and label's from
+# 0004 on (a function dropped with CASCADE takes its triggers along, so each marking makes them again).
+BLOCK_FUNCTIONS_POSTGRESQL = (
+    (
+        "CREATE OR REPLACE FUNCTION facets_mark_datarows() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO "
+        "facetdirty(organization_id, block) SELECT DISTINCT organization_id, seq >> 10 FROM changed ORDER BY 1, 2 ON "
+        "CONFLICT (organization_id, block) DO UPDATE SET block = excluded.block; IF TG_OP = 'UPDATE' THEN INSERT "
+        "INTO facetdirty(organization_id, block) SELECT DISTINCT organization_id, seq >> 10 FROM previous ORDER BY "
+        "1, 2 ON CONFLICT (organization_id, block) DO UPDATE SET block = excluded.block; END IF; RETURN NULL; END $$"
+    ),
+    (
+        "CREATE OR REPLACE FUNCTION facets_mark_rows() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO "
+        "facetdirty(organization_id, block) SELECT DISTINCT d.organization_id, d.seq >> 10 FROM changed c JOIN "
+        "datarow d ON d.id = c.data_row_id ORDER BY 1, 2 ON CONFLICT (organization_id, block) DO UPDATE SET block = "
+        "excluded.block; IF TG_OP = 'UPDATE' THEN INSERT INTO facetdirty(organization_id, block) SELECT DISTINCT "
+        "d.organization_id, d.seq >> 10 FROM previous c JOIN datarow d ON d.id = c.data_row_id ORDER BY 1, 2 ON "
+        "CONFLICT (organization_id, block) DO UPDATE SET block = excluded.block; END IF; RETURN NULL; END $$"
+    ),
+)
+CHUNK_FUNCTIONS_POSTGRESQL = (
     (
         "CREATE OR REPLACE FUNCTION facets_mark_datarows() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO "
         "facetdirty(organization_id, chunk) SELECT DISTINCT organization_id, seq >> 16 FROM changed ORDER BY 1, 2 ON "
@@ -321,6 +223,8 @@ CHUNK_MARKING_POSTGRESQL = (
         "d.organization_id, d.seq >> 16 FROM previous c JOIN datarow d ON d.id = c.data_row_id ORDER BY 1, 2 ON "
         "CONFLICT (organization_id, chunk) DO UPDATE SET chunk = excluded.chunk; END IF; RETURN NULL; END $$"
     ),
+)
+TRIGGERS_POSTGRESQL = (
     (
         "CREATE TRIGGER datarow_facets_ai AFTER INSERT ON datarow REFERENCING NEW TABLE AS changed FOR EACH "
         "STATEMENT EXECUTE FUNCTION facets_mark_datarows()"
@@ -397,10 +301,41 @@ CHUNK_MARKING_POSTGRESQL = (
     ),
     "ALTER TABLE modelrundatarow ENABLE ALWAYS TRIGGER modelrundatarow_facets_ad",
 )
-CHUNK_MARKING = {"sqlite": CHUNK_TRIGGERS_SQLITE, "postgresql": CHUNK_MARKING_POSTGRESQL}
-DROP_CHUNK_MARKING = {  # a PostgreSQL trigger goes with its function
+LABEL_TRIGGERS_POSTGRESQL = (
+    (
+        "CREATE TRIGGER label_facets_ai AFTER INSERT ON label REFERENCING NEW TABLE AS changed FOR EACH STATEMENT "
+        "EXECUTE FUNCTION facets_mark_rows()"
+    ),
+    "ALTER TABLE label ENABLE ALWAYS TRIGGER label_facets_ai",
+    (
+        "CREATE TRIGGER label_facets_au AFTER UPDATE ON label REFERENCING OLD TABLE AS previous NEW TABLE AS changed "
+        "FOR EACH STATEMENT EXECUTE FUNCTION facets_mark_rows()"
+    ),
+    "ALTER TABLE label ENABLE ALWAYS TRIGGER label_facets_au",
+    (
+        "CREATE TRIGGER label_facets_ad AFTER DELETE ON label REFERENCING OLD TABLE AS changed FOR EACH STATEMENT "
+        "EXECUTE FUNCTION facets_mark_rows()"
+    ),
+    "ALTER TABLE label ENABLE ALWAYS TRIGGER label_facets_ad",
+)
+DROP_FUNCTIONS_POSTGRESQL = ("DROP FUNCTION facets_mark_rows() CASCADE", "DROP FUNCTION facets_mark_datarows() CASCADE")
+
+BLOCK_MARKING = {
+    "sqlite": BLOCK_TRIGGERS_SQLITE,
+    "postgresql": (*BLOCK_FUNCTIONS_POSTGRESQL, *TRIGGERS_POSTGRESQL, *LABEL_TRIGGERS_POSTGRESQL),
+}
+DROP_BLOCK_MARKING = {
+    "sqlite": tuple(f"DROP TRIGGER {ddl.split()[2]}" for ddl in BLOCK_TRIGGERS_SQLITE),
+    "postgresql": DROP_FUNCTIONS_POSTGRESQL,
+}
+MARK_EVERY_BLOCK = (
+    "INSERT INTO facetdirty(organization_id, block) SELECT DISTINCT organization_id, seq >> 10 FROM datarow"
+)
+
+CHUNK_MARKING = {"sqlite": CHUNK_TRIGGERS_SQLITE, "postgresql": (*CHUNK_FUNCTIONS_POSTGRESQL, *TRIGGERS_POSTGRESQL)}
+DROP_CHUNK_MARKING = {
     "sqlite": tuple(f"DROP TRIGGER {ddl.split()[2]}" for ddl in CHUNK_TRIGGERS_SQLITE),
-    "postgresql": ("DROP FUNCTION facets_mark_rows() CASCADE", "DROP FUNCTION facets_mark_datarows() CASCADE"),
+    "postgresql": DROP_FUNCTIONS_POSTGRESQL,
 }
 MARK_EVERY_CHUNK = (
     "INSERT INTO facetdirty(organization_id, chunk) SELECT DISTINCT organization_id, seq >> 16 FROM datarow"
