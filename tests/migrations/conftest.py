@@ -1,4 +1,4 @@
-"""These tests rewrite the schema: the PostgreSQL session database is given back at head after each."""
+"""These tests rewrite the schema: the PostgreSQL session database is given back at head after each that used it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def fresh_schema_afterwards(engine_name: str, request: pytest.FixtureRequest) -> Iterator[None]:
-    server = request.getfixturevalue("postgres_server") if engine_name == "postgresql" else None
+def fresh_schema_afterwards(request: pytest.FixtureRequest) -> Iterator[None]:
+    uses_postgres = "settings" in request.fixturenames and request.getfixturevalue("engine_name") == "postgresql"
+    server = request.getfixturevalue("postgres_server") if uses_postgres else None
     yield
     if server is not None:
         server.reset()
