@@ -96,6 +96,7 @@ WEBHOOK_ROWS = (  # from 0009 on
     " attempts, next_attempt_at, created_at) VALUES ('msg{n}', '{org}', 'cwh{n}', 'e', 'cex{n}', '{{}}', 'PENDING', 0,"
     " '2026-01-01', '2026-01-01')",
 )
+EVENTS = ("ai", "au", "ad")
 FACET_TABLES = ("datarow", "metadatavalue", "labelfeature", "projectdatarow", "modelrundatarow", "label")
 TRIGGERS = {
     "sqlite": {"searchdocument_ai", "searchdocument_au", "searchdocument_ad", "datarowembedding_gen_INSERT",
@@ -135,9 +136,6 @@ def _write(conn: Connection, revision: str, n: int) -> None:
     conn.execute(text("DELETE FROM facetdirty"))
     conn.execute(text("UPDATE label SET version = '1.0.1' WHERE id = :l"), {"l": f"clb{n}"})
     assert _marks(conn, column) == ([(ORG, 0)] if labels_mark else []), revision
-
-
-EVENTS = ("ai", "au", "ad")
 
 
 def _triggers(schema: dict[str, Any]) -> set[str]:
