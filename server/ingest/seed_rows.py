@@ -46,6 +46,7 @@ def _video(seeded: Seeded, i: int) -> Made:
     frames = seeded.rng.randint(90, 900)
     attrs = {"asset_type": "video", "mime_type": "video/mp4", "width": 1280, "height": 720}
     attrs |= {"frame_rate": 30, "frame_count": frames, "duration": round(frames / 30, 3)}
+    attrs["thumbnail_url"] = f"{DEMO_MEDIA}/posters/traffic-{i:07d}.png"  # served by the server (server.web.demo_media)
     return f"{BUCKET}/videos/traffic-{i:07d}.mp4", attrs, Shape(width=1280, height=720, frames=frames)
 
 

@@ -1,6 +1,7 @@
 """Media of the demo catalog, made on request: small deterministic PNGs for the seeded images (a street: sky, road,
-a few cars) and segmentation masks (a region of the sky), so the demo renders with no storage and no network. The
-seed names them `/demo-media/images/<name>.png` and `/demo-media/masks/<name>.png`."""
+a few cars), the posters of the seeded videos (a frame of the same kind of scene) and segmentation masks (a region
+of the sky), so the demo renders with no storage and no network. The seed names them `/demo-media/images/<name>.png`,
+`/demo-media/posters/<name>.png` (a video's `thumbnail_url` media attribute) and `/demo-media/masks/<name>.png`."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def mask(name: str) -> bytes:
     return png(out)
 
 
-KINDS = {"images": street, "masks": mask}
+KINDS = {"images": street, "posters": street, "masks": mask}
 
 
 @lru_cache(maxsize=256)

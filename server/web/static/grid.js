@@ -1,6 +1,6 @@
-// Thumbnails: the media (images; a video's poster or first frame) with the labels' annotations drawn over it, text
-// as a snippet with its entity spans marked; a checkbox on each.
-import { el } from "./filters.js";
+// Thumbnails: the media (images; a video's poster, named by its `thumbnail_url` media attribute) with the labels'
+// annotations drawn over it, text as a snippet with its entity spans marked; a checkbox on each.
+import { el } from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#e377c2", "#8c564b"];
@@ -58,10 +58,14 @@ function visual(row, kind) {
   const height = m.height || 720;
   const frame = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "media", role: "img", "aria-label": `${kind} ${row.globalKey || row.id}` });
   frame.append(svg("rect", { x: 0, y: 0, width, height, fill: "#e9ecef" }));
-  const source = kind === "VIDEO" ? m.posterUrl || m.thumbnailUrl : row.rowData;
+  // A video shows the image its `thumbnail_url` media attribute names (the demo's are served by the server).
+  const source = kind === "VIDEO" ? m.thumbnail_url : row.rowData;
+  frame.dataset.media = "none";
   if (source && /^(https?:|data:|\/)/.test(source)) {
-    const image = svg("image", { href: source, x: 0, y: 0, width, height, preserveAspectRatio: "xMidYMid slice" });
-    image.addEventListener("error", () => image.remove());
+    const image = svg("image", { class: "source", href: source, x: 0, y: 0, width, height, preserveAspectRatio: "xMidYMid slice" });
+    frame.dataset.media = "loading";
+    image.addEventListener("load", () => { frame.dataset.media = "loaded"; });
+    image.addEventListener("error", () => { frame.dataset.media = "failed"; image.remove(); });
     frame.append(image);
   }
   for (const object of objects(row)) for (const shape of shapes(object, color(object.name))) frame.append(shape);
