@@ -1,7 +1,7 @@
 // The Export dialog: optional sections, projects and model runs limited to those of the selection, then the task's
 // live progress (polling exportTask), its download link and its error stream.
 import { gql } from "./api.js";
-import { el } from "./filters.js";
+import { el } from "./dom.js";
 import { EXPORT, FACETS, SECTIONS, TASK } from "./queries.js";
 
 const $ = (id) => document.getElementById(id);

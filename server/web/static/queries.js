@@ -15,7 +15,7 @@ export const CATALOG = `query Catalog {
   datasets(first: 100) { nodes { id name } }
   slices { id name filter }
   metadataSchemas(first: 100) { nodes { id name kind options { id name } } }
-  projects(first: 100) { nodes { id name } }
+  projects(first: 100) { nodes { id name batches { id name } } }
 }`;
 
 export const ROWS = `query Rows($filter: DataRowFilter, $slice: ID, $after: String) {
