@@ -37,10 +37,14 @@ export const EXPORT = `mutation Export($filter: DataRowFilter, $slice: ID, $ids:
   exportDataRows(filter: $filter, slice: $slice, dataRowIds: $ids, params: $params) { id }
 }`;
 
+const TASK_FIELDS = "id status progress rowCount errorCount bytesWritten totalRows url errorsUrl failureReason createdAt";
+
 export const TASK = `query Task($id: ID!) {
-  exportTask(id: $id) {
-    id status progress rowCount errorCount bytesWritten totalRows url errorsUrl failureReason createdAt
-  }
+  exportTask(id: $id) { ${TASK_FIELDS} }
+}`;
+
+export const TASK_UPDATES = `subscription TaskUpdates($id: ID!) {
+  exportTaskUpdated(id: $id) { ${TASK_FIELDS} }
 }`;
 
 export const RECENT = `query Recent {
