@@ -61,7 +61,7 @@ class App:
             self.sent.append(request.post_data_json)
 
     def sent_filters(self, operation: str) -> list[Any]:
-        """The `filter` variable of each `operation` (e.g. "query Facets") sent so far."""
+        """The `filter` variable of each `operation` (e.g. "query Panel") sent so far."""
         return [body["variables"].get("filter") for body in self.sent if body["query"].startswith(operation)]
 
     def add_condition(self, kind: str, group: str = "") -> str:

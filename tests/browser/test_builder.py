@@ -58,13 +58,13 @@ def test_nested_groups_compile_to_the_filter_sent(app: App) -> None:
             {"not": {"ids": excluded}},
         ]
     }
-    assert app.sent_filters("query Facets")[-1] == tree
+    assert app.sent_filters("query Panel")[-1] == tree
     assert shown == app.total(tree) > 0
     assert app.page.inner_text(f"{ids} .hint") == "3 listed"
     app.shot("nested")
     app.page.click(f"{negated} > .group-head button[aria-label='Remove Group']")
     assert app.changed() == app.total({"and": tree["and"][:2]})
-    assert app.sent_filters("query Facets")[-1] == {"and": tree["and"][:2]}
+    assert app.sent_filters("query Panel")[-1] == {"and": tree["and"][:2]}
 
 
 def test_a_pasted_list_of_ids_or_global_keys(app: App) -> None:
@@ -75,14 +75,14 @@ def test_a_pasted_list_of_ids_or_global_keys(app: App) -> None:
     app.page.fill(f"{row} textarea", pasted)
     app.page.dispatch_event(f"{row} textarea", "change")
     assert app.changed() == 5
-    assert app.sent_filters("query Facets")[-1] == {"ids": [r["id"] for r in rows] + ["not-a-row-id"]}
+    assert app.sent_filters("query Panel")[-1] == {"ids": [r["id"] for r in rows] + ["not-a-row-id"]}
     assert app.page.inner_text(f"{row} .hint") == "6 listed"
     assert app.page.locator("#grid .tile").count() == 5
     app.page.select_option(f"{row} select[aria-label='Id kind']", "globalKeys")
     app.page.fill(f"{row} textarea", "\n".join(r["globalKey"] for r in rows[:4]))
     app.page.dispatch_event(f"{row} textarea", "change")
     assert app.changed() == 4
-    assert app.sent_filters("query Facets")[-1] == {"globalKeys": [r["globalKey"] for r in rows[:4]]}
+    assert app.sent_filters("query Panel")[-1] == {"globalKeys": [r["globalKey"] for r in rows[:4]]}
     shown = {app.page.locator("#grid .tile").nth(i).get_attribute("data-id") for i in range(4)}
     assert shown == {r["id"] for r in rows[:4]}
     app.shot("ids")
@@ -106,7 +106,7 @@ def test_a_slice_saved_from_nested_groups_reads_back_unchanged(app: App) -> None
             {"createdAt": {"gte": "2000-01-01T00:00:00Z"}},
         ]
     }
-    assert app.sent_filters("query Facets")[-1] == tree and total == app.total(tree) > 0
+    assert app.sent_filters("query Panel")[-1] == tree and total == app.total(tree) > 0
     app.page.once("dialog", lambda dialog: dialog.accept("videos or texts"))
     app.page.click("#save-slice")
     app.page.wait_for_function("document.querySelector('#scope').textContent.startsWith('Slice videos or texts')")
@@ -114,5 +114,26 @@ def test_a_slice_saved_from_nested_groups_reads_back_unchanged(app: App) -> None
     assert app.page.inner_text("#scope") == f"Slice videos or texts, {total} rows"  # not "(edited)"
     assert app.page.locator("#conditions > li[data-kind=group] > ol > li[data-kind=mediaType]").count() == 2
     assert app.page.input_value("#conditions > li[data-kind=group] select[aria-label='Group match']") == "or"
-    assert app.sent_filters("query Facets")[-1] is None  # the slice is sent by id
+    assert app.sent_filters("query Panel")[-1] is None  # the slice is sent by id
     app.shot("slice")
+
+
+def test_the_keyboard_keeps_its_place_while_the_builder_redraws(app: App) -> None:
+    """Each edit redraws the builder: the control edited from the keyboard keeps the focus, in a nested group too."""
+    app.open()
+    group = app.add_condition("group")
+    inner = app.add_condition("mediaType", group)
+    app.changed()
+    app.page.focus(f"{inner} select[aria-label='Media type']")
+    for media in ("IMAGE", "VIDEO"):
+        app.page.keyboard.press("ArrowDown")
+        shown = app.changed()
+        assert app.page.evaluate("document.activeElement.getAttribute('aria-label')") == "Media type"
+        assert app.sent_filters("query Panel")[-1] == {"mediaTypes": [media]} and shown == app.total(
+            {"mediaTypes": [media]}
+        )
+    app.page.keyboard.press("Shift+Tab")
+    assert app.page.evaluate("document.activeElement.getAttribute('aria-label')") == "not"
+    app.page.keyboard.press("Space")
+    assert app.changed() == app.total({"not": {"mediaTypes": ["VIDEO"]}})
+    assert app.page.evaluate("document.activeElement.getAttribute('aria-label')") == "not"

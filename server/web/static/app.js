@@ -4,9 +4,9 @@ import { ApiError, apiKey, gql, setApiKey } from "./api.js";
 import { bytes, openExport } from "./exportDialog.js";
 import { el } from "./dom.js";
 import { buildFilter, compile, fresh, newGroup, treeOf } from "./filterTree.js";
-import { addMenu, renderGroup } from "./filters.js";
+import { addMenu, focused, refocus, renderGroup } from "./filters.js";
 import { tile } from "./grid.js";
-import { CATALOG, CREATE_SLICE, FACETS, RECENT, ROWS, UPDATE_SLICE } from "./queries.js";
+import { CATALOG, CREATE_SLICE, OPTIONS, PANEL, RECENT, ROWS, UPDATE_SLICE } from "./queries.js";
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -149,14 +149,16 @@ async function run() {
   const generation = ++state.generation;
   const args = current();
   const panelArgs = state.datasetId ? { ...args, filter: buildFilter(state.root, state.options, null) } : args;
+  const noted = focused($("conditions"));
   renderGroup($("conditions"), [], () => state.root, state.options, (next) => { state.root = next; refresh(); });
+  refocus($("conditions"), noted);
   $("combine").value = state.root.combine;
   $("update-slice").hidden = !state.slice;
   $("count").textContent = "Counting…";
   $("count").dataset.state = "counting";
   try {
-    const panel = (await gql(FACETS, panelArgs)).dataRowFacets;
-    const facets = panelArgs === args ? panel : (await gql(FACETS, args)).dataRowFacets;
+    const panel = (await gql(PANEL, panelArgs)).dataRowFacets;
+    const facets = panelArgs === args ? panel : (await gql(PANEL, args)).dataRowFacets;
     if (generation !== state.generation) return;
     message("");
     drawDatasets(panel);
@@ -235,7 +237,7 @@ async function start() {
   }
   try {
     state.catalog = await gql(CATALOG);
-    const all = (await gql(FACETS, {})).dataRowFacets;
+    const all = (await gql(OPTIONS)).dataRowFacets;
     state.options = {
       datasets: state.catalog.datasets.nodes,
       metadataSchemas: state.catalog.metadataSchemas.nodes,

@@ -4,7 +4,7 @@
 import { gql } from "./api.js";
 import { el } from "./dom.js";
 import { follow } from "./progress.js";
-import { EXPORT, FACETS, SECTIONS } from "./queries.js";
+import { EXPORT, PICKERS, SECTIONS } from "./queries.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -44,7 +44,7 @@ export async function openExport(scope, done) {
   $("project-picker").replaceChildren(loading);
   $("run-picker").replaceChildren(loading.cloneNode(true));
   dialog.showModal();
-  const facets = (await gql(FACETS, facetArgs)).dataRowFacets;
+  const facets = (await gql(PICKERS, facetArgs)).dataRowFacets;
   const projects = facets.projects.filter((p) => p.labeledCount > 0).map((p) => ({ id: p.id, label: `${p.name} (${p.labeledCount} labeled)` }));
   picker($("project-picker"), projects, "project");
   const runs = facets.modelRuns.filter((r) => r.count > 0).map((r) => ({ id: r.id, label: `${r.modelName} / ${r.name} (${r.count})` }));

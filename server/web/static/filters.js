@@ -114,10 +114,10 @@ export function renderGroup(list, path, latest, options, changed) {
   group.children.forEach((node, i) => {
     const at = [...path, i];
     const set = (patch) => changed(edited(latest(), at, (n) => ({ ...n, ...patch })));
-    const not = el("label", { class: "not" }, el("input", { type: "checkbox", checked: node.not, onchange: (e) => set({ not: e.target.checked }) }), " not");
+    const not = el("label", { class: "not" }, el("input", { type: "checkbox", "aria-label": "not", checked: node.not, onchange: (e) => set({ not: e.target.checked }) }), " not");
     const remove = el("button", { type: "button", "aria-label": `Remove ${TITLES[node.kind]} ${node.kind === "group" ? "" : "condition"}`.trim(), text: "×", onclick: () => changed(edited(latest(), at, () => null)) });
     if (node.kind !== "group") {
-      list.append(el("li", { class: "condition", "data-kind": node.kind }, not, el("span", { class: "kind", text: TITLES[node.kind] }), ...controls(node, options, set), remove));
+      list.append(el("li", { class: "condition", "data-kind": node.kind, "data-path": at.join(".") }, not, el("span", { class: "kind", text: TITLES[node.kind] }), ...controls(node, options, set), remove));
       return;
     }
     const combine = select("Group match", node.combine, [["and", "all of (and)"], ["or", "any of (or)"]], (v) => set({ combine: v }));
@@ -125,6 +125,22 @@ export function renderGroup(list, path, latest, options, changed) {
     const inner = el("ol", { class: "conditions" });
     renderGroup(inner, at, latest, options, changed);
     const head = el("div", { class: "group-head" }, not, el("span", { class: "kind", text: "Group" }), combine, add, remove);
-    list.append(el("li", { class: "condition group", "data-kind": "group" }, head, inner));
+    list.append(el("li", { class: "condition group", "data-kind": "group", "data-path": at.join(".") }, head, inner));
   });
+}
+
+// The builder is drawn again after each edit: `focused(list)` notes which of its controls has the focus (its
+// condition's path and its label), `refocus(list, noted)` gives the focus back to that control once redrawn.
+export function focused(list) {
+  const active = document.activeElement;
+  const li = active && list.contains(active) ? active.closest("li[data-path]") : null;
+  return li && active.getAttribute("aria-label") ? { path: li.dataset.path, label: active.getAttribute("aria-label") } : null;
+}
+
+export function refocus(list, noted) {
+  if (!noted) return;
+  const li = list.querySelector(`li[data-path="${noted.path}"]`);
+  const controls = li ? [...li.querySelectorAll("[aria-label]")] : [];
+  const control = controls.find((c) => c.getAttribute("aria-label") === noted.label && c.closest("li[data-path]") === li);
+  if (control) control.focus();
 }

@@ -1,13 +1,17 @@
-// The operations the app sends (all in the committed schema.graphql).
-export const FACETS = `query Facets($filter: DataRowFilter, $slice: ID) {
+// The operations the app sends (all in the committed schema.graphql). Each dataRowFacets asks only for the facets
+// it shows: the server reads only the facet arrays of the fields selected.
+export const PANEL = `query Panel($filter: DataRowFilter, $slice: ID) {
+  dataRowFacets(filter: $filter, slice: $slice) { totalCount datasets { id count } }
+}`;
+
+export const OPTIONS = `query Options {
+  dataRowFacets { annotationClasses { name } modelRuns { id name modelName } }
+}`;
+
+export const PICKERS = `query Pickers($filter: DataRowFilter, $slice: ID) {
   dataRowFacets(filter: $filter, slice: $slice) {
-    totalCount
-    datasets { id name count }
-    mediaTypes { mediaType count }
-    projects { id name count labeledCount statuses { status count } }
+    projects { id name labeledCount }
     modelRuns { id name modelName count }
-    annotationClasses { featureSchemaId name count }
-    metadataOptions { schemaId schemaName optionId optionName count }
   }
 }`;
 
