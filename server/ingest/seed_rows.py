@@ -65,7 +65,8 @@ def _text(seeded: Seeded, i: int) -> Made:
 def _conversation(seeded: Seeded, i: int) -> Made:
     messages = seeded.rng.randint(3, 12)
     attrs = {"asset_type": "conversational", "mime_type": "application/vnd.labelbox.conversational"}
-    return f"{BUCKET}/chats/chat-{i:07d}.json", {**attrs, "message_count": messages}, Shape(messages=messages)
+    chat = f"{DEMO_MEDIA}/chats/chat-{i:07d}-{messages}.json"  # served by the server (server.ingest.seed_chats)
+    return chat, {**attrs, "message_count": messages}, Shape(messages=messages)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import pytest
 from starlette.applications import Starlette
 
 from server.app import create_app
+from server.ingest.seed_chats import conversational_json
 from server.settings import Settings
 from server.web import STATIC
 from tests.conftest import http_client
@@ -53,5 +54,11 @@ async def test_demo_media_are_deterministic_pngs(anon_client: httpx.AsyncClient)
         assert response.status_code == 200 and response.headers["content-type"] == "image/png"
         assert response.content.startswith(b"\x89PNG\r\n\x1a\n")
     assert first.content == again.content != other.content != poster.content
+    chat = await anon_client.get("/demo-media/chats/chat-0000009-7.json")
+    assert chat.status_code == 200 and chat.headers["content-type"] == "application/json"
+    assert chat.json() == conversational_json("chat-0000009-7") and len(chat.json()["messages"]) == 7
+    for wrong in ("chat-0000009-7.png", "chat-0000009.json", "chat-0000009-0.json", "chat-0000009-101.json"):
+        missing = await anon_client.get(f"/demo-media/chats/{wrong}")
+        assert missing.status_code == 404 and missing.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     refused = await anon_client.get("/demo-media/videos/traffic-0000001.mp4")
     assert refused.status_code == 404 and refused.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
