@@ -137,3 +137,32 @@ def test_the_keyboard_keeps_its_place_while_the_builder_redraws(app: App) -> Non
     app.page.keyboard.press("Space")
     assert app.changed() == app.total({"not": {"mediaTypes": ["VIDEO"]}})
     assert app.page.evaluate("document.activeElement.getAttribute('aria-label')") == "not"
+
+
+def test_a_slice_saved_through_the_api_shows_in_the_builder(app: App) -> None:
+    """Several conditions in one object hold together: the builder shows them as conditions of an "all of" group,
+    with a nested "any of" group and a negation, and sends the slice as saved until it is edited."""
+    tree = {
+        "mediaTypes": ["IMAGE"],
+        "or": [{"annotation": {"name": "car", "minCount": 2}}, {"metadata": {"name": "tag", "eq": "downtown"}}],
+        "not": {"annotation": {"name": "car", "minCount": 4}},
+    }
+    query = 'mutation($f: DataRowFilter!) { createSlice(name: "api slice", filter: $f) { id } }'
+    slice_id = app.graphql(query, {"f": tree})["createSlice"]["id"]
+    total = app.total(slice_id=slice_id)
+    app.open()
+    app.page.click("#show-slices")
+    app.page.click("#slices button:has-text('api slice')")
+    assert app.changed() == total > 0
+    assert app.page.inner_text("#scope") == f"Slice api slice, {total} rows"
+    kinds = app.page.eval_on_selector_all("#conditions > li", "items => items.map(i => i.dataset.kind)")
+    assert sorted(kinds) == ["annotation", "group", "mediaType"]  # in the order the server keeps the keys
+    assert app.page.is_checked("#conditions > li[data-kind=annotation] .not input")
+    assert app.sent_filters("query Panel")[-1] is None  # sent by id, as saved
+    inner = "#conditions > li[data-kind=group] > ol > li"
+    assert app.page.eval_on_selector_all(inner, "items => items.map(i => i.dataset.kind)") == ["annotation", "metadata"]
+    app.page.select_option("#conditions > li[data-kind=mediaType] select[aria-label='Media type']", "VIDEO")
+    edited = app.changed()
+    assert app.page.inner_text("#scope") == f"Slice api slice (edited), {edited} rows"
+    sent = app.sent_filters("query Panel")[-1]
+    assert {"mediaTypes": ["VIDEO"]} in sent["and"] and edited == app.total(sent)

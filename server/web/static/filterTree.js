@@ -138,7 +138,12 @@ function conditionOf(key, v) {
 
 function nodeOf(filter) {
   const keys = Object.keys(filter || {}).filter((k) => filter[k] !== null && filter[k] !== undefined);
-  if (keys.length !== 1) return null;
+  if (!keys.length) return null;
+  if (keys.length > 1) {
+    // Several conditions in one object hold together (and), as the server reads them.
+    const children = keys.map((k) => nodeOf({ [k]: filter[k] }));
+    return children.every(Boolean) ? { kind: "group", combine: "and", not: false, children } : null;
+  }
   const [key] = keys;
   const value = filter[key];
   if (key === "not") {
