@@ -166,3 +166,18 @@ def test_a_slice_saved_through_the_api_shows_in_the_builder(app: App) -> None:
     assert app.page.inner_text("#scope") == f"Slice api slice (edited), {edited} rows"
     sent = app.sent_filters("query Panel")[-1]
     assert {"mediaTypes": ["VIDEO"]} in sent["and"] and edited == app.total(sent)
+
+
+def test_nested_groups_fit_a_phone_screen(app: App) -> None:
+    app.page.set_viewport_size({"width": 390, "height": 844})
+    app.open()
+    project, _, batch_name = a_batch(app)
+    group = app.add_condition("group")
+    inner = app.add_condition("group", group)
+    row = app.add_condition("project", inner)
+    app.page.select_option(f"{row} select[aria-label='Project']", project)
+    app.page.select_option(f"{row} select[aria-label='Batch']", label=batch_name)
+    app.add_condition("ids", inner)
+    app.changed()
+    app.shot("phone-groups")
+    assert app.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
