@@ -166,6 +166,12 @@ def test_a_slice_saved_through_the_api_shows_in_the_builder(app: App) -> None:
     assert app.page.inner_text("#scope") == f"Slice api slice (edited), {edited} rows"
     sent = app.sent_filters("query Panel")[-1]
     assert {"mediaTypes": ["VIDEO"]} in sent["and"] and edited == app.total(sent)
+    app.page.click("#update-slice")
+    app.page.wait_for_function("document.querySelector('#message').textContent === 'Slice api slice saved.'")
+    assert app.changed() == edited
+    assert app.page.inner_text("#scope") == f"Slice api slice, {edited} rows"  # the edits are the slice now
+    saved = {s["id"]: s["filter"] for s in app.graphql("{ slices { id filter } }")["slices"]}[slice_id]
+    assert app.total(saved) == edited and app.sent_filters("query Panel")[-1] is None
 
 
 def test_nested_groups_fit_a_phone_screen(app: App) -> None:

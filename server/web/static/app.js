@@ -183,11 +183,16 @@ function pickDataset(id) {
   refresh();
 }
 
+// A slice with `shown`, its filter as the builder compiles it: unedited, the builder compiles to that and the slice is
+// sent as saved (a filter the builder cannot show: while the builder stays empty).
+function shownSlice(s, tree) {
+  return { ...s, shown: JSON.stringify(tree ? compile(tree, state.options) : null) };
+}
+
 function pickSlice(s) {
   const tree = treeOf(s.filter);
   state.root = tree || newGroup();
-  // Unedited, the builder compiles to `shown` and the slice is sent as saved (a filter it cannot show: while empty).
-  state.slice = { ...s, shown: JSON.stringify(tree ? compile(tree, state.options) : null) };
+  state.slice = shownSlice(s, tree);
   state.datasetId = null;
   state.similar = null;
   if (!tree) message(`Slice ${s.name} has a filter the builder cannot show; it is applied as saved.`);
@@ -222,7 +227,7 @@ async function updateSlice() {
   try {
     const saved = (await gql(UPDATE_SLICE, { id: state.slice.id, filter })).updateSlice;
     state.catalog.slices = state.catalog.slices.map((s) => (s.id === saved.id ? saved : s));
-    state.slice = { ...saved, shown: JSON.stringify(compile(treeOf(saved.filter) || newGroup(), state.options)) };
+    state.slice = shownSlice(saved, treeOf(saved.filter));
     message(`Slice ${saved.name} saved.`);
     refresh();
   } catch (error) {
