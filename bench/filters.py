@@ -256,10 +256,13 @@ def engine_name(server: str | None) -> str:
     return "postgresql" if server else "sqlite"
 
 
-async def run(args: argparse.Namespace, parts: tuple[Measure, ...]) -> list[Result]:
+async def run(
+    args: argparse.Namespace, parts: tuple[Measure, ...], sizes: tuple[int, ...] = (1_000_000,)
+) -> list[Result]:
+    """`parts` measured on each engine (`--database-url`, SQLite without) at each size (`--rows`, else `sizes`)."""
     results: list[Result] = []
     for server in getattr(args, "database_url", None) or [None]:
-        for rows in getattr(args, "rows", None) or [1_000_000]:
+        for rows in getattr(args, "rows", None) or sizes:
             results += [replace(r, engine=engine_name(server)) for r in await measure(rows, server, parts)]
     return results
 
