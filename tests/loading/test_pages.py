@@ -112,3 +112,24 @@ async def test_total_count_costs_one_statement_and_only_when_selected(
     assert data["dataRows"]["totalCount"] == 120
     assert without.count == 1
     assert with_count.count == 2 and "count(" in with_count.statements[1]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ dataRows(first: 5) { totalCount } }",
+        "{ dataRows(first: 5) { __typename n: totalCount } }",
+        "{ dataRows(first: 5) { ...C } } fragment C on DataRowConnection { totalCount }",
+        "query($x: Boolean!) { dataRows(first: 5) { totalCount nodes @include(if: $x) { id } } }",
+    ],
+)
+async def test_a_count_alone_reads_no_page(gql: GraphQLClient, engine: Any, catalog: CatalogSpec, query: str) -> None:
+    with count_statements(engine) as counter:
+        data = await gql.data(query, {"x": False} if "$x" in query else None)
+    assert next(v for k, v in data["dataRows"].items() if k != "__typename") == 120
+    assert counter.count == 1 and "count(" in counter.statements[0], counter.statements
+
+
+async def test_a_count_alone_still_refuses_a_bad_cursor(gql: GraphQLClient, catalog: CatalogSpec) -> None:
+    error = await gql.error('{ dataRows(first: 5, after: "nope") { totalCount } }')
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "after"}
