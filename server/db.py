@@ -47,12 +47,22 @@ def _sqlite_pragmas(settings: Settings, cache_mb: int) -> Callable[[Any, Any], N
     return set_pragmas
 
 
+# PostgreSQL session settings of every connection. No JIT: a count whose plan has per-row subplans is estimated
+# costly enough to be compiled, and compiling took 0.7-1.2 s of a 1.2-1.7 s count at 100k rows (0.4-0.5 s without).
+SERVER_SETTINGS = {"jit": "off"}
+
+
 def _driver_options(settings: Settings) -> dict[str, Any]:
-    """Server engines get a sized pool (checked on checkout by `_ping`); SQLite keeps SQLAlchemy's default pool for
-    file databases and runs each statement in one hand-off to aiosqlite's thread (server.sqlite_driver)."""
+    """Server engines get a sized pool (checked on checkout by `_ping`) and SERVER_SETTINGS; SQLite keeps
+    SQLAlchemy's default pool for file databases and runs each statement in one hand-off to aiosqlite's thread
+    (server.sqlite_driver)."""
     if settings.is_sqlite:
         return {"module": one_hop_dbapi()}
-    return {"pool_size": settings.pool_size, "max_overflow": settings.pool_max_overflow}
+    return {
+        "pool_size": settings.pool_size,
+        "max_overflow": settings.pool_max_overflow,
+        "connect_args": {"server_settings": SERVER_SETTINGS},
+    }
 
 
 def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import text
 from starlette.applications import Starlette
 
 from server.app import SERVER_CONNECTIONS
@@ -21,3 +23,10 @@ async def test_warm_pool_leaves_the_connections_open_in_the_pool(settings: Setti
 
 async def test_the_app_starts_with_its_connections_made(app: Starlette) -> None:
     assert app.state.engine.sync_engine.pool.checkedin() >= SERVER_CONNECTIONS
+
+
+async def test_postgresql_connections_never_jit_compile(app: Starlette, settings: Settings) -> None:
+    if settings.is_sqlite:
+        pytest.skip("PostgreSQL's JIT")
+    async with app.state.engine.connect() as conn:
+        assert (await conn.execute(text("SHOW jit"))).scalar_one() == "off"
