@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
+from server import db
 from server.app import SERVER_CONNECTIONS
 from server.db import create_engine, warm_pool
 from server.settings import Settings
@@ -30,3 +35,34 @@ async def test_postgresql_connections_never_jit_compile(app: Starlette, settings
         pytest.skip("PostgreSQL's JIT")
     async with app.state.engine.connect() as conn:
         assert (await conn.execute(text("SHOW jit"))).scalar_one() == "off"
+
+
+async def _sent(engine: AsyncEngine, reads: int) -> list[str]:
+    """What `reads` single-statement reads, one after another on pooled connections, sent to the server."""
+    sent: list[str] = []
+
+    def attach(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(lambda record: sent.append(record.query))
+
+    event.listen(engine.sync_engine, "checkout", attach, insert=True)  # before the ping
+    try:
+        for _ in range(reads):
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 2"))
+        await asyncio.sleep(0)  # the loggers run on the loop's next turn
+    finally:
+        event.remove(engine.sync_engine, "checkout", attach)
+    return [q for q in sent if q != "SELECT 2"]
+
+
+async def test_a_connection_given_back_moments_ago_is_not_pinged(
+    app: Starlette, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the transaction of each read is sent (BEGIN and ROLLBACK); a connection idle longer is pinged first."""
+    if settings.is_sqlite:
+        pytest.skip("the ping is PostgreSQL's")
+    engine = app.state.engine
+    await _sent(engine, 1)  # the connections warmed at start-up may have idled
+    assert await _sent(engine, 5) == ["BEGIN;", "ROLLBACK;"] * 5
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
+    assert await _sent(engine, 2) == ["SELECT 1", "BEGIN;", "ROLLBACK;"] * 2
