@@ -6,15 +6,12 @@ as bench.filters; `--rows` sets its sizes (`--only filter_shapes --rows 100000 -
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.filter_catalog import cid
-from bench.filters import run
+from bench.filters import median_ms, run
 from bench.registry import Result, register
 from server.filters.scope import request_where
 from server.loading.lines import load_lines
@@ -51,15 +48,6 @@ def trees() -> dict[str, dict[str, Any]]:
     return found
 
 
-async def median_ms(fn: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(REPEAT):
-        started = time.perf_counter()
-        result = await fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), result
-
-
 async def shape(engine: AsyncEngine, org: str, tree: dict[str, Any]) -> tuple[float, float, int]:
     """Milliseconds of the first page of 100 and of the SQL count (each from a new connection, the filter compiled
     as the API does), and the count."""
@@ -73,8 +61,8 @@ async def shape(engine: AsyncEngine, org: str, tree: dict[str, Any]) -> tuple[fl
         async with engine.connect() as conn:
             return int((await conn.execute((await request_where(conn, org, tree)).count)).scalar_one())
 
-    page_ms, _ = await median_ms(page)
-    count_ms, matched = await median_ms(count)
+    page_ms, _ = await median_ms(page, REPEAT)
+    count_ms, matched = await median_ms(count, REPEAT)
     return page_ms, count_ms, matched
 
 

@@ -155,9 +155,9 @@ async def ensure_indexes(engine: AsyncEngine) -> None:
         )
 
 
-async def median_ms(fn: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+async def median_ms(fn: Callable[[], Awaitable[Any]], repeat: int = REPEAT) -> tuple[float, Any]:
     times, result = [], None
-    for _ in range(REPEAT):
+    for _ in range(repeat):
         started = time.perf_counter()
         result = await fn()
         times.append((time.perf_counter() - started) * 1000)

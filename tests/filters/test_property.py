@@ -20,7 +20,7 @@ from server.settings import Settings
 from tests.conftest import ENGINES, EVERYTHING, GraphQLClient
 from tests.filters.reference import matches
 from tests.filters.strategies import trees
-from tests.utils.driven import Driven, driven_catalog
+from tests.utils.driven import Driven, driven_catalog, engine_url
 from tests.utils.filter_catalog import describe_catalog
 
 SPEC = describe_catalog()
@@ -66,11 +66,7 @@ async def filtered_ids(gql: GraphQLClient, filter: dict[str, Any]) -> set[str]:
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """One catalog per engine for every example: a module-scoped app driven by its own event loop."""
     tmp: Path = tmp_path_factory.mktemp("property")
-    url = f"sqlite+aiosqlite:///{tmp / 'c.db'}"
-    if request.param == "postgresql":
-        server = request.getfixturevalue("postgres_server")
-        server.empty_tables()
-        url = server.url
+    url = engine_url(request, tmp)
     with driven_catalog(Settings(database_url=url, export_dir=tmp / "exports"), SPEC) as driven:
         yield World(driven.runner, driven.gql, driven.engine, driven.run(export_lines(driven.gql)))
 
