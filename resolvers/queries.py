@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry import ID
@@ -15,6 +16,7 @@ from resolvers.types.exports import ExportTask
 from server.db import read_connection
 from server.errors import bad_input, limit_exceeded, not_found
 from server.export.tasks import get_task, recent_tasks
+from server.filters.leaves.ranking import RANKING_NAMES
 from server.filters.scope import Scope, request_where
 from server.filters.values import FilterLimits
 from server.loading.assemble import Line
@@ -67,6 +69,19 @@ def _score(scope: Scope, line: Line) -> float | None:
     return None if scope.ranking is None else scope.ranking.score(line["data_row"]["id"])
 
 
+def _names_ranking(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(key in RANKING_NAMES or _names_ranking(v) for key, v in value.items())
+    return isinstance(value, list) and any(_names_ranking(v) for v in value)
+
+
+def _may_rank(where_args: dict[str, Any]) -> bool:
+    """Whether the rows may be ranked (a similarTo or search leaf in the filter, or maybe in a saved slice): ranking
+    streams its candidates through a server-side cursor, which PostgreSQL opens only inside a transaction. Other
+    pages read in autocommit (server.db.read_connection): no BEGIN and ROLLBACK round trips."""
+    return where_args.get("slice_id") is not None or _names_ranking(where_args.get("filter"))
+
+
 def _no_page(scope: Scope, plan: RowPlan, after: str | None, order: Order) -> LinePage:
     """The page of a connection that selects only its count: not read, its cursor still checked."""
     if after is not None and scope.ranking is None:
@@ -80,7 +95,8 @@ async def _connection(
     """`page=False`: only the count is selected, so no page is read."""
     ctx = info.context
     plan = plan_from_info(info._raw_info)
-    async with ctx.engine.connect() as conn:  # in a transaction: a similarity search streams (server-side cursor)
+    opened = ctx.engine.connect() if _may_rank(where_args) else read_connection(ctx.engine)
+    async with opened as conn:
         scope = await request_where(conn, ctx.organization_id, **where_args, limits=FilterLimits.of(ctx.settings))
         order = _check_order(scope, order)
         if page:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
@@ -14,6 +13,7 @@ from server import db
 from server.app import SERVER_CONNECTIONS
 from server.db import create_engine, warm_pool
 from server.settings import Settings
+from tests.conftest import queries_sent
 
 
 async def test_warm_pool_leaves_the_connections_open_in_the_pool(settings: Settings) -> None:
@@ -39,19 +39,11 @@ async def test_postgresql_connections_never_jit_compile(app: Starlette, settings
 
 async def _sent(engine: AsyncEngine, reads: int) -> list[str]:
     """What `reads` single-statement reads, one after another on pooled connections, sent to the server."""
-    sent: list[str] = []
-
-    def attach(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        dbapi_connection.driver_connection.add_query_logger(lambda record: sent.append(record.query))
-
-    event.listen(engine.sync_engine, "checkout", attach, insert=True)  # before the ping
-    try:
+    with queries_sent(engine) as sent:
         for _ in range(reads):
             async with engine.connect() as conn:
                 await conn.execute(text("SELECT 2"))
         await asyncio.sleep(0)  # the loggers run on the loop's next turn
-    finally:
-        event.remove(engine.sync_engine, "checkout", attach)
     return [q for q in sent if q != "SELECT 2"]
 
 
