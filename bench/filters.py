@@ -155,9 +155,9 @@ async def ensure_indexes(engine: AsyncEngine) -> None:
         )
 
 
-async def median_ms(fn: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+async def median_ms(fn: Callable[[], Awaitable[Any]], repeat: int = REPEAT) -> tuple[float, Any]:
     times, result = [], None
-    for _ in range(REPEAT):
+    for _ in range(repeat):
         started = time.perf_counter()
         result = await fn()
         times.append((time.perf_counter() - started) * 1000)
@@ -256,10 +256,13 @@ def engine_name(server: str | None) -> str:
     return "postgresql" if server else "sqlite"
 
 
-async def run(args: argparse.Namespace, parts: tuple[Measure, ...]) -> list[Result]:
+async def run(
+    args: argparse.Namespace, parts: tuple[Measure, ...], sizes: tuple[int, ...] = (1_000_000,)
+) -> list[Result]:
+    """`parts` measured on each engine (`--database-url`, SQLite without) at each size (`--rows`, else `sizes`)."""
     results: list[Result] = []
     for server in getattr(args, "database_url", None) or [None]:
-        for rows in getattr(args, "rows", None) or [1_000_000]:
+        for rows in getattr(args, "rows", None) or sizes:
             results += [replace(r, engine=engine_name(server)) for r in await measure(rows, server, parts)]
     return results
 

@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry import ID
 
 from resolvers.context import Context
 from resolvers.filters import DataRowFilter, filter_dict
-from resolvers.selection import plan_from_info
+from resolvers.selection import plan_from_info, selected_fields
 from resolvers.types.data_rows import DataRow, DataRowConnection, PageInfo
 from resolvers.types.exports import ExportTask
 from server.db import read_connection
 from server.errors import bad_input, limit_exceeded, not_found
 from server.export.tasks import get_task, recent_tasks
+from server.filters.leaves.ranking import RANKING_NAMES
 from server.filters.scope import Scope, request_where
 from server.filters.values import FilterLimits
 from server.loading.assemble import Line
-from server.loading.lines import load_lines
-from server.loading.pages import Order, OrderField, count_rows
+from server.loading.lines import LinePage, load_lines
+from server.loading.pages import Order, OrderField, Page, count_rows, decode_cursor
+from server.loading.plan import RowPlan
 
 Info = strawberry.Info[Context, None]
 
 MAX_RECENT_TASKS = 100
+# A connection selecting only these reads no page: its count is the one statement it needs.
+COUNT_ONLY = frozenset({"totalCount", "__typename"})
 DataRowOrderField = strawberry.enum(OrderField, name="DataRowOrderField")
 
 
@@ -64,15 +69,40 @@ def _score(scope: Scope, line: Line) -> float | None:
     return None if scope.ranking is None else scope.ranking.score(line["data_row"]["id"])
 
 
+def _names_ranking(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(key in RANKING_NAMES or _names_ranking(v) for key, v in value.items())
+    return isinstance(value, list) and any(_names_ranking(v) for v in value)
+
+
+def _may_rank(where_args: dict[str, Any]) -> bool:
+    """Whether the rows may be ranked (a similarTo or search leaf in the filter, or maybe in a saved slice): ranking
+    streams its candidates through a server-side cursor, which PostgreSQL opens only inside a transaction. Other
+    pages read in autocommit (server.db.read_connection): no BEGIN and ROLLBACK round trips."""
+    return where_args.get("slice_id") is not None or _names_ranking(where_args.get("filter"))
+
+
+def _no_page(scope: Scope, plan: RowPlan, after: str | None, order: Order) -> LinePage:
+    """The page of a connection that selects only its count: not read, its cursor still checked."""
+    if after is not None and scope.ranking is None:
+        decode_cursor(after, order)
+    return LinePage(Page(rows=[], has_next=False, order=order), plan)
+
+
 async def _connection(
-    info: Info, where_args: dict, first: int, after: str | None, order: Order | None
+    info: Info, where_args: dict, first: int, after: str | None, order: Order | None, page: bool = True
 ) -> DataRowConnection:
+    """`page=False`: only the count is selected, so no page is read."""
     ctx = info.context
     plan = plan_from_info(info._raw_info)
-    async with ctx.engine.connect() as conn:  # in a transaction: a similarity search streams (server-side cursor)
+    opened = ctx.engine.connect() if _may_rank(where_args) else read_connection(ctx.engine)
+    async with opened as conn:
         scope = await request_where(conn, ctx.organization_id, **where_args, limits=FilterLimits.of(ctx.settings))
         order = _check_order(scope, order)
-        result = await load_lines(conn, scope.where, plan, first, after, order, scope.ranking, scope.probe)
+        if page:
+            result = await load_lines(conn, scope.where, plan, first, after, order, scope.ranking, scope.probe)
+        else:
+            result = _no_page(scope, plan, after, order)
 
     async def count() -> int:
         async with read_connection(ctx.engine) as conn:
@@ -111,7 +141,9 @@ class Query:
         first = 100 if first is None else first
         _check_first(first, info.context)
         order = None if order_by is None else Order(order_by.field, order_by.direction == SortDirection.DESC)
-        return await _connection(info, {"filter": filter_dict(filter), "slice_id": slice}, first, after, order)
+        where = {"filter": filter_dict(filter), "slice_id": slice}
+        page = not selected_fields(info._raw_info) <= COUNT_ONLY
+        return await _connection(info, where, first, after, order, page)
 
     @strawberry.field(description="One data row by id or by global key.")
     async def data_row(self, info: Info, id: ID | None = None, global_key: str | None = None) -> DataRow | None:

@@ -51,6 +51,14 @@ def _subfields(info: GraphQLResolveInfo, parent: GraphQLObjectType, details: lis
     ).grouped_field_set
 
 
+def selected_fields(info: GraphQLResolveInfo) -> frozenset[str]:
+    """The names of the current field's own subfields (fragments merged, @skip/@include applied)."""
+    parent = get_named_type(info.return_type)
+    assert isinstance(parent, GraphQLObjectType)
+    groups = _subfields(info, parent, [FieldDetails(node, None) for node in info.field_nodes]).values()
+    return frozenset(group[0].node.name.value for group in groups)
+
+
 def _walk(info: GraphQLResolveInfo, parent: GraphQLObjectType, details: list[FieldDetails]) -> RowPlan:
     plan = RowPlan()
     for group in _subfields(info, parent, details).values():

@@ -232,3 +232,27 @@ def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
         yield counter
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", before)
+
+
+@contextmanager
+def queries_sent(engine: AsyncEngine) -> Iterator[list[str]]:
+    """What the engine's PostgreSQL connections send outside prepared statements while the block runs: pings, BEGIN,
+    ROLLBACK (asyncpg's query logger, which reports on the event loop's next turn: read the list after an await)."""
+    sent: list[str] = []
+
+    def log(record: Any) -> None:
+        sent.append(record.query)
+
+    def attach(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(log)
+
+    def detach(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection.remove_query_logger(log)
+
+    event.listen(engine.sync_engine, "checkout", attach, insert=True)  # before the ping
+    event.listen(engine.sync_engine, "checkin", detach)
+    try:
+        yield sent
+    finally:
+        event.remove(engine.sync_engine, "checkout", attach)
+        event.remove(engine.sync_engine, "checkin", detach)

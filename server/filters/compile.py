@@ -1,6 +1,7 @@
 """compile_filter: a pure fold of a resolved tree into one SQLAlchemy boolean expression (no I/O), with each relation
-leaf as `datarow.id IN (set)` or, for probing (`probe_where`), as a correlated `EXISTS`; count_statement: the same rows
-as one `SELECT count(*)` shaped for counting."""
+leaf as `datarow.id IN (set)` (under a `not` or an `or`, an `EXISTS` on PostgreSQL: `member`) or, for probing
+(`probe_where`), as a correlated `EXISTS`; count_statement: the same rows as one `SELECT count(*)` shaped for
+counting."""
 
 from __future__ import annotations
 
@@ -56,6 +57,34 @@ def _rare(element: rare, compiler: SQLCompiler, **kw: Any) -> str:
     return f"({compiler.process(element.clauses, **kw)})"
 
 
+class by_engine(FunctionElement[bool]):
+    """Two spellings of one condition: the second on PostgreSQL, the first elsewhere."""
+
+    inherit_cache = True
+
+
+@compiles(by_engine)
+def _elsewhere(element: by_engine, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses.clauses[0], **kw)})"
+
+
+@compiles(by_engine, "postgresql")
+def _on_postgresql(element: by_engine, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses.clauses[1], **kw)})"
+
+
+def member(rows: Select[Any]) -> ColumnElement[bool]:
+    """`in_set` where its truth is negated or ORed: PostgreSQL turns an `IN (set)` into a join only as a conjunct of
+    the WHERE; elsewhere it tests each row against the set as a subplan, hashed only when the planner expects the
+    set to fit in `work_mem`, else rescanned for every row (a `NOT IN` over 400k ids ran for minutes). There it is
+    `EXISTS (SELECT 1 FROM (set) WHERE id = datarow.id)`: an anti-join under `NOT`, an index probe per row under
+    `OR`, linear either way, and free of `NOT IN`'s NULL semantics. SQLite builds an `IN` set once in any position,
+    so it keeps the `IN`."""
+    found = rows.subquery()
+    probe = exists(select(literal_column("1")).select_from(found).where(found.c[0] == T.id))
+    return by_engine(in_set(rows), probe)
+
+
 def probe_set(rows: Select[Any]) -> ColumnElement[bool]:
     """The same membership as a correlated `EXISTS` on the set's own row column: one index probe per candidate."""
     return exists(rows.where(rare(rows.selected_columns[0] == T.id)))
@@ -67,17 +96,22 @@ def held_probe(rows: Select[Any]) -> ColumnElement[bool]:
     return exists(rows.where(rare(rows.selected_columns[0] == T.id)).offset(0))
 
 
+def _nested(semi: Semi) -> Semi:
+    """How a set is tested under a `not` or an `or`: `member` in place of `in_set`."""
+    return member if semi is in_set else semi
+
+
 def compile_filter(node: Node, organization_id: str, semi: Semi = in_set) -> ColumnElement[bool]:
     """`organization_id` scopes the relation subqueries too, so their indexes lead with the tenant; `semi` says how a
-    relation leaf's id set is tested (`NOT` of it for a set of rows that must not match); a column leaf builds
-    itself."""
+    relation leaf's id set is tested (`NOT` of it for a set of rows that must not match), `_nested(semi)` under a
+    `not` or an `or`; a column leaf builds itself."""
     match node:
         case And(children):
             return and_(*(compile_filter(c, organization_id, semi) for c in children))
         case Or(children):
-            return or_(*(compile_filter(c, organization_id, semi) for c in children))
+            return or_(*(compile_filter(c, organization_id, _nested(semi)) for c in children))
         case Not(child):
-            return not_(compile_filter(child, organization_id, semi))
+            return not_(compile_filter(child, organization_id, _nested(semi)))
         case Leaf(name, value, _path):
             build = LEAVES[name].build
             if build is not None:
@@ -85,7 +119,7 @@ def compile_filter(node: Node, organization_id: str, semi: Semi = in_set) -> Col
             found, excluded = _rows(node, organization_id), _absent(node, organization_id)
             if found is not None:
                 return semi(found)
-            return true() if excluded is None else not_(semi(excluded))
+            return true() if excluded is None else not_(_nested(semi)(excluded))
     raise AssertionError(node)
 
 

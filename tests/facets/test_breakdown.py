@@ -21,7 +21,7 @@ from server.models import DataRow, Label, LabelFeature, MetadataValue, ModelRunD
 from server.settings import Settings
 from tests.conftest import ENGINES
 from tests.filters.strategies import trees
-from tests.utils.driven import Driven, driven_catalog
+from tests.utils.driven import Driven, driven_catalog, engine_url
 from tests.utils.filter_catalog import describe_catalog
 
 SPEC = describe_catalog()
@@ -38,11 +38,7 @@ M, F, V = ModelRunDataRow.__table__.c, LabelFeature.__table__.c, MetadataValue._
 @pytest.fixture(scope="module", params=ENGINES)
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Driven]:
     tmp: Path = tmp_path_factory.mktemp("facets")
-    url = f"sqlite+aiosqlite:///{tmp / 'c.db'}"
-    if request.param == "postgresql":
-        server = request.getfixturevalue("postgres_server")
-        server.empty_tables()
-        url = server.url
+    url = engine_url(request, tmp)
     with driven_catalog(Settings(database_url=url, export_dir=tmp / "exports"), SPEC) as driven:
         yield driven
 

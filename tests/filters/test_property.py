@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from server.loading import pages
 from server.models import DataRow, LabelFeature, MetadataValue, ProjectDataRow
 from server.settings import Settings
-from tests.conftest import EVERYTHING, GraphQLClient
+from tests.conftest import ENGINES, EVERYTHING, GraphQLClient
 from tests.filters.reference import matches
 from tests.filters.strategies import trees
-from tests.utils.driven import Driven, driven_catalog
+from tests.utils.driven import Driven, driven_catalog, engine_url
 from tests.utils.filter_catalog import describe_catalog
 
 SPEC = describe_catalog()
@@ -62,12 +62,12 @@ async def filtered_ids(gql: GraphQLClient, filter: dict[str, Any]) -> set[str]:
     return {n["id"] for n in page["nodes"]}
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """One catalog for every example: a module-scoped app driven by its own event loop."""
+@pytest.fixture(scope="module", params=ENGINES)
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """One catalog per engine for every example: a module-scoped app driven by its own event loop."""
     tmp: Path = tmp_path_factory.mktemp("property")
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp / 'c.db'}", export_dir=tmp / "exports")
-    with driven_catalog(settings, SPEC) as driven:
+    url = engine_url(request, tmp)
+    with driven_catalog(Settings(database_url=url, export_dir=tmp / "exports"), SPEC) as driven:
         yield World(driven.runner, driven.gql, driven.engine, driven.run(export_lines(driven.gql)))
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import insert
 
+from server.app import create_app
+from server.auth.keys import create_key
 from server.models import DataRow
-from tests.conftest import GraphQLClient, count_statements
-from tests.utils.filter_catalog import BASE, CatalogSpec
+from server.settings import Settings
+from tests.conftest import GraphQLClient, count_statements, http_client, queries_sent
+from tests.utils.filter_catalog import BASE, CatalogSpec, build_catalog
 
 PAGE = """query($first: Int, $after: String, $order: DataRowOrder) {
   dataRows(first: $first, after: $after, orderBy: $order) { nodes { id } pageInfo { hasNextPage endCursor } } }"""
@@ -112,3 +117,43 @@ async def test_total_count_costs_one_statement_and_only_when_selected(
     assert data["dataRows"]["totalCount"] == 120
     assert without.count == 1
     assert with_count.count == 2 and "count(" in with_count.statements[1]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ dataRows(first: 5) { totalCount } }",
+        "{ dataRows(first: 5) { __typename n: totalCount } }",
+        "{ dataRows(first: 5) { ...C } } fragment C on DataRowConnection { totalCount }",
+        "query($x: Boolean!) { dataRows(first: 5) { totalCount nodes @include(if: $x) { id } } }",
+    ],
+)
+async def test_a_count_alone_reads_no_page(gql: GraphQLClient, engine: Any, catalog: CatalogSpec, query: str) -> None:
+    with count_statements(engine) as counter:
+        data = await gql.data(query, {"x": False} if "$x" in query else None)
+    assert next(v for k, v in data["dataRows"].items() if k != "__typename") == 120
+    assert counter.count == 1 and "count(" in counter.statements[0], counter.statements
+
+
+async def test_a_page_sends_no_transaction(settings: Settings) -> None:
+    """A page that ranks nothing reads in autocommit: PostgreSQL gets its statement and nothing around it (an app
+    without an export worker, whose polls would be seen too)."""
+    if settings.is_sqlite:
+        pytest.skip("PostgreSQL's BEGIN and ROLLBACK")
+    app = create_app(dataclasses.replace(settings, export_worker_mode="none"))
+    async with app.router.lifespan_context(app):
+        engine = app.state.engine
+        await build_catalog(engine, app.state.organization_id)
+        key = (await create_key(engine, app.state.organization_id, "pages")).secret
+        async with http_client(app, key) as http:
+            query = "{ dataRows(first: 5, filter: { not: { mediaTypes: [TEXT] } }) { nodes { id } } }"
+            with queries_sent(engine) as sent, count_statements(engine) as counter:
+                assert len((await GraphQLClient(http).data(query))["dataRows"]["nodes"]) == 5
+                await asyncio.sleep(0)
+    transactions = [q for q in sent if q != "SELECT 1"]  # pings of connections idle during the build aside
+    assert transactions == [] and counter.count == 1, (sent, counter.statements)  # the page, nothing around it
+
+
+async def test_a_count_alone_still_refuses_a_bad_cursor(gql: GraphQLClient, catalog: CatalogSpec) -> None:
+    error = await gql.error('{ dataRows(first: 5, after: "nope") { totalCount } }')
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "after"}

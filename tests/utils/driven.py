@@ -7,8 +7,10 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.app import create_app
@@ -27,6 +29,16 @@ class Driven:
 
     def run(self, coro: Any) -> Any:
         return self.runner.run(coro)
+
+
+def engine_url(request: pytest.FixtureRequest, tmp: Path) -> str:
+    """The database of a module-scoped catalog for the fixture's engine parameter: a SQLite file in `tmp`, or the
+    session's PostgreSQL database, emptied."""
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        server.empty_tables()
+        return str(server.url)
+    return f"sqlite+aiosqlite:///{tmp / 'c.db'}"
 
 
 @contextmanager
