@@ -40,11 +40,11 @@ from server.export.params import ExportParams
 from server.export.tasks import ExportRequest
 from server.ingest.ndjson import import_file
 from server.ingest.seed import seed_database
-from server.loading.timefmt import iso
 from server.models import DataRow, Dataset
 from server.models.base import new_id
 from server.orgs import ensure_organization
 from server.settings import Settings
+from server.timefmt import iso
 
 SIZES = (10_000, 100_000, 1_000_000)
 CHUNK = 10_000

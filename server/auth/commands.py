@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.auth.keys import KeyInfo, create_key, list_keys, revoke_key
 from server.db import create_all, create_engine
 from server.errors import CatalogError
-from server.loading.timefmt import iso
 from server.orgs import ensure_organization
 from server.settings import Settings
+from server.timefmt import iso
 
 
 def _line(key: KeyInfo) -> str:

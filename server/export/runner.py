@@ -35,9 +35,9 @@ from server.filters.values import FilterLimits
 from server.loading.lines import iter_line_pages
 from server.loading.pages import count_rows, for_every_page
 from server.loading.plan import RowPlan
-from server.loading.timefmt import iso
 from server.models.base import utcnow
 from server.settings import Settings
+from server.timefmt import iso
 from server.unavailable import for_the_log, is_too_large, is_unavailable, too_large
 from server.webhooks.outbox import enqueue_recent, enqueue_task_event
 from server.webhooks.sender import WebhookSender

@@ -17,8 +17,8 @@ from sqlalchemy.sql.util import ClauseAdapter
 from server.db import snapshot
 from server.errors import bad_input
 from server.loading.plan import RowPlan
-from server.loading.timefmt import export_time
 from server.models import DataRow, Dataset
+from server.timefmt import export_time
 
 if TYPE_CHECKING:
     from server.filters.compile import Probed
