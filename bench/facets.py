@@ -10,8 +10,8 @@ from typing import Any
 from bench.filters import FAMILIES, marked, median_ms, run
 from bench.registry import Result, register
 from server.db import read_connection, snapshot
-from server.facets.breakdown import facet_breakdown
-from server.filters.scope import request_where
+from server.query.count import facet_breakdown
+from server.query.scope import request_where
 
 TREES: dict[str, dict[str, Any] | None] = {
     "every row": None,

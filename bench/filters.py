@@ -26,13 +26,13 @@ from server.app import create_app
 from server.auth.keys import create_key
 from server.db import create_all, create_engine
 from server.facets.build import rebuild_dirty
-from server.filters.scope import request_where
 from server.loading.lines import load_lines
-from server.loading.pages import count_rows
 from server.loading.plan import RowPlan
 from server.models import FacetDirty, metadata
 from server.models.facets import BLOCK_ROWS
 from server.orgs import ensure_organization
+from server.query.count import count_rows
+from server.query.scope import request_where
 from server.schema_check import migrate
 from server.settings import Settings
 

@@ -10,10 +10,10 @@ from resolvers.context import Context
 from resolvers.filters import DataRowFilter, filter_dict
 from resolvers.types.facets import DataRowFacets, data_row_facets
 from server.db import read_connection, snapshot
-from server.facets.breakdown import facet_breakdown
 from server.facets.names import facet_names
-from server.filters.scope import request_where
 from server.filters.values import FilterLimits
+from server.query.count import facet_breakdown
+from server.query.scope import request_where
 
 Info = strawberry.Info[Context, None]
 

@@ -15,11 +15,12 @@ from resolvers.types.exports import ExportTask
 from server.db import read_connection
 from server.errors import bad_input, limit_exceeded, not_found
 from server.export.tasks import get_task, recent_tasks
-from server.filters.scope import Scope, request_where
 from server.filters.values import FilterLimits
 from server.loading.assemble import Line
 from server.loading.lines import load_lines
-from server.loading.pages import Order, OrderField, count_rows
+from server.loading.pages import Order, OrderField
+from server.query.count import count_rows
+from server.query.scope import Scope, request_where
 
 Info = strawberry.Info[Context, None]
 

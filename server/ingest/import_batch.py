@@ -35,6 +35,20 @@ ORDERED = ("project", "model", "modelrun")
 COMMIT_SECONDS = 3.0  # a transaction open this long commits after its batch: the SQLite write lock is held meanwhile
 
 
+def number_records(new_rows: NewRows, tables: Tables) -> Tables:
+    """Records by (table, columns), the new data rows' with `seq` added (on SQLite)."""
+    if not new_rows.active:
+        return tables
+    numbered: Tables = {}
+    for (name, columns), records in tables.items():
+        if name == "datarow":
+            seqs = new_rows.numbers(len(records))
+            numbered[(name, (*columns, "seq"))] = [(*r, s) for r, s in zip(records, seqs, strict=True)]
+        else:
+            numbered[(name, columns)] = records
+    return numbered
+
+
 class ImportBatch:
     """Writes converted chunks one after another on one connection; remembers the shared records it created and the
     ordering hints. Use as `async with`: leaving it closes the connection, rolling back what was not committed."""
@@ -200,7 +214,7 @@ class ImportBatch:
             return
         unchecked = await self._unchecked()
         async with self.conn.begin_nested():
-            await write_records(self.conn, self.new_rows.number_records(tables), unchecked)
+            await write_records(self.conn, number_records(self.new_rows, tables), unchecked)
 
     async def _unchecked(self) -> frozenset[str]:
         if self.unchecked is None:
