@@ -22,8 +22,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from server.bulk_indexes import drop_indexes, restore_indexes
 from server.facets.bulk import NewRows
-from server.ingest.bulk_indexes import drop_indexes, restore_indexes
 from server.ingest.import_chunks import Chunk
 from server.ingest.import_rows import EPOCH
 from server.ingest.import_tables import ALL_TABLES, TABLES, RecordMaker, Tables, write_records
