@@ -14,12 +14,12 @@ from server.errors import bad_input, not_found
 from server.facets.count import FacetQuery
 from server.facets.cover import cover
 from server.filters.compile import Probed, count_statement, probe_where, scoped_where
-from server.filters.leaves import LEAVES
 from server.filters.leaves.ranking import Ranking
 from server.filters.tree import And, Leaf, Node, Not, Or, parse_filter
 from server.filters.values import FilterLimits
 from server.loading.pages import PROBE_WINDOW_MAX
 from server.models import DataRow, Slice
+from server.query.names import RESOLVERS
 from server.search.leaves import resolve_rankings
 
 S = Slice.__table__.c  # type: ignore[attr-defined]
@@ -35,10 +35,10 @@ async def resolve(node: Node, conn: AsyncConnection, organization_id: str) -> No
         case Not(child):
             return Not(await resolve(child, conn, organization_id))
         case Leaf(name, value, path):
-            spec = LEAVES[name]
-            if spec.resolve is None:
+            look_up = RESOLVERS.get(name)
+            if look_up is None:
                 return node
-            return Leaf(name, await spec.resolve(conn, organization_id, value, path), path)
+            return Leaf(name, await look_up(conn, organization_id, value, path), path)
     raise AssertionError(node)
 
 
