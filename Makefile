@@ -9,8 +9,8 @@ export DATABASE_URL
 
 .PHONY: run test bench schema lint clean migration
 
-# `make run` installs what serving needs; the test extras (pytest, ruff, the Labelbox SDK, Playwright) come with the
-# targets that use them.
+# `make run` installs what serving needs; the test extras (pytest, ruff, import-linter, the Labelbox SDK,
+# Playwright) come with the targets that use them.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
@@ -27,6 +27,7 @@ run: $(STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/ruff check server resolvers tests bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(TEST_STAMP)
@@ -46,6 +47,7 @@ migration: $(TEST_STAMP)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check server resolvers tests bench
+	$(BIN)/lint-imports
 	$(BIN)/ruff format --check server resolvers tests
 
 clean:

@@ -34,17 +34,18 @@ from sqlalchemy import insert, text
 from bench.engines import database, engines
 from bench.registry import Result, register
 from server.auth.keys import create_key
-from server.db import create_all, create_engine
+from server.db import create_engine
 from server.export.local import export_local
 from server.export.params import ExportParams
 from server.export.tasks import ExportRequest
 from server.ingest.ndjson import import_file
 from server.ingest.seed import seed_database
-from server.loading.timefmt import iso
 from server.models import DataRow, Dataset
 from server.models.base import new_id
 from server.orgs import ensure_organization
+from server.schema_check import create_all
 from server.settings import Settings
+from server.timefmt import iso
 
 SIZES = (10_000, 100_000, 1_000_000)
 CHUNK = 10_000

@@ -12,8 +12,9 @@ from typing import Any
 from bench.filters import FAMILIES, marked, median_ms, run
 from bench.registry import Result, register
 from server.db import read_connection, snapshot
-from server.facets.breakdown import EVERY_KIND, facet_breakdown
-from server.filters.scope import request_where
+from server.facets.breakdown import EVERY_KIND
+from server.query.count import facet_breakdown
+from server.query.scope import request_where
 
 # What a request selects: every facet, or only the datasets (a left panel's counts: the dataset arrays are read).
 SELECTIONS = {"": EVERY_KIND, ", datasets only": frozenset({"dataset"})}

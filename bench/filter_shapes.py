@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.filter_catalog import cid
 from bench.filters import median_ms, run
 from bench.registry import Result, register
-from server.filters.scope import request_where
 from server.loading.lines import load_lines
 from server.loading.plan import RowPlan
+from server.query.scope import request_where
 
 REPEAT = 3
 BUDGET_MS = 1000.0

@@ -24,16 +24,16 @@ from bench.filter_catalog_pg import build_postgres
 from bench.registry import Result, register
 from server.app import create_app
 from server.auth.keys import create_key
-from server.db import create_all, create_engine
+from server.db import create_engine
 from server.facets.build import rebuild_dirty
-from server.filters.scope import request_where
 from server.loading.lines import load_lines
-from server.loading.pages import count_rows
 from server.loading.plan import RowPlan
 from server.models import FacetDirty, metadata
 from server.models.facets import BLOCK_ROWS
 from server.orgs import ensure_organization
-from server.schema_check import migrate
+from server.query.count import count_rows
+from server.query.scope import request_where
+from server.schema_check import create_all, migrate
 from server.settings import Settings
 
 CACHE = Path("bench-results")

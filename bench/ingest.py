@@ -9,10 +9,11 @@ from pathlib import Path
 
 from bench.engines import database, engines
 from bench.registry import Result, register
-from server.db import create_all, create_engine
+from server.db import create_engine
 from server.ingest.catalog import create_data_rows, create_dataset
 from server.ingest.metadata import create_metadata_schema
 from server.orgs import ensure_organization
+from server.schema_check import create_all
 from server.settings import Settings
 
 CALL = 1000

@@ -18,12 +18,13 @@ from sqlalchemy import insert, true
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.registry import Result, register
-from server.db import create_all, create_engine
-from server.filters.scope import request_where
+from server.db import create_engine
 from server.loading.lines import load_lines
 from server.loading.plan import RowPlan
 from server.models import DataRow, DataRowEmbedding, Dataset, Embedding, Organization
 from server.models.base import new_id
+from server.query.scope import request_where
+from server.schema_check import create_all
 from server.search.fulltext import index_new_rows
 from server.search.ranking import rank
 from server.search.vectors import TopK, cosine_scores, pack, unit

@@ -11,10 +11,10 @@ from resolvers.filters import DataRowFilter, filter_dict
 from resolvers.selection import selected_names
 from resolvers.types.facets import DataRowFacets, data_row_facets
 from server.db import read_connection, snapshot
-from server.facets.breakdown import facet_breakdown
 from server.facets.names import facet_names
-from server.filters.scope import request_where
 from server.filters.values import FilterLimits
+from server.query.count import facet_breakdown
+from server.query.scope import request_where
 
 Info = strawberry.Info[Context, None]
 # The facet arrays (server.facets.breakdown.KINDS) each field of DataRowFacets counts from: the others are not read.

@@ -10,7 +10,7 @@ from typing import Any
 from strawberry import UNSET
 from strawberry.utils.str_converters import to_camel_case
 
-from server.loading.timefmt import iso
+from server.timefmt import iso
 
 
 def to_plain(value: Any) -> Any:

@@ -17,12 +17,13 @@ from server.db import read_connection
 from server.errors import bad_input, limit_exceeded, not_found
 from server.export.tasks import get_task, recent_tasks
 from server.filters.leaves.ranking import RANKING_NAMES
-from server.filters.scope import Scope, request_where
 from server.filters.values import FilterLimits
 from server.loading.assemble import Line
 from server.loading.lines import LinePage, load_lines
-from server.loading.pages import Order, OrderField, Page, count_rows, decode_cursor
+from server.loading.pages import Order, OrderField, Page, decode_cursor
 from server.loading.plan import RowPlan
+from server.query.count import count_rows
+from server.query.scope import Scope, request_where
 
 Info = strawberry.Info[Context, None]
 

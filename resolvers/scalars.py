@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from server.errors import bad_input
-from server.loading.timefmt import iso, parse_iso
+from server.timefmt import iso, parse_iso
 
 
 def _parse_datetime(value: Any) -> datetime:

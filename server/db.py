@@ -170,13 +170,6 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-async def create_all(engine: AsyncEngine) -> None:
-    """Bring an empty database to the head migration, so every schema this code makes is tracked by Alembic."""
-    from server.schema_check import prepare_schema
-
-    await prepare_schema(engine)
-
-
 async def refresh_statistics(engine: AsyncEngine) -> None:
     """After a bulk load. PostgreSQL plans keyset pages from table statistics, which autovacuum refreshes only a while
     later: without them a page over 100k fresh rows was planned as a sort of every remaining row (134 ms, not 3 ms).

@@ -14,7 +14,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.ingest.bulk_indexes import restore_indexes
+from server.bulk_indexes import restore_indexes
 from server.migrations import alembic_config
 from server.migrations.raw_ddl import include_object
 from server.models import metadata
@@ -107,7 +107,7 @@ def _migrate(conn: Connection) -> str:
 
 
 def _restored(conn: Connection) -> str:
-    """Indexes an interrupted import left missing (server.ingest.bulk_indexes), built now."""
+    """Indexes an interrupted import left missing (server.bulk_indexes), built now."""
     built = restore_indexes(conn)
     plural = "es" if len(built) > 1 else ""
     return f"; built {len(built)} missing secondary index{plural} ({', '.join(built)})" if built else ""
@@ -117,6 +117,11 @@ async def prepare_schema(engine: AsyncEngine) -> None:
     """Bring an empty database to head; raise SchemaOutOfDate when it holds an older schema."""
     async with engine.begin() as conn:
         await conn.run_sync(_prepare)
+
+
+async def create_all(engine: AsyncEngine) -> None:
+    """Bring an empty database to the head migration, so every schema this code makes is tracked by Alembic."""
+    await prepare_schema(engine)
 
 
 async def migrate(engine: AsyncEngine) -> str:

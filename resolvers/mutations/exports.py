@@ -14,10 +14,10 @@ from resolvers.types.exports import ExportTask
 from server.errors import not_found
 from server.export.params import ExportParams as Params
 from server.export.tasks import ExportRequest, expiry, get_task, queue_task, set_task
-from server.filters.scope import request_where
 from server.filters.values import FilterLimits
 from server.limits import check_export_quota
 from server.models.base import utcnow
+from server.query.scope import request_where
 from server.webhooks.outbox import enqueue_task_event
 
 Info = strawberry.Info[Context, None]

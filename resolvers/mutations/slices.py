@@ -8,8 +8,8 @@ from strawberry import ID
 from resolvers.context import Context
 from resolvers.filters import DataRowFilter, filter_dict
 from resolvers.types.slices import Slice
-from server.filters.slices import create_slice, delete_slice, update_slice
 from server.filters.values import FilterLimits
+from server.query.slices import create_slice, delete_slice, update_slice
 
 Info = strawberry.Info[Context, None]
 

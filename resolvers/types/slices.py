@@ -10,8 +10,8 @@ from strawberry import ID, Private
 
 from resolvers.context import Context
 from resolvers.scalars import JSON, DateTime
-from server.filters.slices import find_slice, list_slices, slice_row_count
 from server.filters.values import FilterLimits
+from server.query.slices import find_slice, list_slices, slice_row_count
 
 Info = strawberry.Info[Context, None]
 

@@ -9,11 +9,12 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.auth.keys import KeyInfo, create_key, list_keys, revoke_key
-from server.db import create_all, create_engine
+from server.db import create_engine
 from server.errors import CatalogError
-from server.loading.timefmt import iso
 from server.orgs import ensure_organization
+from server.schema_check import create_all
 from server.settings import Settings
+from server.timefmt import iso
 
 
 def _line(key: KeyInfo) -> str:

@@ -17,12 +17,12 @@ from server.export.heap import tune_for_export
 from server.export.params import ExportParams
 from server.export.progress import Progress
 from server.export.tasks import ExportRequest
-from server.filters.scope import request_where
 from server.loading.formats import DEFAULT_FORMAT, ExportFormat
 from server.loading.lines import iter_line_pages
-from server.loading.pages import count_rows, for_every_page
 from server.names import snake_case
 from server.orgs import ensure_organization
+from server.query.count import count_rows
+from server.query.scope import for_every_page, request_where
 from server.settings import Settings
 
 

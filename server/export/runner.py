@@ -30,14 +30,14 @@ from server.export.lease import Cancelled, LeaseLost, Released, heartbeat
 from server.export.storage import ExportStorage, StorageError, TaskWriter, open_storage
 from server.export.tasks import EXPIRED, ExportRequest, claim_next, due_for_expiry, expiry, set_task
 from server.export.wakeups import TaskListener
-from server.filters.scope import Scope, request_where
 from server.filters.values import FilterLimits
 from server.loading.lines import iter_line_pages
-from server.loading.pages import count_rows, for_every_page
 from server.loading.plan import RowPlan
-from server.loading.timefmt import iso
 from server.models.base import utcnow
+from server.query.count import count_rows
+from server.query.scope import Scope, for_every_page, request_where
 from server.settings import Settings
+from server.timefmt import iso
 from server.unavailable import for_the_log, is_too_large, is_unavailable, too_large
 from server.webhooks.outbox import enqueue_recent, enqueue_task_event
 from server.webhooks.sender import WebhookSender

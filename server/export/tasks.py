@@ -17,11 +17,11 @@ from server.export.params import ExportParams
 from server.export.wakeups import announce
 from server.models import ExportTask
 from server.models.base import new_id, utcnow
+from server.models.exports import EXPIRED
 
 log = logging.getLogger("catalog_export.export")
 E = ExportTask.__table__.c  # type: ignore[attr-defined]
 TERMINAL = ("COMPLETE", "FAILED", "CANCELED")
-EXPIRED = "expired"
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,6 @@ from server.models.facets import BLOCK_BITS, BLOCK_ROWS, CHUNK_BITS, SEQ
 if TYPE_CHECKING:
     import numpy as np
 
-    from server.filters.scope import Scope
-
 _P, _L = ProjectDataRow.__table__.c, Label.__table__.c  # type: ignore[attr-defined]
 _M, _F = ModelRunDataRow.__table__.c, LabelFeature.__table__.c  # type: ignore[attr-defined]
 _V = MetadataValue.__table__.c  # type: ignore[attr-defined]
@@ -202,21 +200,3 @@ async def array_breakdown(
 
 
 EVERY_ROW = Covered(frozenset(), lambda columns: True)
-
-
-async def facet_breakdown(
-    conn: AsyncConnection,
-    organization_id: str,
-    scope: Scope,
-    everything: bool = False,
-    kinds: frozenset[str] = EVERY_KIND,
-) -> Breakdown:
-    """The breakdown of the scope's rows (`everything`: the scope has no condition but the organization): the total
-    and the counts of `kinds` (KINDS' keys; the others may be left empty), from the arrays when they cover the scope,
-    else SQL."""
-    if everything or scope.facets is not None:
-        covered, nodes = (EVERY_ROW, ()) if scope.facets is None else (scope.facets.covered, scope.facets.nodes)
-        counts = await array_breakdown(conn, organization_id, covered, nodes, kinds)
-        if counts is not None:
-            return counts
-    return await sql_breakdown(conn, scope.where, kinds=kinds)

@@ -17,16 +17,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db import in_transaction
 from server.models.facets import SQLITE_TRIGGERS, mark_rows
-
-if TYPE_CHECKING:
-    from server.ingest.import_tables import Tables
 
 MARK_NUMBERED = mark_rows("seq BETWEEN :first AND :last")
 DROP_TRIGGERS = tuple(f"DROP TRIGGER {name}" for name in SQLITE_TRIGGERS)
@@ -65,19 +62,6 @@ class NewRows:
         if not self.active:
             return rows
         return [row | {"seq": seq} for row, seq in zip(rows, self.numbers(len(rows)), strict=True)]
-
-    def number_records(self, tables: Tables) -> Tables:
-        """Records by (table, columns), the new data rows' with `seq` added (on SQLite)."""
-        if not self.active:
-            return tables
-        numbered: Tables = {}
-        for (name, columns), records in tables.items():
-            if name == "datarow":
-                seqs = self.numbers(len(records))
-                numbered[(name, (*columns, "seq"))] = [(*r, s) for r, s in zip(records, seqs, strict=True)]
-            else:
-                numbered[(name, columns)] = records
-        return numbered
 
     async def close(self) -> None:
         if not self.opened:

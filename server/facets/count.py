@@ -139,7 +139,7 @@ async def facet_count(conn: AsyncConnection, organization_id: str, covered: Cove
 
 @dataclass(frozen=True)
 class FacetQuery:
-    """A request's rows as a covered tree of one organization (server.filters.scope.Scope.facets), and the resolved
+    """A request's rows as a covered tree of one organization (server.query.scope.Scope.facets), and the resolved
     trees it came from, compiled only when a count leaves marked rows to SQL (not on every page's request)."""
 
     organization_id: str

@@ -125,7 +125,8 @@ class _Parser:
 def parse_filter(data: Any, path: str = "filter", limits: FilterLimits | None = None) -> Node:
     """Validate a filter object (as the GraphQL input, a slice or the CLI's JSON give it) into a tree.
 
-    Every shape and value error is raised here, labelled with its path; names are looked up later (scope.resolve)."""
+    Every shape and value error is raised here, labelled with its path; names are looked up later
+    (server.query.names)."""
     from server.filters.leaves import LEAVES
 
     limits = limits or FilterLimits()

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_
 
 from server.errors import bad_input, limit_exceeded
-from server.loading.timefmt import parse_iso
+from server.timefmt import parse_iso
 
 
 @dataclass(frozen=True)

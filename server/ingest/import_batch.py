@@ -22,8 +22,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from server.bulk_indexes import drop_indexes, restore_indexes
 from server.facets.bulk import NewRows
-from server.ingest.bulk_indexes import drop_indexes, restore_indexes
 from server.ingest.import_chunks import Chunk
 from server.ingest.import_rows import EPOCH
 from server.ingest.import_tables import ALL_TABLES, TABLES, RecordMaker, Tables, write_records
@@ -33,6 +33,20 @@ from server.models import DataRow
 R = DataRow.__table__.c  # type: ignore[attr-defined]
 ORDERED = ("project", "model", "modelrun")
 COMMIT_SECONDS = 3.0  # a transaction open this long commits after its batch: the SQLite write lock is held meanwhile
+
+
+def number_records(new_rows: NewRows, tables: Tables) -> Tables:
+    """Records by (table, columns), the new data rows' with `seq` added (on SQLite)."""
+    if not new_rows.active:
+        return tables
+    numbered: Tables = {}
+    for (name, columns), records in tables.items():
+        if name == "datarow":
+            seqs = new_rows.numbers(len(records))
+            numbered[(name, (*columns, "seq"))] = [(*r, s) for r, s in zip(records, seqs, strict=True)]
+        else:
+            numbered[(name, columns)] = records
+    return numbered
 
 
 class ImportBatch:
@@ -200,7 +214,7 @@ class ImportBatch:
             return
         unchecked = await self._unchecked()
         async with self.conn.begin_nested():
-            await write_records(self.conn, self.new_rows.number_records(tables), unchecked)
+            await write_records(self.conn, number_records(self.new_rows, tables), unchecked)
 
     async def _unchecked(self) -> frozenset[str]:
         if self.unchecked is None:

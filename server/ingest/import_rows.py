@@ -16,8 +16,8 @@ import orjson
 
 from server.ingest.features import feature_counts
 from server.loading.formats import ENVELOPES, Envelope, ExportFormat
-from server.loading.timefmt import parse_iso
 from server.models.base import new_id
+from server.timefmt import parse_iso
 
 EPOCH = datetime(2000, 1, 1)
 IMPORT_DATASET = "imported"

@@ -25,10 +25,10 @@ from server.ingest.features import feature_counts
 from server.ingest.ontology import load_features
 from server.ingest.shapes import close_polygons, entity_token, label_kind, text_entities
 from server.ingest.validate import validate_annotations
-from server.loading.timefmt import iso
 from server.models import Batch, DataRow, Label, LabelFeature, Ontology, Project, ProjectDataRow
 from server.models.base import new_id, utcnow
 from server.search.fulltext import reindex_rows
+from server.timefmt import iso
 
 M = table(ProjectDataRow).c
 WORKFLOW_STATUSES = ("TO_LABEL", "IN_REVIEW", "IN_REWORK", "DONE")

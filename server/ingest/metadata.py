@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.errors import bad_input, not_found
 from server.ingest.checks import check_name, check_unique, is_number, table
-from server.loading.timefmt import iso, parse_iso
 from server.models import MetadataSchema
 from server.models.base import new_id
+from server.timefmt import iso, parse_iso
 
 KINDS = ("STRING", "NUMBER", "DATETIME", "ENUM", "EMBEDDING")
 S = table(MetadataSchema).c

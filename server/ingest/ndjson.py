@@ -27,11 +27,12 @@ from typing import Any, BinaryIO
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.db import create_all, create_engine, refresh_statistics
+from server.db import create_engine, refresh_statistics
 from server.ingest.import_batch import ImportBatch
 from server.ingest.import_chunks import Chunk, convert_chunk
 from server.ingest.import_rows import IMPORT_DATASET
 from server.orgs import ensure_organization
+from server.schema_check import create_all
 from server.settings import Settings
 
 BATCH = 10_000

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.db import create_all, create_engine, refresh_statistics
+from server.db import create_engine, refresh_statistics
 from server.errors import bad_input
 from server.facets.bulk import NewRows, bulk_load
 from server.ingest.seed_catalog import DEFAULT_EMBEDDINGS, Spaces, build_catalog
@@ -17,6 +17,7 @@ from server.ingest.seed_ontology import BASE_TIME, Seeded
 from server.ingest.seed_rows import row_batches
 from server.models import DataRow, metadata
 from server.orgs import DEMO_ORG, ORG
+from server.schema_check import create_all
 from server.search.fulltext import index_new_rows
 from server.settings import Settings
 

@@ -12,7 +12,7 @@ from server.ingest.seed_annotations import Annotate, Annotator, Shape
 from server.ingest.seed_catalog import STATUSES, TASK_NAMES, USERS, Catalog, ProjectPlan, Rows, RunPlan
 from server.ingest.seed_ontology import BuiltOntology, Seeded
 from server.ingest.shapes import label_kind
-from server.loading.timefmt import iso
+from server.timefmt import iso
 
 STATUS_WEIGHTS = (5, 2, 1, 2)  # TO_LABEL IN_REVIEW IN_REWORK DONE
 HISTORY = {

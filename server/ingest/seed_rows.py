@@ -14,7 +14,7 @@ from server.ingest.seed_annotations import DEMO_MEDIA, Annotate, Shape
 from server.ingest.seed_catalog import USERS, Catalog, Rows, Schema
 from server.ingest.seed_labels import RowLabels
 from server.ingest.seed_ontology import Seeded
-from server.loading.timefmt import iso
+from server.timefmt import iso
 
 ROW_TABLES = (
     "datarow",

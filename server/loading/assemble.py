@@ -13,7 +13,7 @@ from server.loading.formats import Envelope, envelope
 from server.loading.interpolate import interpolate
 from server.loading.plan import RowPlan
 from server.loading.related import Grouped, vector_values
-from server.loading.timefmt import iso
+from server.timefmt import iso
 
 Line = dict[str, Any]
 EMPTY: list[Row[Any]] = []

@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.db import snapshot
 from server.filters.compile import Probed
+from server.filters.leaves.ranking import Ranking
 from server.loading.assemble import Line, assemble
 from server.loading.pages import DEFAULT_ORDER, Order, Page, load_page
 from server.loading.plan import RowPlan
+from server.loading.ranked import load_ranked_page
 from server.loading.related import Grouped, load_related, wants_related
-from server.search.paging import Ranking, load_ranked_page
 
 
 @dataclass(frozen=True)

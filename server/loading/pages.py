@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -14,15 +14,13 @@ from sqlalchemy import ColumnElement, Row, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.util import ClauseAdapter
 
-from server.db import snapshot
 from server.errors import bad_input
 from server.loading.plan import RowPlan
-from server.loading.timefmt import export_time
 from server.models import DataRow, Dataset
+from server.timefmt import export_time
 
 if TYPE_CHECKING:
     from server.filters.compile import Probed
-    from server.filters.scope import Scope
 
 T = DataRow.__table__.c  # type: ignore[attr-defined]
 D = Dataset.__table__.c  # type: ignore[attr-defined]
@@ -224,25 +222,3 @@ async def load_page(
     has_next = len(rows) > first
     rows = rows[:first]
     return Page(rows=rows, has_next=has_next, order=order, sorted_by=sort_column is not None)
-
-
-async def for_every_page(conn: AsyncConnection, scope: Scope, matching: int, size: int) -> Scope:
-    """The scope an export pages through: it reads every page, so probing stays only when `size` matching rows are
-    expected within one window (from `matching` of the organization's rows); a sparser filter pays for its sets
-    once a page either way, and the probes of every window on top."""
-    if scope.probe is None:
-        return scope
-    organization = T.organization_id == scope.probe.organization_id
-    stmt = select(func.count()).select_from(DataRow.__table__).where(organization)
-    rows = int((await conn.execute(stmt)).scalar_one())
-    return scope if size * rows <= max(matching, 1) * PROBE_WINDOW_MAX else replace(scope, probe=None)
-
-
-async def count_rows(conn: AsyncConnection, scope: Scope) -> int:
-    """How many rows the scope admits: from the facet arrays when they can say (their several reads in one
-    snapshot), else its count-shaped statement (never the page's)."""
-    counted = None
-    if scope.facets is not None:
-        async with snapshot(conn):
-            counted = await scope.facets.count(conn)
-    return int((await conn.execute(scope.count)).scalar_one()) if counted is None else counted

@@ -16,7 +16,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from server.loading.plan import RowPlan, Scope
-from server.loading.timefmt import export_time
 from server.models import (
     Attachment,
     Batch,
@@ -31,6 +30,7 @@ from server.models import (
     Project,
     ProjectDataRow,
 )
+from server.timefmt import export_time
 
 Grouped = dict[str, list[Any]]  # data row id -> its records (named tuples: `rec.name`, `rec[i]`, `rec._fields`)
 

@@ -18,6 +18,9 @@ class Slice(SQLModel, table=True):
     updated_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
+EXPIRED = "expired"  # how the failure reason of a task whose result was deleted after its time to live begins
+
+
 class ExportTask(SQLModel, table=True):
     """An export's request (filter, params) and its progress; survives restarts."""
 

@@ -8,7 +8,6 @@ createModelRunLabels, import: the LabelFeature names and answers). There is no d
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -16,31 +15,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, delete, func, insert, literal_column, select, table, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.errors import bad_input
+from server.filters.leaves.ranking import WORD
 from server.models import Attachment, DataRow, DataRowEmbedding, Embedding, LabelFeature, MetadataValue, SearchDocument
 
 T = DataRow.__table__.c  # type: ignore[attr-defined]
 S = SearchDocument.__table__.c  # type: ignore[attr-defined]
-WORD = re.compile(r"[^\W_]+")
-MAX_QUERY_CHARS = 500
-MAX_TERMS = 32
 MAX_RANKED = 10_000
 TEXT_ATTACHMENT_TYPES = ("RAW_TEXT", "TEXT")
 BATCH = 1000  # createDataRows' largest call: one batch
-
-
-def parse_query(value: Any, path: str) -> list[str]:
-    """The distinct lowercase words of a query; operators and punctuation are plain text, never FTS syntax."""
-    if not isinstance(value, str):
-        raise bad_input(f"{path} must be a string.", path)
-    if len(value) > MAX_QUERY_CHARS:
-        raise bad_input(f"{path} is {len(value)} characters long; at most {MAX_QUERY_CHARS} are allowed.", path)
-    terms = list(dict.fromkeys(WORD.findall(value.lower())))
-    if not terms:
-        raise bad_input(f"{path} must contain at least one word (letters or digits).", path)
-    if len(terms) > MAX_TERMS:
-        raise bad_input(f"{path} has {len(terms)} distinct words; at most {MAX_TERMS} are allowed.", path)
-    return terms
 
 
 def _sqlite_match(terms: list[str]) -> tuple[ColumnElement[bool], ColumnElement[float], Any]:

@@ -1,6 +1,6 @@
 """The resolve pass that runs a similarTo/search ranking (I/O) before the pure compile: filter first, then rank.
 
-server.filters.scope.request_where calls `resolve_rankings(conn, org, [filter, slice, ids], scope)` with
+server.query.scope.request_where calls `resolve_rankings(conn, org, [filter, slice, ids], scope)` with
 `scope(*nodes) = scoped_where(org, *nodes)` and compiles the trees it returns (the leaf is bound to its Ranking).
 """
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.search.conditions import SEARCH_MODE_NAMES, check_search
-from server.search.fulltext import parse_query, rank_full_text
+from server.filters.leaves.ranking import SEARCH_MODE_NAMES, check_search, parse_query
+from server.search.fulltext import rank_full_text
 from server.search.semantic import rank_semantic
 from server.search.similarity import rank_similar
 

@@ -17,9 +17,9 @@ from sqlalchemy import ColumnElement, insert, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input
+from server.filters.leaves.ranking import MAX_K
 from server.models import DataRow, DataRowEmbedding, Embedding, SearchDocument
 from server.models.base import new_id
-from server.search.conditions import MAX_K
 from server.search.similarity import Space, rank_vector
 from server.search.vectors import TopK, pack, unit
 

@@ -10,9 +10,9 @@ from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input, not_found
+from server.filters.leaves.ranking import SimilarTo, parse_similar
 from server.models import DataRow, DataRowEmbedding, Embedding
 from server.search.cache import CachedSpace, cached_space
-from server.search.conditions import SimilarTo, parse_similar
 from server.search.vectors import DTYPE, TopK, cosine_scores, unit, unit_rows, unpack, validate_vector
 
 T = DataRow.__table__.c  # type: ignore[attr-defined]

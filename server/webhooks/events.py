@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from server.loading.timefmt import iso
+from server.timefmt import iso
 
 # event type -> the export status it reports (None: not an export event)
 EVENTS: dict[str, str | None] = {

@@ -19,9 +19,9 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.export.tasks import EXPIRED
 from server.models import ExportTask, WebhookDelivery
 from server.models.base import utcnow
+from server.models.exports import EXPIRED
 from server.webhooks.events import EXPORT_EVENTS, envelope, task_data
 from server.webhooks.store import D, W
 

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import orjson
@@ -20,8 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from standardwebhooks.webhooks import Webhook as Signer
 
 from server.auth.signing import sign_path
-from server.export.storage import ExportStorage
-from server.export.tasks import E
+from server.models import ExportTask
 from server.settings import Settings
 from server.unavailable import is_unavailable
 from server.webhooks.events import EVENTS
@@ -32,10 +31,17 @@ log = logging.getLogger("catalog_export.webhooks")
 POLL_SECONDS = 0.5
 LEASE_MARGIN = 5.0  # beyond the attempt's timeout, before another sender may retry the message
 USER_AGENT = "catalog-export-webhooks"
+E = ExportTask.__table__.c  # type: ignore[attr-defined]
+
+
+class DownloadLinks(Protocol):
+    """What the sender asks of the export storage (server.export.storage.ExportStorage): a direct link to a result."""
+
+    async def download_url(self, task_id: str, errors: bool, ttl_seconds: int) -> str | None: ...
 
 
 class WebhookSender:
-    def __init__(self, engine: AsyncEngine, settings: Settings, storage: ExportStorage, name: str) -> None:
+    def __init__(self, engine: AsyncEngine, settings: Settings, storage: DownloadLinks, name: str) -> None:
         self.engine, self.settings, self.storage, self.name = engine, settings, storage, name
         self.wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None

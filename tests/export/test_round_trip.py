@@ -14,13 +14,13 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
 from starlette.applications import Starlette
 
-from server.db import create_all, create_engine
-from server.ingest.bulk_indexes import DEFERRED
+from server.bulk_indexes import DEFERRED
+from server.db import create_engine
 from server.ingest.ndjson import ImportReport, import_file, import_lines
 from server.ingest.seed import seed_database
 from server.models import DataRow, Label, LabelFeature
 from server.orgs import ensure_organization
-from server.schema_check import migrate
+from server.schema_check import create_all, migrate
 from server.settings import Settings
 from tests.conftest import EVERYTHING, GraphQLClient, count_statements
 from tests.export.conftest import start_export

@@ -16,8 +16,8 @@ from starlette.applications import Starlette
 
 from server.export import follow, runner
 from server.export.runner import ExportWorker
-from server.loading.pages import count_rows
 from server.models import DataRow, Dataset
+from server.query.count import count_rows
 from server.settings import Settings
 from tests.conftest import EVERYTHING, GraphQLClient
 from tests.export.conftest import Gate, start_export

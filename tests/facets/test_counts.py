@@ -13,13 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.db import create_all, create_engine
+from server.db import create_engine
 from server.facets.build import rebuild_dirty
 from server.facets.marks import dirty_blocks
-from server.filters.scope import request_where
 from server.models import DataRow, Dataset, ModelRun, ModelRunDataRow
 from server.models.facets import BLOCK_BITS
 from server.orgs import ensure_organization
+from server.query.scope import request_where
+from server.schema_check import create_all
 from server.settings import Settings
 from tests.facets.test_marks import spread
 from tests.filters.strategies import UNKNOWN_IDS, _metadata, _some, one_id, some_ids, trees

@@ -17,13 +17,13 @@ from server.facets import count
 from server.facets.build import rebuild_dirty
 from server.facets.count import fewest
 from server.facets.marks import dirty_blocks
-from server.filters.scope import request_where
 from server.ingest.import_tables import ALL_TABLES, RecordMaker, Tables, write_records
 from server.ingest.pg_copy import unchecked_tables
-from server.loading.pages import count_rows
 from server.models import DataRow, FacetDirty, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
 from server.models.facets import BLOCK_BITS, CHUNK_BITS, CHUNK_ROWS, MARK_ALL
 from server.orgs import ensure_organization
+from server.query.count import count_rows
+from server.query.scope import request_where
 from server.settings import Settings
 from tests.utils.filter_catalog import CatalogSpec, build_catalog
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from server.ingest.features import feature_counts
-from server.loading.timefmt import parse_iso
+from server.timefmt import parse_iso
 from tests.utils.filter_catalog import SCHEMAS, CatalogSpec
 
 Line = dict[str, Any]

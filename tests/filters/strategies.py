@@ -7,8 +7,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from server.loading.timefmt import iso
 from server.models import DataRow, Dataset
+from server.timefmt import iso
 from tests.utils.filter_catalog import BASE, MEDIA, OPTIONS, SCHEMAS, STATUSES, WORDS, CatalogSpec
 
 # Ids that name nothing the catalog's organization holds: a filter naming them matches no row (as SQL's IN does).

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.filters.scope import Scope, request_where
 from server.models import DataRow
+from server.query.scope import Scope, request_where
 from tests.filters.test_plans import RELATED
 from tests.utils.filter_catalog import CatalogSpec
 from tests.utils.tenants import make_tenant

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from server.filters.scope import request_where
 from server.models import DataRow
+from server.query.scope import request_where
 from tests.conftest import GraphQLClient
 from tests.utils.filter_catalog import CatalogSpec, build_catalog
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from server.filters.scope import request_where
-from server.loading.pages import for_every_page, load_page
+from server.loading.pages import load_page
 from server.loading.plan import RowPlan
 from server.models import DataRow
+from server.query.scope import for_every_page, request_where
 from tests.utils.filter_catalog import CatalogSpec, build_catalog
 
 RELATED = ("label", "labelfeature", "metadatavalue", "projectdatarow", "modelrundatarow")

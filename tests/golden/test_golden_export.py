@@ -11,8 +11,8 @@ from typing import Any
 import orjson
 import pytest
 
-from server.loading.timefmt import parse_iso
 from server.models.base import utcnow
+from server.timefmt import parse_iso
 from tests.conftest import EVERYTHING, GraphQLClient
 from tests.ingest import ops
 from tests.ingest.golden_catalog import Ids, build_golden_catalog

@@ -97,7 +97,7 @@ def test_the_access_log_hides_link_signatures() -> None:
 
 @pytest.mark.parametrize("position", [-1, -(10**6), True, 1.5])
 def test_a_rank_cursor_needs_a_position_of_zero_or_more(position: object) -> None:
-    from server.search.paging import decode_rank_cursor, encode_rank_cursor
+    from server.loading.ranked import decode_rank_cursor, encode_rank_cursor
 
     assert decode_rank_cursor(encode_rank_cursor(3, NOBODY)) == (3, NOBODY)
     forged = encode_rank_cursor(position, NOBODY)  # type: ignore[arg-type]

@@ -18,7 +18,8 @@ import uvicorn
 
 from server.app import create_app
 from server.auth.keys import create_key
-from server.db import create_all, create_engine
+from server.db import create_engine
+from server.schema_check import create_all
 from server.settings import Settings
 from tests.conftest import ENGINES
 from tests.utils.labelbox_catalog import Catalog, build_catalog

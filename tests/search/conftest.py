@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from server.db import create_all, create_engine
+from server.db import create_engine
 from server.models import Dataset, Organization
 from server.models.base import new_id
+from server.schema_check import create_all
 from server.settings import Settings
 
 PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.errors import CatalogError
-from server.filters.scope import request_where
 from server.models import DataRow
+from server.query.scope import request_where
 from server.search import semantic
 from tests.conftest import GraphQLClient
 from tests.ingest import ops

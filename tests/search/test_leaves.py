@@ -13,8 +13,8 @@ from server.filters.leaves.ranking import RANKING_LEAVES, Ranking, ranking_leaf
 from server.filters.tree import And, Leaf, Node, Not, Or
 from server.loading.pages import load_page
 from server.loading.plan import RowPlan
+from server.loading.ranked import load_ranked_page
 from server.search.leaves import resolve_rankings
-from server.search.paging import load_ranked_page
 from server.search.ranking import rank
 from tests.search.builders import add_embedding, add_rows, add_vectors
 from tests.search.conftest import Catalog

@@ -15,7 +15,6 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.ingest.features import feature_counts
-from server.loading.timefmt import iso
 from server.models import (
     Batch,
     DataRow,
@@ -30,6 +29,7 @@ from server.models import (
     Project,
     ProjectDataRow,
 )
+from server.timefmt import iso
 
 BASE = datetime(2024, 1, 1)
 MEDIA = ("IMAGE", "VIDEO", "TEXT")

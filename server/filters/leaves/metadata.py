@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.errors import bad_input, not_found
+from server.errors import bad_input
 from server.filters.leaves.spec import LeafSpec
-from server.filters.values import BOUNDS, FilterLimits, check_range, known_keys, to_datetime, value_list
-from server.models import MetadataSchema, MetadataValue
+from server.filters.values import BOUNDS, FilterLimits, known_keys, to_datetime, value_list
+from server.models import MetadataValue
 
-S = MetadataSchema.__table__.c  # type: ignore[attr-defined]
 V = MetadataValue.__table__.c  # type: ignore[attr-defined]
 REFS = ("schemaId", "name")
 OPS = ("eq", "in", *BOUNDS, "contains", "exists")
@@ -80,58 +78,10 @@ KINDS: dict[str, Kind] = {
 }
 
 
-async def _schema(conn: AsyncConnection, org: str, query: MetadataQuery, path: str) -> Any:
-    key, text = query.ref
-    column = S.id if key == "schemaId" else S.name
-    stmt = select(S.id, S.name, S.kind).where(S.organization_id == org, S.parent_id.is_(None), column == text)
-    row = (await conn.execute(stmt)).first()
-    if row is None:
-        raise not_found("Metadata schema", text, f"{path}.{key}")
-    return row
-
-
-async def _options(conn: AsyncConnection, schema: Any, values: list[str], path: str) -> list[str]:
-    """Enum values given as option ids or option names → option ids."""
-    rows = (await conn.execute(select(S.id, S.name).where(S.parent_id == schema.id))).all()
-    by_ref = {r.id: r.id for r in rows} | {r.name: r.id for r in rows}
-    unknown = [v for v in values if v not in by_ref]
-    if unknown:
-        names = ", ".join(sorted(r.name for r in rows))
-        raise bad_input(f"{path}: {unknown} are not options of {schema.name!r}; options: {names}.", path)
-    return [by_ref[v] for v in values]
-
-
-def _convert(kind: Kind, op: str, value: Any, path: str) -> Any:
+def convert(kind: Kind, op: str, value: Any, path: str) -> Any:
     if op == "in":
         return [kind.convert(v, f"{path}.{i}") for i, v in enumerate(value)]
     return kind.convert(value, path)
-
-
-async def resolve(conn: AsyncConnection, org: str, query: MetadataQuery, path: str) -> MetadataMatch:
-    schema = await _schema(conn, org, query, path)
-    kind = KINDS.get(schema.kind.upper())
-    if kind is None:
-        raise bad_input(
-            f"{path}: metadata field {schema.name!r} is of kind {schema.kind}, which cannot be filtered.", path
-        )
-    if "exists" in query.ops:
-        return MetadataMatch(schema.id, kind.column, (), exists=query.ops["exists"])
-    for op in query.ops:
-        if op not in kind.ops:
-            raise bad_input(
-                f"{path}.{op} does not apply to {schema.kind.lower()} metadata; use {', '.join(kind.ops)}.", path
-            )
-    ops = {op: _convert(kind, op, v, f"{path}.{op}") for op, v in query.ops.items()}
-    if kind is KINDS["ENUM"]:
-        ops = {op: await _enum_values(conn, schema, op, v, f"{path}.{op}") for op, v in ops.items()}
-    bounds = check_range({op: v for op, v in ops.items() if op in BOUNDS}, path).bounds
-    rest = tuple((op, v) for op, v in ops.items() if op not in BOUNDS)
-    return MetadataMatch(schema.id, kind.column, rest + bounds)
-
-
-async def _enum_values(conn: AsyncConnection, schema: Any, op: str, value: Any, path: str) -> Any:
-    ids = await _options(conn, schema, value if op == "in" else [value], path)
-    return ids if op == "in" else ids[0]
 
 
 def _values(match: MetadataMatch) -> Select[Any]:
@@ -154,4 +104,4 @@ def absent(match: MetadataMatch, org: str) -> Select[Any] | None:
     return None if match.exists else _values(match)
 
 
-METADATA_LEAVES = {"metadata": LeafSpec(check, resolve=resolve, rows=rows, absent=absent)}
+METADATA_LEAVES = {"metadata": LeafSpec(check, rows=rows, absent=absent)}

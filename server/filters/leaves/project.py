@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, exists, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input
 from server.filters.leaves.spec import LeafSpec
 from server.filters.values import FilterLimits, datetime_range, enum_list, known_keys, string_list
-from server.models import Batch, Label, ProjectDataRow
+from server.models import Label, ProjectDataRow
 
 P = ProjectDataRow.__table__.c  # type: ignore[attr-defined]
-B = Batch.__table__.c  # type: ignore[attr-defined]
 L = Label.__table__.c  # type: ignore[attr-defined]
 WORKFLOW_STATUSES = ("TO_LABEL", "IN_REVIEW", "IN_REWORK", "DONE")
 KEYS = ("projectId", "batchIds", "workflowStatus", "labeled", "labelCreatedAt", "lastActivityAt")
@@ -60,17 +58,8 @@ CONDITIONS = {
 }
 
 
-# Set by `resolve` for batchIds without a projectId: each batch of the organization with its project.
+# Set by server.query.names for batchIds without a projectId: each batch of the organization with its project.
 BATCH_PROJECTS = "batchProjects"
-
-
-async def resolve(conn: AsyncConnection, org: str, checked: dict[str, Any], path: str) -> dict[str, Any]:
-    """batchIds without a projectId: the projects of the organization's batches among them (a facet count needs a
-    batch's project; an unknown batch matches no row, as in SQL)."""
-    if "batchIds" not in checked or "projectId" in checked:
-        return checked
-    stmt = select(B.id, B.project_id).where(B.organization_id == org, B.id.in_(checked["batchIds"]))
-    return checked | {BATCH_PROJECTS: {batch: project for batch, project in await conn.execute(stmt)}}
 
 
 def rows(checked: dict[str, Any], org: str) -> Select[Any]:
@@ -78,4 +67,4 @@ def rows(checked: dict[str, Any], org: str) -> Select[Any]:
     return select(P.data_row_id).where(P.organization_id == org, *conditions)
 
 
-PROJECT_LEAVES = {"project": LeafSpec(check, resolve=resolve, rows=rows)}
+PROJECT_LEAVES = {"project": LeafSpec(check, rows=rows)}

@@ -1,13 +1,13 @@
-"""LeafSpec: how one DataRowFilter field is checked (pure), resolved against the DB (optional) and compiled (pure)."""
+"""LeafSpec: how one DataRowFilter field is checked and compiled (both pure; the names a leaf refers to are looked up
+before compile by server.query.names)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.filters.values import FilterLimits
 from server.models import DataRow
@@ -15,22 +15,20 @@ from server.models import DataRow
 T = DataRow.__table__.c  # type: ignore[attr-defined]
 
 Check = Callable[[Any, str, FilterLimits], Any]
-Resolve = Callable[[AsyncConnection, str, Any, str], Awaitable[Any]]
 Build = Callable[[Any, str], ColumnElement[bool]]
 Rows = Callable[[Any, str], Select[Any] | None]
 
 
 @dataclass(frozen=True)
 class LeafSpec:
-    """`check(value, path, limits)` validates the shape; `resolve(conn, org, value, path)` looks names up; a column
-    leaf's `build(value, org)` turns the (resolved) value into a condition on the datarow table. A relation leaf
-    gives SELECTs of data row ids instead, which the compiler tests (`datarow.id IN (…)` or a probe): `rows(value,
-    org)`, the rows that match, or None when this value names no such set; `absent(value, org)`, the rows that must
-    not match, or None; a value with neither admits every row. Either set holds the organization's rows only (its
+    """`check(value, path, limits)` validates the shape; a column leaf's `build(value, org)` turns the (resolved)
+    value into a condition on the datarow table. A relation leaf gives SELECTs of data row ids instead, which the
+    compiler tests (`datarow.id IN (…)` or a probe): `rows(value, org)`, the rows that match, or None when this value
+    names no such set; `absent(value, org)`, the rows that must not match, or None; a value with neither admits every
+    row. Either set holds the organization's rows only (its
     conditions, or its resolved value, scope it), so a count may skip the datarow table."""
 
     check: Check
     build: Build | None = None
-    resolve: Resolve | None = None
     rows: Rows | None = None
     absent: Rows | None = None

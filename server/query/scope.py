@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import bad_input, not_found
 from server.facets.count import FacetQuery
 from server.facets.cover import cover
 from server.filters.compile import Probed, count_statement, probe_where, scoped_where
-from server.filters.leaves import LEAVES
 from server.filters.leaves.ranking import Ranking
 from server.filters.tree import And, Leaf, Node, Not, Or, parse_filter
 from server.filters.values import FilterLimits
-from server.models import Slice
+from server.loading.pages import PROBE_WINDOW_MAX
+from server.models import DataRow, Slice
+from server.query.names import RESOLVERS
 from server.search.leaves import resolve_rankings
 
 S = Slice.__table__.c  # type: ignore[attr-defined]
+T = DataRow.__table__.c  # type: ignore[attr-defined]
 
 
 async def resolve(node: Node, conn: AsyncConnection, organization_id: str) -> Node:
@@ -33,10 +35,10 @@ async def resolve(node: Node, conn: AsyncConnection, organization_id: str) -> No
         case Not(child):
             return Not(await resolve(child, conn, organization_id))
         case Leaf(name, value, path):
-            spec = LEAVES[name]
-            if spec.resolve is None:
+            look_up = RESOLVERS.get(name)
+            if look_up is None:
                 return node
-            return Leaf(name, await spec.resolve(conn, organization_id, value, path), path)
+            return Leaf(name, await look_up(conn, organization_id, value, path), path)
     raise AssertionError(node)
 
 
@@ -57,11 +59,12 @@ async def slice_filter(conn: AsyncConnection, organization_id: str, slice_id: st
 @dataclass(frozen=True)
 class Scope:
     """The rows a request means (`where`, organization included) and, with a similarTo/search leaf, their ranking:
-    then `where` admits exactly the ranked rows, and pages go in rank order (server.search.paging). `count` is the
+    then `where` admits exactly the ranked rows, and pages go in rank order (server.loading.ranked). `count` is the
     `SELECT count(*)` of the same rows, compiled for counting (compile.count_statement). `probe`, when the tree has
     relation sets and no ranking, holds the same rows with the sets probed per row too (compile.probe_where), for
     pages that stop early (server.loading.pages). `facets`, when every leaf has an array form and nothing ranks, counts
-    the same rows from the facet arrays (server.facets), and those of blocks written since from SQL."""
+    the same rows from the facet arrays (server.facets), and those of blocks written since from SQL. Counting goes
+    through server.query.count: `count` is its reference, `facets` its accelerator."""
 
     where: ColumnElement[bool]
     count: Select[Any]
@@ -99,3 +102,15 @@ async def request_where(
     covered = cover(*resolved)
     facets = None if covered is None else FacetQuery(organization_id, covered, tuple(resolved))
     return Scope(where, count, None, probe_where(organization_id, *resolved), facets)
+
+
+async def for_every_page(conn: AsyncConnection, scope: Scope, matching: int, size: int) -> Scope:
+    """The scope an export pages through: it reads every page, so probing stays only when `size` matching rows are
+    expected within one window (from `matching` of the organization's rows); a sparser filter pays for its sets
+    once a page either way, and the probes of every window on top."""
+    if scope.probe is None:
+        return scope
+    organization = T.organization_id == scope.probe.organization_id
+    stmt = select(func.count()).select_from(DataRow.__table__).where(organization)
+    rows = int((await conn.execute(stmt)).scalar_one())
+    return scope if size * rows <= max(matching, 1) * PROBE_WINDOW_MAX else replace(scope, probe=None)

@@ -9,11 +9,11 @@ from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.errors import bad_input, not_found
-from server.filters.scope import parse_and_resolve, request_where
 from server.filters.values import FilterLimits
-from server.loading.pages import count_rows
 from server.models import Slice
 from server.models.base import new_id, utcnow
+from server.query.count import count_rows
+from server.query.scope import parse_and_resolve, request_where
 from server.search.leaves import find_ranking_leaf
 
 S = Slice.__table__.c  # type: ignore[attr-defined]
