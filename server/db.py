@@ -52,7 +52,7 @@ def _driver_options(settings: Settings) -> dict[str, Any]:
     file databases and runs each statement in one hand-off to aiosqlite's thread (server.sqlite_driver)."""
     if settings.is_sqlite:
         return {"module": one_hop_dbapi()}
-    return {"pool_size": settings.pool_size, "max_overflow": settings.pool_max_overflow}
+    return {"pool_size": settings.database_pool_size, "max_overflow": settings.database_max_overflow}
 
 
 def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -15,7 +14,7 @@ from starlette.applications import Starlette
 from server.app import create_app, dev_key_name
 from server.auth.keys import KeyInfo, create_key, list_keys
 from server.cli import main
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import http_client
 from tests.utils.tenants import make_tenant
 

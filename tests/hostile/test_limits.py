@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -15,7 +14,7 @@ from strawberry.extensions.validation_cache import DEFAULT_MAXSIZE, _get_validat
 from server.app import create_app
 from server.auth.keys import create_key
 from server.orgs import ensure_organization
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import http_client
 from tests.utils.snapshot import table_counts
 

@@ -3,7 +3,6 @@ catalog's media made by the server."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 
 import httpx
@@ -11,7 +10,7 @@ import pytest
 from starlette.applications import Starlette
 
 from server.app import create_app
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import http_client
 
 ANONYMOUS = '<meta name="catalog-anonymous" content="1">'
@@ -29,7 +28,7 @@ async def test_the_page_and_its_modules_are_served(anon_client: httpx.AsyncClien
 
 @pytest.fixture
 async def dev_app(settings: Settings) -> AsyncIterator[Starlette]:
-    app = create_app(dataclasses.replace(settings, dev=True))
+    app = create_app(replace(settings, dev=True))
     async with app.router.lifespan_context(app):
         yield app
 
