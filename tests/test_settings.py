@@ -48,16 +48,23 @@ def test_a_bad_override_names_the_option() -> None:
         Settings.from_env(export_storage="bucket")
 
 
-def test_lists_switches_and_links_read_as_documented(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example,")
-    monkeypatch.setenv("INTROSPECTION", "")
-    monkeypatch.setenv("PUBLIC_URL", "https://catalog.example/")
-    monkeypatch.setenv("DATABASE_POOL_SIZE", "9")
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    settings = Settings.from_env()
-    assert settings.cors_origins == ("https://a.example", "https://b.example")
-    assert (settings.introspection, settings.graphiql, settings.public_url) == (False, True, "https://catalog.example")
-    assert (settings.database_pool_size, settings.aws_region) == (9, "eu-west-1")
+def test_lists_switches_numbers_and_links_read_as_documented(monkeypatch: pytest.MonkeyPatch) -> None:
+    variables = {
+        "CORS_ORIGINS": "https://a.example, https://b.example,",
+        "GRAPHIQL": "0",
+        "INTROSPECTION": "",
+        "MAX_QUERY_DEPTH": "5",
+        "RATE_LIMIT_PER_SECOND": "2.5",
+        "PUBLIC_URL": "https://catalog.example/",
+        "DATABASE_POOL_SIZE": "9",
+        "AWS_REGION": "eu-west-1",
+    }
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    s = Settings.from_env()
+    assert s.cors_origins == ("https://a.example", "https://b.example")
+    assert (s.graphiql, s.introspection, s.max_query_depth, s.rate_limit_per_second) == (False, False, 5, 2.5)
+    assert (s.public_url, s.database_pool_size, s.aws_region) == ("https://catalog.example", 9, "eu-west-1")
 
 
 def test_entry_point_defaults_sit_below_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

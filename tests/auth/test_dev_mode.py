@@ -137,17 +137,6 @@ async def test_cors_allows_only_configured_origins(settings: Settings) -> None:
     ]
 
 
-def test_settings_read_security_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
-    monkeypatch.setenv("GRAPHIQL", "0")
-    monkeypatch.setenv("INTROSPECTION", "false")
-    monkeypatch.setenv("MAX_QUERY_DEPTH", "5")
-    monkeypatch.setenv("RATE_LIMIT_PER_SECOND", "2.5")
-    s = Settings.from_env()
-    assert s.cors_origins == ("https://a.example", "https://b.example")
-    assert (s.graphiql, s.introspection, s.max_query_depth, s.rate_limit_per_second) == (False, False, 5, 2.5)
-
-
 def test_serve_dev_refuses_a_public_address_before_touching_a_database(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
