@@ -3,8 +3,9 @@
 Each setting is declared once, as a field: its environment variable is the field's name in capitals
 (`max_in_list` <- `MAX_IN_LIST`), except the COMMAND_LINE_ONLY ones, which only a command-line switch sets.
 pydantic-settings reads the variables and pydantic validates every value, whatever its source; a bad one stops
-the program with one line naming the variable. `Settings(...)` itself reads nothing from the environment: tests
-and entry points build exactly the settings they name (`replace` derives one from another).
+the program with one line naming the variable. `Settings(...)` itself is a plain frozen pydantic model that reads
+nothing from the environment (and is built in microseconds, where a BaseSettings instance runs its sources every
+time): tests and entry points build exactly the settings they name, and `replace` derives one from another.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./catalog.db"
 WorkerMode = Literal["process", "loop", "none"]
@@ -50,8 +51,8 @@ Listed = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_listed)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="forbid", case_sensitive=True)
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     database_url: str = DEFAULT_DATABASE_URL
     host: str = "127.0.0.1"
@@ -147,16 +148,10 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @classmethod
-    def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource, **_: object
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)  # the environment only through from_env, below an entry point's own defaults
-
-    @classmethod
     def from_env(cls, defaults: Mapping[str, object] | None = None, **overrides: object) -> Settings:
         """Defaults (the class's, then an entry point's `defaults`), then the environment, then explicit overrides
         such as CLI flags (None = not given). A bad value raises ValueError naming its variable (or option)."""
-        environment = _Environment(cls)()
+        environment = _Environment(_Variables)()
         given = {k: v for k, v in overrides.items() if v is not None}
         try:
             return cls(**(dict(defaults or {}) | environment | given))
@@ -176,6 +171,12 @@ def environment_variable(field: str) -> str | None:
 def environment_variables() -> list[str]:
     """Every variable Settings reads, in declaration order (docs/configuration.md lists each)."""
     return [name for name in map(environment_variable, Settings.model_fields) if name is not None]
+
+
+class _Variables(BaseSettings, Settings):
+    """Settings as pydantic-settings sees them, for reading the environment only (never built)."""
+
+    model_config = SettingsConfigDict(case_sensitive=True)
 
 
 class _Environment(EnvSettingsSource):
