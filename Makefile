@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 DATABASE_URL ?= sqlite+aiosqlite:///./catalog.db
 export DATABASE_URL
 
-.PHONY: run test bench schema lint clean migration initial-migration
+.PHONY: run test bench schema lint clean migration
 
 # `make run` installs what serving needs; the test extras (pytest, ruff, the Labelbox SDK, Playwright) come with the
 # targets that use them.
@@ -36,17 +36,11 @@ schema: $(STAMP)
 	$(BIN)/catalog-export schema > schema.graphql
 
 # A new Alembic revision for model changes: make migration MESSAGE="add x to y". Diffed against a scratch
-# SQLite database migrated to head; review the file (autogenerate misses renames) and commit it.
+# SQLite database migrated to head; review the file (autogenerate misses renames, triggers and functions: write
+# their DDL out in the revision, never import it from the models) and commit it.
 MIGRATION_DB := $(shell mktemp -u /tmp/catalog-migration-XXXXXX).db
 migration: $(TEST_STAMP)
 	$(BIN)/catalog-export migrate --database-url sqlite+aiosqlite:///$(MIGRATION_DB) --revision "$(MESSAGE)"
-	rm -f $(MIGRATION_DB)*
-	$(BIN)/ruff format -q server/migrations/versions && $(BIN)/ruff check --fix -q server/migrations/versions
-
-# Regenerate the single initial revision from the models (before the first release only).
-initial-migration: $(TEST_STAMP)
-	rm -f server/migrations/versions/*.py
-	$(BIN)/catalog-export migrate --database-url sqlite+aiosqlite:///$(MIGRATION_DB) --revision initial --rev-id 0001
 	rm -f $(MIGRATION_DB)*
 	$(BIN)/ruff format -q server/migrations/versions && $(BIN)/ruff check --fix -q server/migrations/versions
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import orjson
 
+from server.facets.bulk import sqlite_bulk_load
 from server.ingest.features import feature_counts
-from server.models.facets import MARK_ALL, SQLITE_TRIGGERS
 
 BASE = datetime(2024, 1, 1)
 MEDIA = ("IMAGE", "IMAGE", "VIDEO", "TEXT")
@@ -195,15 +195,11 @@ def build(path: Path, org: str, n: int) -> None:
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=OFF")
-    for name in SQLITE_TRIGGERS:  # a bulk load without the row triggers (server.facets.bulk says why)
-        db.execute(f"DROP TRIGGER {name}")
-    db.execute("DROP INDEX ix_datarow_seq")
-    fill(sqlite_sink(db), org, n)
-    db.execute("UPDATE datarow SET seq = rowid")
-    db.execute("CREATE UNIQUE INDEX ix_datarow_seq ON datarow (seq)")
-    for ddl in SQLITE_TRIGGERS.values():
-        db.execute(ddl)
-    db.execute(MARK_ALL)
+    with sqlite_bulk_load(db):  # a bulk load without the row triggers (server.facets.bulk says why)
+        db.execute("DROP INDEX ix_datarow_seq")
+        fill(sqlite_sink(db), org, n)
+        db.execute("UPDATE datarow SET seq = rowid")
+        db.execute("CREATE UNIQUE INDEX ix_datarow_seq ON datarow (seq)")
     db.commit()
     db.execute("ANALYZE")
     db.close()

@@ -8,6 +8,7 @@ from strawberry import ID
 
 from resolvers.context import Context
 from resolvers.filters import DataRowFilter, filter_dict
+from resolvers.selection import selected_names
 from resolvers.types.facets import DataRowFacets, data_row_facets
 from server.db import read_connection, snapshot
 from server.facets.breakdown import facet_breakdown
@@ -16,6 +17,20 @@ from server.filters.scope import request_where
 from server.filters.values import FilterLimits
 
 Info = strawberry.Info[Context, None]
+# The facet arrays (server.facets.breakdown.KINDS) each field of DataRowFacets counts from: the others are not read.
+FIELD_KINDS: dict[str, frozenset[str]] = {
+    "datasets": frozenset({"dataset"}),
+    "mediaTypes": frozenset({"media"}),
+    "projects": frozenset({"project", "labeled"}),
+    "modelRuns": frozenset({"run"}),
+    "annotationClasses": frozenset({"feature"}),
+    "metadataOptions": frozenset({"option"}),
+}
+
+
+def asked_kinds(info: Info) -> frozenset[str]:
+    """The kinds of facet arrays the request's selection of dataRowFacets counts from."""
+    return frozenset().union(*(FIELD_KINDS.get(name, frozenset()) for name in selected_names(info._raw_info)))
 
 
 @strawberry.type
@@ -33,8 +48,7 @@ class FacetsQuery:
             scope = await request_where(
                 conn, ctx.organization_id, filter_dict(filter), slice, limits=FilterLimits.of(ctx.settings)
             )
-            counts = await facet_breakdown(
-                conn, ctx.organization_id, scope, everything=filter is None and slice is None
-            )
+            everything = filter is None and slice is None
+            counts = await facet_breakdown(conn, ctx.organization_id, scope, everything, asked_kinds(info))
             names = await facet_names(conn, ctx.organization_id, counts)
         return data_row_facets(counts, names)

@@ -1,4 +1,5 @@
-"""plan_from_info: the selection set (fragments merged, @skip/@include applied) → one RowPlan via a needs table."""
+"""plan_from_info: the selection set (fragments merged, @skip/@include applied) → one RowPlan via a needs table;
+selected_names: the fields a selection asks for, one level down."""
 
 from __future__ import annotations
 
@@ -65,6 +66,15 @@ def _walk(info: GraphQLResolveInfo, parent: GraphQLObjectType, details: list[Fie
         if isinstance(child, GraphQLObjectType):
             plan |= _walk(info, child, group)
     return plan
+
+
+def selected_names(info: GraphQLResolveInfo) -> frozenset[str]:
+    """The names of the current field's own subfields that the request selects (fragments merged, @skip/@include
+    applied)."""
+    parent = get_named_type(info.return_type)
+    assert isinstance(parent, GraphQLObjectType)
+    grouped = _subfields(info, parent, [FieldDetails(node, None) for node in info.field_nodes])
+    return frozenset(group[0].node.name.value for group in grouped.values())
 
 
 def plan_from_info(info: GraphQLResolveInfo) -> RowPlan:

@@ -42,6 +42,7 @@ KINDS = {
     "feature": "features",
     "option": "options",
 }
+EVERY_KIND = frozenset(KINDS)
 
 
 @dataclass
@@ -80,9 +81,11 @@ def _grouped(by: tuple[Any, ...], rows: Select[Any], column: Any, *where: Column
     return select(*by, func.count(column.distinct())).where(column.in_(rows), *where).group_by(*by)
 
 
-async def sql_breakdown(conn: AsyncConnection, where: ColumnElement[bool], source: Any = None) -> Breakdown:
+async def sql_breakdown(
+    conn: AsyncConnection, where: ColumnElement[bool], source: Any = None, kinds: frozenset[str] = EVERY_KIND
+) -> Breakdown:
     """The breakdown of the rows `where` admits (organization included) among those of `source` (datarow, or a
-    subquery of some of its rows), one GROUP BY per facet."""
+    subquery of some of its rows), one GROUP BY per facet of `kinds` (the total, datasets and media types in one)."""
     source = DataRow.__table__ if source is None else source
     c = source.c
     out = Breakdown()
@@ -92,16 +95,18 @@ async def sql_breakdown(conn: AsyncConnection, where: ColumnElement[bool], sourc
         out.datasets[dataset] += n
         out.media_types[media] += n
     rows = select(c.id).select_from(source).where(where)
-    for project, status, n in await conn.execute(_grouped((_P.project_id, _P.workflow_status), rows, _P.data_row_id)):
-        if status in STATUS_CODES:  # the arrays hold no other status
-            out.add_status(project, status, n)
-    statements = (
-        (out.labeled, _grouped((_L.project_id,), rows, _L.data_row_id, _L.project_id.is_not(None))),
-        (out.model_runs, _grouped((_M.model_run_id,), rows, _M.data_row_id)),
-        (out.features, _grouped((_F.feature_schema_id,), rows, _F.data_row_id, _F.count > 0)),
-        (out.options, _grouped((_V.option_id,), rows, _V.data_row_id, _V.option_id.is_not(None))),
-    )
-    for counter, stmt in statements:
+    if "project" in kinds:
+        statuses = _grouped((_P.project_id, _P.workflow_status), rows, _P.data_row_id)
+        for project, status, n in await conn.execute(statuses):
+            if status in STATUS_CODES:  # the arrays hold no other status
+                out.add_status(project, status, n)
+    statements = {
+        "labeled": (out.labeled, _grouped((_L.project_id,), rows, _L.data_row_id, _L.project_id.is_not(None))),
+        "run": (out.model_runs, _grouped((_M.model_run_id,), rows, _M.data_row_id)),
+        "feature": (out.features, _grouped((_F.feature_schema_id,), rows, _F.data_row_id, _F.count > 0)),
+        "option": (out.options, _grouped((_V.option_id,), rows, _V.data_row_id, _V.option_id.is_not(None))),
+    }
+    for counter, stmt in (statements[kind] for kind in statements if kind in kinds):
         for value, n in await conn.execute(stmt):
             counter[value] += n
     return out
@@ -111,13 +116,14 @@ async def sql_breakdown(conn: AsyncConnection, where: ColumnElement[bool], sourc
 
 
 async def _chunk_arrays(
-    conn: AsyncConnection, organization_id: str, keys: frozenset[str], chunks: list[int]
+    conn: AsyncConnection, organization_id: str, keys: frozenset[str], chunks: list[int], kinds: frozenset[str]
 ) -> dict[int, dict[str, bytes]]:
-    """The arrays of the breakdown's kinds and of `keys` for the chunks from the first to the last of `chunks`."""
-    kinds = or_(*(CHUNKS.key.startswith(f"{kind}:", autoescape=True) for kind in KINDS))
+    """The arrays of `kinds` (of those KINDS counts) and of `keys` for the chunks from the first to the last of
+    `chunks`. A kind the request does not ask for is not read: an annotation class's array is 256 KB a chunk."""
+    wanted = [CHUNKS.key.startswith(f"{kind}:", autoescape=True) for kind in sorted(kinds)]
     stmt = select(CHUNKS.chunk, CHUNKS.key, CHUNKS.data).where(
         CHUNKS.organization_id == organization_id,
-        or_(kinds, CHUNKS.key.in_(sorted(keys))),
+        or_(*wanted, CHUNKS.key.in_(sorted(keys))),
         CHUNKS.chunk.between(chunks[0], chunks[-1]),
     )
     arrays: dict[int, dict[str, bytes]] = {}
@@ -126,7 +132,9 @@ async def _chunk_arrays(
     return arrays
 
 
-def _chunk_breakdown(covered: Covered, arrays: dict[str, bytes], outside: np.ndarray | bool) -> Breakdown:
+def _chunk_breakdown(
+    covered: Covered, arrays: dict[str, bytes], outside: np.ndarray | bool, kinds: frozenset[str]
+) -> Breakdown:
     import numpy as np
 
     out = Breakdown(from_arrays=True)
@@ -143,29 +151,33 @@ def _chunk_breakdown(covered: Covered, arrays: dict[str, bytes], outside: np.nda
         return out
     for facet, data in arrays.items():
         kind, name = facet.split(":", 1)
+        if kind not in kinds:  # an array the filter reads, of a kind the request does not count
+            continue
         if kind == "project":
             codes = np.bincount(np.frombuffer(data, np.uint8)[rows], minlength=len(STATUSES) + 1)
             for code, status in STATUSES.items():
                 out.add_status(name, status, int(codes[code]))
-        elif kind in KINDS:
+        else:
             n = int(np.count_nonzero(column(facet)[rows]))
             if n:
                 getattr(out, KINDS[kind])[name] += n
     return out
 
 
-async def _spans_breakdown(conn: AsyncConnection, organization_id: str, nodes: Nodes, spans: list[Span]) -> Breakdown:
+async def _spans_breakdown(
+    conn: AsyncConnection, organization_id: str, nodes: Nodes, spans: list[Span], kinds: frozenset[str]
+) -> Breakdown:
     """The breakdown of the rows in the spans that the trees admit, found as a count finds them
     (server.facets.count._sql_count): the spans' rows by `seq`, each relation set probed per row."""
     seq = SEQ
     ranges = or_(*(and_(rare(seq >= start), rare(seq < stop)) for start, stop in spans))
     spanned = select(DataRow.__table__).where(ranges).offset(0).subquery("datarow")  # type: ignore[arg-type]
     where = ClauseAdapter(spanned).traverse(scoped_where(organization_id, *nodes, semi=held_probe))
-    return await sql_breakdown(conn, where, spanned)
+    return await sql_breakdown(conn, where, spanned, kinds)
 
 
 async def array_breakdown(
-    conn: AsyncConnection, organization_id: str, covered: Covered, nodes: Nodes
+    conn: AsyncConnection, organization_id: str, covered: Covered, nodes: Nodes, kinds: frozenset[str] = EVERY_KIND
 ) -> Breakdown | None:
     """The breakdown from the arrays, the rows of marked blocks from SQL (the resolved `nodes` in their `seq` ranges);
     None when those are too many (as for a count: server.facets.count) or a compared schema has several values on a
@@ -178,14 +190,14 @@ async def array_breakdown(
     out = Breakdown(from_arrays=True)
     for start in range(0, len(live), CHUNKS_A_READ):
         chunks = await _chunk_arrays(
-            conn, organization_id, covered.keys | covered.void | {LIVE}, live[start : start + CHUNKS_A_READ]
+            conn, organization_id, covered.keys | covered.void | {LIVE}, live[start : start + CHUNKS_A_READ], kinds
         )
         if any(facet in covered.void for arrays in chunks.values() for facet in arrays):
             return None
         for chunk, arrays in chunks.items():
-            out.add(_chunk_breakdown(covered, arrays, _outside(chunk, spans)))
+            out.add(_chunk_breakdown(covered, arrays, _outside(chunk, spans), kinds))
     if spans:
-        out.add(await _spans_breakdown(conn, organization_id, nodes, spans))
+        out.add(await _spans_breakdown(conn, organization_id, nodes, spans, kinds))
     return out
 
 
@@ -193,13 +205,18 @@ EVERY_ROW = Covered(frozenset(), lambda columns: True)
 
 
 async def facet_breakdown(
-    conn: AsyncConnection, organization_id: str, scope: Scope, everything: bool = False
+    conn: AsyncConnection,
+    organization_id: str,
+    scope: Scope,
+    everything: bool = False,
+    kinds: frozenset[str] = EVERY_KIND,
 ) -> Breakdown:
-    """The breakdown of the scope's rows (`everything`: the scope has no condition but the organization): from the
-    arrays when they cover it, else SQL."""
+    """The breakdown of the scope's rows (`everything`: the scope has no condition but the organization): the total
+    and the counts of `kinds` (KINDS' keys; the others may be left empty), from the arrays when they cover the scope,
+    else SQL."""
     if everything or scope.facets is not None:
         covered, nodes = (EVERY_ROW, ()) if scope.facets is None else (scope.facets.covered, scope.facets.nodes)
-        counts = await array_breakdown(conn, organization_id, covered, nodes)
+        counts = await array_breakdown(conn, organization_id, covered, nodes, kinds)
         if counts is not None:
             return counts
-    return await sql_breakdown(conn, scope.where)
+    return await sql_breakdown(conn, scope.where, kinds=kinds)

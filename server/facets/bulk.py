@@ -7,11 +7,16 @@ transaction, numbers its data rows itself (`seq`), and before it commits marks t
 makes the triggers again. SQLite has one writer and DDL is transactional: no other connection ever writes, or reads,
 the schema without them, and a rolled-back load brings them back. Only for writers whose every row (and every row
 their child records name) is one they numbered; PostgreSQL's triggers run once per statement and stay.
+
+This module is the protocol's one home: `bulk_load` (one transaction), `NewRows` (its steps, for a writer that
+commits several transactions), `sqlite_bulk_load` (a plain sqlite3 connection).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
@@ -24,6 +29,8 @@ if TYPE_CHECKING:
     from server.ingest.import_tables import Tables
 
 MARK_NUMBERED = mark_rows("seq BETWEEN :first AND :last")
+DROP_TRIGGERS = tuple(f"DROP TRIGGER {name}" for name in SQLITE_TRIGGERS)
+MAKE_TRIGGERS = tuple(SQLITE_TRIGGERS.values())
 
 
 class NewRows:
@@ -42,8 +49,8 @@ class NewRows:
         self.opened = True
         if not await in_transaction(self.conn):
             await self.conn.exec_driver_sql("BEGIN IMMEDIATE")  # sqlite3 would run the DDL outside a transaction
-        for name in SQLITE_TRIGGERS:
-            await self.conn.exec_driver_sql(f"DROP TRIGGER {name}")
+        for statement in DROP_TRIGGERS:
+            await self.conn.exec_driver_sql(statement)
         last = (await self.conn.exec_driver_sql("SELECT max(seq) FROM datarow")).scalar()
         self.first = self.next = (last or 0) + 1
 
@@ -78,6 +85,29 @@ class NewRows:
         self.opened = False
         if self.next > self.first:
             await self.conn.execute(text(MARK_NUMBERED), {"first": self.first, "last": self.next - 1})
-        for ddl in SQLITE_TRIGGERS.values():
-            await self.conn.exec_driver_sql(ddl)
+        for statement in MAKE_TRIGGERS:
+            await self.conn.exec_driver_sql(statement)
         self.first = self.next
+
+
+@asynccontextmanager
+async def bulk_load(conn: AsyncConnection) -> AsyncIterator[NewRows]:
+    """New data rows written inside the caller's transaction, numbered by the `NewRows` yielded; their blocks are
+    marked and the triggers made again on leaving. Left by an exception, nothing more runs: the caller's rollback
+    brings the triggers back."""
+    new_rows = NewRows(conn)
+    await new_rows.open()
+    yield new_rows
+    await new_rows.close()
+
+
+@contextmanager
+def sqlite_bulk_load(db: sqlite3.Connection) -> Iterator[None]:
+    """The same on a plain sqlite3 connection whose load numbers every new row itself (`seq`): triggers dropped,
+    then every block holding rows marked and the triggers made again."""
+    for statement in DROP_TRIGGERS:
+        db.execute(statement)
+    yield
+    db.execute(mark_rows("true"))
+    for statement in MAKE_TRIGGERS:
+        db.execute(statement)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.db import create_all, create_engine, refresh_statistics
 from server.errors import bad_input
-from server.facets.bulk import NewRows
+from server.facets.bulk import NewRows, bulk_load
 from server.ingest.seed_catalog import DEFAULT_EMBEDDINGS, Spaces, build_catalog
 from server.ingest.seed_ontology import BASE_TIME, Seeded
 from server.ingest.seed_rows import row_batches
@@ -56,11 +56,8 @@ async def write_catalog(
 ) -> dict[str, int]:
     """Insert the whole catalog inside the caller's transaction, its data rows numbered without the marking
     triggers (server.facets.bulk); returns rows written per table."""
-    new_rows = NewRows(conn)
-    await new_rows.open()
-    counts = await _write_catalog(conn, rows, seed, embeddings, batch_size, new_rows)
-    await new_rows.close()
-    return counts
+    async with bulk_load(conn) as new_rows:
+        return await _write_catalog(conn, rows, seed, embeddings, batch_size, new_rows)
 
 
 async def _write_catalog(

@@ -46,6 +46,7 @@ def _video(seeded: Seeded, i: int) -> Made:
     frames = seeded.rng.randint(90, 900)
     attrs = {"asset_type": "video", "mime_type": "video/mp4", "width": 1280, "height": 720}
     attrs |= {"frame_rate": 30, "frame_count": frames, "duration": round(frames / 30, 3)}
+    attrs["thumbnail_url"] = f"{DEMO_MEDIA}/posters/traffic-{i:07d}.png"  # served by the server (server.web.demo_media)
     return f"{BUCKET}/videos/traffic-{i:07d}.mp4", attrs, Shape(width=1280, height=720, frames=frames)
 
 
@@ -64,7 +65,8 @@ def _text(seeded: Seeded, i: int) -> Made:
 def _conversation(seeded: Seeded, i: int) -> Made:
     messages = seeded.rng.randint(3, 12)
     attrs = {"asset_type": "conversational", "mime_type": "application/vnd.labelbox.conversational"}
-    return f"{BUCKET}/chats/chat-{i:07d}.json", {**attrs, "message_count": messages}, Shape(messages=messages)
+    chat = f"{DEMO_MEDIA}/chats/chat-{i:07d}-{messages}.json"  # served by the server (server.ingest.seed_chats)
+    return chat, {**attrs, "message_count": messages}, Shape(messages=messages)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Alembic environment: SQLModel metadata as the target, the async engine of `server.db` when run stand-alone.
 
+The models are read only by autogenerate (`make migration`); a revision runs the DDL written in it, nothing else.
+
 Programmatic callers (server.schema_check) pass an open sync connection in `config.attributes["connection"]`,
 so migrations run inside the caller's transaction and event loop.
 """
@@ -12,7 +14,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from server.db import create_engine
-from server.migrations.raw_ddl import include_object, process_revision_directives
+from server.migrations.raw_ddl import include_object
 from server.models import metadata
 from server.settings import Settings
 
@@ -26,7 +28,6 @@ def run_with(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         include_object=include_object,
-        process_revision_directives=process_revision_directives,
     )
     with context.begin_transaction():
         context.run_migrations()

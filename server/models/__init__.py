@@ -1,7 +1,11 @@
-"""SQLModel tables, one module per aggregate; `metadata` is what Alembic and create_all use."""
+"""SQLModel tables, one module per aggregate; `metadata` is what Alembic's autogenerate and create_all use.
+
+Importing a model module changes no other table: the schema is assembled here (binary collation on every short
+string column, the DDL the classes cannot declare: server.models.ddl)."""
 
 from sqlmodel import SQLModel
 
+from server.models import ddl
 from server.models.auth import ApiKey
 from server.models.base import binary_collation
 from server.models.catalog import (
@@ -29,6 +33,7 @@ from server.models.webhooks import Webhook, WebhookDelivery
 
 metadata = SQLModel.metadata
 binary_collation(metadata)
+ddl.attach(metadata)
 
 __all__ = [
     "ApiKey",

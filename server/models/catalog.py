@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from server.models.base import id_field, json_text, org_field, ref_field, utcnow
@@ -25,7 +25,15 @@ class Dataset(SQLModel, table=True):
 
 
 class DataRow(SQLModel, table=True):
+    """`seq` is the dense integer position of a row, by which the facet arrays (server.models.facets) hold it. It is
+    not mapped: the ORM and the importers never set it. PostgreSQL draws it from a sequence (the column's default,
+    SEQUENCE_DDL); SQLite has no sequence for a column that is not the rowid, so the column defaults to -1 and the
+    insert trigger sets `max(seq) + 1` (an index keeps that one probe; the rowid itself may be renumbered by VACUUM).
+    Either way a writer that names the column with NULL fails, never leaves a row outside the arrays."""
+
     __table_args__ = (
+        Column("seq", BigInteger, nullable=False, server_default=text("-1")),
+        Index("ix_datarow_seq", "seq", unique=True),
         UniqueConstraint("organization_id", "global_key", name="uq_datarow_org_global_key"),
         Index("ix_datarow_org_id", "organization_id", "id"),
         Index("ix_datarow_org_created", "organization_id", "created_at", "id"),
@@ -35,6 +43,7 @@ class DataRow(SQLModel, table=True):
         Index("ix_datarow_external_id", "organization_id", "external_id"),
         Index("ix_datarow_media_type", "organization_id", "media_type", "id"),
     )
+    __mapper_args__ = {"exclude_properties": ["seq"]}
     id: str = id_field()
     organization_id: str = Field(foreign_key="organization.id", max_length=25)
     dataset_id: str = Field(foreign_key="dataset.id", max_length=25)
@@ -48,6 +57,13 @@ class DataRow(SQLModel, table=True):
     created_by: str | None = None
     # the last change to the row, its labels, metadata or workflow; NULL reads as updated_at
     last_activity_at: NaiveDatetime | None = None
+
+
+# PostgreSQL: `seq` numbered from a sequence of its own (dropped with the column).
+SEQUENCE_DDL = (
+    "CREATE SEQUENCE datarow_seq_seq OWNED BY datarow.seq",
+    "ALTER TABLE datarow ALTER COLUMN seq SET DEFAULT nextval('datarow_seq_seq')",
+)
 
 
 class Attachment(SQLModel, table=True):

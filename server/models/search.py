@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import DDL, BigInteger, Column, Index, Text, event
+from sqlalchemy import BigInteger, Column, Index, Text
 from sqlmodel import Field, SQLModel
-
-from server.models.modeling import DataRowEmbedding
 
 
 class SearchDocument(SQLModel, table=True):
@@ -18,8 +16,7 @@ class SearchDocument(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
 
 
-# The index lives next to the table it indexes: create_all (tests, seed, serve) builds it on either engine.
-# Alembic migrations must run the same statements (server.models.search.INDEX_DDL lists them per dialect).
+# The full-text index of the current schema, per dialect (`create_all` makes it: server.models.ddl).
 FTS_DDL = (
     "CREATE VIRTUAL TABLE searchdocument_fts USING fts5(body, content='searchdocument', content_rowid='id',"
     " tokenize='unicode61 remove_diacritics 0')",
@@ -37,15 +34,7 @@ TSVECTOR_DDL = (  # a stored column: ts_rank reads it instead of re-parsing ever
     "CREATE INDEX ix_searchdocument_tsv ON searchdocument USING gin (tsv)",
 )
 INDEX_DDL: dict[str, tuple[str, ...]] = {"sqlite": FTS_DDL, "postgresql": TSVECTOR_DDL}
-
-for _dialect, _statements in INDEX_DDL.items():
-    for _statement in _statements:
-        event.listen(SearchDocument.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
-event.listen(
-    SearchDocument.__table__,
-    "before_drop",
-    DDL("DROP TABLE IF EXISTS searchdocument_fts").execute_if(dialect="sqlite"),
-)
+INDEX_DROP: dict[str, tuple[str, ...]] = {"sqlite": ("DROP TABLE IF EXISTS searchdocument_fts",)}
 
 
 class EmbeddingGeneration(SQLModel, table=True):
@@ -82,12 +71,10 @@ _BUMP_POSTGRESQL = (
     "CREATE TRIGGER datarowembedding_gen AFTER INSERT OR UPDATE OR DELETE ON datarowembedding"
     " FOR EACH ROW EXECUTE FUNCTION bump_embedding_generation()",
 )
+# The triggers on `datarowembedding` that bump its space's generation, per dialect.
 GENERATION_DDL: dict[str, tuple[str, ...]] = {
     "sqlite": tuple(
         _BUMP_SQLITE.format(event=e, row=r) for e, r in (("INSERT", "new"), ("UPDATE", "new"), ("DELETE", "old"))
     ),
     "postgresql": _BUMP_POSTGRESQL,
 }
-for _dialect, _statements in GENERATION_DDL.items():
-    for _statement in _statements:
-        event.listen(DataRowEmbedding.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))

@@ -1,6 +1,8 @@
 """Media of the demo catalog, made on request: small deterministic PNGs for the seeded images (a street: sky, road,
-a few cars) and segmentation masks (a region of the sky), so the demo renders with no storage and no network. The
-seed names them `/demo-media/images/<name>.png` and `/demo-media/masks/<name>.png`."""
+a few cars), the posters of the seeded videos (a frame of the same kind of scene) and segmentation masks (a region
+of the sky), and the seeded conversations as Labelbox conversational JSON, so the demo renders with no storage and
+no network. The seed names them `/demo-media/images/<name>.png`, `/demo-media/posters/<name>.png` (a video's
+`thumbnail_url` media attribute), `/demo-media/masks/<name>.png` and `/demo-media/chats/<name>-<messages>.json`."""
 
 from __future__ import annotations
 
@@ -10,11 +12,13 @@ import zlib
 from functools import lru_cache
 
 import numpy as np
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from server.errors import ErrorCode
 from server.ingest.seed_annotations import DEMO_MEDIA
+from server.ingest.seed_chats import conversational_json
 from server.responses import error_response
 
 PREFIX = DEMO_MEDIA
@@ -63,17 +67,31 @@ def mask(name: str) -> bytes:
     return png(out)
 
 
-KINDS = {"images": street, "masks": mask}
+def conversation(name: str) -> bytes:
+    return orjson.dumps(conversational_json(name))
+
+
+# kind → (file suffix, media type, maker)
+KINDS = {
+    "images": (".png", "image/png", street),
+    "posters": (".png", "image/png", street),
+    "masks": (".png", "image/png", mask),
+    "chats": (".json", "application/json", conversation),
+}
 
 
 @lru_cache(maxsize=256)
 def media(kind: str, name: str) -> bytes:
-    return KINDS[kind](name)
+    return KINDS[kind][2](name)
 
 
 async def demo_media(request: Request) -> Response:
     kind, name = request.path_params["kind"], request.path_params["name"]
-    if kind not in KINDS or not name.endswith(".png") or len(name) > 200:
+    if kind not in KINDS or not name.endswith(KINDS[kind][0]) or len(name) > 200:
         return error_response(404, ErrorCode.NOT_FOUND, f"{request.url.path}: no such demo media.")
-    headers = {"Cache-Control": "public, max-age=86400"}
-    return Response(media(kind, name[: -len(".png")]), media_type="image/png", headers=headers)
+    suffix, media_type, _ = KINDS[kind]
+    try:
+        body = media(kind, name[: -len(suffix)])
+    except ValueError as error:  # a chat's name without its number of messages
+        return error_response(404, ErrorCode.NOT_FOUND, f"{request.url.path}: no such demo media ({error}).")
+    return Response(body, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"})

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, Request, Route, sync_playwright
 
 from server.settings import Settings
 from tests.utils.live import Live, live_server
@@ -19,6 +19,7 @@ from tests.utils.live import Live, live_server
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "browser"
 ROWS = 200
+TOTAL = "query($f: DataRowFilter, $s: ID) { dataRows(filter: $f, slice: $s, first: 0) { totalCount } }"
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +51,31 @@ class App:
     def __init__(self, page: Page, live: Live, name: str) -> None:
         self.page, self.live, self.name = page, live, name
         self.problems: list[str] = []
+        self.sent: list[dict[str, Any]] = []  # every GraphQL POST of the page: its query and variables
+        page.on("request", self.keep)
         page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: self.problems.append(f"uncaught: {e}"))
+
+    def keep(self, request: Request) -> None:
+        if request.method == "POST" and request.url == self.live.url + "/graphql":
+            self.sent.append(request.post_data_json)
+
+    def sent_filters(self, operation: str) -> list[Any]:
+        """The `filter` variable of each `operation` (e.g. "query Panel") sent so far."""
+        return [body["variables"].get("filter") for body in self.sent if body["query"].startswith(operation)]
+
+    def add_condition(self, kind: str, group: str = "") -> str:
+        """Add a condition of `kind` at the top (or to the group at selector `group`); its row's selector."""
+        if group:
+            self.page.select_option(f"{group} > .group-head select[aria-label='Add to group']", kind)
+            return f"{group} > ol > li[data-kind={kind}]"
+        self.page.select_option("#add-kind", kind)
+        return f"#conditions > li[data-kind={kind}]"
+
+    def changed(self) -> int:
+        """Wait for the count of the filter just edited (the app waits 200 ms after an edit); the count shown."""
+        self.page.wait_for_timeout(300)
+        return self.wait_count()
 
     def shot(self, step: str) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -68,6 +92,11 @@ class App:
         self.page.wait_for_selector("#count[data-state=done]", timeout=20_000)
         self.page.wait_for_function("!document.querySelector('#grid').dataset.loading", timeout=20_000)
         return int(self.page.get_attribute("#count", "data-total") or -1)
+
+    def total(self, tree: dict[str, Any] | None = None, slice_id: str | None = None) -> int:
+        """dataRows.totalCount of a filter and/or slice, through the API."""
+        data = self.graphql(TOTAL, {"f": tree, "s": slice_id})
+        return int(data["dataRows"]["totalCount"])
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.live.key}"}

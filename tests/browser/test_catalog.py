@@ -13,17 +13,11 @@ from sqlalchemy import select, update
 from server.models import Label
 from tests.browser.conftest import ROWS, App
 
-TOTAL = "query($f: DataRowFilter, $s: ID) { dataRows(filter: $f, slice: $s, first: 0) { totalCount } }"
 EXPORT = """mutation($f: DataRowFilter, $s: ID, $ids: [ID!], $p: ExportParams) {
   exportDataRows(filter: $f, slice: $s, dataRowIds: $ids, params: $p) { id } }"""
 TASK = "query($id: ID!) { exportTask(id: $id) { status url errorsUrl } }"
 L = Label.__table__.c  # type: ignore[attr-defined]
 IMPACTS = {"serious", "critical"}
-
-
-def add_condition(app: App, kind: str) -> str:
-    app.page.select_option("#add-kind", kind)
-    return f"#conditions li[data-kind={kind}]"
 
 
 def api_export(app: App, **variables: Any) -> bytes:
@@ -66,22 +60,22 @@ def test_the_count_shown_equals_data_rows_total_count(app: App) -> None:
     app.open()
     assert app.page.inner_text("#count") == f"{ROWS} rows match"
     app.shot("all")
-    row = add_condition(app, "mediaType")
+    row = app.add_condition("mediaType")
     app.page.select_option(f"{row} select[aria-label='Media type']", "IMAGE")
-    row = add_condition(app, "annotation")
+    row = app.add_condition("annotation")
     app.page.select_option(f"{row} select[aria-label='Annotation class']", "car")
     app.page.fill(f"{row} input[aria-label='Minimum count']", "2")
     app.page.dispatch_event(f"{row} input[aria-label='Minimum count']", "change")
     app.page.wait_for_timeout(300)
     shown = app.wait_count()
     tree = {"and": [{"mediaTypes": ["IMAGE"]}, {"annotation": {"name": "car", "minCount": 2}}]}
-    expected = app.graphql(TOTAL, {"f": tree})["dataRows"]["totalCount"]
+    expected = app.total(tree)
     assert shown == expected and 0 < expected < ROWS
     assert app.page.locator("#grid .tile").count() == min(expected, 48)
     app.page.check(f"{row} .not input")
     app.page.wait_for_timeout(300)
     negated = {"and": [{"mediaTypes": ["IMAGE"]}, {"not": {"annotation": {"name": "car", "minCount": 2}}}]}
-    assert app.wait_count() == app.graphql(TOTAL, {"f": negated})["dataRows"]["totalCount"]
+    assert app.wait_count() == app.total(negated)
     app.shot("filtered")
 
 
@@ -118,7 +112,7 @@ def test_a_slice_exports_its_rows(app: App) -> None:
     tree = {"mediaTypes": ["TEXT"]}
     made = app.graphql('mutation($f: DataRowFilter!) { createSlice(name: "texts", filter: $f) { id } }', {"f": tree})
     slice_id = made["createSlice"]["id"]
-    total = app.graphql(TOTAL, {"s": slice_id})["dataRows"]["totalCount"]
+    total = app.total(slice_id=slice_id)
     app.open()
     app.page.click("#show-slices")
     app.page.click("#slices button:has-text('texts')")
@@ -227,9 +221,9 @@ def test_find_similar_and_text_search(app: App) -> None:
     assert app.page.locator("#grid .tile").first.get_attribute("data-id") == first  # a row is most similar to itself
     app.shot("similar")
     app.page.click("#show-datasets")
-    row = add_condition(app, "search")
+    row = app.add_condition("search")
     app.page.fill(f"{row} input[type=search]", "Osaka")
     app.page.dispatch_event(f"{row} input[type=search]", "change")
     app.page.wait_for_timeout(300)
     tree = {"search": {"query": "Osaka", "mode": "FULL_TEXT"}}
-    assert app.wait_count() == app.graphql(TOTAL, {"f": tree})["dataRows"]["totalCount"] > 0
+    assert app.wait_count() == app.total(tree) > 0

@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 from server.settings import Settings, replace
 from tests.conftest import GraphQLClient
 from tests.utils.postgres import PostgresServer
+from tests.utils.process import stop
 
 
 @pytest.fixture
@@ -91,8 +92,7 @@ def live_server(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[byte
         _wait_ready(url)
         yield url, proc
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
 
 
 def _wait_ready(url: str) -> None:

@@ -10,10 +10,13 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.facets.breakdown import KINDS, _chunk_arrays
 from server.facets.build import rebuild_dirty
+from server.facets.marks import LIVE, built_chunks
 from server.models import DataRow, Label, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
 from server.settings import Settings
 from tests.conftest import ENGINES
@@ -152,3 +155,41 @@ def test_unknown_slice_and_bad_filter_are_coded_errors(world: Driven) -> None:
     error = world.run(world.gql.error(FACETS, {"f": {"metadata": {"name": "no such schema", "eq": "x"}}}))
     assert error["extensions"]["code"] == "NOT_FOUND"
     assert error["extensions"]["field"] == "filter.metadata.name"
+
+
+# Each field of dataRowFacets with its selection in FACETS.
+FIELDS = {
+    "datasets": "datasets { id count }",
+    "mediaTypes": "mediaTypes { mediaType count }",
+    "projects": "projects { id count labeledCount statuses { status count } }",
+    "modelRuns": "modelRuns { id count }",
+    "annotationClasses": "annotationClasses { featureSchemaId count }",
+    "metadataOptions": "metadataOptions { optionId count }",
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tree=trees(SPEC), fields=st.lists(st.sampled_from(sorted(FIELDS)), unique=True))
+def test_a_selection_of_some_facets_answers_them_as_the_whole(
+    world: Driven, tree: dict[str, Any], fields: list[str]
+) -> None:
+    """Only the arrays of the facets asked for are read: the facets asked for are the same as in the whole."""
+    some = "query($f: DataRowFilter) { dataRowFacets(filter: $f) { totalCount fromFacetArrays %s } }"
+    part = world.run(world.gql.data(some % " ".join(FIELDS[f] for f in fields), {"f": tree}))["dataRowFacets"]
+    whole = world.run(world.gql.data(FACETS, {"f": tree}))["dataRowFacets"]
+    assert part == {k: whole[k] for k in ("totalCount", "fromFacetArrays", *fields)}
+
+
+def test_the_arrays_read_are_those_of_the_kinds_asked_for(world: Driven) -> None:
+    async def read(kinds: frozenset[str]) -> set[str]:
+        async with world.engine.connect() as conn:
+            built = await built_chunks(conn)  # the catalog's one organization
+            org, chunks = built[0][0], [chunk for _, chunk in built]
+            arrays = await _chunk_arrays(conn, org, frozenset({LIVE}), chunks, kinds)
+        return {facet for by_facet in arrays.values() for facet in by_facet}
+
+    every = world.run(read(frozenset(KINDS)))
+    assert {facet.split(":", 1)[0] for facet in every} == {*KINDS, "live"}
+    datasets = world.run(read(frozenset({"dataset"})))
+    assert datasets == {f for f in every if f.startswith("dataset:") or f == LIVE}
+    assert world.run(read(frozenset())) == {LIVE}

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db import create_engine
 from server.facets.build import rebuild_dirty
-from server.facets.bulk import NewRows
+from server.facets.bulk import bulk_load
 from server.ingest.ndjson import import_file
 from server.ingest.seed import seed_database
 from server.models.facets import SQLITE_TRIGGERS
@@ -80,9 +80,7 @@ async def test_a_rolled_back_load_leaves_the_triggers(engine: AsyncEngine) -> No
     if engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL's triggers stay during loads")
     with pytest.raises(RuntimeError):
-        async with engine.begin() as conn:
-            new_rows = NewRows(conn)
-            await new_rows.open()
+        async with engine.begin() as conn, bulk_load(conn):
             assert await _triggers_in(conn) == 0
             raise RuntimeError
     assert await _triggers(engine) == len(SQLITE_TRIGGERS) == 18

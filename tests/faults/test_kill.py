@@ -18,6 +18,7 @@ from server.export.tasks import E
 from server.models import DataRow, Label
 from server.settings import Settings
 from tests.faults.processes import CLI, cli_env, export_source, run_cli, serve
+from tests.utils.process import stop
 
 ROWS, BATCH = 2000, 100
 EXPORT = """mutation { exportDataRows(params: {dataRowDetails: true, attachments: true, labelDetails: true,
@@ -121,9 +122,9 @@ def test_an_export_server_stopped_mid_task_finishes_it_after_a_restart(settings:
         running = _wait(url, key, task_id, ("RUNNING", "COMPLETE"))
         assert running["status"] == "IN_PROGRESS"
         proc.send_signal(sig)
-        proc.wait(20)
+        proc.wait(30)
     finally:
-        proc.kill()
+        stop(proc, grace=0)
     status, checkpoint = _scalars(
         settings, select(E.status).where(E.id == task_id), select(E.row_count).where(E.id == task_id)
     )
@@ -137,7 +138,6 @@ def test_an_export_server_stopped_mid_task_finishes_it_after_a_restart(settings:
         fresh = _wait(url, key, fresh_id, ("COMPLETE", "FAILED"))
         body, expected = _download(url, key, task_id), _download(url, key, fresh_id)
     finally:
-        proc.terminate()
-        proc.wait(20)
+        stop(proc)
     assert resumed == fresh and resumed["status"] == "COMPLETE" and resumed["rowCount"] == ROWS
     assert body == expected

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,15 +35,6 @@ REFUSAL = (
     "catalog-export: The database schema is out of date (revision {at}; this version needs " + str(HEAD) + "). "
     "Run `catalog-export migrate` with the same DATABASE_URL, then start again.\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_schema_afterwards(engine_name: str, request: pytest.FixtureRequest) -> Iterator[None]:
-    """These tests rewrite the schema; give the PostgreSQL session database back at head whatever happened."""
-    server = request.getfixturevalue("postgres_server") if engine_name == "postgresql" else None
-    yield
-    if server is not None:
-        server.reset()
 
 
 async def _run(settings: Settings, work: object) -> object:

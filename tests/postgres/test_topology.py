@@ -29,6 +29,7 @@ from tests.export.conftest import _wait_ready, free_port
 from tests.export.test_recovery import running
 from tests.faults.processes import CLI
 from tests.utils.postgres import PostgresServer
+from tests.utils.process import stop
 from tests.utils.seaweed import SeaweedServer
 
 ROWS = 1500
@@ -90,10 +91,7 @@ def processes(topology: Settings) -> Iterator[dict[str, object]]:
             if proc.poll() is None:
                 proc.terminate()
         for proc in started:
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
 
 
 def _graphql(server: str, key: str, query: str, variables: dict[str, object]) -> dict[str, object]:

@@ -17,6 +17,7 @@ import pytest
 from server.settings import Settings
 from tests.export.conftest import _wait_ready, free_port
 from tests.faults.processes import CLI, cli_env, run_cli
+from tests.utils.process import stop
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,7 @@ def started_dev_server(directory: Path) -> Iterator[DevServer]:
             raise AssertionError(f"serve --dev did not start: {log.read_text()}") from exc
         yield DevServer(url, settings, proc, log)
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
 
 
 @pytest.fixture(scope="session")

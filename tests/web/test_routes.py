@@ -10,7 +10,9 @@ import pytest
 from starlette.applications import Starlette
 
 from server.app import create_app
+from server.ingest.seed_chats import conversational_json
 from server.settings import Settings, replace
+from server.web import STATIC
 from tests.conftest import http_client
 
 ANONYMOUS = '<meta name="catalog-anonymous" content="1">'
@@ -20,7 +22,9 @@ async def test_the_page_and_its_modules_are_served(anon_client: httpx.AsyncClien
     page = await anon_client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert '<script type="module" src="/catalog/static/app.js">' in page.text and ANONYMOUS not in page.text
-    for name in ("app.js", "api.js", "filters.js", "grid.js", "exportDialog.js", "queries.js", "app.css"):
+    names = sorted(p.name for p in STATIC.iterdir() if p.suffix in (".js", ".css"))
+    assert {"app.js", "api.js", "app.css"} <= set(names)
+    for name in names:
         assert (await anon_client.get(f"/catalog/static/{name}")).status_code == 200, name
     missing = await anon_client.get("/catalog/static/nope.js")
     assert missing.status_code == 404
@@ -44,9 +48,16 @@ async def test_demo_media_are_deterministic_pngs(anon_client: httpx.AsyncClient)
     again = await anon_client.get("/demo-media/images/street-0000001.png")
     other = await anon_client.get("/demo-media/images/street-0000002.png")
     mask = await anon_client.get("/demo-media/masks/c0000000abc.png")
-    for response in (first, mask):
+    poster = await anon_client.get("/demo-media/posters/traffic-0000001.png")
+    for response in (first, mask, poster):
         assert response.status_code == 200 and response.headers["content-type"] == "image/png"
         assert response.content.startswith(b"\x89PNG\r\n\x1a\n")
-    assert first.content == again.content != other.content
+    assert first.content == again.content != other.content != poster.content
+    chat = await anon_client.get("/demo-media/chats/chat-0000009-7.json")
+    assert chat.status_code == 200 and chat.headers["content-type"] == "application/json"
+    assert chat.json() == conversational_json("chat-0000009-7") and len(chat.json()["messages"]) == 7
+    for wrong in ("chat-0000009-7.png", "chat-0000009.json", "chat-0000009-0.json", "chat-0000009-101.json"):
+        missing = await anon_client.get(f"/demo-media/chats/{wrong}")
+        assert missing.status_code == 404 and missing.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     refused = await anon_client.get("/demo-media/videos/traffic-0000001.mp4")
     assert refused.status_code == 404 and refused.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"

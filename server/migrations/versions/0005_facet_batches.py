@@ -11,12 +11,15 @@ rebuilt with them before counts read them alone. No schema change.
 
 from alembic import op
 
-from server.models.facets import MARK_EVERY_BLOCK
-
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
+
+MARK_EVERY_BLOCK = (
+    "INSERT INTO facetdirty(organization_id, block) SELECT DISTINCT organization_id, seq >> 10 FROM datarow"
+    " WHERE true ON CONFLICT DO NOTHING"
+)
 
 
 def upgrade() -> None:

@@ -2,9 +2,11 @@
 // to pick rows from, and the Export dialog. Everything goes through /graphql.
 import { ApiError, apiKey, gql, setApiKey } from "./api.js";
 import { bytes, openExport } from "./exportDialog.js";
-import { buildFilter, conditionsOf, el, renderConditions } from "./filters.js";
+import { el } from "./dom.js";
+import { buildFilter, compile, fresh, newGroup, treeOf } from "./filterTree.js";
+import { addMenu, focused, refocus, renderGroup } from "./filters.js";
 import { tile } from "./grid.js";
-import { CATALOG, CREATE_SLICE, FACETS, RECENT, ROWS, UPDATE_SLICE } from "./queries.js";
+import { CATALOG, CREATE_SLICE, OPTIONS, PANEL, RECENT, ROWS, UPDATE_SLICE } from "./queries.js";
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -12,9 +14,8 @@ const state = {
   options: { metadataSchemas: [], classes: [], projects: [], modelRuns: [] },
   view: "datasets",
   datasetId: null,
-  slice: null, // {id, name, filter}
-  conditions: [],
-  combine: "and",
+  slice: null, // {id, name, filter, shown}: `shown` is the saved filter as the builder compiles it (null: not shown)
+  root: newGroup(), // the filter builder's tree
   similar: null, // {rowId, embedding}
   selected: new Set(),
   endCursor: null,
@@ -49,9 +50,8 @@ function current() {
   if (state.similar) {
     return { filter: { similarTo: { embedding: state.similar.embedding, dataRowId: state.similar.rowId, k: 48 } } };
   }
-  const filter = buildFilter(state.conditions, state.combine, state.options, state.datasetId);
-  const unchanged = state.slice && JSON.stringify(filter) === JSON.stringify(state.slice.filter);
-  if (state.slice && unchanged) return { slice: state.slice.id };
+  const filter = buildFilter(state.root, state.options, state.datasetId);
+  if (state.slice && JSON.stringify(filter) === state.slice.shown) return { slice: state.slice.id };
   return { filter };
 }
 
@@ -148,15 +148,17 @@ function refresh() {
 async function run() {
   const generation = ++state.generation;
   const args = current();
-  const panelArgs = state.datasetId ? { ...args, filter: buildFilter(state.conditions, state.combine, state.options, null) } : args;
-  renderConditions($("conditions"), () => state.conditions, state.options, (next) => { state.conditions = next; refresh(); });
-  $("combine").value = state.combine;
+  const panelArgs = state.datasetId ? { ...args, filter: buildFilter(state.root, state.options, null) } : args;
+  const noted = focused($("conditions"));
+  renderGroup($("conditions"), [], () => state.root, state.options, (next) => { state.root = next; refresh(); });
+  refocus($("conditions"), noted);
+  $("combine").value = state.root.combine;
   $("update-slice").hidden = !state.slice;
   $("count").textContent = "Counting…";
   $("count").dataset.state = "counting";
   try {
-    const panel = (await gql(FACETS, panelArgs)).dataRowFacets;
-    const facets = panelArgs === args ? panel : (await gql(FACETS, args)).dataRowFacets;
+    const panel = (await gql(PANEL, panelArgs)).dataRowFacets;
+    const facets = panelArgs === args ? panel : (await gql(PANEL, args)).dataRowFacets;
     if (generation !== state.generation) return;
     message("");
     drawDatasets(panel);
@@ -181,14 +183,19 @@ function pickDataset(id) {
   refresh();
 }
 
+// A slice with `shown`, its filter as the builder compiles it: unedited, the builder compiles to that and the slice is
+// sent as saved (a filter the builder cannot show: while the builder stays empty).
+function shownSlice(s, tree) {
+  return { ...s, shown: JSON.stringify(tree ? compile(tree, state.options) : null) };
+}
+
 function pickSlice(s) {
-  const shown = conditionsOf(s.filter);
-  state.slice = s;
+  const tree = treeOf(s.filter);
+  state.root = tree || newGroup();
+  state.slice = shownSlice(s, tree);
   state.datasetId = null;
   state.similar = null;
-  state.conditions = shown ? shown.conditions : [];
-  state.combine = shown ? shown.combine : "and";
-  if (!shown) message(`Slice ${s.name} has a filter the builder cannot show; it is applied as saved.`);
+  if (!tree) message(`Slice ${s.name} has a filter the builder cannot show; it is applied as saved.`);
   drawSlices();
   refresh();
 }
@@ -204,7 +211,7 @@ function showView(view) {
 async function saveSlice() {
   const name = prompt("Name of the new slice");
   if (!name) return;
-  const filter = buildFilter(state.conditions, state.combine, state.options, state.datasetId) || {};
+  const filter = buildFilter(state.root, state.options, state.datasetId) || {};
   try {
     const created = (await gql(CREATE_SLICE, { name, filter })).createSlice;
     state.catalog.slices.push(created);
@@ -216,11 +223,11 @@ async function saveSlice() {
 }
 
 async function updateSlice() {
-  const filter = buildFilter(state.conditions, state.combine, state.options, null) || {};
+  const filter = buildFilter(state.root, state.options, null) || {};
   try {
     const saved = (await gql(UPDATE_SLICE, { id: state.slice.id, filter })).updateSlice;
     state.catalog.slices = state.catalog.slices.map((s) => (s.id === saved.id ? saved : s));
-    state.slice = saved;
+    state.slice = shownSlice(saved, treeOf(saved.filter));
     message(`Slice ${saved.name} saved.`);
     refresh();
   } catch (error) {
@@ -235,8 +242,9 @@ async function start() {
   }
   try {
     state.catalog = await gql(CATALOG);
-    const all = (await gql(FACETS, {})).dataRowFacets;
+    const all = (await gql(OPTIONS)).dataRowFacets;
     state.options = {
+      datasets: state.catalog.datasets.nodes,
       metadataSchemas: state.catalog.metadataSchemas.nodes,
       classes: [...new Set(all.annotationClasses.map((a) => a.name).filter(Boolean))].sort(),
       projects: state.catalog.projects.nodes,
@@ -254,13 +262,14 @@ async function start() {
 function wire() {
   $("show-datasets").onclick = () => { showView("datasets"); pickDataset(null); };
   $("show-slices").onclick = () => showView("slices");
-  $("combine").onchange = (e) => { state.combine = e.target.value; refresh(); };
-  $("add-kind").onchange = (e) => {
-    if (!e.target.value) return;
-    state.conditions = [...state.conditions, { kind: e.target.value, not: false }];
-    e.target.value = "";
+  $("combine").onchange = (e) => { state.root = { ...state.root, combine: e.target.value }; refresh(); };
+  const add = addMenu("Add a condition", (kind) => {
+    state.root = { ...state.root, children: [...state.root.children, fresh(kind)] };
+    add.value = "";
     refresh();
-  };
+  });
+  add.id = "add-kind";
+  $("add-kind").replaceWith(add);
   $("more").onclick = () => loadRows(current(), true).catch(failed);
   $("clear-selection").onclick = () => {
     state.selected.clear();

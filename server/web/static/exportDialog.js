@@ -1,12 +1,12 @@
 // The Export dialog: optional sections, projects and model runs limited to those of the selection, then the task's
-// live progress (polling exportTask), its download link and its error stream.
+// live progress (the exportTaskUpdated subscription; polling only when the socket fails), its download link and its
+// error stream.
 import { gql } from "./api.js";
-import { el } from "./filters.js";
-import { EXPORT, FACETS, SECTIONS, TASK } from "./queries.js";
+import { el } from "./dom.js";
+import { follow } from "./progress.js";
+import { EXPORT, PICKERS, SECTIONS } from "./queries.js";
 
 const $ = (id) => document.getElementById(id);
-const ENDED = new Set(["COMPLETE", "FAILED", "CANCELED"]);
-const POLL_MS = 400;
 
 export function bytes(n) {
   if (n < 1024) return `${n} B`;
@@ -44,7 +44,7 @@ export async function openExport(scope, done) {
   $("project-picker").replaceChildren(loading);
   $("run-picker").replaceChildren(loading.cloneNode(true));
   dialog.showModal();
-  const facets = (await gql(FACETS, facetArgs)).dataRowFacets;
+  const facets = (await gql(PICKERS, facetArgs)).dataRowFacets;
   const projects = facets.projects.filter((p) => p.labeledCount > 0).map((p) => ({ id: p.id, label: `${p.name} (${p.labeledCount} labeled)` }));
   picker($("project-picker"), projects, "project");
   const runs = facets.modelRuns.filter((r) => r.count > 0).map((r) => ({ id: r.id, label: `${r.modelName} / ${r.name} (${r.count})` }));
@@ -72,23 +72,26 @@ async function start(scope, done) {
     return;
   }
   const began = performance.now();
-  for (;;) {
-    const t = (await gql(TASK, { id: task.id })).exportTask;
+  const show = (t, via) => {
     const seconds = (performance.now() - began) / 1000;
     const rate = seconds > 0 ? Math.round(t.rowCount / seconds) : 0;
     $("progress").value = t.progress;
     text.textContent = `${t.status}: ${t.rowCount.toLocaleString("en-US")} rows, ${bytes(t.bytesWritten)}, ${rate.toLocaleString("en-US")} rows/s` +
       (t.errorCount ? `, ${t.errorCount} errors` : "");
     text.dataset.status = t.status;
-    if (ENDED.has(t.status)) {
-      const links = $("export-links");
-      links.replaceChildren();
-      if (t.status === "COMPLETE") links.append(el("a", { href: t.url, id: "download", download: `export-${t.id}.ndjson`, text: "Download NDJSON" }));
-      if (t.failureReason) links.append(el("span", { class: "error", text: ` ${t.failureReason} ` }));
-      if (t.errorCount || t.status === "FAILED") links.append(el("a", { href: t.errorsUrl, id: "errors-link", text: "Error stream" }));
-      done();
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    text.dataset.via = via;
+  };
+  let t;
+  try {
+    t = await follow(task.id, show);
+  } catch (error) {
+    text.textContent = `The export's progress cannot be followed: ${error.message}`;
+    return;
   }
+  const links = $("export-links");
+  links.replaceChildren();
+  if (t.status === "COMPLETE") links.append(el("a", { href: t.url, id: "download", download: `export-${t.id}.ndjson`, text: "Download NDJSON" }));
+  if (t.failureReason) links.append(el("span", { class: "error", text: ` ${t.failureReason} ` }));
+  if (t.errorCount || t.status === "FAILED") links.append(el("a", { href: t.errorsUrl, id: "errors-link", text: "Error stream" }));
+  done();
 }

@@ -1,87 +1,16 @@
-// The filter builder: a list of conditions (each may be negated) joined by and/or, as one DataRowFilter.
+// The filter builder's controls: the root group's conditions and nested groups (each with all / any and not), drawn
+// from the tree of filterTree.js; every edit gives a new tree.
+import { el } from "./dom.js";
+import { edited, fresh, listed } from "./filterTree.js";
 import { MEDIA_TYPES, STATUSES } from "./queries.js";
 
 const OPERATORS = { eq: "=", gt: ">", gte: "≥", lt: "<", lte: "≤", contains: "contains" };
 
-function range(from, to) {
-  const out = {};
-  if (from) out.gte = `${from}T00:00:00Z`;
-  if (to) out.lte = `${to}T23:59:59.999Z`;
-  return Object.keys(out).length ? out : null;
-}
-
-function metadataValue(schema, raw) {
-  if (!schema) return raw;
-  if (schema.kind === "NUMBER") return raw === "" ? null : Number(raw);
-  if (schema.kind === "DATETIME") return raw ? `${raw}T00:00:00Z` : null;
-  return raw;
-}
-
-// One condition as a DataRowFilter leaf, or null while it is incomplete.
-export function leaf(condition, options) {
-  const c = condition;
-  switch (c.kind) {
-    case "mediaType":
-      return c.value ? { mediaTypes: [c.value] } : null;
-    case "metadata": {
-      if (!c.schema) return null;
-      const schema = options.metadataSchemas.find((s) => s.name === c.schema);
-      if (c.op === "exists") return { metadata: { name: c.schema, exists: true } };
-      const value = metadataValue(schema, c.value ?? "");
-      if (value === null || value === "") return null;
-      return { metadata: { name: c.schema, [c.op || "eq"]: value } };
-    }
-    case "annotation":
-      return c.name ? { annotation: { name: c.name, minCount: Math.max(1, Number(c.minCount) || 1) } } : null;
-    case "project": {
-      if (!c.projectId) return null;
-      const project = { projectId: c.projectId };
-      if (c.status) project.workflowStatus = [c.status];
-      if (c.labeled) project.labeled = c.labeled === "true";
-      return { project };
-    }
-    case "modelRun":
-      return c.id ? { modelRunIds: [c.id] } : null;
-    case "createdAt":
-    case "updatedAt": {
-      const r = range(c.from, c.to);
-      return r ? { [c.kind]: r } : null;
-    }
-    case "lastActivityAt": {
-      const r = range(c.from, c.to);
-      return r ? { project: { lastActivityAt: r } } : null;
-    }
-    case "search":
-      return c.query && c.query.trim() ? { search: { query: c.query.trim(), mode: c.mode || "FULL_TEXT" } } : null;
-    default:
-      return null;
-  }
-}
-
-// The whole builder (plus a dataset chosen on the left) as one DataRowFilter, or null for every row.
-export function buildFilter(conditions, combine, options, datasetId) {
-  const parts = [];
-  for (const condition of conditions) {
-    const l = leaf(condition, options);
-    if (l) parts.push(condition.not ? { not: l } : l);
-  }
-  let filter = null;
-  if (parts.length === 1) filter = parts[0];
-  else if (parts.length > 1) filter = { [combine]: parts };
-  if (datasetId) filter = filter ? { and: [{ datasetIds: [datasetId] }, filter] } : { datasetIds: [datasetId] };
-  return filter;
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "text") node.textContent = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
+export const TITLES = {
+  mediaType: "Media type", dataset: "Dataset", ids: "Ids", metadata: "Metadata", annotation: "Annotation class",
+  project: "Project", modelRun: "Model run", createdAt: "Created", updatedAt: "Updated",
+  lastActivityAt: "Last activity", search: "Text search", group: "Group",
+};
 
 function select(label, value, choices, onChange) {
   const s = el("select", { "aria-label": label, onchange: (e) => onChange(e.target.value) });
@@ -97,41 +26,70 @@ function input(label, value, type, onChange) {
   return el("input", { "aria-label": label, type, value: value ?? "", onchange: (e) => onChange(e.target.value) });
 }
 
-function controls(c, options, set) {
-  const dates = () => [
-    input("From date", c.from, "date", (v) => set({ from: v })),
-    input("To date", c.to, "date", (v) => set({ to: v })),
+// The "Add …" menu of a group: every kind of condition, and a nested group.
+export function addMenu(label, onAdd) {
+  const choices = [["", "condition…"], ...Object.entries(TITLES).map(([kind, title]) => [kind, kind === "group" ? "Group (and / or)" : title])];
+  const menu = select(label, "", choices, (kind) => kind && onAdd(kind));
+  return menu;
+}
+
+function metadataControls(c, options, set) {
+  const schema = options.metadataSchemas.find((s) => s.name === c.schema);
+  const out = [select("Metadata field", c.schema, [["", "field…"], ...options.metadataSchemas.map((s) => [s.name, s.name])], (v) => set({ schema: v, value: "", op: "eq" }))];
+  if (!schema) return out;
+  if (schema.kind === "ENUM") {
+    out.push(select("Option", c.value, [["", "option…"], ...schema.options.map((o) => [o.name, o.name])], (v) => set({ value: v, op: "eq" })));
+    return out;
+  }
+  const ops = schema.kind === "STRING" ? ["eq", "contains"] : ["eq", "gt", "gte", "lt", "lte"];
+  out.push(select("Operator", c.op, [...ops.map((o) => [o, OPERATORS[o]]), ["exists", "has a value"]], (v) => set({ op: v })));
+  if (c.op !== "exists") {
+    const type = schema.kind === "NUMBER" ? "number" : schema.kind === "DATETIME" ? "date" : "text";
+    out.push(input("Value", c.value, type, (v) => set({ value: v })));
+  }
+  return out;
+}
+
+function projectControls(c, options, set) {
+  const project = options.projects.find((p) => p.id === c.projectId);
+  const batches = project ? project.batches || [] : [];
+  return [
+    select("Project", c.projectId, [["", "project…"], ...options.projects.map((p) => [p.id, p.name])], (v) => set({ projectId: v, batchId: "" })),
+    select("Batch", c.batchId, [["", "any batch"], ...batches.map((b) => [b.id, b.name])], (v) => set({ batchId: v })),
+    select("Workflow status", c.status, [["", "any status"], ...STATUSES.map((s) => [s, s])], (v) => set({ status: v })),
+    select("Labeled", c.labeled, [["", "labeled or not"], ["true", "labeled"], ["false", "not labeled"]], (v) => set({ labeled: v })),
   ];
+}
+
+function idsControls(c, set) {
+  const count = listed(c.text).length;
+  const area = el("textarea", { "aria-label": "Pasted ids", rows: 2, placeholder: "one per line, or separated by commas", onchange: (e) => set({ text: e.target.value }) });
+  area.value = c.text || "";
+  return [
+    select("Id kind", c.field, [["ids", "data row ids"], ["globalKeys", "global keys"]], (v) => set({ field: v })),
+    area,
+    el("span", { class: "hint", text: `${count.toLocaleString("en-US")} listed` }),
+  ];
+}
+
+function controls(c, options, set) {
+  const dates = () => [input("From date", c.from, "date", (v) => set({ from: v })), input("To date", c.to, "date", (v) => set({ to: v }))];
   switch (c.kind) {
     case "mediaType":
       return [select("Media type", c.value, [["", "any media type"], ...MEDIA_TYPES.map((m) => [m, m])], (v) => set({ value: v }))];
-    case "metadata": {
-      const schema = options.metadataSchemas.find((s) => s.name === c.schema);
-      const out = [select("Metadata field", c.schema, [["", "field…"], ...options.metadataSchemas.map((s) => [s.name, s.name])], (v) => set({ schema: v, value: "", op: "eq" }))];
-      if (!schema) return out;
-      if (schema.kind === "ENUM") {
-        out.push(select("Option", c.value, [["", "option…"], ...schema.options.map((o) => [o.name, o.name])], (v) => set({ value: v, op: "eq" })));
-        return out;
-      }
-      const ops = schema.kind === "STRING" ? ["eq", "contains"] : ["eq", "gt", "gte", "lt", "lte"];
-      out.push(select("Operator", c.op, [...ops.map((o) => [o, OPERATORS[o]]), ["exists", "has a value"]], (v) => set({ op: v })));
-      if (c.op !== "exists") {
-        const type = schema.kind === "NUMBER" ? "number" : schema.kind === "DATETIME" ? "date" : "text";
-        out.push(input("Value", c.value, type, (v) => set({ value: v })));
-      }
-      return out;
-    }
+    case "dataset":
+      return [select("Dataset", c.id, [["", "dataset…"], ...options.datasets.map((d) => [d.id, d.name])], (v) => set({ id: v }))];
+    case "ids":
+      return idsControls(c, set);
+    case "metadata":
+      return metadataControls(c, options, set);
     case "annotation":
       return [
         select("Annotation class", c.name, [["", "class…"], ...options.classes.map((n) => [n, n])], (v) => set({ name: v })),
         el("label", {}, "at least ", input("Minimum count", c.minCount ?? 1, "number", (v) => set({ minCount: v }))),
       ];
     case "project":
-      return [
-        select("Project", c.projectId, [["", "project…"], ...options.projects.map((p) => [p.id, p.name])], (v) => set({ projectId: v })),
-        select("Workflow status", c.status, [["", "any status"], ...STATUSES.map((s) => [s, s])], (v) => set({ status: v })),
-        select("Labeled", c.labeled, [["", "labeled or not"], ["true", "labeled"], ["false", "not labeled"]], (v) => set({ labeled: v })),
-      ];
+      return projectControls(c, options, set);
     case "modelRun":
       return [select("Model run", c.id, [["", "model run…"], ...options.modelRuns.map((r) => [r.id, `${r.modelName} / ${r.name}`])], (v) => set({ id: v }))];
     case "createdAt":
@@ -148,50 +106,41 @@ function controls(c, options, set) {
   }
 }
 
-const TITLES = {
-  mediaType: "Media type", metadata: "Metadata", annotation: "Annotation class", project: "Project",
-  modelRun: "Model run", createdAt: "Created", updatedAt: "Updated", lastActivityAt: "Last activity", search: "Text search",
-};
-
-// Draw the conditions (`latest()` gives the current list) into `list`; `changed(conditions)` is called with the new
-// list after each edit (made from the latest list: several quick edits before the next redraw all count).
-export function renderConditions(list, latest, options, changed) {
+// Draw the children of the group at `path` into `list`. `latest()` gives the current tree and `changed(tree)` takes
+// the new one after each edit (made from the latest tree: several quick edits before the next redraw all count).
+export function renderGroup(list, path, latest, options, changed) {
   list.replaceChildren();
-  latest().forEach((c, i) => {
-    const set = (patch) => changed(latest().map((x, j) => (j === i ? { ...x, ...patch } : x)));
-    const not = el("label", { class: "not" }, el("input", { type: "checkbox", checked: c.not, onchange: (e) => set({ not: e.target.checked }) }), " not");
-    const remove = el("button", { type: "button", "aria-label": `Remove ${TITLES[c.kind]} condition`, text: "×", onclick: () => changed(latest().filter((_, j) => j !== i)) });
-    list.append(el("li", { class: "condition", "data-kind": c.kind }, not, el("span", { class: "kind", text: TITLES[c.kind] }), ...controls(c, options, set), remove));
+  const group = path.reduce((node, i) => node.children[i], latest());
+  group.children.forEach((node, i) => {
+    const at = [...path, i];
+    const set = (patch) => changed(edited(latest(), at, (n) => ({ ...n, ...patch })));
+    const not = el("label", { class: "not" }, el("input", { type: "checkbox", "aria-label": "not", checked: node.not, onchange: (e) => set({ not: e.target.checked }) }), " not");
+    const remove = el("button", { type: "button", "aria-label": `Remove ${TITLES[node.kind]} ${node.kind === "group" ? "" : "condition"}`.trim(), text: "×", onclick: () => changed(edited(latest(), at, () => null)) });
+    if (node.kind !== "group") {
+      list.append(el("li", { class: "condition", "data-kind": node.kind, "data-path": at.join(".") }, not, el("span", { class: "kind", text: TITLES[node.kind] }), ...controls(node, options, set), remove));
+      return;
+    }
+    const combine = select("Group match", node.combine, [["and", "all of (and)"], ["or", "any of (or)"]], (v) => set({ combine: v }));
+    const add = addMenu("Add to group", (kind) => changed(edited(latest(), at, (g) => ({ ...g, children: [...g.children, fresh(kind)] }))));
+    const inner = el("ol", { class: "conditions" });
+    renderGroup(inner, at, latest, options, changed);
+    const head = el("div", { class: "group-head" }, not, el("span", { class: "kind", text: "Group" }), combine, add, remove);
+    list.append(el("li", { class: "condition group", "data-kind": "group", "data-path": at.join(".") }, head, inner));
   });
 }
 
-// The conditions a saved filter holds, when it is one the builder can show (else null: the slice is kept as is).
-export function conditionsOf(filter) {
-  if (!filter) return { conditions: [], combine: "and" };
-  const combine = filter.and ? "and" : filter.or ? "or" : "and";
-  const parts = filter.and || filter.or || [filter];
-  const conditions = [];
-  for (let part of parts) {
-    const not = Boolean(part.not);
-    if (not) part = part.not;
-    const keys = Object.keys(part);
-    if (keys.length !== 1) return null;
-    const [k] = keys;
-    const v = part[k];
-    if (k === "mediaTypes" && v.length === 1) conditions.push({ kind: "mediaType", not, value: v[0] });
-    else if (k === "modelRunIds" && v.length === 1) conditions.push({ kind: "modelRun", not, id: v[0] });
-    else if (k === "annotation" && v.name) conditions.push({ kind: "annotation", not, name: v.name, minCount: v.minCount || 1 });
-    else if (k === "search") conditions.push({ kind: "search", not, query: v.query, mode: v.mode || "FULL_TEXT" });
-    else if (k === "project" && v.projectId) {
-      conditions.push({ kind: "project", not, projectId: v.projectId, status: (v.workflowStatus || [])[0] || "", labeled: v.labeled === undefined || v.labeled === null ? "" : String(v.labeled) });
-    } else if (k === "metadata" && v.name) {
-      const op = ["eq", "gt", "gte", "lt", "lte", "contains"].find((o) => v[o] !== undefined && v[o] !== null);
-      if (v.exists) conditions.push({ kind: "metadata", not, schema: v.name, op: "exists" });
-      else if (op) conditions.push({ kind: "metadata", not, schema: v.name, op, value: String(v[op]).slice(0, op && String(v[op]).endsWith("Z") ? 10 : undefined) });
-      else return null;
-    } else return null;
-  }
-  return { conditions, combine };
+// The builder is drawn again after each edit: `focused(list)` notes which of its controls has the focus (its
+// condition's path and its label), `refocus(list, noted)` gives the focus back to that control once redrawn.
+export function focused(list) {
+  const active = document.activeElement;
+  const li = active && list.contains(active) ? active.closest("li[data-path]") : null;
+  return li && active.getAttribute("aria-label") ? { path: li.dataset.path, label: active.getAttribute("aria-label") } : null;
 }
 
-export { el };
+export function refocus(list, noted) {
+  if (!noted) return;
+  const li = list.querySelector(`li[data-path="${noted.path}"]`);
+  const controls = li ? [...li.querySelectorAll("[aria-label]")] : [];
+  const control = controls.find((c) => c.getAttribute("aria-label") === noted.label && c.closest("li[data-path]") === li);
+  if (control) control.focus();
+}

@@ -1,6 +1,6 @@
-// Thumbnails: the media (images; a video's poster or first frame) with the labels' annotations drawn over it, text
-// as a snippet with its entity spans marked; a checkbox on each.
-import { el } from "./filters.js";
+// Thumbnails: the media (images; a video's poster, named by its `thumbnail_url` media attribute) with the labels'
+// annotations drawn over it, text and conversations as a snippet with their entity spans marked; a checkbox on each.
+import { el } from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#e377c2", "#8c564b"];
@@ -58,24 +58,25 @@ function visual(row, kind) {
   const height = m.height || 720;
   const frame = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "media", role: "img", "aria-label": `${kind} ${row.globalKey || row.id}` });
   frame.append(svg("rect", { x: 0, y: 0, width, height, fill: "#e9ecef" }));
-  const source = kind === "VIDEO" ? m.posterUrl || m.thumbnailUrl : row.rowData;
+  // A video shows the image its `thumbnail_url` media attribute names (the demo's are served by the server).
+  const source = kind === "VIDEO" ? m.thumbnail_url : row.rowData;
+  frame.dataset.media = "none";
   if (source && /^(https?:|data:|\/)/.test(source)) {
-    const image = svg("image", { href: source, x: 0, y: 0, width, height, preserveAspectRatio: "xMidYMid slice" });
-    image.addEventListener("error", () => image.remove());
+    const image = svg("image", { class: "source", href: source, x: 0, y: 0, width, height, preserveAspectRatio: "xMidYMid slice" });
+    frame.dataset.media = "loading";
+    image.addEventListener("load", () => { frame.dataset.media = "loaded"; });
+    image.addEventListener("error", () => { frame.dataset.media = "failed"; image.remove(); });
     frame.append(image);
   }
   for (const object of objects(row)) for (const shape of shapes(object, color(object.name))) frame.append(shape);
   return frame;
 }
 
-// A text row's snippet with the named-entity spans of its labels marked.
-function snippet(row) {
-  const text = (row.mediaAttributes && row.mediaAttributes.text) || row.rowData || "";
-  const spans = objects(row).filter((o) => o.location && o.location.start !== undefined).map((o) => [o.location.start, o.location.end, o.name]);
-  spans.sort((a, b) => a[0] - b[0]);
-  const p = el("p", { class: "snippet" });
+// `text` (its first 400 characters) in a <p>, the spans ([start, end inclusive, class name]) marked.
+function marked(text, spans, attrs = {}) {
+  const p = el("p", attrs);
   let at = 0;
-  for (const [start, end, name] of spans) {
+  for (const [start, end, name] of [...spans].sort((a, b) => a[0] - b[0])) {
     if (start < at || start > 400) continue;
     p.append(text.slice(at, start));
     p.append(el("mark", { title: name, text: text.slice(start, end + 1) }));
@@ -83,6 +84,40 @@ function snippet(row) {
   }
   p.append(text.slice(at, Math.max(at, 400)));
   return p;
+}
+
+// A text row's snippet with the named-entity spans of its labels marked.
+function snippet(row) {
+  const text = (row.mediaAttributes && row.mediaAttributes.text) || row.rowData || "";
+  const spans = objects(row).filter((o) => o.location && o.location.start !== undefined).map((o) => [o.location.start, o.location.end, o.name]);
+  return marked(text, spans, { class: "snippet" });
+}
+
+// A conversation's first messages, read from its row data URL (Labelbox conversational JSON), with the entity
+// spans of its labels marked; its URL as text when it cannot be read.
+function conversation(row) {
+  const box = el("div", { class: "snippet chat", "data-media": "loading" });
+  const source = row.rowData || "";
+  const shown = (state, ...children) => {
+    box.replaceChildren(...children);
+    box.dataset.media = state;
+  };
+  if (!/^(https?:|\/)/.test(source)) {
+    shown("none", source);
+    return box;
+  }
+  const spans = objects(row).filter((o) => o.conversational_location);
+  fetch(source)
+    .then((response) => (response.ok ? response.json() : Promise.reject(new Error(String(response.status)))))
+    .then((chat) => shown("loaded", ...chat.messages.slice(0, 4).map((m) => {
+      const own = spans.filter((o) => o.conversational_location.message_id === m.messageId);
+      const located = own.map((o) => [o.conversational_location.location.start, o.conversational_location.location.end, o.name]);
+      const line = marked(m.content || "", located);
+      line.prepend(el("b", { text: `${(m.user && m.user.name) || "?"}: ` }));
+      return line;
+    })))
+    .catch(() => shown("failed", source));
+  return box;
 }
 
 function kindOf(row) {
@@ -101,7 +136,7 @@ export function tile(row, selected, toggle, findSimilar) {
   const name = row.globalKey || row.id;
   const box = el("input", { type: "checkbox", "aria-label": `Select ${name}`, "data-id": row.id, checked: selected.has(row.id) });
   box.addEventListener("change", () => toggle(row.id, box.checked));
-  const body = ["IMAGE", "VIDEO"].includes(kind) ? visual(row, kind) : snippet(row);
+  const body = ["IMAGE", "VIDEO"].includes(kind) ? visual(row, kind) : kind === "CONVERSATIONAL" ? conversation(row) : snippet(row);
   const caption = el("div", { class: "caption" }, el("span", { class: "badge", text: kind }), el("span", { class: "name", text: name }));
   const frames = row.mediaAttributes && row.mediaAttributes.frame_count;
   if (kind === "VIDEO" && frames) caption.append(el("span", { class: "frames", text: `${frames} frames` }));

@@ -1,13 +1,17 @@
-// The operations the app sends (all in the committed schema.graphql).
-export const FACETS = `query Facets($filter: DataRowFilter, $slice: ID) {
+// The operations the app sends (all in the committed schema.graphql). Each dataRowFacets asks only for the facets
+// it shows: the server reads only the facet arrays of the fields selected.
+export const PANEL = `query Panel($filter: DataRowFilter, $slice: ID) {
+  dataRowFacets(filter: $filter, slice: $slice) { totalCount datasets { id count } }
+}`;
+
+export const OPTIONS = `query Options {
+  dataRowFacets { annotationClasses { name } modelRuns { id name modelName } }
+}`;
+
+export const PICKERS = `query Pickers($filter: DataRowFilter, $slice: ID) {
   dataRowFacets(filter: $filter, slice: $slice) {
-    totalCount
-    datasets { id name count }
-    mediaTypes { mediaType count }
-    projects { id name count labeledCount statuses { status count } }
+    projects { id name labeledCount }
     modelRuns { id name modelName count }
-    annotationClasses { featureSchemaId name count }
-    metadataOptions { schemaId schemaName optionId optionName count }
   }
 }`;
 
@@ -15,7 +19,7 @@ export const CATALOG = `query Catalog {
   datasets(first: 100) { nodes { id name } }
   slices { id name filter }
   metadataSchemas(first: 100) { nodes { id name kind options { id name } } }
-  projects(first: 100) { nodes { id name } }
+  projects(first: 100) { nodes { id name batches { id name } } }
 }`;
 
 export const ROWS = `query Rows($filter: DataRowFilter, $slice: ID, $after: String) {
@@ -37,10 +41,14 @@ export const EXPORT = `mutation Export($filter: DataRowFilter, $slice: ID, $ids:
   exportDataRows(filter: $filter, slice: $slice, dataRowIds: $ids, params: $params) { id }
 }`;
 
+const TASK_FIELDS = "id status progress rowCount errorCount bytesWritten totalRows url errorsUrl failureReason createdAt";
+
 export const TASK = `query Task($id: ID!) {
-  exportTask(id: $id) {
-    id status progress rowCount errorCount bytesWritten totalRows url errorsUrl failureReason createdAt
-  }
+  exportTask(id: $id) { ${TASK_FIELDS} }
+}`;
+
+export const TASK_UPDATES = `subscription TaskUpdates($id: ID!) {
+  exportTaskUpdated(id: $id) { ${TASK_FIELDS} }
 }`;
 
 export const RECENT = `query Recent {
