@@ -13,7 +13,6 @@ share), and the same coded JSON error bodies; an `Endpoint` says only what diffe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,18 +77,10 @@ def _check_request(request: Request, endpoint: Endpoint) -> None:
         raise RequestRejected(415, ErrorCode.BAD_USER_INPUT, message)
 
 
-# Messages of strawberry's / graphql-core's limiters, which carry no code of their own.
-LIMIT_MESSAGES = re.compile(
-    r"exceeds maximum operation depth|aliases found\. Allowed|Document contains more than \d+ tokens"
-)
-
-
 def _code(error: dict[str, Any]) -> dict[str, Any]:
-    """Every error leaves with extensions.code: limiters' get LIMIT_EXCEEDED; syntax errors (which skip the
-    CodedErrors extension because parsing raises) get BAD_USER_INPUT."""
+    """Every error leaves with extensions.code: the limits' rules give theirs (resolvers.limits); syntax errors
+    (which skip the CodedErrors extension because parsing raises) get BAD_USER_INPUT."""
     extensions = error.get("extensions") or {}
-    if LIMIT_MESSAGES.search(error.get("message", "")):
-        extensions = {**extensions, "code": str(ErrorCode.LIMIT_EXCEEDED)}
     error["extensions"] = {"code": str(ErrorCode.BAD_USER_INPUT), **extensions}
     return error
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import (
@@ -10,14 +10,18 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSyntaxError,
     InlineFragmentNode,
+    Lexer,
     OperationDefinitionNode,
     SelectionSetNode,
+    Source,
     StringValueNode,
+    TokenKind,
     ValidationContext,
     ValidationRule,
 )
-from strawberry.extensions import AddValidationRules, DisableIntrospection, MaxTokensLimiter, SchemaExtension
+from strawberry.extensions import AddValidationRules, DisableIntrospection, SchemaExtension
 
 from resolvers.schema import CatalogSchema, schema
 from server.errors import ErrorCode
@@ -110,6 +114,40 @@ def shape_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
     return DocumentShape
 
 
+def token_overflow(document: str, most: int) -> int | None:
+    """Where the token past the first `most` starts, or None when the document has no more; comments count, as
+    graphql-core's own max_tokens counts them. One token at a time: work and memory stop at the limit; a document of
+    no more characters than `most` (every token takes one at least) is not read at all."""
+    if len(document) <= most:
+        return None
+    lexer, position = Lexer(Source(document)), 0
+    try:
+        for _ in range(most + 1):
+            token = lexer.read_next_token(position)
+            if token.kind is TokenKind.EOF:
+                return None
+            position = token.end
+    except GraphQLSyntaxError:  # not a lexable document: the parser says where
+        return None
+    return token.start
+
+
+def token_limit(most: int) -> type[SchemaExtension]:
+    """MAX_TOKENS, counted before the document is parsed (parsing takes time and memory per token), refused as
+    LIMIT_EXCEEDED by this rule itself."""
+
+    class TokenLimit(SchemaExtension):
+        def on_operation(self) -> Iterator[None]:
+            query = self.execution_context.query
+            start = None if query is None else token_overflow(query, most)
+            if start is not None:
+                message = f"Syntax Error: Document contains more than {most} tokens. Parsing aborted."
+                raise GraphQLError(message, source=Source(query or ""), positions=[start], extensions=dict(LIMITED))
+            yield
+
+    return TokenLimit
+
+
 def limit_rules(settings: Settings) -> list[type[ValidationRule]]:
     """The limits' validation rules, made once: the same classes every request, so ValidationCache hits."""
     return [
@@ -121,7 +159,7 @@ def limit_rules(settings: Settings) -> list[type[ValidationRule]]:
 def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
     rules = limit_rules(settings)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        token_limit(settings.max_tokens),
         lambda: AddValidationRules(rules),
     ]
     if not settings.introspection:

@@ -82,7 +82,7 @@ def create_app(settings: Settings) -> Starlette:
         app.state.worker = await start_worker(engine, settings)
         app.state.facets = FacetRefresher(engine, settings.facet_refresh_seconds)
         app.state.facets.start()
-        await warm_pool(engine, min(SERVER_CONNECTIONS, settings.pool_size))
+        await warm_pool(engine, min(SERVER_CONNECTIONS, settings.database_pool_size))
         freeze_startup_heap()
         try:
             yield

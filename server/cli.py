@@ -9,12 +9,11 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from server.loading.formats import DEFAULT_FORMAT, ExportFormat
-from server.settings import Settings
+from server.settings import Settings, replace
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 

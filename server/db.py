@@ -60,8 +60,8 @@ def _driver_options(settings: Settings) -> dict[str, Any]:
     if settings.is_sqlite:
         return {"module": one_hop_dbapi()}
     return {
-        "pool_size": settings.pool_size,
-        "max_overflow": settings.pool_max_overflow,
+        "pool_size": settings.database_pool_size,
+        "max_overflow": settings.database_max_overflow,
         "connect_args": {"server_settings": SERVER_SETTINGS},
     }
 

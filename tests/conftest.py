@@ -3,13 +3,12 @@
 `settings` is parametrised by engine: `sqlite` (a fresh file per test) and `postgresql` (one database per test session
 on TEST_POSTGRES_URL, migrated once and emptied before each test; skipped with the reason when no server answers).
 A package that needs other settings keeps both legs by deriving from it:
-`def settings(settings): return dataclasses.replace(settings, export_page_size=3)`.
+`def settings(settings): return replace(settings, export_page_size=3)` (`server.settings.replace`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -25,7 +24,7 @@ from starlette.applications import Starlette
 
 from server.app import create_app
 from server.auth.keys import create_key
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.utils.postgres import PostgresServer
 from tests.utils.seaweed import ACCESS, SeaweedServer, weed_binary
 
@@ -62,13 +61,13 @@ def s3_server(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFact
 
 def with_s3(settings: Settings, server: SeaweedServer, **overrides: Any) -> Settings:
     """`settings` storing results under a prefix of their own in the session's bucket."""
-    return dataclasses.replace(
+    return replace(
         settings,
         export_storage=f"s3://{S3_BUCKET}/{secrets.token_hex(6)}",
         s3_endpoint_url=server.endpoint,
-        s3_region="us-east-1",
-        s3_access_key_id=ACCESS["aws_access_key_id"],
-        s3_secret_access_key=ACCESS["aws_secret_access_key"],
+        aws_region="us-east-1",
+        aws_access_key_id=ACCESS["aws_access_key_id"],
+        aws_secret_access_key=ACCESS["aws_secret_access_key"],
         **overrides,
     )
 

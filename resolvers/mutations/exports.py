@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import fields
+from typing import Any, get_type_hints
 
 import strawberry
 from strawberry import ID
@@ -38,31 +39,35 @@ async def start_export(ctx: Context, request: ExportRequest) -> Any:
     return row
 
 
-@strawberry.input(
-    description="Optional sections of each export line (all off by default) and which projects/model runs."
-)
-class ExportParams:
-    data_row_details: bool = False
-    media_attributes: bool = False
-    attachments: bool = False
-    metadata_fields: bool = False
-    project_details: bool = False
-    label_details: bool = False
-    performance_details: bool = False
-    predictions: bool = False
-    embeddings: bool = False
-    interpolated_frames: bool = False
-    project_ids: list[ID] | None = None
-    model_run_ids: list[ID] | None = None
-    all_projects: bool = False
-    all_model_runs: bool = False
-    format: ExportFormat = ExportFormat.LABELBOX
+def _graphql_option(kind: object, default: object) -> tuple[object, object]:
+    """The GraphQL type and default of an option of server.export.params.ExportParams (the options' one home)."""
+    if kind is bool or kind is ExportFormat:  # resolvers.enums.ExportFormat is the server's enum, registered
+        return kind, default
+    if kind == tuple[str, ...]:
+        return list[ID] | None, None
+    raise TypeError(f"ExportParams has an option of type {kind} that GraphQL cannot spell yet")
 
-    def to_params(self) -> Params:
-        values = {name: getattr(self, name) for name in Params.__dataclass_fields__}
-        values["project_ids"] = tuple(self.project_ids or ())
-        values["model_run_ids"] = tuple(self.model_run_ids or ())
-        return Params(**values)
+
+def _to_params(self: Any) -> Params:
+    values = {f.name: getattr(self, f.name) for f in fields(Params)}
+    ids = [name for name, kind in get_type_hints(Params).items() if kind == tuple[str, ...]]
+    return Params(**values | {name: tuple(values[name] or ()) for name in ids})
+
+
+def _export_params_input() -> type:
+    """`input ExportParams`: one field per option of server.export.params.ExportParams, in its order, camelCased."""
+    hints = get_type_hints(Params)
+    options = {f.name: _graphql_option(hints[f.name], f.default) for f in fields(Params)}
+    namespace = {
+        "__annotations__": {name: kind for name, (kind, _) in options.items()},
+        **{name: default for name, (_, default) in options.items()},
+        "to_params": _to_params,
+    }
+    description = "Optional sections of each export line (all off by default) and which projects/model runs."
+    return strawberry.input(type("ExportParams", (), namespace), description=description)
+
+
+ExportParams = _export_params_input()
 
 
 @strawberry.type
@@ -74,7 +79,7 @@ class ExportMutation:
         filter: DataRowFilter | None = None,
         slice: ID | None = None,
         data_row_ids: list[ID] | None = None,
-        params: ExportParams | None = None,
+        params: ExportParams | None = None,  # type: ignore[valid-type]  # made from server.export.params
     ) -> ExportTask:
         ctx = info.context
         request = ExportRequest(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from server.errors import bad_input
@@ -22,29 +22,22 @@ class ExportParams:
     predictions: bool = False
     embeddings: bool = False
     interpolated_frames: bool = False
+    project_ids: tuple[str, ...] = ()
+    model_run_ids: tuple[str, ...] = ()
     all_projects: bool = False
     all_model_runs: bool = False
-    project_ids: tuple[str, ...] = field(default_factory=tuple)
-    model_run_ids: tuple[str, ...] = field(default_factory=tuple)
     format: ExportFormat = DEFAULT_FORMAT
 
     def to_plan(self) -> RowPlan:
+        """Each option named as a RowPlan section sets it (PLAN_SECTIONS); the others choose the scopes. An export
+        reads every label of the projects and model runs it includes."""
         return RowPlan(
+            **{name: getattr(self, name) for name in PLAN_SECTIONS},
             details=self.data_row_details,
-            media_attributes=self.media_attributes,
-            attachments=self.attachments,
-            metadata_fields=self.metadata_fields,
-            embeddings=self.embeddings,
             projects=Scope(all=self.all_projects, ids=frozenset(self.project_ids)),
             project_labels=True,
-            label_details=self.label_details,
-            performance_details=self.performance_details,
-            project_details=self.project_details,
             models=Scope(all=self.all_model_runs, ids=frozenset(self.model_run_ids)),
             model_labels=True,
-            predictions=self.predictions,
-            interpolated_frames=self.interpolated_frames,
-            format=self.format,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -75,6 +68,9 @@ class ExportParams:
     def everything(cls) -> ExportParams:
         """Every optional section on, every project and model run: what round trips need."""
         return cls(**dict.fromkeys(cls.flags(), True))
+
+
+PLAN_SECTIONS = tuple(f.name for f in fields(RowPlan) if f.name in {g.name for g in fields(ExportParams)})
 
 
 def _format(value: str) -> ExportFormat:

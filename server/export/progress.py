@@ -1,13 +1,20 @@
-"""A one-line progress bar on stderr (rows, rows/s, ETA) when it is a terminal; silent when piped."""
+"""The export commands' progress bar on stderr (rows, rows/s, ETA): tqdm's, shown on a terminal, silent when piped."""
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 import time
 from collections.abc import Callable
 from typing import TextIO
 
-REFRESH = 0.2
+from tqdm import tqdm
+
+SIZE = (80, 24)  # columns and lines when the terminal does not tell its own (a pseudo-terminal of no size)
+REFRESH = 0.2  # seconds between two redraws (and two asks for a total still unknown)
+COUNTED = "{n:,}/{total:,} rows ({percentage:.0f}%) |{bar}| {rate_noinv_fmt}  ETA {remaining}"
+UNCOUNTED = "{n:,} rows  {rate_noinv_fmt}  {elapsed}"
 
 
 class Progress:
@@ -16,32 +23,38 @@ class Progress:
     ) -> None:
         """`lookup` asks for the total while it is unknown (a server task counts it once it runs), at most once a
         refresh and only when the bar is shown."""
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty()
-        self.total, self.rows, self.lookup = total, 0, lookup
-        self.start = self._shown = time.monotonic()
+        stream = stream or sys.stderr
+        columns, lines = _size(stream)
+        self.bar = tqdm(
+            total=total, file=stream, disable=not stream.isatty(), unit=" rows", mininterval=REFRESH,
+            bar_format=COUNTED if total else UNCOUNTED, ncols=columns, nrows=lines,
+        )  # fmt: skip
+        self.lookup, self._asked, self.rows = lookup, time.monotonic(), 0
 
     def add(self, rows: int) -> None:
-        self.rows += rows
-        now = time.monotonic()
-        if self.enabled and now - self._shown >= REFRESH:
-            self._shown = now
-            self.stream.write("\r" + self.line(now))
-            self.stream.flush()
+        self.rows += rows  # counted when the bar is off too (tqdm counts nothing then)
+        if not self.bar.disable and not self.bar.total and self.lookup is not None:
+            self._count()
+        self.bar.update(rows)
 
-    def line(self, now: float) -> str:
-        if self.total is None and self.lookup is not None:
-            self.total = self.lookup()
-        rate = self.rows / max(now - self.start, 1e-9)
-        text = f"{self.rows:,} rows  {rate:,.0f} rows/s"
-        if self.total:
-            eta = (self.total - self.rows) / rate if rate else 0.0
-            text = (
-                f"{self.rows:,}/{self.total:,} rows ({self.rows / self.total:.0%})  {rate:,.0f} rows/s  ETA {eta:.0f}s"
-            )
-        return text.ljust(70)
+    def _count(self) -> None:
+        now = time.monotonic()
+        if now - self._asked >= REFRESH:
+            self._asked = now
+            total = self.lookup() if self.lookup is not None else None
+            if total:
+                self.bar.total, self.bar.bar_format = total, COUNTED
 
     def finish(self) -> None:
-        if self.enabled:
-            self.stream.write("\r" + self.line(time.monotonic()) + "\n")
-            self.stream.flush()
+        if not self.bar.disable and not self.bar.total and self.lookup is not None:
+            self._asked -= REFRESH
+            self._count()
+        self.bar.close()
+
+
+def _size(stream: TextIO) -> tuple[int, int]:
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return SIZE
+    return size.columns or SIZE[0], size.lines or SIZE[1]

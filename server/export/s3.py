@@ -87,9 +87,9 @@ class S3Storage:
                 s = self.settings
                 options: dict[str, Any] = {
                     "endpoint_url": s.s3_endpoint_url or None,
-                    "region_name": s.s3_region or None,
-                    "aws_access_key_id": s.s3_access_key_id or None,
-                    "aws_secret_access_key": s.s3_secret_access_key or None,
+                    "region_name": s.aws_region or None,
+                    "aws_access_key_id": s.aws_access_key_id or None,
+                    "aws_secret_access_key": s.aws_secret_access_key or None,
                 }
                 addressing = {"addressing_style": "path"} if s.s3_endpoint_url else {}
                 config = AioConfig(signature_version="s3v4", s3=addressing, retries={"mode": "standard"})

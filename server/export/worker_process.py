@@ -146,7 +146,7 @@ async def running_worker(settings: Settings) -> AsyncIterator[ExportWorker]:
     gracefully (the page being written is finished and its task goes back to the queue)."""
     engine = create_engine(settings, sqlite_cache_mb=WORKER_SQLITE_CACHE_MB)
     try:
-        await warm_pool(engine, min(WORKER_CONNECTIONS, settings.pool_size))
+        await warm_pool(engine, min(WORKER_CONNECTIONS, settings.database_pool_size))
         worker = ExportWorker(engine, settings, name=worker_name())
         worker.start()
         tune_for_export()

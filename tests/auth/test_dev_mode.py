@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -15,7 +14,7 @@ from starlette.applications import Starlette
 from server.app import create_app, dev_key_name
 from server.auth.keys import KeyInfo, create_key, list_keys
 from server.cli import main
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import http_client
 from tests.utils.tenants import make_tenant
 
@@ -136,17 +135,6 @@ async def test_cors_allows_only_configured_origins(settings: Settings) -> None:
             "extensions": {"code": "BAD_USER_INPUT"},
         }
     ]
-
-
-def test_settings_read_security_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
-    monkeypatch.setenv("GRAPHIQL", "0")
-    monkeypatch.setenv("INTROSPECTION", "false")
-    monkeypatch.setenv("MAX_QUERY_DEPTH", "5")
-    monkeypatch.setenv("RATE_LIMIT_PER_SECOND", "2.5")
-    s = Settings.from_env()
-    assert s.cors_origins == ("https://a.example", "https://b.example")
-    assert (s.graphiql, s.introspection, s.max_query_depth, s.rate_limit_per_second) == (False, False, 5, 2.5)
 
 
 def test_serve_dev_refuses_a_public_address_before_touching_a_database(

@@ -4,7 +4,6 @@ neither ever sees or changes the other's data."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -14,7 +13,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
 
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import http_client
 from tests.utils.tenants import Tenant, make_tenant
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import WebSocket
 
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.browser.conftest import ROWS, App
 from tests.utils.live import Live, live_server
 

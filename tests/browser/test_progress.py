@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from playwright.sync_api import WebSocket, WebSocketRoute
 from sqlalchemy import update
 
 from server.models import ExportTask
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.browser.conftest import ROWS, App
 from tests.utils.live import Live, live_server
 

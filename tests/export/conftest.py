@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import socket
 import subprocess
@@ -17,7 +16,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import GraphQLClient
 from tests.utils.postgres import PostgresServer
 from tests.utils.process import stop
@@ -109,4 +108,4 @@ def _wait_ready(url: str) -> None:
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """Three rows a page, so a 12-row catalog is exported in four checkpointed pages (on every engine)."""
-    return dataclasses.replace(settings, export_page_size=3)
+    return replace(settings, export_page_size=3)

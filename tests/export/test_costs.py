@@ -38,12 +38,26 @@ def test_progress_bar_on_a_terminal_and_silent_when_piped() -> None:
     shown, piped = Terminal(), io.StringIO()
     for stream in (shown, piped):
         bar = Progress(total=400, stream=stream)
-        bar.start -= 2.0  # two seconds in
         bar.add(100)
         bar.finish()
+        assert bar.rows == 100
     assert piped.getvalue() == ""
     last = shown.getvalue().rstrip().split("\r")[-1]
-    assert last.startswith("100/400 rows (25%)  ") and "rows/s  ETA " in last
+    assert last.startswith("100/400 rows (25%) |") and " rows/s  ETA " in last
+
+
+def test_a_total_counted_later_is_asked_for_while_shown() -> None:
+    """A server task counts its rows once a worker takes it: a shown bar asks for the total at most once a refresh
+    (and at the end), then shows the share; a piped one never asks."""
+    asked: list[str] = []
+    shown, piped = Terminal(), io.StringIO()
+    for stream in (shown, piped):
+        bar = Progress(stream=stream, lookup=lambda: asked.append("total") or 12)
+        bar.add(2)
+        bar.add(2)  # within one refresh of the first
+        bar.finish()
+    assert asked == ["total"] and piped.getvalue() == ""
+    assert shown.getvalue().rstrip().split("\r")[-1].startswith("4/12 rows (33%) |")
 
 
 def test_the_export_worker_process_does_not_load_numpy() -> None:

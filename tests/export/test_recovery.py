@@ -21,7 +21,7 @@ from server.export.runner import sweep_expired
 from server.export.tasks import result_path
 from server.loading.lines import iter_line_pages
 from server.models import DataRow, Label
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import EVERYTHING, GraphQLClient, http_client
 from tests.export.conftest import Gate, start_export
 from tests.utils.export_catalog import build_catalog
@@ -125,7 +125,7 @@ async def test_a_page_is_encoded_the_same_whatever_its_chunks(
 
 
 async def test_expired_results_are_swept_and_answer_410(settings: Settings) -> None:
-    settings = settings.__class__(**{**settings.__dict__, "export_ttl_seconds": 0})
+    settings = replace(settings, export_ttl_seconds=0)
     async with running(settings) as (app, gql, http):
         task = await start_export(gql)
         await gql.wait_export(task["id"])

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.facets.test_marks import counts, marks
 from tests.utils.filter_catalog import build_catalog
 

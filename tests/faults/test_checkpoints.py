@@ -5,7 +5,6 @@ seen at the first store after it, so the worker writes at most one page more onc
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,7 +13,7 @@ from starlette.applications import Starlette
 
 from server.export.tasks import E, result_path
 from server.models import ExportTask
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import EVERYTHING, GraphQLClient
 from tests.export.conftest import Gate, start_export
 from tests.export.test_recovery import FIELDS, _result, running
@@ -36,7 +35,7 @@ async def _held(settings: Settings, pages: int) -> AsyncIterator[tuple[Starlette
 
 async def test_a_crash_between_checkpoints_resumes_byte_identical(settings: Settings) -> None:
     # Stores: the first page, then every two seconds (a third of the lease, by the page loop and the heartbeat).
-    settings = dataclasses.replace(settings, export_checkpoint_seconds=3600.0, export_lease_seconds=6.0)
+    settings = replace(settings, export_checkpoint_seconds=3600.0, export_lease_seconds=6.0)
     async with _held(settings, pages=3) as (a, _, _, task_id):
         a.state.worker._task.cancel()  # the worker dies at once: no store, no release
         await asyncio.gather(a.state.worker._task, return_exceptions=True)
@@ -53,7 +52,7 @@ async def test_a_crash_between_checkpoints_resumes_byte_identical(settings: Sett
 
 
 async def test_a_cancel_is_seen_at_the_first_checkpoint_after_it(settings: Settings) -> None:
-    settings = dataclasses.replace(settings, export_checkpoint_seconds=0.2)
+    settings = replace(settings, export_checkpoint_seconds=0.2)
     async with _held(settings, pages=2) as (_, gql, gate, task_id):
         assert (await gql.data(CANCEL, {"id": task_id}))["cancelExportTask"] == {"status": "CANCELED"}
         await asyncio.sleep(0.2)  # the checkpoint is due: the next page written is stored, and the store fails
@@ -66,7 +65,7 @@ async def test_a_cancel_is_seen_at_the_first_checkpoint_after_it(settings: Setti
 
 async def test_a_lost_lease_is_seen_at_the_next_page_however_sparse_the_checkpoints(settings: Settings) -> None:
     # EXPORT_CHECKPOINT_SECONDS is capped at a third of the (one-second) lease: a store falls due within 0.34 s.
-    settings = dataclasses.replace(settings, export_checkpoint_seconds=3600.0)
+    settings = replace(settings, export_checkpoint_seconds=3600.0)
     async with _held(settings, pages=2) as (app, _, gate, task_id):
         async with app.state.engine.begin() as conn:  # as a worker that reclaimed it after a stall would
             await conn.execute(update(ExportTask.__table__).where(E.id == task_id).values(claimed_by="other"))

@@ -3,7 +3,6 @@ the partial file is removed, the server keeps serving and exports again once the
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import subprocess
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from server.export.tasks import errors_path, result_path
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import EVERYTHING
 from tests.export.conftest import start_export
 from tests.export.test_recovery import FIELDS, running
@@ -42,7 +41,7 @@ def _fill(disk: Path, leave: int) -> Path:
 
 
 async def test_disk_full_fails_the_task_and_the_server_keeps_serving(settings: Settings, tiny_disk: Path) -> None:
-    settings = dataclasses.replace(settings, export_dir=tiny_disk / "exports")
+    settings = replace(settings, export_dir=tiny_disk / "exports")
     async with running(settings) as (app, gql, http):
         await build_catalog(app.state.engine, app.state.organization_id, rows=12)
         filler = _fill(tiny_disk, ROOM)

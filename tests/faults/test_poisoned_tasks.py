@@ -4,7 +4,6 @@ forever."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 import pytest
@@ -13,7 +12,7 @@ from sqlalchemy import select
 from server.export.tasks import E
 from server.models import ExportTask
 from server.models.base import new_id, utcnow
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import EVERYTHING
 from tests.conftest import EXPORT_FIELDS as FIELDS
 from tests.export.conftest import start_export
@@ -81,7 +80,7 @@ async def test_a_worker_loop_that_dies_is_replaced_and_its_task_resumed(settings
 
 
 async def test_a_task_that_kills_its_worker_again_and_again_is_failed(settings: Settings) -> None:
-    settings = dataclasses.replace(settings, export_max_reclaims=1)
+    settings = replace(settings, export_max_reclaims=1)
     async with running(settings) as (app, gql, _):
         await build_catalog(app.state.engine, app.state.organization_id, rows=12)
         app.state.worker.on_page = Killer(2)  # the first run and its one reclaim

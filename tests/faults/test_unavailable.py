@@ -3,7 +3,6 @@ answers 503 SERVICE_UNAVAILABLE without a stack trace, and service resumes by it
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator
 
@@ -14,7 +13,7 @@ from starlette.applications import Starlette
 
 from server.app import create_app
 from server.auth.keys import create_key
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import http_client
 from tests.faults.conftest import Proxy
 
@@ -48,7 +47,7 @@ async def proxied(settings: Settings) -> AsyncIterator[tuple[Proxy, Starlette]]:
     url = make_url(settings.database_url)
     proxy = Proxy(url.port or 5432)
     await proxy.start()
-    app = create_app(dataclasses.replace(settings, database_url=url.set(port=proxy.port).render_as_string(False)))
+    app = create_app(replace(settings, database_url=url.set(port=proxy.port).render_as_string(False)))
     async with app.router.lifespan_context(app):
         yield proxy, app
     await proxy.stop()

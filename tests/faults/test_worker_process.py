@@ -5,7 +5,6 @@ byte-identical to an uninterrupted export."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import os
 import signal
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from server.export.tasks import E
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import EVERYTHING
 from tests.export.conftest import start_export
 from tests.export.test_recovery import FIELDS, _result, running
@@ -26,7 +25,7 @@ ROWS = 150  # 50 pages of 3: the task is still running when the test acts on it
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return dataclasses.replace(settings, export_worker_mode="process")
+    return replace(settings, export_worker_mode="process")
 
 
 async def _task(app: Starlette, task_id: str) -> tuple[str, str | None, int]:

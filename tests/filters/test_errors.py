@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from server.errors import CatalogError
 from server.filters import parse_filter
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import GraphQLClient, count_statements
 from tests.utils.filter_catalog import CatalogSpec
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import replace
 
 import pytest
 import uvicorn
 
 from server.app import create_app
 from server.http_timeouts import uvicorn_options
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.export.conftest import free_port
 
 CLOSED_WITHIN = 10.0  # seconds: far beyond the timeouts below; a connection still open then is held forever

@@ -5,7 +5,6 @@ only re-labels codes for the SDK and takes POST alone."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -14,7 +13,7 @@ from starlette.applications import Starlette
 
 from server.app import create_app
 from server.auth.keys import create_key
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import http_client
 from tests.hostile.test_limits import nested_fragments
 

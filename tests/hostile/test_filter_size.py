@@ -5,7 +5,6 @@ which clients retry), and the log keeps a short piece of its SQL."""
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +15,7 @@ from server.app import create_app
 from server.auth.keys import create_key
 from server.filters.tree import Leaf, Or, parse_filter
 from server.filters.values import FilterLimits
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import GraphQLClient, count_statements, http_client
 from tests.utils.export_catalog import build_catalog
 

@@ -6,7 +6,6 @@ when it answers without errors."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -25,7 +24,7 @@ from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from resolvers.schema import schema
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.utils.snapshot import table_counts
 
 GRAPHQL = schema._schema

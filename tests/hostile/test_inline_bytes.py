@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import EVERYTHING, EXPORT_FIELDS
 from tests.export.conftest import start_export
 from tests.export.test_recovery import running

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -15,7 +14,7 @@ from strawberry.extensions.validation_cache import DEFAULT_MAXSIZE, _get_validat
 from server.app import create_app
 from server.auth.keys import create_key
 from server.orgs import ensure_organization
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import http_client
 from tests.utils.snapshot import table_counts
 
@@ -174,3 +173,24 @@ async def test_nested_fragments_are_validated_without_expanding_them(settings: S
     assert plain == {"data": {"__typename": "Query"}}
     assert limited(aliased) == [("100000000 aliases found. Allowed: 30", "LIMIT_EXCEEDED")]
     assert limited(deep) == [("'Q' exceeds maximum operation depth of 3", "LIMIT_EXCEEDED")]
+
+
+def test_tokens_are_counted_as_the_parser_counts_them() -> None:
+    """The token rule refuses exactly where graphql-core's own max_tokens would stop (comments count), and reads no
+    further than the token past the limit."""
+    from graphql import GraphQLSyntaxError, parse
+
+    from resolvers.limits import token_overflow
+
+    for document in ("{ " + "__typename " * 60 + "}", "#c\n" * 100 + "{ a }", "{ a(s: [" + '"x", ' * 90 + "]) }"):
+        for most in (40, 61, 62, 101, 200):
+            try:
+                parse(document, max_tokens=most)
+                expected = None
+            except GraphQLSyntaxError as error:
+                expected = error.positions[0] if error.positions else None
+            assert token_overflow(document, most) == expected, (document[:20], most)
+    assert token_overflow("{ a b }", 3) == 6 and token_overflow("{ a b }", 4) is None
+    assert token_overflow("{ a" + " " * 100 + "\u0000 }", 10) is None  # not lexable: the parser reports it
+    huge = "{ " + "a " * 2_000_000 + "}"
+    assert token_overflow(huge, 5) == len("{ a a a a ")

@@ -5,7 +5,6 @@ access log."""
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 import httpx
 import pytest
@@ -16,7 +15,7 @@ from server.access_log import HideSignatures
 from server.app import create_app
 from server.auth.keys import create_key
 from server.errors import CatalogError
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import http_client
 
 NOBODY = "c" + "0" * 24

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +12,7 @@ from sqlalchemy import insert
 from server.app import create_app
 from server.auth.keys import create_key
 from server.models import DataRow
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import GraphQLClient, count_statements, http_client, queries_sent
 from tests.utils.filter_catalog import BASE, CatalogSpec, build_catalog
 
@@ -140,7 +139,7 @@ async def test_a_page_sends_no_transaction(settings: Settings) -> None:
     without an export worker, whose polls would be seen too)."""
     if settings.is_sqlite:
         pytest.skip("PostgreSQL's BEGIN and ROLLBACK")
-    app = create_app(dataclasses.replace(settings, export_worker_mode="none"))
+    app = create_app(replace(settings, export_worker_mode="none"))
     async with app.router.lifespan_context(app):
         engine = app.state.engine
         await build_catalog(engine, app.state.organization_id)

@@ -23,7 +23,7 @@ import pytest
 from server.export.runner import ExportWorker
 from server.export.tasks import ExportRequest, create_task, get_task
 from server.orgs import ensure_organization
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import EVERYTHING, with_s3
 from tests.export.conftest import _wait_ready, free_port
 from tests.export.test_recovery import running
@@ -50,9 +50,9 @@ def _env(settings: Settings) -> dict[str, str]:
         "DATABASE_URL": settings.database_url,
         "EXPORT_STORAGE": settings.export_storage,
         "S3_ENDPOINT_URL": settings.s3_endpoint_url,
-        "AWS_REGION": settings.s3_region,
-        "AWS_ACCESS_KEY_ID": settings.s3_access_key_id,
-        "AWS_SECRET_ACCESS_KEY": settings.s3_secret_access_key,
+        "AWS_REGION": settings.aws_region,
+        "AWS_ACCESS_KEY_ID": settings.aws_access_key_id,
+        "AWS_SECRET_ACCESS_KEY": settings.aws_secret_access_key,
         "SECRET_KEY": "topology-test",
         "EXPORT_PAGE_SIZE": "10",
         "EXPORT_FLUSH_SECONDS": "0",  # every page is a part: the kill lands between uploaded parts
@@ -125,7 +125,7 @@ def test_two_servers_two_workers_one_killed_mid_export(topology: Settings, proce
 
     reader = threading.Thread(target=follow)
     reader.start()
-    probe = Settings(**{**topology.__dict__, "export_worker_mode": "none"})
+    probe = replace(topology, export_worker_mode="none")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         status, rows, claimer = _claimer(probe, task_id)
@@ -171,7 +171,7 @@ def pg_settings(postgres_server: PostgresServer, tmp_path: Path) -> Settings:
 
 async def test_a_listening_worker_starts_a_task_queued_elsewhere_without_polling(pg_settings: Settings) -> None:
     settings = pg_settings
-    async with running(Settings(**{**settings.__dict__, "export_worker_mode": "none"})) as (app, _, _):
+    async with running(replace(settings, export_worker_mode="none")) as (app, _, _):
         worker = ExportWorker(app.state.engine, settings, name="listener", poll=3600.0)
         worker.start()
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 
 import pytest
@@ -16,7 +15,7 @@ from server.db import create_engine
 from server.export.tasks import E, ExportRequest, claim_next, create_task
 from server.orgs import ensure_organization
 from server.schema_check import prepare_schema
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import GraphQLClient, http_client
 from tests.postgres.catalog import ROW_IDS, insert_catalog
 
@@ -63,7 +62,7 @@ EXPORT = "mutation { exportDataRows(params: {dataRowDetails: true}) { id } }"
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """Room for the six exports this module queues at once (the default quota is four per organization)."""
-    return dataclasses.replace(settings, max_concurrent_exports=8)
+    return replace(settings, max_concurrent_exports=8)
 
 
 async def test_two_apps_share_tasks_and_results(

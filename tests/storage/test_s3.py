@@ -5,7 +5,6 @@ left behind by a cancel or an expiry."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import os
 
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from server.export.runner import sweep_expired
 from server.export.s3 import MIN_PART, S3Storage
 from server.export.tasks import E
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import EVERYTHING, with_s3
 from tests.export.conftest import Gate, start_export
 from tests.export.test_recovery import running
@@ -32,7 +31,7 @@ CANCEL = "mutation($id: ID!) { cancelExportTask(id: $id) { status } }"
 @pytest.fixture
 def local(settings: Settings) -> Settings:
     """Three rows a page, a one-second lease: a 12-row export is four pages."""
-    return dataclasses.replace(settings, export_page_size=3, export_lease_seconds=1.0)
+    return replace(settings, export_page_size=3, export_lease_seconds=1.0)
 
 
 @pytest.fixture
@@ -168,7 +167,7 @@ async def test_a_canceled_export_leaves_no_object_and_no_upload(s3: Settings) ->
 
 
 async def test_expired_results_are_deleted_from_object_storage(s3: Settings) -> None:
-    settings = dataclasses.replace(s3, export_ttl_seconds=0)
+    settings = replace(s3, export_ttl_seconds=0)
     async with running(settings) as (app, gql, http):
         await build_catalog(app.state.engine, app.state.organization_id, rows=5)
         task = await start_export(gql)
@@ -198,7 +197,7 @@ async def test_parts_of_at_least_five_mib_are_composed_by_server_side_copy(s3: S
 
 
 async def test_a_dead_workers_canceled_task_leaves_nothing_after_its_expiry(s3: Settings) -> None:
-    settings = dataclasses.replace(s3, export_ttl_seconds=0)
+    settings = replace(s3, export_ttl_seconds=0)
     async with running(settings) as (app, gql, _):
         await build_catalog(app.state.engine, app.state.organization_id, rows=12)
         gate = Gate(2).install(app)

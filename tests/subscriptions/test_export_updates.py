@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from websockets.exceptions import ConnectionClosed
 from server.models import ExportTask
 from server.models.base import new_id, utcnow
 from server.orgs import ensure_organization
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import ENGINES, EVERYTHING
 from tests.utils.live import Live, live_server
 from tests.utils.postgres import PostgresServer

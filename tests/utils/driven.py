@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.app import create_app
 from server.auth.keys import create_key
 from server.facets.build import rebuild_dirty
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.conftest import GraphQLClient, http_client
 from tests.utils.filter_catalog import CatalogSpec, insert_catalog
 

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
@@ -19,7 +19,7 @@ from server.auth.keys import create_key
 from server.db import create_engine
 from server.ingest.seed import seed_database
 from server.orgs import ensure_organization
-from server.settings import Settings
+from server.settings import Settings, replace
 from tests.export.conftest import free_port
 
 

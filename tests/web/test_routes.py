@@ -3,7 +3,6 @@ catalog's media made by the server."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 
 import httpx
@@ -12,7 +11,7 @@ from starlette.applications import Starlette
 
 from server.app import create_app
 from server.ingest.seed_chats import conversational_json
-from server.settings import Settings
+from server.settings import Settings, replace
 from server.web import STATIC
 from tests.conftest import http_client
 
@@ -33,7 +32,7 @@ async def test_the_page_and_its_modules_are_served(anon_client: httpx.AsyncClien
 
 @pytest.fixture
 async def dev_app(settings: Settings) -> AsyncIterator[Starlette]:
-    app = create_app(dataclasses.replace(settings, dev=True))
+    app = create_app(replace(settings, dev=True))
     async with app.router.lifespan_context(app):
         yield app
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ import pytest
 from aiohttp import web
 from standardwebhooks.webhooks import Webhook as Verifier
 
-from server.settings import Settings
+from server.settings import Settings, replace
 
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # 24 bytes, base64
 OTHER_SECRET = "whsec_" + "c2Vjb25kLW9yZ2FuaXphdGlvbi1zZWNyZXQ="
@@ -24,7 +23,7 @@ OTHER_SECRET = "whsec_" + "c2Vjb25kLW9yZ2FuaXphdGlvbi1zZWNyZXQ="
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return dataclasses.replace(
+    return replace(
         settings,
         webhook_allowed_networks=("127.0.0.0/8",),
         webhook_timeout_seconds=1.0,

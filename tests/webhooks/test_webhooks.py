@@ -21,7 +21,7 @@ from server.auth.keys import create_key
 from server.export.tasks import ExportRequest, create_task, set_task
 from server.models.base import utcnow
 from server.orgs import ensure_organization
-from server.settings import Settings
+from server.settings import Settings, replace
 from server.webhooks.events import envelope
 from server.webhooks.outbox import _insert, _row, enqueue_recent
 from tests.conftest import EVERYTHING, GraphQLClient, http_client
@@ -115,7 +115,7 @@ async def test_unsafe_urls_are_refused(settings: Settings, url: str, message: st
 
 
 async def test_loopback_is_refused_unless_allowed(settings: Settings, receiver: Receiver) -> None:
-    strict = Settings(**{**settings.__dict__, "webhook_allowed_networks": ()})
+    strict = replace(settings, webhook_allowed_networks=())
     async with admin(strict) as (_, gql, _):
         error = await gql.error(CREATE, {"url": receiver.url, "events": ["EXPORT_COMPLETED"]})
     assert error["message"].startswith("`url` is refused: 127.0.0.1 resolves to 127.0.0.1, an internal address")
@@ -137,7 +137,7 @@ async def test_bad_events_and_secrets_are_refused(settings: Settings, receiver: 
 async def test_a_completed_export_is_announced_signed_with_a_working_url(
     settings: Settings, receiver: Receiver
 ) -> None:
-    shared = Settings(**{**settings.__dict__, "secret_key": "shared-by-servers-and-workers"})
+    shared = replace(settings, secret_key="shared-by-servers-and-workers")
     async with admin(shared) as (app, gql, org):
         hook = await _hook(gql, receiver.url, EXPORT_EVENTS)
         await build_catalog(app.state.engine, org, rows=6)
@@ -198,7 +198,7 @@ async def test_failures_are_retried_with_backoff_under_the_same_message_id(
 
 
 async def test_a_receiver_that_never_answers_fails_and_delays_no_other_organization(settings: Settings) -> None:
-    patient = Settings(**{**settings.__dict__, "webhook_timeout_seconds": 4.0, "webhook_max_attempts": 2})
+    patient = replace(settings, webhook_timeout_seconds=4.0, webhook_max_attempts=2)
     silent, other = Receiver(answers=["hang"] * 5), Receiver(secret=OTHER_SECRET)
     runners = [await start_receiver(silent), await start_receiver(other)]
     try:
@@ -252,7 +252,7 @@ async def test_pending_deliveries_survive_a_restart_and_are_not_sent_twice(setti
     runner = await start_receiver(receiver)
     url = receiver.url
     await runner.cleanup()  # the receiver is down: every attempt is refused
-    slow = Settings(**{**settings.__dict__, "webhook_retry_seconds": 0.5, "webhook_max_attempts": 8})
+    slow = replace(settings, webhook_retry_seconds=0.5, webhook_max_attempts=8)
     async with admin(slow) as (_, gql, _):
         hook = await _hook(gql, url, ["EXPORT_COMPLETED"])
         ping = (await gql.data(PING, {"id": hook}))["testWebhook"]
