@@ -243,8 +243,8 @@ def test_fuzz_both_endpoints(server: tuple[str, subprocess.Popen[bytes], str]) -
     asyncio.run(_export_completes(url, key))
     if after - before >= RSS_MARGIN_KIB:
         # KNOWN FAILURE, reported as such (issue 21 stays open): the server's RSS grows ~3.5 MB per 400 fuzz requests
-        # (+24 MB in this test, +43 MB in 140 s). Measured in process with tracemalloc, by request kind: only the
-        # random filter trees grow it, by filling SQLAlchemy's compiled-statement cache (up to 750 entries, one per
-        # new tree shape); the rest is heap that glibc keeps after transient peaks (malloc_trim gives back ~25 MB).
-        # Remove this branch once both are bounded.
+        # (+24 MB in this test, +43 MB in 140 s). Measured in process (malloc_trim after each step, by request kind):
+        # only `dataRows` with random filter trees grows it, ~2.5-3 MB per 300 requests after a one-time ~13 MB step;
+        # SQLAlchemy's compiled-statement cache holds part of it (20 entries instead of 500: ~0.5 MB per 300
+        # requests), the rest is not yet found. Remove this branch once the growth is bounded.
         pytest.xfail(f"RSS grew {(after - before) // 1024} MiB during the fuzz (bound: {RSS_MARGIN_KIB // 1024} MiB)")
