@@ -7,17 +7,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.export.files import TaskFiles, open_files, remove_results
 from server.export.follow import follow_file
+from server.export.progress_signal import ProgressSignal
 from server.export.tasks import errors_path, result_path
 from server.settings import Settings
-
-if TYPE_CHECKING:
-    from server.export.runner import ProgressSignal
 
 READ_CHUNK = 1 << 20
 
