@@ -28,7 +28,8 @@ from server.export.encode import encode_page
 from server.export.files import Unresumable
 from server.export.lease import Cancelled, LeaseLost, Released, heartbeat
 from server.export.progress_signal import ProgressSignal
-from server.export.storage import ExportStorage, StorageError, TaskWriter, open_storage
+from server.export.storage import ExportStorage, TaskWriter, open_storage
+from server.export.storage_error import StorageError
 from server.export.tasks import EXPIRED, ExportRequest, claim_next, due_for_expiry, expiry, set_task
 from server.export.wakeups import TaskListener
 from server.filters.values import FilterLimits

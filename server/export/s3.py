@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.export.files import Unresumable
 from server.export.progress_signal import ProgressSignal
-from server.export.storage import StorageError
+from server.export.storage_error import StorageError
 from server.export.tasks import TERMINAL, E
 from server.settings import Settings
 

@@ -20,10 +20,6 @@ from server.settings import Settings
 READ_CHUNK = 1 << 20
 
 
-class StorageError(Exception):
-    """The object store refused or could not be reached: the task fails with this message."""
-
-
 class TaskWriter(Protocol):
     digest: Any
     # True: every durable point is stored at once (an upload is rare and costly to redo); False: stored at most every
