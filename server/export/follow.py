@@ -6,14 +6,12 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.export.progress_signal import ProgressSignal
 from server.export.tasks import TERMINAL, get_task_status
-
-if TYPE_CHECKING:
-    from server.export.runner import ProgressSignal
 
 CHUNK = 256 * 1024
 FOLLOW_POLL = 0.2

@@ -27,7 +27,9 @@ from server.export.checkpoint import Checkpoint
 from server.export.encode import encode_page
 from server.export.files import Unresumable
 from server.export.lease import Cancelled, LeaseLost, Released, heartbeat
-from server.export.storage import ExportStorage, StorageError, TaskWriter, open_storage
+from server.export.progress_signal import ProgressSignal
+from server.export.storage import ExportStorage, TaskWriter, open_storage
+from server.export.storage_error import StorageError
 from server.export.tasks import EXPIRED, ExportRequest, claim_next, due_for_expiry, expiry, set_task
 from server.export.wakeups import TaskListener
 from server.filters.values import FilterLimits
@@ -239,21 +241,6 @@ async def _expire(engine: AsyncEngine, storage: ExportStorage, task_id: str) -> 
 def worker_name() -> str:
     """Who claimed a task (`exporttask.claimed_by`): host, process and worker, unique among those sharing a database."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[-100:]
-
-
-class ProgressSignal:
-    """What readers following a task wait on: `progressed` is set and replaced after each page and each finished task
-    (`_notify`); `notifications` counts them, so a reader that saw the count change does not wait (a wake-up it
-    missed while reading)."""
-
-    def __init__(self) -> None:
-        self.progressed = asyncio.Event()
-        self.notifications = 0
-
-    def _notify(self) -> None:
-        self.notifications += 1
-        self.progressed.set()
-        self.progressed = asyncio.Event()
 
 
 class ExportWorker(ProgressSignal):

@@ -23,7 +23,7 @@ import hashlib
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from aiobotocore.config import AioConfig
@@ -33,12 +33,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.export.files import Unresumable
-from server.export.storage import StorageError
+from server.export.progress_signal import ProgressSignal
+from server.export.storage_error import StorageError
 from server.export.tasks import TERMINAL, E
 from server.settings import Settings
-
-if TYPE_CHECKING:
-    from server.export.runner import ProgressSignal
 
 MIN_PART = 5 * 1024 * 1024  # S3's smallest part of a multipart upload (but the last)
 READ_CHUNK = 256 * 1024

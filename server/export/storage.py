@@ -7,23 +7,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.export.files import TaskFiles, open_files, remove_results
 from server.export.follow import follow_file
+from server.export.progress_signal import ProgressSignal
 from server.export.tasks import errors_path, result_path
 from server.settings import Settings
 
-if TYPE_CHECKING:
-    from server.export.runner import ProgressSignal
-
 READ_CHUNK = 1 << 20
-
-
-class StorageError(Exception):
-    """The object store refused or could not be reached: the task fails with this message."""
 
 
 class TaskWriter(Protocol):

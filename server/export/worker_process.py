@@ -24,7 +24,8 @@ from typing import Any
 
 from server.db import create_engine, warm_pool
 from server.export.heap import tune_for_export
-from server.export.runner import ExportWorker, ProgressSignal, worker_name
+from server.export.progress_signal import ProgressSignal
+from server.export.runner import ExportWorker, worker_name
 from server.settings import Settings
 
 log = logging.getLogger("catalog_export.export")
