@@ -48,16 +48,18 @@ def _graphql_option(kind: object, default: object) -> tuple[object, object]:
     raise TypeError(f"ExportParams has an option of type {kind} that GraphQL cannot spell yet")
 
 
+OPTION_TYPES = get_type_hints(Params)  # resolved once: the module's annotations are strings
+ID_OPTIONS = tuple(name for name, kind in OPTION_TYPES.items() if kind == tuple[str, ...])
+
+
 def _to_params(self: Any) -> Params:
     values = {f.name: getattr(self, f.name) for f in fields(Params)}
-    ids = [name for name, kind in get_type_hints(Params).items() if kind == tuple[str, ...]]
-    return Params(**values | {name: tuple(values[name] or ()) for name in ids})
+    return Params(**values | {name: tuple(values[name] or ()) for name in ID_OPTIONS})
 
 
 def _export_params_input() -> type:
     """`input ExportParams`: one field per option of server.export.params.ExportParams, in its order, camelCased."""
-    hints = get_type_hints(Params)
-    options = {f.name: _graphql_option(hints[f.name], f.default) for f in fields(Params)}
+    options = {f.name: _graphql_option(OPTION_TYPES[f.name], f.default) for f in fields(Params)}
     namespace = {
         "__annotations__": {name: kind for name, (kind, _) in options.items()},
         **{name: default for name, (_, default) in options.items()},
