@@ -33,9 +33,14 @@ class Progress:
 
     def add(self, rows: int) -> None:
         self.rows += rows  # counted when the bar is off too (tqdm counts nothing then)
-        if not self.bar.disable and not self.bar.total and self.lookup is not None:
+        if self._uncounted:
             self._count()
         self.bar.update(rows)
+
+    @property
+    def _uncounted(self) -> bool:
+        """The bar is shown, its total still unknown, and there is a way to ask for it."""
+        return not self.bar.disable and not self.bar.total and self.lookup is not None
 
     def _count(self) -> None:
         now = time.monotonic()
@@ -46,7 +51,7 @@ class Progress:
                 self.bar.total, self.bar.bar_format = total, COUNTED
 
     def finish(self) -> None:
-        if not self.bar.disable and not self.bar.total and self.lookup is not None:
+        if self._uncounted:
             self._asked -= REFRESH
             self._count()
         self.bar.close()
