@@ -30,11 +30,9 @@ def missing_tools() -> str | None:
 
 
 def install() -> str | None:
-    """Install PACKAGES into PREFIX when missing; the reason it cannot be, or None once installed."""
-    if BINARY.exists() and (PREFIX / "node_modules" / "postgraphile-plugin-connection-filter").exists():
-        return None
+    """Install PACKAGES into PREFIX when missing; why PostGraphile cannot be run, or None once it can."""
     reason = missing_tools()
-    if reason:
+    if reason or (BINARY.exists() and (PREFIX / "node_modules" / "postgraphile-plugin-connection-filter").exists()):
         return reason
     PREFIX.mkdir(parents=True, exist_ok=True)
     command = ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(PREFIX), *PACKAGES]

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bench.filter_catalog_pg import build_postgres
-from bench.postgraphile import Run, Side, postgres_server, results, servers
+from bench.postgraphile import Run, Side, postgres_server, results, run, servers
 from bench.postgraphile_queries import SHAPES, Shape, next_cursor, view
 from bench.postgraphile_server import install
 from server.db import create_engine
@@ -70,10 +70,10 @@ async def test_both_servers_answer_every_shape_alike(sides: tuple[Side, Side]) -
 
 
 def test_rounds_become_medians_of_per_round_ratios() -> None:
-    def run(p50_ms: float, requests: int) -> Run:
+    def timed(p50_ms: float, requests: int) -> Run:
         return Run([p50_ms / 1000] * requests, seconds=1.0)
 
-    pairs = [(run(10, 100), run(5, 200)), (run(12, 90), run(4, 300)), (run(9, 120), run(9, 120))]
+    pairs = [(timed(10, 100), timed(5, 200)), (timed(12, 90), timed(4, 300)), (timed(9, 120), timed(9, 120))]
     p50, rate = results(SHAPES[0], 8, 1000, pairs)
     assert p50.case == "100-row page, scalar fields, 8 clients, 1,000 rows: p50"
     assert p50.value == pytest.approx(2.0)  # ratios 2.0, 3.0, 1.0
@@ -87,3 +87,11 @@ def test_the_postgresql_server_is_the_first_named_or_the_local_one() -> None:
     assert postgres_server(argparse.Namespace(database_url=[sqlite, pg])) == pg
     assert postgres_server(argparse.Namespace(database_url=None)).startswith("postgresql://postgres@127.0.0.1")
     assert postgres_server(argparse.Namespace(database_url=[sqlite])) is None
+
+
+async def test_without_node_the_benchmark_is_skipped_saying_why(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no node, no npm
+    assert await run(argparse.Namespace(database_url=None, rows=[10])) == []
+    assert capsys.readouterr().err == "postgraphile: skipped, no `node` on PATH (apt-get install nodejs npm)\n"
