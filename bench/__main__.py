@@ -26,6 +26,14 @@ DOCS_HEAD = """# Performance
 The latest `make bench` run: every figure below comes from that one run (the page is rewritten by it, with
 nothing kept from earlier runs). Figures vary with the machine and with what else runs on it; compare runs on one
 machine. How each benchmark is taken is described in its module under `bench/`.
+
+The `postgraphile` benchmark compares this server with PostGraphile 4.14 (and its connection-filter plugin) on the
+same PostgreSQL catalog: a 100-row page of scalar fields, a 100-row page with details, metadata and labels, and a
+filtered count, at 1, 8 and 32 clients, as ratios ours/PostGraphile of p50 latency and of requests/s. It needs Node
+and npm (it installs PostGraphile from the npm registry into `.node-tools/` on first use, and is skipped, saying
+why, without them) and a PostgreSQL server: `make bench BENCH_ARGS="--only postgraphile --database-url
+postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"` (add `--rows 10000` for a smaller catalog than 100,000
+rows; the catalog is kept as the database `bench_filters_<rows>` for later runs).
 """
 
 
