@@ -1,7 +1,7 @@
 """A still video as a playable MP4 made from one RGB frame, with no codec library: H.264 Constrained Baseline, one
 IDR picture of uncompressed (I_PCM) macroblocks, then P pictures whose macroblocks are all skipped (each repeats the
 picture before it), in an ISO base media file (ftyp, moov, mdat) at 30 frames a second. A 192x108 frame makes
-about 32 KB, plus a dozen bytes per further frame."""
+about 32 KB, plus under 20 bytes for each further frame."""
 
 from __future__ import annotations
 
