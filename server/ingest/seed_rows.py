@@ -27,7 +27,7 @@ ROW_TABLES = (
     "modelrundatarow",
 )
 MEDIA_CYCLE = ("IMAGE",) * 5 + ("VIDEO",) * 2 + ("TEXT",) * 2 + ("CONVERSATIONAL",)
-BUCKET = "https://storage.googleapis.com/catalog-demo"
+FEWEST_FRAMES, MOST_FRAMES = 90, 900
 IMAGE_SIZES = ((1920, 1080), (1280, 720), (2560, 1440), (1024, 768))
 PEOPLE = ("Alice Smith", "Bob Jones", "Carla Diaz", "Dev Patel", "Emma Brown")
 ORGS = ("Acme Corp", "Globex", "Initech", "Umbrella Ltd")
@@ -43,11 +43,12 @@ def _image(seeded: Seeded, i: int) -> Made:
 
 
 def _video(seeded: Seeded, i: int) -> Made:
-    frames = seeded.rng.randint(90, 900)
+    frames = seeded.rng.randint(FEWEST_FRAMES, MOST_FRAMES)
     attrs = {"asset_type": "video", "mime_type": "video/mp4", "width": 1280, "height": 720}
     attrs |= {"frame_rate": 30, "frame_count": frames, "duration": round(frames / 30, 3)}
-    attrs["thumbnail_url"] = f"{DEMO_MEDIA}/posters/traffic-{i:07d}.png"  # served by the server (server.web.demo_media)
-    return f"{BUCKET}/videos/traffic-{i:07d}.mp4", attrs, Shape(width=1280, height=720, frames=frames)
+    # the poster and the video (a still of the poster, as many frames as the row) are made by the server
+    attrs["thumbnail_url"] = f"{DEMO_MEDIA}/posters/traffic-{i:07d}.png"
+    return f"{DEMO_MEDIA}/videos/traffic-{i:07d}-{frames}.mp4", attrs, Shape(width=1280, height=720, frames=frames)
 
 
 def _text(seeded: Seeded, i: int) -> Made:
@@ -74,7 +75,7 @@ class MediaKind:
     slug: str
     make: Callable[[Seeded, int], Made]
     annotate: Annotate
-    attachments: tuple[tuple[str, str], ...]  # (type, value template with {i})
+    attachments: tuple[tuple[str, str], ...]  # (type, value template with {i}); the server makes the files
 
 
 MEDIA: dict[str, MediaKind] = {
@@ -82,19 +83,25 @@ MEDIA: dict[str, MediaKind] = {
         "image",
         _image,
         annotations.image,
-        (("IMAGE", BUCKET + "/overlays/{i}.png"), ("RAW_TEXT", "Camera 3, north lane")),
+        (("IMAGE", DEMO_MEDIA + "/overlays/overlay-{i:07d}.png"), ("RAW_TEXT", "Camera 3, north lane")),
     ),
     "VIDEO": MediaKind(
         "video",
         _video,
         annotations.video,
-        (("HTML", BUCKET + "/reports/{i}.html"), ("TEXT", BUCKET + "/notes/{i}.txt")),
+        (("HTML", DEMO_MEDIA + "/reports/report-{i:07d}.html"), ("TEXT", DEMO_MEDIA + "/notes/note-{i:07d}.txt")),
     ),
     "TEXT": MediaKind(
-        "text", _text, annotations.text_entities, (("TEXT", BUCKET + "/sources/{i}.txt"), ("RAW_TEXT", "Wire copy"))
+        "text",
+        _text,
+        annotations.text_entities,
+        (("TEXT", DEMO_MEDIA + "/sources/source-{i:07d}.txt"), ("RAW_TEXT", "Wire copy")),
     ),
     "CONVERSATIONAL": MediaKind(
-        "chat", _conversation, annotations.conversation, (("HTML", BUCKET + "/transcripts/{i}.html"),)
+        "chat",
+        _conversation,
+        annotations.conversation,
+        (("HTML", DEMO_MEDIA + "/transcripts/transcript-{i:07d}.html"),),
     ),
 }
 

@@ -1,12 +1,16 @@
 """Media of the demo catalog, made on request: small deterministic PNGs for the seeded images (a street: sky, road,
 a few cars), the posters of the seeded videos (a frame of the same kind of scene) and segmentation masks (a region
-of the sky), and the seeded conversations as Labelbox conversational JSON, so the demo renders with no storage and
-no network. The seed names them `/demo-media/images/<name>.png`, `/demo-media/posters/<name>.png` (a video's
-`thumbnail_url` media attribute), `/demo-media/masks/<name>.png` and `/demo-media/chats/<name>-<messages>.json`."""
+of the sky), the videos themselves (MP4s of their poster, as many frames as the row has), the seeded conversations
+as Labelbox conversational JSON, and the attachments (overlay PNGs, HTML reports and transcripts, text notes and
+sources), so the demo renders with no storage and no network. The seed names them `/demo-media/<kind>/<name>`:
+`images/<name>.png`, `posters/<name>.png` (a video's `thumbnail_url` media attribute), `videos/<name>-<frames>.mp4`,
+`masks/<name>.png`, `chats/<name>-<messages>.json`, `overlays/<name>.png`, `reports/<name>.html`,
+`transcripts/<name>.html`, `notes/<name>.txt` and `sources/<name>.txt`."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import struct
 import zlib
 from functools import lru_cache
@@ -19,7 +23,10 @@ from starlette.responses import Response
 from server.errors import ErrorCode
 from server.ingest.seed_annotations import DEMO_MEDIA
 from server.ingest.seed_chats import conversational_json
+from server.ingest.seed_rows import MOST_FRAMES
 from server.responses import error_response
+from server.web.demo_documents import page, text
+from server.web.demo_video import still_mp4
 
 PREFIX = DEMO_MEDIA
 WIDTH, HEIGHT = 192, 108
@@ -43,6 +50,10 @@ def _rng(name: str) -> np.random.Generator:
 
 
 def street(name: str) -> bytes:
+    return png(street_pixels(name))
+
+
+def street_pixels(name: str) -> np.ndarray:
     rng = _rng(name)
     y = np.arange(HEIGHT)[:, None, None]
     sky = np.array([120, 170, 225]) + (y / HEIGHT) * np.array([60, 50, 20])
@@ -54,7 +65,7 @@ def street(name: str) -> bytes:
         w, h = int(rng.integers(18, 40)), int(rng.integers(9, 16))
         x, top = int(rng.integers(0, WIDTH - w)), int(rng.integers(horizon, HEIGHT - h))
         image[top : top + h, x : x + w] = rng.integers(30, 230, 3)
-    return png(image.astype(np.uint8))
+    return image.astype(np.uint8)
 
 
 def mask(name: str) -> bytes:
@@ -71,12 +82,28 @@ def conversation(name: str) -> bytes:
     return orjson.dumps(conversational_json(name))
 
 
+def video(name: str) -> bytes:
+    """The still video of `name`'s poster (the name without its frame count), as many frames as the name ends with
+    (`traffic-0000005-300`)."""
+    found = re.fullmatch(r"(.+)-([1-9][0-9]*)", name)
+    frames = int(found.group(2)) if found else 0
+    if not found or frames > MOST_FRAMES:
+        raise ValueError(f"{name}: a video has 1 to {MOST_FRAMES} frames")
+    return still_mp4(street_pixels(found.group(1)), frames)
+
+
 # kind → (file suffix, media type, maker)
 KINDS = {
     "images": (".png", "image/png", street),
     "posters": (".png", "image/png", street),
     "masks": (".png", "image/png", mask),
     "chats": (".json", "application/json", conversation),
+    "videos": (".mp4", "video/mp4", video),
+    "overlays": (".png", "image/png", mask),
+    "reports": (".html", "text/html; charset=utf-8", lambda name: page("reports", name)),
+    "transcripts": (".html", "text/html; charset=utf-8", lambda name: page("transcripts", name)),
+    "notes": (".txt", "text/plain; charset=utf-8", lambda name: text("notes", name)),
+    "sources": (".txt", "text/plain; charset=utf-8", lambda name: text("sources", name)),
 }
 
 
@@ -92,6 +119,6 @@ async def demo_media(request: Request) -> Response:
     suffix, media_type, _ = KINDS[kind]
     try:
         body = media(kind, name[: -len(suffix)])
-    except ValueError as error:  # a chat's name without its number of messages
+    except ValueError as error:  # a chat's or a video's name without its number of messages or frames
         return error_response(404, ErrorCode.NOT_FOUND, f"{request.url.path}: no such demo media ({error}).")
     return Response(body, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"})

@@ -19,6 +19,8 @@ from tests.utils.live import Live, live_server
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "browser"
 ROWS = 200
+# the message box's background: an error's, a confirmation's
+ERROR, SUCCESS = "rgb(255, 235, 233)", "rgb(218, 251, 225)"
 TOTAL = "query($f: DataRowFilter, $s: ID) { dataRows(filter: $f, slice: $s, first: 0) { totalCount } }"
 
 
@@ -92,6 +94,19 @@ class App:
         self.page.wait_for_selector("#count[data-state=done]", timeout=20_000)
         self.page.wait_for_function("!document.querySelector('#grid').dataset.loading", timeout=20_000)
         return int(self.page.get_attribute("#count", "data-total") or -1)
+
+    def wait_media(self) -> None:
+        """Wait until every image, poster and conversation of the grid has loaded (none may fail)."""
+        self.page.wait_for_function("!document.querySelector('#grid [data-media=loading]')", timeout=20_000)
+        assert self.page.locator("#grid [data-media=failed]").count() == 0
+
+    def message(self) -> tuple[str, str, str] | None:
+        """The message box as (text, role, background color) while it shows, else None."""
+        box = self.page.locator("#message")
+        if not box.is_visible():
+            return None
+        background = box.evaluate("b => getComputedStyle(b).backgroundColor")
+        return box.inner_text(), box.get_attribute("role") or "", background
 
     def total(self, tree: dict[str, Any] | None = None, slice_id: str | None = None) -> int:
         """dataRows.totalCount of a filter and/or slice, through the API."""

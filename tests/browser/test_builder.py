@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser.conftest import App
+from tests.browser.conftest import SUCCESS, App
 
 PROJECTS = "{ projects(first: 100) { nodes { id name batches { id name } } } }"
 KEYS = "query($f: DataRowFilter) { dataRows(filter: $f, first: 100) { nodes { id globalKey } } }"
@@ -111,6 +111,7 @@ def test_a_slice_saved_from_nested_groups_reads_back_unchanged(app: App) -> None
     app.page.click("#save-slice")
     app.page.wait_for_function("document.querySelector('#scope').textContent.startsWith('Slice videos or texts')")
     assert app.changed() == total
+    assert app.message() == ("Saved as slice videos or texts.", "status", SUCCESS)
     assert app.page.inner_text("#scope") == f"Slice videos or texts, {total} rows"  # not "(edited)"
     assert app.page.locator("#conditions > li[data-kind=group] > ol > li[data-kind=mediaType]").count() == 2
     assert app.page.input_value("#conditions > li[data-kind=group] select[aria-label='Group match']") == "or"
@@ -169,6 +170,7 @@ def test_a_slice_saved_through_the_api_shows_in_the_builder(app: App) -> None:
     app.page.click("#update-slice")
     app.page.wait_for_function("document.querySelector('#message').textContent === 'Slice api slice saved.'")
     assert app.changed() == edited
+    assert app.message() == ("Slice api slice saved.", "status", SUCCESS)  # still there once counted again
     assert app.page.inner_text("#scope") == f"Slice api slice, {edited} rows"  # the edits are the slice now
     saved = {s["id"]: s["filter"] for s in app.graphql("{ slices { id filter } }")["slices"]}[slice_id]
     assert app.total(saved) == edited and app.sent_filters("query Panel")[-1] is None

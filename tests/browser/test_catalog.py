@@ -11,7 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select, update
 
 from server.models import Label
-from tests.browser.conftest import ROWS, App
+from tests.browser.conftest import ERROR, ROWS, App
 
 EXPORT = """mutation($f: DataRowFilter, $s: ID, $ids: [ID!], $p: ExportParams) {
   exportDataRows(filter: $f, slice: $s, dataRowIds: $ids, params: $p) { id } }"""
@@ -183,13 +183,26 @@ def test_a_wrong_key_says_so(app: App) -> None:
         "Send `Authorization: Bearer <key>`; `catalog-export keys create --org NAME` prints a new key."
     )
     app.shot("wrong-key")
+    assert app.message() == ("Not signed in: enter an API key.", "alert", ERROR)
+    app.page.fill("#key-input", app.live.key)
+    app.page.click("#key-form button[type=submit]")
+    app.wait_count()
+    assert app.message() is None  # the error goes once a request works
     app.problems = [p for p in app.problems if "401 (Unauthorized)" not in p]  # the browser logs the refused request
 
 
 def test_no_serious_accessibility_violation(app: App) -> None:
     app.open()
     axe = Axe()
-    for step in ("catalog", "export-dialog"):
+    app.wait_media()
+    for step in ("catalog", "confirmation", "export-dialog"):
+        if step == "confirmation":  # a slice saved: the message box in its success style
+            app.add_condition("mediaType")
+            app.page.select_option("#conditions > li[data-kind=mediaType] select[aria-label='Media type']", "TEXT")
+            app.changed()
+            app.page.once("dialog", lambda dialog: dialog.accept("checked by axe"))
+            app.page.click("#save-slice")
+            app.page.wait_for_selector("#message[data-tone=success]")
         if step == "export-dialog":
             app.page.locator("#grid .tile input[type=checkbox]").first.check()
             app.page.click("#open-export")

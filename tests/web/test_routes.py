@@ -59,5 +59,21 @@ async def test_demo_media_are_deterministic_pngs(anon_client: httpx.AsyncClient)
     for wrong in ("chat-0000009-7.png", "chat-0000009.json", "chat-0000009-0.json", "chat-0000009-101.json"):
         missing = await anon_client.get(f"/demo-media/chats/{wrong}")
         assert missing.status_code == 404 and missing.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-    refused = await anon_client.get("/demo-media/videos/traffic-0000001.mp4")
-    assert refused.status_code == 404 and refused.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    for wrong in ("videos/traffic-0000001.mp4", "videos/traffic-0000001-901.mp4", "reports/r.txt", "films/a.mp4"):
+        refused = await anon_client.get(f"/demo-media/{wrong}")
+        assert refused.status_code == 404 and refused.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_demo_videos_and_attachments_are_served(anon_client: httpx.AsyncClient) -> None:
+    video = await anon_client.get("/demo-media/videos/traffic-0000005-90.mp4")
+    longer = await anon_client.get("/demo-media/videos/traffic-0000005-300.mp4")
+    assert video.status_code == longer.status_code == 200 and video.headers["content-type"] == "video/mp4"
+    assert video.content[4:12] == b"ftypisom" and b"avcC" in video.content
+    assert 30_000 < len(video.content) < len(longer.content) < 40_000  # one picture, then a few bytes a frame
+    report = await anon_client.get("/demo-media/reports/report-0000005.html")
+    assert report.headers["content-type"] == "text/html; charset=utf-8"
+    assert "<h1>Report report-0000005</h1>" in report.text
+    note = await anon_client.get("/demo-media/notes/note-0000005.txt")
+    assert note.headers["content-type"] == "text/plain; charset=utf-8" and "note-0000005" in note.text
+    overlay = await anon_client.get("/demo-media/overlays/overlay-0000005.png")
+    assert overlay.headers["content-type"] == "image/png" and overlay.content.startswith(b"\x89PNG")

@@ -24,10 +24,20 @@ const state = {
 
 const n = (x) => x.toLocaleString("en-US");
 
-function message(text) {
+// The message box: an error is an alert (announced at once), a confirmation or a note a status (announced when the
+// reader is idle); each tone has its own look.
+const ROLES = { error: "alert", success: "status", info: "status" };
+function message(text, tone = "error") {
   const box = $("message");
+  box.setAttribute("role", ROLES[tone]);
+  box.dataset.tone = tone;
   box.textContent = text || "";
   box.hidden = !text;
+}
+
+// A request that worked takes an error away; a confirmation or a note stays until the user moves on.
+function clearError() {
+  if ($("message").dataset.tone === "error") message("");
 }
 
 function askKey(reason) {
@@ -116,7 +126,7 @@ async function findSimilar(rowId) {
   try {
     const found = await gql("query($id: ID!) { dataRow(id: $id) { embeddings { name } } }", { id: rowId });
     const names = ((found.dataRow || {}).embeddings || []).map((e) => e.name);
-    if (!names.length) return message("This row has no embedding to compare with.");
+    if (!names.length) return message("This row has no embedding to compare with.", "info");
     state.similar = { rowId, embedding: names[0] };
     refresh();
   } catch (error) {
@@ -160,7 +170,7 @@ async function run() {
     const panel = (await gql(PANEL, panelArgs)).dataRowFacets;
     const facets = panelArgs === args ? panel : (await gql(PANEL, args)).dataRowFacets;
     if (generation !== state.generation) return;
-    message("");
+    clearError();
     drawDatasets(panel);
     $("count").textContent = `${n(facets.totalCount)} rows match`;
     $("count").dataset.total = facets.totalCount;
@@ -176,6 +186,7 @@ async function run() {
 }
 
 function pickDataset(id) {
+  message("");
   state.view = "datasets";
   state.datasetId = id;
   state.slice = null;
@@ -195,7 +206,7 @@ function pickSlice(s) {
   state.slice = shownSlice(s, tree);
   state.datasetId = null;
   state.similar = null;
-  if (!tree) message(`Slice ${s.name} has a filter the builder cannot show; it is applied as saved.`);
+  message(tree ? "" : `Slice ${s.name} has a filter the builder cannot show; it is applied as saved.`, "info");
   drawSlices();
   refresh();
 }
@@ -217,6 +228,7 @@ async function saveSlice() {
     state.catalog.slices.push(created);
     showView("slices");
     pickSlice(created);
+    message(`Saved as slice ${created.name}.`, "success");
   } catch (error) {
     failed(error);
   }
@@ -228,7 +240,7 @@ async function updateSlice() {
     const saved = (await gql(UPDATE_SLICE, { id: state.slice.id, filter })).updateSlice;
     state.catalog.slices = state.catalog.slices.map((s) => (s.id === saved.id ? saved : s));
     state.slice = shownSlice(saved, treeOf(saved.filter));
-    message(`Slice ${saved.name} saved.`);
+    message(`Slice ${saved.name} saved.`, "success");
     refresh();
   } catch (error) {
     failed(error);
@@ -250,7 +262,7 @@ async function start() {
       projects: state.catalog.projects.nodes,
       modelRuns: all.modelRuns,
     };
-    message("");
+    clearError();
     drawSlices();
     refresh();
     drawRecent();
