@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from server.ingest import seed_annotations as annotations
+from server.ingest import seed_annotations
 from server.ingest.seed_annotations import DEMO_MEDIA, Annotate, Shape
 from server.ingest.seed_catalog import USERS, Catalog, Rows, Schema
 from server.ingest.seed_labels import RowLabels
@@ -81,20 +81,23 @@ MEDIA: dict[str, MediaKind] = {
     "IMAGE": MediaKind(
         "image",
         _image,
-        annotations.image,
+        seed_annotations.image,
         (("IMAGE", BUCKET + "/overlays/{i}.png"), ("RAW_TEXT", "Camera 3, north lane")),
     ),
     "VIDEO": MediaKind(
         "video",
         _video,
-        annotations.video,
+        seed_annotations.video,
         (("HTML", BUCKET + "/reports/{i}.html"), ("TEXT", BUCKET + "/notes/{i}.txt")),
     ),
     "TEXT": MediaKind(
-        "text", _text, annotations.text_entities, (("TEXT", BUCKET + "/sources/{i}.txt"), ("RAW_TEXT", "Wire copy"))
+        "text",
+        _text,
+        seed_annotations.text_entities,
+        (("TEXT", BUCKET + "/sources/{i}.txt"), ("RAW_TEXT", "Wire copy")),
     ),
     "CONVERSATIONAL": MediaKind(
-        "chat", _conversation, annotations.conversation, (("HTML", BUCKET + "/transcripts/{i}.html"),)
+        "chat", _conversation, seed_annotations.conversation, (("HTML", BUCKET + "/transcripts/{i}.html"),)
     ),
 }
 
@@ -148,7 +151,7 @@ class RowWriter:
         kind = MEDIA[media]
         row_data, attrs, shape = kind.make(self.seeded, i)
         created = self.seeded.at(days=180)
-        row = {
+        row: dict[str, Any] = {
             "organization_id": self.cat.organization_id,
             "id": self.seeded.id(),
             "dataset_id": self.cat.datasets[media],
