@@ -9,7 +9,7 @@ export DATABASE_URL
 
 .PHONY: run test bench schema lint clean migration
 
-# `make run` installs what serving needs; the test extras (pytest, ruff, import-linter, the Labelbox SDK,
+# `make run` installs what serving needs; the test extras (pytest, ruff, import-linter, mypy, the Labelbox SDK,
 # Playwright) come with the targets that use them.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,7 @@ run: $(STAMP)
 test: $(TEST_STAMP)
 	$(BIN)/ruff check server resolvers tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(TEST_STAMP)
@@ -48,7 +49,8 @@ migration: $(TEST_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check server resolvers tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/ruff format --check server resolvers tests
 
 clean:
-	rm -rf $(VENV) exports catalog.db catalog.db-wal catalog.db-shm
+	rm -rf $(VENV) .mypy_cache exports catalog.db catalog.db-wal catalog.db-shm

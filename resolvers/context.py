@@ -29,6 +29,7 @@ class Context:
     worker: AppWorker | None = None
     principal: Principal | None = None
     inline_bytes: int = 0  # bytes of export results this request has answered inline so far
+    slot: str | None = None  # a websocket's connection slot while it holds one (resolvers.websocket)
 
     def take_inline(self, size: int) -> None:
         """Count `size` more bytes answered inline; LIMIT_EXCEEDED past MAX_INLINE_BYTES for the whole request (so
@@ -80,6 +81,7 @@ class Context:
 class CatalogGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI app with our context (engine, org, settings from app state) and orjson encoding."""
 
+    # HTTP requests only: the websocket view (resolvers.websocket) overrides it for WebSocket too
     async def get_context(self, request: Request, response: Response | Any) -> Context:  # type: ignore[override]
         """The context of an authenticated request: its organization comes from its key (or --dev loopback)."""
         principal = await authenticate(request)
@@ -94,5 +96,5 @@ class CatalogGraphQL(GraphQL[Context, None]):
             storage=state.storage,
         )
 
-    def encode_json(self, data: object) -> bytes:  # type: ignore[override]
+    def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

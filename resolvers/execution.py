@@ -18,10 +18,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from graphql import (
+    GraphQLArgument,
     GraphQLError,
     GraphQLField,
     GraphQLList,
@@ -121,7 +122,7 @@ def pure_field(description: str | None = None, deprecation_reason: str | None = 
     return strawberry.field(description=description, deprecation_reason=deprecation_reason, metadata={PURE: True})
 
 
-def _definition(field_def: GraphQLField) -> Any:
+def _definition(field_def: GraphQLField | GraphQLArgument) -> Any:
     return field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
 
 
@@ -181,7 +182,7 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
         rest = super().execute_fields(parent_type, source_value, path, split.rest, position_context)
         if self.is_awaitable(rest):
             return _merged_later(split.order, values, rest)
-        return _merged(split.order, values, rest)
+        return _merged(split.order, values, cast(dict[str, Any], rest))  # not awaitable: a completed dict
 
     @staticmethod
     def _memo(cache: dict[Any, Any], type_: GraphQLObjectType, held: Any, build: Callable[..., Any]) -> Any:
@@ -224,7 +225,9 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
             return partial(_constant, parent.name), _same
         field_def = parent.fields.get(name)
         read = None if field_def is None else self._reader(field_def, details)
-        complete = None if read is None else self._completer(field_def.type, details)
+        if field_def is None or read is None:
+            return None
+        complete = self._completer(field_def.type, details)
         return None if complete is None else (read, complete)
 
     def _reader(self, field_def: GraphQLField, details: FieldDetailsList) -> Complete | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, cast
 
 import orjson
 from cross_web import HTTPException
@@ -77,9 +77,10 @@ def _check_request(request: Request, endpoint: Endpoint) -> None:
         raise RequestRejected(415, ErrorCode.BAD_USER_INPUT, message)
 
 
-def _code(error: dict[str, Any]) -> dict[str, Any]:
+def _code(formatted: object) -> dict[str, Any]:
     """Every error leaves with extensions.code: the limits' rules give theirs (resolvers.limits); syntax errors
     (which skip the CodedErrors extension because parsing raises) get BAD_USER_INPUT."""
+    error = cast(dict[str, Any], formatted)  # an error's JSON object (strawberry lists them as `object`)
     extensions = error.get("extensions") or {}
     error["extensions"] = {"code": str(ErrorCode.BAD_USER_INPUT), **extensions}
     return error
@@ -87,13 +88,13 @@ def _code(error: dict[str, Any]) -> dict[str, Any]:
 
 def _is_request_error(result: ExecutionResult) -> bool:
     """No data and no error tied to a field: the document was never executed (parse, validation, limits)."""
-    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors or ())
 
 
 class CatalogHTTP(CatalogGraphQL):
     def __init__(self, settings: Settings, endpoint: Endpoint | None = None) -> None:
         endpoint = endpoint or Endpoint()
-        ide = "graphiql" if settings.graphiql and endpoint.ide else None
+        ide: Literal["graphiql"] | None = "graphiql" if settings.graphiql and endpoint.ide else None
         super().__init__(build_schema(settings, endpoint.schema), graphql_ide=ide, allow_queries_via_get=endpoint.get)
         self.settings, self.endpoint = settings, endpoint
 
@@ -135,8 +136,9 @@ class CatalogHTTP(CatalogGraphQL):
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         processed = await super().process_result(request, result)
         if "errors" in processed:
-            processed["errors"] = [_code(e) for e in processed["errors"]]
-            request.state.unavailable = any(e["extensions"]["code"] == SERVICE_UNAVAILABLE for e in processed["errors"])
+            coded = [_code(e) for e in processed["errors"] or ()]
+            processed["errors"] = cast(list[object], coded)
+            request.state.unavailable = any(e["extensions"]["code"] == SERVICE_UNAVAILABLE for e in coded)
         if _is_request_error(result):
             request.state.request_error = True
             if media_type(request) == GRAPHQL_RESPONSE:
@@ -150,6 +152,7 @@ class CatalogHTTP(CatalogGraphQL):
             check_filter_sizes(parsed.variables, self.settings.max_filter_nodes)
         return parsed
 
+    # strawberry's arguments pass through unchanged, whatever its signature names them
     async def execute_single(self, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
         try:
             return await super().execute_single(**kwargs)

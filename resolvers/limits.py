@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -148,7 +149,7 @@ def token_limit(most: int) -> type[SchemaExtension]:
     return TokenLimit
 
 
-def limit_rules(settings: Settings) -> list[type[ValidationRule]]:
+def limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:
     """The limits' validation rules, made once: the same classes every request, so ValidationCache hits."""
     return [
         shape_rule(settings.max_query_depth, settings.max_aliases),

@@ -40,13 +40,13 @@ async def listing(info: Info, family: str, first: int, after: str | None, where:
         result = await page(conn, fam.model, ctx.organization_id, first, after, where)
         nodes = await fam.build(conn, result.rows)
     ids = [str(row.id) for row in result.rows]
-    info = PageInfo(
+    page_info = PageInfo(
         has_next_page=result.has_next,
         end_cursor=ids[-1] if ids else None,
         has_previous_page=after is not None,
         start_cursor=ids[0] if ids else None,
     )
-    return Listing(nodes=nodes, page_info=info, _cursors=ids)
+    return Listing(nodes=nodes, page_info=page_info, _cursors=ids)
 
 
 async def load_one(ctx: Context, family: str, ident: str) -> Any:

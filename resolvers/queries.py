@@ -41,7 +41,7 @@ class SortDirection(Enum):
 
 @strawberry.input
 class DataRowOrder:
-    field: DataRowOrderField  # type: ignore[valid-type]
+    field: DataRowOrderField  # type: ignore[valid-type]  # strawberry.enum gives OrderField back, named for GraphQL
     direction: SortDirection = SortDirection.ASC
 
 

@@ -7,6 +7,7 @@ from typing import Any, NewType
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.scalar import ScalarDefinition
 
 from server.errors import bad_input
 from server.timefmt import iso, parse_iso
@@ -25,7 +26,7 @@ def _serialize_datetime(value: Any) -> str | None:
     return value if isinstance(value, str) else iso(value)
 
 
-DateTime = NewType("DateTime", str)
+DateTime = NewType("DateTime", datetime)  # parsed to a datetime; a datetime or a formatted str serializes
 
 DATETIME_SCALAR = strawberry.scalar(
     name="DateTime",
@@ -34,6 +35,6 @@ DATETIME_SCALAR = strawberry.scalar(
     parse_value=_parse_datetime,
 )
 
-SCALAR_MAP = {DateTime: DATETIME_SCALAR}
+SCALAR_MAP: dict[object, ScalarDefinition] = {DateTime: DATETIME_SCALAR}
 
 __all__ = ["JSON", "SCALAR_MAP", "DateTime"]

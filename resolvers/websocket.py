@@ -8,7 +8,7 @@ a reason saying why. Each key holds at most MAX_SOCKETS_PER_KEY open connections
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import timedelta
 from typing import Any
 
@@ -81,7 +81,7 @@ class KeyedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
     async def _send_result_stream(self, operation: Any, result_source: Any) -> None:
         """Each result's errors carry extensions.code, as over HTTP (CodedErrors sees only the operation's end)."""
 
-        async def coded() -> AsyncIterator[Any]:
+        async def coded() -> AsyncGenerator[Any, None]:
             async for result in result_source:
                 if isinstance(result, ExecutionResult) and result.errors:
                     result.errors = [_coded(e) for e in result.errors]
@@ -95,7 +95,8 @@ class KeyedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         finally:
             slot = getattr(self.context, "slot", None)
             if slot is not None:
-                self.context.slot = None  # type: ignore[attr-defined]
+                self.context.slot = None
+                # a websocket's context always holds its WebSocket
                 self.context.request.app.state.sockets.give(slot)  # type: ignore[union-attr]
 
 
@@ -112,11 +113,10 @@ class CatalogWebSocket(CatalogGraphQL):
             allowed_origins=settings.cors_origins,
         )
 
-    async def get_context(self, request: Request | WebSocket, response: Response | Any) -> Context:  # type: ignore[override]
+    async def get_context(self, request: Request | WebSocket, response: Response | Any) -> Context:
         """No organization until connection_init authenticates (the protocol refuses operations before it)."""
         state = request.app.state
         context = Context(engine=state.engine, settings=state.settings, organization_id="", request=request)
-        context.slot = None  # type: ignore[attr-defined]
         return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -129,10 +129,11 @@ class CatalogWebSocket(CatalogGraphQL):
             raise Refused(code, error.message) from error
         slot = principal.key_id or "anonymous"
         socket.app.state.sockets.take(slot)
-        context.slot = slot  # type: ignore[attr-defined]
+        context.slot = slot
         context.organization_id, context.principal = principal.organization_id, principal
         return UNSET
 
+    # websocket frames are text; the HTTP view it derives from encodes bytes
     def encode_json(self, data: object) -> str:  # type: ignore[override]
         """Text frames: graphql-transport-ws messages are JSON text."""
         return super().encode_json(data).decode()

@@ -16,9 +16,9 @@ class HideSignatures(logging.Filter):
     """Replaces the `sig` query parameter of the logged path (uvicorn's access record: client, method, path, ...)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and len(record.args) > 2 and isinstance(record.args[2], str):
+        if isinstance(record.args, tuple) and len(record.args) > 2 and isinstance(path := record.args[2], str):
             args = list(record.args)
-            args[2] = SIGNATURE.sub(r"\1<hidden>", args[2])
+            args[2] = SIGNATURE.sub(r"\1<hidden>", path)
             record.args = tuple(args)
         return True
 

@@ -35,6 +35,7 @@ def drop_indexes(conn: Connection) -> None:
         index.drop(conn)
 
 
+# every deferred index is declared on its table (Index.table is None only for an index not yet attached)
 TABLES = sorted({index.table.name for index in DEFERRED})  # type: ignore[union-attr]
 
 

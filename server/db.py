@@ -147,7 +147,7 @@ SNAPSHOT = {"postgresql": "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "sq
 
 async def in_transaction(conn: AsyncConnection) -> bool:
     """Whether the driver's connection is in a transaction (SQLAlchemy's own flag says nothing of pysqlite's)."""
-    driver = (await conn.get_raw_connection()).driver_connection
+    driver: Any = (await conn.get_raw_connection()).driver_connection  # aiosqlite's or asyncpg's
     return bool(driver.in_transaction if conn.dialect.name == "sqlite" else driver.is_in_transaction())
 
 

@@ -19,6 +19,7 @@ class TimedH11Protocol(H11Protocol):
     header_seconds = 10.0
     body_seconds = 30.0
 
+    # a stream server hands its protocol a Transport; asyncio.BaseProtocol declares any BaseTransport
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._deadline: asyncio.TimerHandle | None = None
         self._waiting_for: object = None

@@ -18,7 +18,7 @@ from server.errors import ErrorCode, bad_input, limit_exceeded
 from server.models import ExportTask
 from server.responses import RequestRejected, error_response
 
-E = ExportTask.__table__.c  # type: ignore[attr-defined]
+E = ExportTask.__table__.c
 
 
 @dataclass

@@ -9,7 +9,7 @@ from server.models import Organization
 from server.models.base import new_id, utcnow
 
 DEMO_ORG = "demo"
-ORG = Organization.__table__.c  # type: ignore[attr-defined]
+ORG = Organization.__table__.c
 
 
 async def ensure_organization(engine: AsyncEngine, name: str = DEMO_ORG, org_id: str | None = None) -> str:
@@ -19,5 +19,5 @@ async def ensure_organization(engine: AsyncEngine, name: str = DEMO_ORG, org_id:
         if found is not None:
             return str(found)
         new = org_id or new_id()
-        await conn.execute(Organization.__table__.insert().values(id=new, name=name, created_at=utcnow()))  # type: ignore[attr-defined]
+        await conn.execute(Organization.__table__.insert().values(id=new, name=name, created_at=utcnow()))
         return new

@@ -153,8 +153,9 @@ class Settings(BaseModel):
         such as CLI flags (None = not given). A bad value raises ValueError naming its variable (or option)."""
         environment = _Environment(_Variables)()
         given = {k: v for k, v in overrides.items() if v is not None}
+        values: dict[str, Any] = dict(defaults or {}) | environment | given  # validated by pydantic below
         try:
-            return cls(**(dict(defaults or {}) | environment | given))
+            return cls(**values)
         except ValidationError as exc:
             raise ValueError(_explain(exc, environment, given)) from None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import collections
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -19,6 +19,9 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
 
 Outcome = tuple[Any, list[Any], int, int | None]  # description, rows, rowcount, lastrowid
 
@@ -52,7 +55,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
 
-    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
+    def __init__(self, adapt_connection: AsyncAdapt_dbapi_connection) -> None:
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
         self._rows = collections.deque()
@@ -71,6 +74,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     @property
     def lastrowid(self) -> int:
+        # None before any INSERT, as sqlite3 gives it; SQLAlchemy's adapter declares int
         return self._lastrowid  # type: ignore[return-value]
 
     @property
@@ -86,12 +90,12 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows = collections.deque(rows)
 
     async def _execute_async(self, operation: Any, parameters: Any) -> None:
-        driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        driver = cast(aiosqlite.Connection, self._connection)  # the adapter types it as any asyncio DBAPI connection
         async with self._adapt_connection._execute_mutex:
             self._keep(await driver._execute(_execute, driver._conn, operation, parameters))
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> None:
-        driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        driver = cast(aiosqlite.Connection, self._connection)  # the adapter types it as any asyncio DBAPI connection
         async with self._adapt_connection._execute_mutex:
             self._keep(await driver._execute(_executemany, driver._conn, operation, seq_of_parameters))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import String
 from sqlalchemy.ext.compiler import compiles
@@ -33,10 +33,16 @@ def _to_char(element: export_time, compiler: Any, **kw: Any) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, '{PG_EXPORT_FORMAT}')"
 
 
+@overload
+def iso(value: datetime | str) -> str: ...
+@overload
+def iso(value: None) -> None: ...
+@overload
+def iso(value: datetime | str | None) -> str | None: ...
 def iso(value: datetime | str | None) -> str | None:
     """Format a stored timestamp (a datetime, or the text SQLite hands back) identically on every engine."""
     if value.__class__ is str and len(value) == FORMATTED_LENGTH and value[10] == "T" and value[23:] == "+00:00":
-        return value  # type: ignore[return-value]  # formatted by the database (export_time)
+        return value  # formatted by the database (export_time)
     if value.__class__ is datetime and value.tzinfo is None:  # PostgreSQL's timestamps: the common case first
         # isoformat() without `timespec` costs ~40% of isoformat(timespec="milliseconds") (no keyword parsing);
         # it prints 6 fraction digits, or none when there are no microseconds. Cut to 3: truncated, as timespec does.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import strawberry
 from strawberry import ID
@@ -66,7 +66,7 @@ class SliceFilters:
     slice_id: ID
 
 
-def _export_input(name: str, filters: type) -> type:
+def _export_input(name: str, filters: object) -> type:
     """One ExportDataRowsIn…Input: the same envelope around a scope-specific `filters`."""
     annotations = {
         "filters": filters,
@@ -79,10 +79,21 @@ def _export_input(name: str, filters: type) -> type:
     return strawberry.input(type(name, (), {"__annotations__": annotations, **defaults}), name=name)
 
 
-CatalogInput = _export_input("ExportDataRowsInCatalogInput", CatalogFilters | None)
-ProjectInput = _export_input("ExportDataRowsInProjectInput", ProjectFilters)
-ModelRunInput = _export_input("ExportDataRowsInModelRunInput", ModelRunFilters)
-SliceInput = _export_input("ExportDataRowsInSliceInput", SliceFilters)
+if TYPE_CHECKING:  # the inputs are classes made at import; what the mutations read of them
+
+    class _ExportInput(Protocol):
+        filters: Any
+        params: SdkExportParams | None
+
+    CatalogInput: TypeAlias = _ExportInput
+    ProjectInput: TypeAlias = _ExportInput
+    ModelRunInput: TypeAlias = _ExportInput
+    SliceInput: TypeAlias = _ExportInput
+else:
+    CatalogInput = _export_input("ExportDataRowsInCatalogInput", CatalogFilters | None)
+    ProjectInput = _export_input("ExportDataRowsInProjectInput", ProjectFilters)
+    ModelRunInput = _export_input("ExportDataRowsInModelRunInput", ModelRunFilters)
+    SliceInput = _export_input("ExportDataRowsInSliceInput", SliceFilters)
 
 
 @strawberry.type(name="ExportTaskCreated")
@@ -108,22 +119,22 @@ async def _require(ctx: Context, load: Callable[..., Awaitable[Any]], kind: str,
 @strawberry.type(name="Mutation")
 class LabelboxMutation:
     @strawberry.mutation(description="dataset.export, catalog.export and DataRow.export.")
-    async def export_data_rows_in_catalog(self, info: Info, input: CatalogInput) -> ExportTaskCreated:  # type: ignore[valid-type]
+    async def export_data_rows_in_catalog(self, info: Info, input: CatalogInput) -> ExportTaskCreated:
         return await _start(info.context, catalog_request(_plain(input.filters), _plain(input.params)))
 
     @strawberry.mutation(description="project.export: rows in the project, its labels, optional search items.")
-    async def export_data_rows_in_project(self, info: Info, input: ProjectInput) -> ExportTaskCreated:  # type: ignore[valid-type]
+    async def export_data_rows_in_project(self, info: Info, input: ProjectInput) -> ExportTaskCreated:
         project_id = str(input.filters.project_id)
         await _require(info.context, entities.project, "Project", project_id, "input.filters.projectId")
         request = project_request(project_id, _plain(input.filters), _plain(input.params))
         return await _start(info.context, request)
 
     @strawberry.mutation(description="model_run.export: rows in the model run with its labels and predictions.")
-    async def export_data_rows_in_model_run(self, info: Info, input: ModelRunInput) -> ExportTaskCreated:  # type: ignore[valid-type]
+    async def export_data_rows_in_model_run(self, info: Info, input: ModelRunInput) -> ExportTaskCreated:
         run_id = str(input.filters.model_run_id)
         await _require(info.context, entities.model_run, "ModelRun", run_id, "input.filters.modelRunId")
         return await _start(info.context, model_run_request(run_id, _plain(input.params)))
 
     @strawberry.mutation(description="slice.export: the rows of a catalog slice.")
-    async def export_data_rows_in_slice(self, info: Info, input: SliceInput) -> ExportTaskCreated:  # type: ignore[valid-type]
+    async def export_data_rows_in_slice(self, info: Info, input: SliceInput) -> ExportTaskCreated:
         return await _start(info.context, slice_request(str(input.filters.slice_id), _plain(input.params)))

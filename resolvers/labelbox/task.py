@@ -85,14 +85,16 @@ class LbTask:
     @strawberry.field(description="Size in bytes and lines of a finished stream; null when it is empty.")
     async def export_metadata_header(self, info: Info, stream_type: TaskStreamType) -> LbMetadataHeader | None:
         head = await self._header(info.context, stream_type)
-        return None if head is None else LbMetadataHeader(total_size=head.total_size, total_lines=head.total_lines)
+        return (
+            None if head is None else LbMetadataHeader(total_size=UInt64(head.total_size), total_lines=head.total_lines)
+        )
 
     @strawberry.field(description="The rest of a stream from byte `offset`: its byte and line ranges and its URL.")
     async def export_file_from_offset(
         self,
         info: Info,
         stream_type: TaskStreamType,
-        offset: UInt64,  # type: ignore[valid-type]
+        offset: UInt64,
     ) -> LbFileInfo | None:
         ctx = info.context
         head = await self._header(ctx, stream_type)
@@ -100,7 +102,7 @@ class LbTask:
             return None
         part = await rest_of_stream(ctx.export_storage, self.row.id, STREAMS[stream_type][0], head, offset)
         return LbFileInfo(
-            offsets=LbRange(start=part.offset_start, end=part.offset_end),
-            lines=LbRange(start=part.line_start, end=part.line_end),
+            offsets=LbRange(start=UInt64(part.offset_start), end=UInt64(part.offset_end)),
+            lines=LbRange(start=UInt64(part.line_start), end=UInt64(part.line_end)),
             file=await stream_url(ctx, self.row.id, stream_type, part.line_start),
         )

@@ -131,13 +131,13 @@ class LbSavedQuery:
 
 @strawberry.type(name="Range")
 class LbRange:
-    start: UInt64  # type: ignore[valid-type]
-    end: UInt64  # type: ignore[valid-type]
+    start: UInt64
+    end: UInt64
 
 
 @strawberry.type(name="ExportMetadataHeader")
 class LbMetadataHeader:
-    total_size: UInt64  # type: ignore[valid-type]
+    total_size: UInt64
     total_lines: int
 
 

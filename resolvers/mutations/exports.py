@@ -81,7 +81,7 @@ class ExportMutation:
         filter: DataRowFilter | None = None,
         slice: ID | None = None,
         data_row_ids: list[ID] | None = None,
-        params: ExportParams | None = None,  # type: ignore[valid-type]  # made from server.export.params
+        params: ExportParams | None = None,  # type: ignore[valid-type]  # a class made at import from server.export.params
     ) -> ExportTask:
         ctx = info.context
         request = ExportRequest(

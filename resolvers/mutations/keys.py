@@ -30,8 +30,8 @@ class ApiKey:
             name=info.name,
             prefix=info.prefix,
             admin=info.admin,
-            created_at=info.created_at,
-            revoked_at=info.revoked_at,
+            created_at=DateTime(info.created_at),
+            revoked_at=None if info.revoked_at is None else DateTime(info.revoked_at),
         )
 
 

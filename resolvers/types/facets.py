@@ -96,7 +96,7 @@ def _name(names: Names, ident: str, at: int = 0) -> Any:
 
 
 def _project(ident: str, counts: Breakdown, names: Names) -> ProjectFacet:
-    statuses = counts.projects.get(ident, {})
+    statuses: dict[str, int] = counts.projects.get(ident, {})
     return ProjectFacet(
         id=ID(ident),
         name=_name(names, ident),

@@ -22,7 +22,7 @@ from server.errors import bad_input, not_found
 from server.models import ApiKey
 from server.models.base import new_id, utcnow
 
-K = ApiKey.__table__.c  # type: ignore[attr-defined]
+K = ApiKey.__table__.c
 KEY_PREFIX = "ce_"
 DISPLAY_CHARS = 10
 
@@ -77,7 +77,7 @@ async def create_key(engine: AsyncEngine, organization_id: str, name: str, admin
         "revoked_at": None,
     }
     async with engine.begin() as conn:
-        await conn.execute(ApiKey.__table__.insert().values(**values))  # type: ignore[attr-defined]
+        await conn.execute(ApiKey.__table__.insert().values(**values))
     return NewKey(_info(SimpleNamespace(**values)), secret)
 
 

@@ -83,7 +83,7 @@ async def stream_organization(request: Request, task_id: str) -> str:
 async def _task_organization(request: Request, task_id: str) -> str:
     if "\x00" in task_id:  # no id holds one, and PostgreSQL refuses to compare with it
         return ""
-    E = ExportTask.__table__.c  # type: ignore[attr-defined]
+    E = ExportTask.__table__.c
     async with request.app.state.engine.connect() as conn:
         found = (await conn.execute(select(E.organization_id).where(E.id == task_id))).scalar_one_or_none()
     return str(found) if found is not None else ""

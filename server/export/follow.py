@@ -17,10 +17,10 @@ CHUNK = 256 * 1024
 FOLLOW_POLL = 0.2
 
 
-def _skip_lines(handle: object, offset: int) -> None:
+def _skip_lines(handle: BinaryIO, offset: int) -> None:
     """Position the file after its first `offset` lines."""
     for _ in range(offset):
-        if not handle.readline():  # type: ignore[attr-defined]
+        if not handle.readline():
             return
 
 

@@ -27,14 +27,14 @@ from server.settings import Settings
 
 
 def params_from_args(args: argparse.Namespace) -> ExportParams:
-    flags = {snake_case(name.strip()): True for name in args.include.split(",") if name.strip()}
+    flags: dict[str, Any] = {snake_case(name.strip()): True for name in args.include.split(",") if name.strip()}
     bad = sorted(k for k in flags if k not in ExportParams.flags())
     if bad:
         raise bad_input(f"--include has unknown sections {bad}; see ExportParams for the names.", "include")
     flags |= {"all_projects": args.all_projects or flags.get("all_projects", False)}
     flags |= {"all_model_runs": args.all_model_runs or flags.get("all_model_runs", False)}
     ids = {"project_ids": tuple(args.project), "model_run_ids": tuple(args.model_run)}
-    return ExportParams(**flags, **ids, format=ExportFormat(getattr(args, "format", DEFAULT_FORMAT)))
+    return ExportParams(**flags | ids, format=ExportFormat(getattr(args, "format", DEFAULT_FORMAT)))
 
 
 def filter_from_arg(raw: str | None) -> dict[str, Any] | None:

@@ -67,7 +67,8 @@ class ExportParams:
     @classmethod
     def everything(cls) -> ExportParams:
         """Every optional section on, every project and model run: what round trips need."""
-        return cls(**dict.fromkeys(cls.flags(), True))
+        on: dict[str, Any] = dict.fromkeys(cls.flags(), True)  # the bool fields, named at run time
+        return cls(**on)
 
 
 PLAN_SECTIONS = tuple(f.name for f in fields(RowPlan) if f.name in {g.name for g in fields(ExportParams)})

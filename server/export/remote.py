@@ -91,15 +91,18 @@ class Remote:
             raise RemoteError(f"{self.endpoint} did not answer JSON: is it a catalog-export server?") from exc
         if answer.get("errors"):
             raise RemoteError(f"the server refused the export: {answer['errors'][0]['message']}")
-        return answer["data"]  # type: ignore[no-any-return]
+        data: dict[str, Any] = answer["data"]
+        return data
 
     def start_task(self, request: ExportRequest) -> dict[str, Any]:
         params = {_camel(k): v for k, v in request.params.to_json().items()}
         variables = {"filter": request.filter, "slice": request.slice_id, "params": params}
-        return self.graphql(START, variables)["exportDataRows"]  # type: ignore[no-any-return]
+        started: dict[str, Any] = self.graphql(START, variables)["exportDataRows"]
+        return started
 
     def task_state(self, task_id: str) -> dict[str, Any]:
-        return self.graphql(STATUS, {"id": task_id})["exportTask"]  # type: ignore[no-any-return]
+        state: dict[str, Any] = self.graphql(STATUS, {"id": task_id})["exportTask"]
+        return state
 
     def final_status(self, task_id: str) -> None:
         """Raise when the task the stream followed did not complete (the stream just ends early then)."""

@@ -30,12 +30,13 @@ from server.export.lease import Cancelled, LeaseLost, Released, heartbeat
 from server.export.progress_signal import ProgressSignal
 from server.export.storage import ExportStorage, TaskWriter, open_storage
 from server.export.storage_error import StorageError
-from server.export.tasks import EXPIRED, ExportRequest, claim_next, due_for_expiry, expiry, set_task
+from server.export.tasks import ExportRequest, claim_next, due_for_expiry, expiry, set_task
 from server.export.wakeups import TaskListener
 from server.filters.values import FilterLimits
 from server.loading.lines import iter_line_pages
 from server.loading.plan import RowPlan
 from server.models.base import utcnow
+from server.models.exports import EXPIRED
 from server.query.count import count_rows
 from server.query.scope import Scope, for_every_page, request_where
 from server.settings import Settings

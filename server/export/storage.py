@@ -53,7 +53,7 @@ class ExportStorage(Protocol):
     ) -> AsyncIterator[bytes]:
         """Whole lines after line `offset`, following the task while it runs."""
 
-    async def read(self, task_id: str, errors: bool, start: int = 0) -> AsyncIterator[bytes]:
+    def read(self, task_id: str, errors: bool, start: int = 0) -> AsyncIterator[bytes]:
         """A finished stream's bytes from byte `start` (nothing when it was never written)."""
 
     async def size(self, task_id: str, errors: bool) -> int:

@@ -20,7 +20,7 @@ from server.models.base import new_id, utcnow
 from server.models.exports import EXPIRED
 
 log = logging.getLogger("catalog_export.export")
-E = ExportTask.__table__.c  # type: ignore[attr-defined]
+E = ExportTask.__table__.c
 TERMINAL = ("COMPLETE", "FAILED", "CANCELED")
 
 
@@ -72,7 +72,7 @@ async def queue_task(engine: AsyncEngine, organization_id: str, request: ExportR
     task_id = new_id()
     async with engine.begin() as conn:
         await conn.execute(
-            ExportTask.__table__.insert().values(  # type: ignore[attr-defined]
+            ExportTask.__table__.insert().values(
                 id=task_id,
                 organization_id=organization_id,
                 status="QUEUED",
@@ -108,6 +108,10 @@ async def set_task(engine: AsyncEngine, task_id: str, **values: Any) -> None:
 CLAIM_LOCKING: dict[str, Callable[[Select[Any]], Select[Any]]] = {
     "postgresql": lambda stmt: stmt.with_for_update(skip_locked=True),
 }
+
+
+def _unlocked(stmt: Select[Any]) -> Select[Any]:
+    return stmt
 
 
 def _last_served() -> Any:
@@ -150,7 +154,7 @@ async def claim_next(
         async with engine.begin() as conn:
             turns = (_last_served(), E.created_at, E.id)
             pick = select(E.id, E.status, E.reclaims).where(claimable(now)).order_by(*turns).limit(1)
-            pick = CLAIM_LOCKING.get(conn.dialect.name, lambda stmt: stmt)(pick)
+            pick = CLAIM_LOCKING.get(conn.dialect.name, _unlocked)(pick)
             row = (await conn.execute(pick)).first()
             if row is None:
                 return None

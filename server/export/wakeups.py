@@ -60,7 +60,7 @@ class TaskListener:
 
     async def _listen(self) -> None:
         async with self.engine.connect() as conn:
-            raw = (await conn.get_raw_connection()).driver_connection
+            raw: Any = (await conn.get_raw_connection()).driver_connection  # asyncpg's (it ships no types)
             closed = asyncio.Event()
             raw.add_termination_listener(lambda *_: closed.set())
             await raw.add_listener(CHANNEL, self._notified)

@@ -115,9 +115,9 @@ async def start_worker(engine: Any, settings: Settings) -> AppWorker | None:
     if settings.export_worker_mode == "none":
         return None
     if settings.export_worker_mode == "process":
-        worker: AppWorker = WorkerProcess(settings)
-        await worker.start()
-        return worker
+        child = WorkerProcess(settings)
+        await child.start()
+        return child
     in_loop = ExportWorker(engine, settings, name=worker_name())
     in_loop.start()
     return in_loop

@@ -23,9 +23,9 @@ from server.models.facets import BLOCK_BITS, BLOCK_ROWS, CHUNK_BITS, SEQ
 if TYPE_CHECKING:
     import numpy as np
 
-_P, _L = ProjectDataRow.__table__.c, Label.__table__.c  # type: ignore[attr-defined]
-_M, _F = ModelRunDataRow.__table__.c, LabelFeature.__table__.c  # type: ignore[attr-defined]
-_V = MetadataValue.__table__.c  # type: ignore[attr-defined]
+_P, _L = ProjectDataRow.__table__.c, Label.__table__.c
+_M, _F = ModelRunDataRow.__table__.c, LabelFeature.__table__.c
+_V = MetadataValue.__table__.c
 STATUSES = {code: status for status, code in STATUS_CODES.items()}
 # A breakdown reads every array of its kinds (an annotation class's is 256 KB a chunk): two chunks at a time keep a
 # request's memory to a few MB per hundred facet values.
@@ -171,7 +171,7 @@ async def _spans_breakdown(
     (server.facets.count._sql_count): the spans' rows by `seq`, each relation set probed per row."""
     seq = SEQ
     ranges = or_(*(and_(rare(seq >= start), rare(seq < stop)) for start, stop in spans))
-    spanned = select(DataRow.__table__).where(ranges).offset(0).subquery("datarow")  # type: ignore[arg-type]
+    spanned = select(DataRow.__table__).where(ranges).offset(0).subquery("datarow")
     where = ClauseAdapter(spanned).traverse(scoped_where(organization_id, *nodes, semi=held_probe))
     return await sql_breakdown(conn, where, spanned, kinds)
 
@@ -201,4 +201,5 @@ async def array_breakdown(
     return out
 
 
-EVERY_ROW = Covered(frozenset(), lambda columns: True)
+# A scalar True, not an array: it broadcasts in `mask & live & outside`, the only use of this mask (never inverted).
+EVERY_ROW = Covered(frozenset(), lambda columns: True)  # type: ignore[arg-type, return-value]

@@ -25,9 +25,9 @@ from server.models import (
 )
 from server.models.facets import BLOCK_BITS, BLOCK_ROWS, CHUNK_BITS, CHUNK_ROWS
 
-D = DataRow.__table__.c  # type: ignore[attr-defined]
-DIRTY = FacetDirty.__table__  # type: ignore[attr-defined]
-CHUNKS = FacetChunk.__table__  # type: ignore[attr-defined]
+D = DataRow.__table__.c
+DIRTY = FacetDirty.__table__
+CHUNKS = FacetChunk.__table__
 PARTITION = 20_000
 BLOCKS = CHUNK_BITS - BLOCK_BITS  # a chunk holds 1 << BLOCKS blocks
 PARTIAL_BLOCKS = 16  # a chunk with fewer marked blocks is patched: only their rows are read again
@@ -133,9 +133,9 @@ def _labeled_in(out: Arrays) -> None:
 
 
 Source = tuple[Table | None, tuple[str, ...], Callable[..., None]]
-_V, _F = MetadataValue.__table__, LabelFeature.__table__  # type: ignore[attr-defined]
-_P, _M = ProjectDataRow.__table__, ModelRunDataRow.__table__  # type: ignore[attr-defined]
-_L = Label.__table__  # type: ignore[attr-defined]
+_V, _F = MetadataValue.__table__, LabelFeature.__table__
+_P, _M = ProjectDataRow.__table__, ModelRunDataRow.__table__
+_L = Label.__table__
 # Each table the arrays mirror (None: datarow itself): the columns read, and what a batch of them sets (given the
 # rows' positions in the chunk and each column as a sequence).
 SOURCES: tuple[Source, ...] = (
@@ -151,7 +151,7 @@ SOURCES: tuple[Source, ...] = (
 def _statement(table: Table | None, columns: tuple[str, ...], rows: ColumnElement[bool]) -> Any:
     if table is None:
         return select(D.seq, *(D[c] for c in columns)).where(rows)
-    joined = table.join(DataRow.__table__, D.id == table.c.data_row_id)  # type: ignore[attr-defined]
+    joined = table.join(DataRow.__table__, D.id == table.c.data_row_id)
     return select(D.seq, *(table.c[c] for c in columns)).select_from(joined).where(rows)
 
 
@@ -172,8 +172,8 @@ async def chunk_arrays(
     for table, columns, apply in SOURCES:
         result = await conn.stream(_statement(table, columns, rows))
         async for part in result.partitions(PARTITION):  # a bounded batch of rows in memory at a time
-            seqs, *columns = zip(*part, strict=True)
-            apply(out, np.array(seqs, dtype=np.int64) - low, *columns)
+            seqs, *values = zip(*part, strict=True)
+            apply(out, np.array(seqs, dtype=np.int64) - low, *values)
     _labeled_in(out)
     return out.arrays
 

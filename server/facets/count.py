@@ -113,7 +113,7 @@ async def _sql_count(conn: AsyncConnection, organization_id: str, nodes: Nodes, 
     rows = scoped_where(organization_id, *nodes, semi=held_probe)
     seq = SEQ  # a lower-case name: ruff reads `SEQ >= start` as a constant compared (SIM300)
     ranges = or_(*(and_(rare(seq >= start), rare(seq < stop)) for start, stop in spans))
-    spanned = select(DataRow.__table__).where(ranges).offset(0).subquery("datarow")  # type: ignore[arg-type]
+    spanned = select(DataRow.__table__).where(ranges).offset(0).subquery("datarow")
     stmt = select(func.count()).select_from(spanned).where(ClauseAdapter(spanned).traverse(rows))
     return int((await conn.execute(stmt)).scalar_one())
 

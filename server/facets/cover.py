@@ -6,8 +6,8 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import reduce
-from typing import TYPE_CHECKING, Any
+from functools import partial, reduce
+from typing import TYPE_CHECKING, Any, cast
 
 from server.facets.columns import ANY_STATUS, STATUS_CODES, batch_key, key, micros
 from server.filters.leaves.annotation import AnnotationMatch
@@ -53,8 +53,12 @@ def isin(values: np.ndarray, wanted: list[Any]) -> np.ndarray:
     return reduce(operator.or_, (values == w for w in wanted), np.zeros(values.shape, dtype=bool))
 
 
+def _read(facet: str, columns: Columns) -> np.ndarray:
+    return columns(facet)
+
+
 def any_of(facets: list[str]) -> Covered:
-    return _all([Covered(frozenset({f}), lambda c, f=f: c(f)) for f in facets], operator.or_)
+    return _all([Covered(frozenset({f}), partial(_read, f)) for f in facets], operator.or_)
 
 
 PROJECT_KEYS = {"projectId", "workflowStatus", "labeled", "batchIds", BATCH_PROJECTS}
@@ -92,7 +96,8 @@ def _in_batches(checked: dict[str, Any]) -> Covered:
 def _project(checked: dict[str, Any]) -> Covered | None:
     """The same project row must meet every key; without a `projectId`, `batchIds` from their resolved projects and
     `labeled` from the arrays made for it (labeledIn / unlabeledIn by status)."""
-    project, statuses, labeled = checked.get("projectId"), checked.get("workflowStatus"), checked.get("labeled")
+    project, labeled = checked.get("projectId"), checked.get("labeled")
+    statuses: Any = checked.get("workflowStatus")  # a list of statuses, or None
     if set(checked) - PROJECT_KEYS:
         return None
     if project is not None:
@@ -125,7 +130,10 @@ COMPARE: dict[str, Callable[[np.ndarray, Any], np.ndarray]] = {
     "lte": operator.le,
     "in": lambda values, wanted: isin(values, wanted),
 }
-VALUE_KINDS = {"number_value": ("number", float), "datetime_value": ("datetime", micros)}
+VALUE_KINDS: dict[str, tuple[str, Callable[[Any], float]]] = {
+    "number_value": ("number", float),
+    "datetime_value": ("datetime", micros),
+}
 
 
 def _compared(match: MetadataMatch) -> Covered | None:
@@ -163,7 +171,7 @@ def _node(node: Node) -> Covered | None:
             parts = [_node(child) for child in children]
             if any(p is None for p in parts):
                 return None
-            return _all(parts, operator.and_ if isinstance(node, And) else operator.or_)  # type: ignore[arg-type]
+            return _all(cast(list[Covered], parts), operator.and_ if isinstance(node, And) else operator.or_)
         case Not(child):
             inner = _node(child)
             return None if inner is None else Covered(inner.keys, lambda c: ~inner.mask(c), inner.void)
@@ -178,4 +186,4 @@ def cover(*nodes: Node | None) -> Covered | None:
     parts = [_node(n) for n in nodes if n is not None]
     if not parts or any(p is None for p in parts):
         return None
-    return _all(parts, operator.and_)  # type: ignore[arg-type]
+    return _all(cast(list[Covered], parts), operator.and_)

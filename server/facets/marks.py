@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.facets.columns import key
 from server.models import FacetChunk, FacetDirty
 
-CHUNKS = FacetChunk.__table__.c  # type: ignore[attr-defined]
-DIRTY = FacetDirty.__table__.c  # type: ignore[attr-defined]
+CHUNKS = FacetChunk.__table__.c
+DIRTY = FacetDirty.__table__.c
 LIVE = key("live")
 Marks = list[tuple[str, int]]  # (organization, block or chunk)
 

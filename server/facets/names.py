@@ -28,7 +28,7 @@ async def _names(conn: AsyncConnection, organization_id: str, model: Any, ids: I
 
 
 async def _runs(conn: AsyncConnection, organization_id: str, ids: Iterable[str]) -> Names:
-    runs, models = ModelRun.__table__, Model.__table__  # type: ignore[attr-defined]
+    runs, models = ModelRun.__table__, Model.__table__
     stmt = (
         select(runs.c.id, runs.c.name, models.c.id, models.c.name)
         .join_from(runs, models, models.c.id == runs.c.model_id)
@@ -38,7 +38,7 @@ async def _runs(conn: AsyncConnection, organization_id: str, ids: Iterable[str])
 
 
 async def _options(conn: AsyncConnection, organization_id: str, ids: Iterable[str]) -> Names:
-    option, parent = MetadataSchema.__table__, aliased(MetadataSchema.__table__)  # type: ignore[attr-defined]
+    option, parent = MetadataSchema.__table__, aliased(MetadataSchema.__table__)
     stmt = (
         select(option.c.id, option.c.name, parent.c.id, parent.c.name)
         .join_from(option, parent, parent.c.id == option.c.parent_id)

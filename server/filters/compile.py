@@ -28,7 +28,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from server.filters.leaves import LEAVES, T
-from server.filters.leaves.spec import LeafSpec
 from server.filters.tree import And, Leaf, Node, Not, Or
 from server.models import DataRow
 
@@ -180,20 +179,16 @@ def _conjuncts(node: Node) -> Iterator[Node]:
         yield node
 
 
-def _spec(node: Node) -> LeafSpec | None:
-    return LEAVES[node.name] if isinstance(node, Leaf) else None
-
-
 def _absent(node: Node, organization_id: str) -> Select[Any] | None:
     """A relation leaf's set of rows that must not match (`NOT IN`); None for any other node."""
-    spec = _spec(node)
-    return spec.absent(node.value, organization_id) if spec is not None and spec.absent is not None else None
+    absent = LEAVES[node.name].absent if isinstance(node, Leaf) else None
+    return absent(node.value, organization_id) if isinstance(node, Leaf) and absent is not None else None
 
 
 def _rows(node: Node, organization_id: str) -> Select[Any] | None:
     """A relation leaf's id set (the organization's rows only); None for any other node."""
-    spec = _spec(node)
-    return spec.rows(node.value, organization_id) if spec is not None and spec.rows is not None else None
+    rows = LEAVES[node.name].rows if isinstance(node, Leaf) else None
+    return rows(node.value, organization_id) if isinstance(node, Leaf) and rows is not None else None
 
 
 def _sorted_ids(rows: Select[Any]) -> Select[Any]:

@@ -86,8 +86,8 @@ class Range:
 
 def check_range(ops: dict[str, Any], path: str) -> Range:
     """Reject two lower (or upper) bounds and bounds that no value can satisfy (gt 5, lt 3)."""
-    lower = [(op, ops[op]) for op in ("gt", "gte") if op in ops]
-    upper = [(op, ops[op]) for op in ("lt", "lte") if op in ops]
+    lower: list[tuple[str, Any]] = [(op, ops[op]) for op in ("gt", "gte") if op in ops]
+    upper: list[tuple[str, Any]] = [(op, ops[op]) for op in ("lt", "lte") if op in ops]
     for side in (lower, upper):
         if len(side) > 1:
             raise bad_input(f"{path} has both {side[0][0]} and {side[1][0]}; give one of them.", path)

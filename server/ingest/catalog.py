@@ -27,7 +27,7 @@ async def create_dataset(
     description: str | None = None,
     created_by: str | None = None,
 ) -> str:
-    row = {"id": new_id(), "organization_id": organization_id, "name": check_name(name, "name")}
+    row: dict[str, Any] = {"id": new_id(), "organization_id": organization_id, "name": check_name(name, "name")}
     row |= {"description": description, "created_by": created_by, "created_at": utcnow()}
     async with engine.begin() as conn:
         await conn.execute(table(Dataset).insert(), row)

@@ -30,7 +30,7 @@ from server.ingest.import_tables import ALL_TABLES, TABLES, RecordMaker, Tables,
 from server.ingest.pg_copy import unchecked_tables
 from server.models import DataRow
 
-R = DataRow.__table__.c  # type: ignore[attr-defined]
+R = DataRow.__table__.c
 ORDERED = ("project", "model", "modelrun")
 COMMIT_SECONDS = 3.0  # a transaction open this long commits after its batch: the SQLite write lock is held meanwhile
 

@@ -79,8 +79,8 @@ def _add(chunk: Chunk, maker: RecordMaker, number: int, rows: LineRows) -> None:
     for key, records in maker.tables(rows.rows).items():
         chunk.tables.setdefault(key, []).extend(records)
         chunk.owners.setdefault(key, []).extend([index] * len(records))
-    for table, records in rows.shared.items():
+    for table, shared in rows.shared.items():
         into = chunk.shared.setdefault(table, {})
-        for record_id, record in records.items():
+        for record_id, record in shared.items():
             into.setdefault(record_id, record)
             chunk.users.setdefault((table, record_id), []).append(index)

@@ -8,7 +8,7 @@ caller's transaction. The full-text documents of new data rows are built from th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -65,7 +65,7 @@ TABLES: dict[str, Any] = {
     "labelfeature": LabelFeature,
 }
 ALL_TABLES: dict[str, Table] = {name: model.__table__ for name, model in TABLES.items()}
-ALL_TABLES["searchdocument"] = SearchDocument.__table__  # type: ignore[attr-defined]
+ALL_TABLES["searchdocument"] = SearchDocument.__table__
 ORDER = {name: position for position, name in enumerate(ALL_TABLES)}
 
 
@@ -87,7 +87,7 @@ def _sqlite_datetime(value: datetime) -> str:
 def _processor(column: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
     if dialect.name == "sqlite" and isinstance(column.type, DateTime):
         return _sqlite_datetime
-    return column.type._cached_bind_processor(dialect)  # type: ignore[no-any-return]
+    return column.type._cached_bind_processor(dialect)
 
 
 Step = tuple[str, Callable[[], Any], Callable[[Any], Any] | None]
@@ -156,7 +156,10 @@ async def write_records(conn: AsyncConnection, tables: Tables, unchecked: frozen
     """One bulk write per table and column set, parents first, inside the caller's transaction (`unchecked`: the
     tables whose PostgreSQL COPY may skip per-row triggers, see `pg_copy`)."""
     dialect = conn.dialect.name
-    writers = {"sqlite": _executemany, "postgresql": partial(copy_records, unchecked=unchecked)}
+    writers: dict[str, Callable[..., Awaitable[None]]] = {
+        "sqlite": _executemany,
+        "postgresql": partial(copy_records, unchecked=unchecked),
+    }
     for (name, columns), records in sorted(tables.items(), key=lambda item: ORDER[item[0][0]]):
         table = ALL_TABLES[name]
         write = ONE_STATEMENT.get((dialect, name), writers[dialect])

@@ -39,7 +39,7 @@ URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)  # a row_data that poi
 async def create_project(
     engine: AsyncEngine, *, organization_id: str, name: str, media_type: str, ontology_id: str | None
 ) -> str:
-    row = {"id": new_id(), "organization_id": organization_id, "name": check_name(name, "name")}
+    row: dict[str, Any] = {"id": new_id(), "organization_id": organization_id, "name": check_name(name, "name")}
     row |= {"media_type": media_type, "ontology_id": ontology_id, "created_at": utcnow()}
     async with engine.begin() as conn:
         if ontology_id is not None:
@@ -71,7 +71,7 @@ async def create_batch(
     check_unique(data_row_ids, "dataRowIds", "Data row")
     if not 1 <= priority <= 5:
         raise bad_input("priority runs from 1 (highest) to 5 (lowest).", "priority")
-    batch = {
+    batch: dict[str, Any] = {
         "id": new_id(),
         "organization_id": organization_id,
         "project_id": project_id,
@@ -121,7 +121,7 @@ async def set_workflow_status(
         stmt = select(M.data_row_id, M.workflow_history).where(
             M.project_id == project_id, M.data_row_id.in_(sorted(set(data_row_ids)))
         )
-        current = dict((await conn.execute(stmt)).all())
+        current: dict[str, str] = dict((await conn.execute(stmt)).all())  # data row id -> workflow history
         _require_members(data_row_ids, current, "dataRowIds")
         params = [{"row": i, "history": appended(h, entry)} for i, h in current.items()]
         values = {"workflow_status": status, "workflow_history": bindparam("history"), "last_activity_at": now}

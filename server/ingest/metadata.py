@@ -55,7 +55,7 @@ class Schemas:
         ident, name = field.get("schema_id"), field.get("name")
         if (ident is None) == (name is None):
             raise bad_input("Give exactly one of `schemaId` or `name`.", path)
-        schema = self.by_id.get(ident) if ident is not None else self.by_name.get(name)
+        schema = self.by_id.get(ident) if ident is not None else self.by_name.get(field["name"])
         if schema is None or schema.kind == "OPTION":
             raise not_found("MetadataSchema", str(ident or name), f"{path}.{'schemaId' if ident else 'name'}")
         return schema

@@ -20,7 +20,9 @@ RUN = table(ModelRunDataRow).c
 SOURCES = ("LABEL", "PREDICTION")
 
 
-async def _create(engine: AsyncEngine, model: Any, row: dict[str, Any], parent: tuple[Any, str, str] | None) -> str:
+async def _create(
+    engine: AsyncEngine, model: Any, row: dict[str, Any], parent: tuple[Any, str | None, str] | None
+) -> str:
     row = {"id": new_id(), **row, "created_at": utcnow()}
     async with engine.begin() as conn:
         if parent is not None and parent[1] is not None:

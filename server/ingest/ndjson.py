@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -115,7 +115,7 @@ def _chunks(handle: BinaryIO, size: int) -> Iterator[list[tuple[int, bytes]]]:
         yield chunk
 
 
-async def _converted(chunks: Iterator[list[tuple[int, bytes]]], convert: Convert) -> AsyncIterator[Chunk]:
+async def _converted(chunks: Iterator[list[tuple[int, bytes]]], convert: Convert) -> AsyncGenerator[Chunk, None]:
     """Converted batches, the next one converted in a worker process while the caller writes the current one.
     A file of one batch is converted here (no process to start)."""
     first, second = next(chunks, None), next(chunks, None)

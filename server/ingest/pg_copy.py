@@ -54,7 +54,7 @@ async def copy_records(
     skip_triggers = table.name in unchecked
     # also opens the adapter's asyncpg transaction before the raw COPY; only a privileged role may SET the mode at all
     await conn.exec_driver_sql("SET LOCAL session_replication_role = replica" if skip_triggers else "SELECT 1")
-    raw = (await conn.get_raw_connection()).driver_connection
+    raw: Any = (await conn.get_raw_connection()).driver_connection  # asyncpg's (it ships no types)
     try:
         await raw.copy_records_to_table(table.name, records=records, columns=columns)
     except asyncpg.IntegrityConstraintViolationError as exc:

@@ -22,8 +22,8 @@ from server.search.fulltext import index_new_rows
 from server.settings import Settings
 
 BATCH_SIZE = 5000
-CATALOG_TABLES = ("dataset", "metadataschema", "ontology", "featureschema", "project", "batch", "model", "modelrun")
-CATALOG_TABLES += ("embedding",)
+CATALOG_TABLES: tuple[str, ...] = ("dataset", "metadataschema", "ontology", "featureschema", "project", "batch")
+CATALOG_TABLES += ("model", "modelrun", "embedding")
 
 
 def organization_id(seed: int) -> str:
@@ -34,7 +34,7 @@ def organization_id(seed: int) -> str:
 async def _data_rows(conn: AsyncConnection, org_id: str | None = None) -> int:
     stmt = select(func.count()).select_from(DataRow.__table__)
     if org_id is not None:
-        stmt = stmt.where(DataRow.__table__.c.organization_id == org_id)  # type: ignore[attr-defined]
+        stmt = stmt.where(DataRow.__table__.c.organization_id == org_id)
     return int((await conn.execute(stmt)).scalar_one())
 
 

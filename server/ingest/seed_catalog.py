@@ -25,7 +25,11 @@ DATASETS = {
     "TEXT": ("news-snippets", "One-paragraph business news snippets"),
     "CONVERSATIONAL": ("support-chats", "Customer support conversations"),
 }
-METADATA = (("tag", "string", ()), ("split", "enum", ("train", "valid", "test")), ("capture_datetime", "datetime", ()))
+METADATA: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("tag", "string", ()),
+    ("split", "enum", ("train", "valid", "test")),
+    ("capture_datetime", "datetime", ()),
+)
 METADATA += (("quality_score", "number", ()), ("source_vector", "embedding", ()))
 PROJECTS = (  # (name, media type, ontology, share of that media's rows, consensus labels)
     ("Street scenes labeling", "IMAGE", "Street scenes", 0.25, 2),

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from server.ingest import seed_annotations as annotations
+from server.ingest import seed_annotations
 from server.ingest.seed_annotations import DEMO_MEDIA, Annotate, Shape
 from server.ingest.seed_catalog import USERS, Catalog, Rows, Schema
 from server.ingest.seed_labels import RowLabels
@@ -82,25 +82,25 @@ MEDIA: dict[str, MediaKind] = {
     "IMAGE": MediaKind(
         "image",
         _image,
-        annotations.image,
+        seed_annotations.image,
         (("IMAGE", DEMO_MEDIA + "/overlays/overlay-{i:07d}.png"), ("RAW_TEXT", "Camera 3, north lane")),
     ),
     "VIDEO": MediaKind(
         "video",
         _video,
-        annotations.video,
+        seed_annotations.video,
         (("HTML", DEMO_MEDIA + "/reports/report-{i:07d}.html"), ("TEXT", DEMO_MEDIA + "/notes/note-{i:07d}.txt")),
     ),
     "TEXT": MediaKind(
         "text",
         _text,
-        annotations.text_entities,
+        seed_annotations.text_entities,
         (("TEXT", DEMO_MEDIA + "/sources/source-{i:07d}.txt"), ("RAW_TEXT", "Wire copy")),
     ),
     "CONVERSATIONAL": MediaKind(
         "chat",
         _conversation,
-        annotations.conversation,
+        seed_annotations.conversation,
         (("HTML", DEMO_MEDIA + "/transcripts/transcript-{i:07d}.html"),),
     ),
 }
@@ -155,7 +155,7 @@ class RowWriter:
         kind = MEDIA[media]
         row_data, attrs, shape = kind.make(self.seeded, i)
         created = self.seeded.at(days=180)
-        row = {
+        row: dict[str, Any] = {
             "organization_id": self.cat.organization_id,
             "id": self.seeded.id(),
             "dataset_id": self.cat.datasets[media],

@@ -31,7 +31,7 @@ def to_iso(text: Any, zone_name: Any, path: str) -> str:
             continue
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=_zone(zone_name, path))
-        return iso(parsed)  # type: ignore[return-value]
+        return iso(parsed)
     raise bad_input(f"{path}: {text!r} is not YYYY-MM-DD, YYYY-MM-DD hh:mm:ss or YYYY-MM-DDThh:mm:ss+hhmm.", path)
 
 

@@ -51,7 +51,7 @@ def export_params(
     """ExportParams for the SDK's params; a project or model run export adds its own id to the scoped ids."""
     given = {k: v for k, v in (sdk or {}).items() if v is not None}
     _refuse_unsupported(given, path)
-    flags = {ours: bool(given.get(theirs, False)) for theirs, ours in FLAGS.items()}
+    flags: dict[str, Any] = {ours: bool(given.get(theirs, False)) for theirs, ours in FLAGS.items()}
     return ExportParams(
         **flags,
         media_attributes=True,

@@ -127,9 +127,9 @@ def _models(row_id: str, related: dict[str, Grouped], plan: RowPlan, keys: Envel
             run["predictions"] = []
         model[keys.runs][m.model_run_id] = runs[m.model_run_id] = run
     for lab in related.get("model_run_labels", {}).get(row_id, EMPTY):
-        run = runs.get(lab.model_run_id)
-        if run is not None:
-            run["labels" if lab.source == "LABEL" else "predictions"].append(label(lab, plan, details=False))
+        target = runs.get(lab.model_run_id)
+        if target is not None:
+            target["labels" if lab.source == "LABEL" else "predictions"].append(label(lab, plan, details=False))
     return out
 
 

@@ -44,7 +44,8 @@ def _key_pairs(keys: list[int], segments: list[list[int]]) -> Iterator[tuple[int
 
 
 def _object(frames: Frames, frame: int, feature_id: str) -> dict[str, Any] | None:
-    return (frames.get(str(frame)) or {}).get("objects", {}).get(feature_id)
+    found: dict[str, Any] | None = (frames.get(str(frame)) or {}).get("objects", {}).get(feature_id)
+    return found
 
 
 def _fill(frames: Frames, feature_id: str, k1: int, k2: int) -> None:

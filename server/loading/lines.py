@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -96,7 +96,7 @@ async def iter_line_pages(
     ranking: Ranking | None = None,
     first_size: int | None = None,
     probe: Probed | None = None,
-) -> AsyncIterator[LinePage]:
+) -> AsyncGenerator[LinePage, None]:
     """Every page from `after` on (in rank order with a ranking), on one connection, each page and its related rows
     in one short snapshot (a line is as the catalog was at one moment; nothing is held between pages). One
     connection rather than one per page saves a pool checkout (with PostgreSQL's pre-ping round trip) per page.

@@ -38,12 +38,12 @@ async def by_id(conn: AsyncConnection, model: Any, org: str, ident: str) -> Row[
     return (await conn.execute(select(model.__table__).where(c.organization_id == org, c.id == ident))).first()
 
 
-async def children(conn: AsyncConnection, model: Any, key: str, parent_ids: Sequence[str]) -> dict[str, list[Row]]:
+async def children(conn: AsyncConnection, model: Any, key: str, parent_ids: Sequence[str]) -> dict[str, list[Row[Any]]]:
     """Rows of `model` whose `key` column is one of `parent_ids`, grouped by it (by position, creation or name)."""
     c = _c(model)
     order = next(c[name] for name in ("position", "created_at", "name") if name in c)
     stmt = select(model.__table__).where(c[key].in_(list(parent_ids))).order_by(c[key], order, c.id)
-    grouped: dict[str, list[Row]] = defaultdict(list)
+    grouped: dict[str, list[Row[Any]]] = defaultdict(list)
     for row in (await conn.execute(stmt)).all():
         grouped[row._mapping[key]].append(row)
     return grouped

@@ -22,8 +22,8 @@ from server.timefmt import export_time
 if TYPE_CHECKING:
     from server.filters.compile import Probed
 
-T = DataRow.__table__.c  # type: ignore[attr-defined]
-D = Dataset.__table__.c  # type: ignore[attr-defined]
+T = DataRow.__table__.c
+D = Dataset.__table__.c
 
 
 class OrderField(StrEnum):
@@ -126,7 +126,7 @@ def decode_cursor(cursor: str, order: Order) -> tuple[Any, str]:
         if not isinstance(sort_value, CURSOR_SORT_TYPES[order.field]):
             raise ValueError(cursor)
         if order.field in (OrderField.CREATED_AT, OrderField.UPDATED_AT):
-            sort_value = datetime.fromisoformat(sort_value)
+            sort_value = datetime.fromisoformat(str(sort_value))  # a str: CURSOR_SORT_TYPES
     except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
         raise bad_input("`after` is not a cursor this query returned; pass a pageInfo.endCursor.", "after") from exc
     return sort_value, row_id

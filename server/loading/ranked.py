@@ -20,7 +20,7 @@ from server.loading.pages import D, Page, page_columns
 from server.loading.plan import RowPlan
 from server.models import DataRow, Dataset
 
-T = DataRow.__table__.c  # type: ignore[attr-defined]
+T = DataRow.__table__.c
 RANK_KEY = "RANK"
 
 

@@ -9,7 +9,20 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Executable, Result, String, and_, bindparam, func, or_, select, true
+from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    ColumnElement,
+    Executable,
+    Result,
+    String,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -41,7 +54,7 @@ def _t(model: Any) -> Any:
 
 @lru_cache(maxsize=64)
 def _record_type(fields: tuple[str, ...]) -> Any:
-    return namedtuple("Record", fields)  # type: ignore[misc]
+    return namedtuple("Record", fields)
 
 
 def _records(result: Result[Any]) -> list[Any]:
@@ -61,7 +74,8 @@ def _group(rows: Sequence[Any]) -> Grouped:
     return grouped
 
 
-IDS = bindparam("ids", expanding=True)  # the page's row ids, bound per execution: statements are built once per plan
+# The page's row ids, bound per execution: statements are built once per plan.
+IDS: BindParameter[Sequence[str]] = bindparam("ids", expanding=True)
 PG_IDS = bindparam("ids", type_=ARRAY(String))
 
 

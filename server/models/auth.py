@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pydantic import NaiveDatetime
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from server.models.base import id_field, org_field, utcnow
+from server.models.base import TableModel, id_field, org_field, utcnow
 
 
-class ApiKey(SQLModel, table=True):
+class ApiKey(TableModel, table=True):
     id: str = id_field()
     organization_id: str = org_field()
     name: str = Field(max_length=200)

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import Column, MetaData, String, Text
-from sqlmodel import AutoString, Field
+from sqlalchemy import Column, MetaData, String, Table, Text
+from sqlmodel import AutoString, Field, SQLModel
 
 ID_LENGTH = 25
+
+if TYPE_CHECKING:
+
+    class TableModel(SQLModel):
+        """What the type checker sees of a table model: SQLModel's metaclass sets `__table__` without declaring it."""
+
+        __table__: ClassVar[Table]
+
+else:
+    TableModel = SQLModel
 
 
 def new_id() -> str:
@@ -22,23 +33,23 @@ def utcnow() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def id_field(**kwargs: object) -> str:
-    return Field(default_factory=new_id, primary_key=True, max_length=ID_LENGTH, **kwargs)  # type: ignore[no-any-return]
+def id_field(**kwargs: Any) -> str:
+    return Field(default_factory=new_id, primary_key=True, max_length=ID_LENGTH, **kwargs)
 
 
 def org_field() -> str:
-    return Field(foreign_key="organization.id", index=True, max_length=ID_LENGTH)  # type: ignore[no-any-return]
+    return Field(foreign_key="organization.id", index=True, max_length=ID_LENGTH)
 
 
 def ref_field(target: str, *, nullable: bool = False, index: bool = True) -> str:
     """A foreign key to `target` (e.g. "dataset.id")."""
     default = None if nullable else ...
-    return Field(default=default, foreign_key=target, index=index, max_length=ID_LENGTH, nullable=nullable)  # type: ignore[no-any-return]
+    return Field(default=default, foreign_key=target, index=index, max_length=ID_LENGTH, nullable=nullable)
 
 
 def json_text(default: str = "null") -> str:
     """A payload kept as JSON text in export shape, spliced into NDJSON without parsing."""
-    return Field(default=default, sa_column=Column(Text, nullable=False, server_default=default))  # type: ignore[no-any-return]
+    return Field(default=default, sa_column=Column(Text, nullable=False, server_default=default))
 
 
 def binary_collation(metadata: MetaData) -> None:
@@ -51,5 +62,5 @@ def binary_collation(metadata: MetaData) -> None:
     for table in metadata.tables.values():
         for column in table.columns:
             if isinstance(column.type, AutoString):
-                length = column.type.impl.length
+                length = cast(String, column.type.impl).length  # an instance once the column is made
                 column.type = String(length).with_variant(String(length, collation="C"), "postgresql")

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from pydantic import NaiveDatetime
 from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from server.models.base import id_field, json_text, org_field, ref_field, utcnow
+from server.models.base import TableModel, id_field, json_text, org_field, ref_field, utcnow
 
 
-class Organization(SQLModel, table=True):
+class Organization(TableModel, table=True):
     id: str = id_field()
     name: str = Field(unique=True, max_length=200)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
-class Dataset(SQLModel, table=True):
+class Dataset(TableModel, table=True):
     id: str = id_field()
     organization_id: str = org_field()
     name: str = Field(max_length=500)
@@ -24,7 +24,7 @@ class Dataset(SQLModel, table=True):
     created_by: str | None = None
 
 
-class DataRow(SQLModel, table=True):
+class DataRow(TableModel, table=True):
     """`seq` is the dense integer position of a row, by which the facet arrays (server.models.facets) hold it. It is
     not mapped: the ORM and the importers never set it. PostgreSQL draws it from a sequence (the column's default,
     SEQUENCE_DDL); SQLite has no sequence for a column that is not the rowid, so the column defaults to -1 and the
@@ -66,7 +66,7 @@ SEQUENCE_DDL = (
 )
 
 
-class Attachment(SQLModel, table=True):
+class Attachment(TableModel, table=True):
     id: str = id_field()
     organization_id: str = org_field()
     data_row_id: str = ref_field("datarow.id")
@@ -76,7 +76,7 @@ class Attachment(SQLModel, table=True):
     position: int = 0
 
 
-class MetadataSchema(SQLModel, table=True):
+class MetadataSchema(TableModel, table=True):
     """A metadata field: kind is string, number, datetime, enum or embedding; enum options are child schemas."""
 
     __table_args__ = (UniqueConstraint("organization_id", "name", "parent_id", name="uq_metadataschema_name"),)
@@ -87,7 +87,7 @@ class MetadataSchema(SQLModel, table=True):
     parent_id: str | None = ref_field("metadataschema.id", nullable=True)
 
 
-class MetadataValue(SQLModel, table=True):
+class MetadataValue(TableModel, table=True):
     """One metadata value of a data row; typed columns serve filters, `value_json` is the export payload."""
 
     __table_args__ = (

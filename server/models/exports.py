@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pydantic import NaiveDatetime
 from sqlalchemy import Column, Index, Integer, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from server.models.base import id_field, org_field, utcnow
+from server.models.base import TableModel, id_field, org_field, utcnow
 
 
-class Slice(SQLModel, table=True):
+class Slice(TableModel, table=True):
     id: str = id_field()
     organization_id: str = org_field()
     name: str = Field(max_length=500)
@@ -21,7 +21,7 @@ class Slice(SQLModel, table=True):
 EXPIRED = "expired"  # how the failure reason of a task whose result was deleted after its time to live begins
 
 
-class ExportTask(SQLModel, table=True):
+class ExportTask(TableModel, table=True):
     """An export's request (filter, params) and its progress; survives restarts."""
 
     __table_args__ = (

@@ -11,11 +11,12 @@ the current schema's marking (`create_all` makes it, server.models.ddl); a revis
 from __future__ import annotations
 
 from sqlalchemy import Column, LargeBinary
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from server.models.base import TableModel
 from server.models.catalog import DataRow
 
-SEQ = DataRow.__table__.c.seq  # type: ignore[attr-defined]
+SEQ = DataRow.__table__.c.seq
 
 CHUNK_BITS = 16
 CHUNK_ROWS = 1 << CHUNK_BITS
@@ -23,7 +24,7 @@ BLOCK_BITS = 10  # a mark covers the 1,024 rows of one block: counts take a mark
 BLOCK_ROWS = 1 << BLOCK_BITS
 
 
-class FacetChunk(SQLModel, table=True):
+class FacetChunk(TableModel, table=True):
     """One facet's values for the organization's rows of one chunk: `data` is a numpy array of CHUNK_ROWS entries
     (position `seq % CHUNK_ROWS`), of the dtype its key's kind gives (server.facets.kinds)."""
 
@@ -33,7 +34,7 @@ class FacetChunk(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
-class FacetDirty(SQLModel, table=True):
+class FacetDirty(TableModel, table=True):
     """A block (BLOCK_ROWS rows by `seq`) of the organization whose arrays may be stale: counts take its rows from
     SQL until its chunk is rebuilt."""
 

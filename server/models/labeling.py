@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from pydantic import NaiveDatetime
 from sqlalchemy import Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from server.models.base import id_field, json_text, org_field, ref_field, utcnow
+from server.models.base import TableModel, id_field, json_text, org_field, ref_field, utcnow
 
 
-class Ontology(SQLModel, table=True):
+class Ontology(TableModel, table=True):
     id: str = id_field()
     organization_id: str = org_field()
     name: str = Field(max_length=500)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
-class FeatureSchema(SQLModel, table=True):
+class FeatureSchema(TableModel, table=True):
     """A tool, classification or option of an ontology; options and nested classifications point at a parent."""
 
     id: str = id_field()
@@ -30,7 +30,7 @@ class FeatureSchema(SQLModel, table=True):
     position: int = 0
 
 
-class Project(SQLModel, table=True):
+class Project(TableModel, table=True):
     id: str = id_field()
     organization_id: str = org_field()
     name: str = Field(max_length=500)
@@ -40,7 +40,7 @@ class Project(SQLModel, table=True):
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
-class Batch(SQLModel, table=True):
+class Batch(TableModel, table=True):
     id: str = id_field()
     organization_id: str = org_field()
     project_id: str = ref_field("project.id")
@@ -49,7 +49,7 @@ class Batch(SQLModel, table=True):
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
-class ProjectDataRow(SQLModel, table=True):
+class ProjectDataRow(TableModel, table=True):
     """A data row's state in one project (its task): batch, priority, workflow status and history."""
 
     __table_args__ = (
@@ -72,7 +72,7 @@ class ProjectDataRow(SQLModel, table=True):
     last_activity_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
-class Label(SQLModel, table=True):
+class Label(TableModel, table=True):
     """A label or prediction on a data row, in a project or a model run; payloads are export-shaped JSON text."""
 
     __table_args__ = (
@@ -97,7 +97,7 @@ class Label(SQLModel, table=True):
     annotations: str = json_text('{"objects":[],"classifications":[],"relationships":[]}')
 
 
-class LabelFeature(SQLModel, table=True):
+class LabelFeature(TableModel, table=True):
     """Normalized index of the features a label uses, so annotation filters never parse JSON."""
 
     __table_args__ = (

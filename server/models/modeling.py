@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pydantic import NaiveDatetime
 from sqlalchemy import Column, Index, LargeBinary, true
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from server.models.base import id_field, org_field, ref_field, utcnow
+from server.models.base import TableModel, id_field, org_field, ref_field, utcnow
 
 
-class Model(SQLModel, table=True):
+class Model(TableModel, table=True):
     id: str = id_field()
     organization_id: str = org_field()
     name: str = Field(max_length=500)
@@ -17,7 +17,7 @@ class Model(SQLModel, table=True):
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
-class ModelRun(SQLModel, table=True):
+class ModelRun(TableModel, table=True):
     id: str = id_field()
     organization_id: str = org_field()
     model_id: str = ref_field("model.id")
@@ -25,7 +25,7 @@ class ModelRun(SQLModel, table=True):
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
-class ModelRunDataRow(SQLModel, table=True):
+class ModelRunDataRow(TableModel, table=True):
     __table_args__ = (Index("ix_modelrundatarow_row", "data_row_id", "model_run_id"),)
     model_run_id: str = Field(foreign_key="modelrun.id", primary_key=True, max_length=25)
     data_row_id: str = Field(foreign_key="datarow.id", primary_key=True, max_length=25)
@@ -33,7 +33,7 @@ class ModelRunDataRow(SQLModel, table=True):
     annotation_group_id: str = Field(max_length=25)
 
 
-class Embedding(SQLModel, table=True):
+class Embedding(TableModel, table=True):
     """A named embedding space with a fixed dimension."""
 
     id: str = id_field()
@@ -44,7 +44,7 @@ class Embedding(SQLModel, table=True):
     is_custom: bool = Field(default=True, sa_column_kwargs={"server_default": true()})  # False: a precomputed one
 
 
-class DataRowEmbedding(SQLModel, table=True):
+class DataRowEmbedding(TableModel, table=True):
     """One vector (float32 little-endian bytes) of a data row in an embedding space."""
 
     __table_args__ = (Index("ix_datarowembedding_row", "data_row_id"),)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from server.models.base import TableModel
 
 
-class SearchDocument(SQLModel, table=True):
+class SearchDocument(TableModel, table=True):
     """Concatenated searchable text of one data row; `id` is the FTS rowid. Maintained by server.search.fulltext."""
 
     __table_args__ = (Index("ix_searchdocument_row", "data_row_id", unique=True),)
@@ -37,7 +39,7 @@ INDEX_DDL: dict[str, tuple[str, ...]] = {"sqlite": FTS_DDL, "postgresql": TSVECT
 INDEX_DROP: dict[str, tuple[str, ...]] = {"sqlite": ("DROP TABLE IF EXISTS searchdocument_fts",)}
 
 
-class EmbeddingGeneration(SQLModel, table=True):
+class EmbeddingGeneration(TableModel, table=True):
     """Set to a fresh random token by triggers on writes to an embedding's vectors (random, not a counter, so a
     rolled-back write's token never comes back): in-process vector caches compare it to stay exact.
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pydantic import NaiveDatetime
 from sqlalchemy import Column, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from server.models.base import id_field, org_field, ref_field, utcnow
+from server.models.base import TableModel, id_field, org_field, ref_field, utcnow
 
 
-class Webhook(SQLModel, table=True):
+class Webhook(TableModel, table=True):
     id: str = id_field()
     organization_id: str = org_field()
     url: str = Field(sa_column=Column(Text, nullable=False))
@@ -20,7 +20,7 @@ class Webhook(SQLModel, table=True):
     updated_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
-class WebhookDelivery(SQLModel, table=True):
+class WebhookDelivery(TableModel, table=True):
     """One message to one endpoint. `message_id` (the `webhook-id` header) is unique, so queuing the same event twice
     is a no-op; `seq` orders the messages of one endpoint and subject (an export task)."""
 

@@ -16,9 +16,9 @@ from server.filters.leaves.project import BATCH_PROJECTS
 from server.filters.values import BOUNDS, check_range
 from server.models import Batch, MetadataSchema, ModelRun
 
-S = MetadataSchema.__table__.c  # type: ignore[attr-defined]
-B = Batch.__table__.c  # type: ignore[attr-defined]
-R = ModelRun.__table__.c  # type: ignore[attr-defined]
+S = MetadataSchema.__table__.c
+B = Batch.__table__.c
+R = ModelRun.__table__.c
 
 Resolve = Callable[[AsyncConnection, str, Any, str], Awaitable[Any]]
 

@@ -22,8 +22,8 @@ from server.models import DataRow, Slice
 from server.query.names import RESOLVERS
 from server.search.leaves import resolve_rankings
 
-S = Slice.__table__.c  # type: ignore[attr-defined]
-T = DataRow.__table__.c  # type: ignore[attr-defined]
+S = Slice.__table__.c
+T = DataRow.__table__.c
 
 
 async def resolve(node: Node, conn: AsyncConnection, organization_id: str) -> Node:

@@ -16,7 +16,7 @@ from server.query.count import count_rows
 from server.query.scope import parse_and_resolve, request_where
 from server.search.leaves import find_ranking_leaf
 
-S = Slice.__table__.c  # type: ignore[attr-defined]
+S = Slice.__table__.c
 MAX_NAME = 500
 
 

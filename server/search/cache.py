@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.models import DataRowEmbedding, EmbeddingGeneration
 from server.search.vectors import DTYPE, unit_rows
 
-V = DataRowEmbedding.__table__.c  # type: ignore[attr-defined]
-G = EmbeddingGeneration.__table__.c  # type: ignore[attr-defined]
+V = DataRowEmbedding.__table__.c
+G = EmbeddingGeneration.__table__.c
 MAX_CACHED_FLOATS = 64 * 1024 * 1024  # 256 MB of float32 over every cached space together
 LOAD_BATCH = 8192
 

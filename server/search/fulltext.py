@@ -12,14 +12,14 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, insert, literal_column, select, table, true
+from sqlalchemy import ColumnClause, ColumnElement, Select, delete, func, insert, literal_column, select, table, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.filters.leaves.ranking import WORD
 from server.models import Attachment, DataRow, DataRowEmbedding, Embedding, LabelFeature, MetadataValue, SearchDocument
 
-T = DataRow.__table__.c  # type: ignore[attr-defined]
-S = SearchDocument.__table__.c  # type: ignore[attr-defined]
+T = DataRow.__table__.c
+S = SearchDocument.__table__.c
 MAX_RANKED = 10_000
 TEXT_ATTACHMENT_TYPES = ("RAW_TEXT", "TEXT")
 BATCH = 1000  # createDataRows' largest call: one batch
@@ -27,13 +27,14 @@ BATCH = 1000  # createDataRows' largest call: one batch
 
 def _sqlite_match(terms: list[str]) -> tuple[ColumnElement[bool], ColumnElement[float], Any]:
     fts = table("searchdocument_fts", literal_column("rowid"))
-    name = literal_column("searchdocument_fts")
+    name: ColumnClause[Any] = literal_column("searchdocument_fts")
     expression = " ".join(f'"{t}"' for t in terms)  # terms are letters/digits only: quoting is safe
     return name.op("MATCH")(expression), -func.bm25(name), fts.c.rowid == S.id
 
 
 def _postgresql_match(terms: list[str]) -> tuple[ColumnElement[bool], ColumnElement[float], Any]:
-    vector = literal_column("searchdocument.tsv")  # generated column, PostgreSQL only (server.models.search)
+    # a generated column, PostgreSQL only (server.models.search)
+    vector: ColumnClause[Any] = literal_column("searchdocument.tsv")
     query = func.to_tsquery(literal_column("'simple'::regconfig"), " & ".join(f"'{t}'" for t in terms))
     return vector.op("@@")(query), func.ts_rank(vector, query), None
 
@@ -77,7 +78,7 @@ async def _grouped(conn: AsyncConnection, stmt: Select) -> dict[str, list[str]]:
 
 
 def _part_statements(ids: Sequence[str]) -> list[Select]:
-    M, A, F = MetadataValue.__table__.c, Attachment.__table__.c, LabelFeature.__table__.c  # type: ignore[attr-defined]
+    M, A, F = MetadataValue.__table__.c, Attachment.__table__.c, LabelFeature.__table__.c
     return [
         select(M.data_row_id, M.string_value)
         .where(M.data_row_id.in_(ids), M.string_value.is_not(None))
@@ -89,7 +90,7 @@ def _part_statements(ids: Sequence[str]) -> list[Select]:
     ]
 
 
-def _body(row: Mapping[str, Any], parts: Iterable[dict[str, list[str]]]) -> str:
+def _body(row: Mapping[Any, Any], parts: Iterable[dict[str, list[str]]]) -> str:
     """The row's words, lowercased and space-separated, so FTS5 and PostgreSQL's parser see the same tokens."""
     texts = [row["global_key"], row["external_id"], row["row_data"] if row["media_type"] == "TEXT" else None]
     for part in parts:
@@ -141,7 +142,7 @@ async def _forget_semantic_vectors(conn: AsyncConnection, ids: Sequence[str]) ->
     """Stale text means a stale semantic vector: drop it, the next semantic query embeds the new text."""
     from server.search.semantic import SEMANTIC_EMBEDDING
 
-    E, V = Embedding.__table__.c, DataRowEmbedding.__table__.c  # type: ignore[attr-defined]
+    E, V = Embedding.__table__.c, DataRowEmbedding.__table__.c
     spaces = select(E.id).where(E.name == SEMANTIC_EMBEDDING)
     await conn.execute(delete(DataRowEmbedding.__table__).where(V.embedding_id.in_(spaces), V.data_row_id.in_(ids)))
 

@@ -36,6 +36,7 @@ def _find(node: Node | None, under: str | None, found: list[Leaf]) -> None:
 def _replace(node: Node | None, target: Leaf, value: Any) -> Node | None:
     match node:
         case And(children):
+            # a child is a Node, and _replace gives a Node back for a Node (None only for None)
             return And(tuple(_replace(c, target, value) for c in children))  # type: ignore[misc]
         case Leaf() if node is target:
             return Leaf(target.name, value, target.path)

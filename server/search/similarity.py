@@ -15,9 +15,9 @@ from server.models import DataRow, DataRowEmbedding, Embedding
 from server.search.cache import CachedSpace, cached_space
 from server.search.vectors import DTYPE, TopK, cosine_scores, unit, unit_rows, unpack, validate_vector
 
-T = DataRow.__table__.c  # type: ignore[attr-defined]
-E = Embedding.__table__.c  # type: ignore[attr-defined]
-V = DataRowEmbedding.__table__.c  # type: ignore[attr-defined]
+T = DataRow.__table__.c
+E = Embedding.__table__.c
+V = DataRowEmbedding.__table__.c
 BATCH = 8192
 PROBE_LIMIT = 8192  # widest window checked by id before fetching every candidate id
 PROBE_MIN = 64

@@ -25,7 +25,7 @@ from server.models.exports import EXPIRED
 from server.webhooks.events import EXPORT_EVENTS, envelope, task_data
 from server.webhooks.store import D, W
 
-T = ExportTask.__table__.c  # type: ignore[attr-defined]
+T = ExportTask.__table__.c
 INSERTS: dict[str, Callable[..., Any]] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 ERROR_CHARS = 500
 RECENT_SECONDS = 600.0  # how far back the worker's sweep queues finished tasks' events again
@@ -72,7 +72,7 @@ async def enqueue_task_event(engine: AsyncEngine, task_id: str) -> int:
     async with engine.begin() as conn:
         task = (await conn.execute(select(ExportTask.__table__).where(T.id == task_id))).first()
         event_type = EXPORT_EVENTS.get(task.status) if task is not None else None
-        if event_type is None:
+        if task is None or event_type is None:
             return 0
         at = task.completed_at or utcnow()
         payload = envelope(event_type, at, task_data(task))
@@ -124,7 +124,7 @@ class Claimed:
 
 
 def _due(now: Any) -> Any:
-    earlier = WebhookDelivery.__table__.alias("earlier")  # type: ignore[attr-defined]
+    earlier = WebhookDelivery.__table__.alias("earlier")
     blocked = exists().where(
         earlier.c.webhook_id == D.webhook_id,
         earlier.c.status == "PENDING",

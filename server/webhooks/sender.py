@@ -31,7 +31,7 @@ log = logging.getLogger("catalog_export.webhooks")
 POLL_SECONDS = 0.5
 LEASE_MARGIN = 5.0  # beyond the attempt's timeout, before another sender may retry the message
 USER_AGENT = "catalog-export-webhooks"
-E = ExportTask.__table__.c  # type: ignore[attr-defined]
+E = ExportTask.__table__.c
 
 
 class DownloadLinks(Protocol):

@@ -18,8 +18,8 @@ from server.models.base import new_id, utcnow
 from server.webhooks.events import EVENTS
 from server.webhooks.targets import UnsafeTarget, check_url, resolve_safe
 
-W = Webhook.__table__.c  # type: ignore[attr-defined]
-D = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
+W = Webhook.__table__.c
+D = WebhookDelivery.__table__.c
 SECRET_PREFIX = "whsec_"
 MAX_WEBHOOKS = 20  # per organization
 MAX_SECRET = 100
@@ -63,7 +63,7 @@ async def create_webhook(
     engine: AsyncEngine, organization_id: str, url: str, events: list[str], secret: str | None, networks: tuple = ()
 ) -> Any:
     await check_target(url, networks)
-    values = {
+    values: dict[str, Any] = {
         "id": new_id(),
         "organization_id": organization_id,
         "url": url,
@@ -77,7 +77,7 @@ async def create_webhook(
         count = len((await conn.execute(select(W.id).where(W.organization_id == organization_id))).all())
         if count >= MAX_WEBHOOKS:
             raise limit_exceeded(f"An organization has at most {MAX_WEBHOOKS} webhooks; delete one first.")
-        await conn.execute(Webhook.__table__.insert().values(**values))  # type: ignore[attr-defined]
+        await conn.execute(Webhook.__table__.insert().values(**values))
     return await get_webhook(engine, organization_id, values["id"])
 
 

@@ -65,7 +65,7 @@ async def resolve_safe(url: str, networks: tuple[str, ...]) -> None:
     except socket.gaierror as exc:
         raise UnsafeTarget(f"{host} does not resolve ({exc.strerror})") from exc
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])  # the host part, a str for IP sockets
         if not allowed(address, networks):
             raise UnsafeTarget(
                 f"{host} resolves to {address}, an internal address; allow its network in WEBHOOK_ALLOWED_NETWORKS"

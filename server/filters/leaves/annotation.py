@@ -12,7 +12,7 @@ from server.filters.leaves.spec import LeafSpec
 from server.filters.values import FilterLimits, known_keys
 from server.models import LabelFeature
 
-F = LabelFeature.__table__.c  # type: ignore[attr-defined]
+F = LabelFeature.__table__.c
 MATCH_COLUMNS = {
     "featureSchemaId": "feature_schema_id",
     "name": "name",

@@ -11,7 +11,7 @@ from server.filters.values import datetime_range, enum_list, string_list
 from server.models import ModelRunDataRow
 
 MEDIA_TYPES = ("IMAGE", "VIDEO", "TEXT", "CONVERSATIONAL", "DOCUMENT", "AUDIO", "GEOSPATIAL", "DICOM", "HTML")
-M = ModelRunDataRow.__table__.c  # type: ignore[attr-defined]
+M = ModelRunDataRow.__table__.c
 
 
 def in_list(column: Any) -> LeafSpec:

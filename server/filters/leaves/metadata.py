@@ -13,7 +13,7 @@ from server.filters.leaves.spec import LeafSpec
 from server.filters.values import BOUNDS, FilterLimits, known_keys, to_datetime, value_list
 from server.models import MetadataValue
 
-V = MetadataValue.__table__.c  # type: ignore[attr-defined]
+V = MetadataValue.__table__.c
 REFS = ("schemaId", "name")
 OPS = ("eq", "in", *BOUNDS, "contains", "exists")
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import ColumnElement, Select, exists, select
 
 from server.errors import bad_input
 from server.filters.leaves.spec import LeafSpec
 from server.filters.values import FilterLimits, datetime_range, enum_list, known_keys, string_list
 from server.models import Label, ProjectDataRow
 
-P = ProjectDataRow.__table__.c  # type: ignore[attr-defined]
-L = Label.__table__.c  # type: ignore[attr-defined]
+P = ProjectDataRow.__table__.c
+L = Label.__table__.c
 WORKFLOW_STATUSES = ("TO_LABEL", "IN_REVIEW", "IN_REWORK", "DONE")
 KEYS = ("projectId", "batchIds", "workflowStatus", "labeled", "labelCreatedAt", "lastActivityAt")
 
@@ -48,7 +49,7 @@ def _labels(*conditions: Any) -> Any:
     return exists(select(L.id).where(L.data_row_id == P.data_row_id, L.project_id == P.project_id, *conditions))
 
 
-CONDITIONS = {
+CONDITIONS: dict[str, Callable[[Any], ColumnElement[bool]]] = {
     "projectId": lambda v: P.project_id == v,
     "batchIds": lambda v: P.batch_id.in_(v),
     "workflowStatus": lambda v: P.workflow_status.in_(v),

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select
 from server.filters.values import FilterLimits
 from server.models import DataRow
 
-T = DataRow.__table__.c  # type: ignore[attr-defined]
+T = DataRow.__table__.c
 
 Check = Callable[[Any, str, FilterLimits], Any]
 Build = Callable[[Any, str], ColumnElement[bool]]
