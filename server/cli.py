@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from server import allocator
 from server.loading.formats import DEFAULT_FORMAT, ExportFormat
 from server.settings import Settings, replace
 
@@ -285,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run a sub-command; a failure outside the program (database, network, files, input) is one line on stderr."""
     args = build_parser().parse_args(argv)
+    allocator.tune()
     handler, _ = COMMANDS[args.command]
     try:
         settings = _settings(args)

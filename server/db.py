@@ -21,6 +21,7 @@ from server.errors import bad_input
 from server.models import metadata
 from server.settings import Settings
 from server.sqlite_driver import one_hop_dbapi
+from server.statement_cache import StatementCache
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -36,6 +37,7 @@ def _sqlite_pragmas(settings: Settings, cache_mb: int) -> Callable[[Any, Any], N
         *SQLITE_PRAGMAS,
         f"PRAGMA cache_size=-{cache_mb * 1024}",
         f"PRAGMA mmap_size={settings.sqlite_mmap_mb * 1024 * 1024}",
+        f"PRAGMA soft_heap_limit={settings.sqlite_memory_mb * 1024 * 1024}",
         f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}",
     )
 
@@ -110,6 +112,7 @@ def create_engine(settings: Settings, sqlite_cache_mb: int = 16) -> AsyncEngine:
         echo=settings.echo_sql,
         json_serializer=lambda v: orjson.dumps(v).decode(),
         json_deserializer=orjson.loads,
+        execution_options={"compiled_cache": StatementCache()},
         **_driver_options(settings),
     )
     if settings.is_sqlite:

@@ -124,6 +124,9 @@ class Settings(BaseModel):
     # SQLite pages mapped into the process (PRAGMA mmap_size). 0: reads go through SQLite's own page cache, which
     # keeps an export's server RSS (VmHWM counts mapped pages) flat whatever the database size.
     sqlite_mmap_mb: int = 0
+    # What SQLite may keep in each process's heap, all connections together (PRAGMA soft_heap_limit): past it,
+    # a connection's page cache recycles its own pages instead of growing.
+    sqlite_memory_mb: int = 32
 
     sqlite_busy_timeout_ms: int = 10_000  # how long a SQLite writer waits for the lock before giving up
     max_sockets_per_key: int = 8  # open GraphQL WebSocket connections per API key (per server process)
