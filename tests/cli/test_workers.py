@@ -7,12 +7,14 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from server.auth.keys import create_key
@@ -133,6 +135,17 @@ async def test_a_dead_child_is_replaced_and_sigterm_stops_them_all(settings: Set
             assert stop(running.process) == 0
     assert everyone & first == first - {killed} and len(everyone) == 3
     assert [pid for pid in everyone if alive(pid)] == []
+
+
+async def test_the_children_stop_when_the_supervisor_is_killed(settings: Settings) -> None:
+    async with catalog(settings):
+        with served(settings, "--workers", "2") as running:
+            everyone = children(running.process.pid)
+            running.process.kill()
+            running.process.wait()
+            wait_for(lambda: not any(alive(pid) for pid in everyone))  # none keeps the port or claims tasks
+            with pytest.raises(ConnectionRefusedError):
+                socket.create_connection(("127.0.0.1", running.port), timeout=5)
 
 
 def test_workers_1_runs_one_process_with_its_worker_child(settings: Settings) -> None:
