@@ -103,7 +103,9 @@ async def _key(settings: Settings) -> str:
 
 async def _drive(url: str, key: str, duration: float, exports: int) -> tuple[Tally, float]:
     tally, rngs = Tally(), [random.Random(i) for i in range(CLIENTS)]
-    limits = httpx.Limits(max_connections=CLIENTS + 4)
+    # idle connections are dropped before the server's keep-alive (HTTP_KEEP_ALIVE_SECONDS, 5 s) closes them: with
+    # both at 5 s a request could be sent on a connection the server was closing (a ReadError)
+    limits = httpx.Limits(max_connections=CLIENTS + 4, keepalive_expiry=2.0)
     headers = {"Authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=60) as http:
         start = time.perf_counter()
