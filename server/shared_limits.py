@@ -1,16 +1,17 @@
 """The per-key token buckets of RATE_LIMIT_PER_SECOND shared by the server processes of one `serve --workers N`: a
-table in a file each of them maps into memory (`SLOTS` keys; a key beyond them shares a bucket), read and written
-under an exclusive lock of the file. Times are CLOCK_MONOTONIC, one clock for every process of the machine."""
+table in an unnamed file each of them maps into memory (`SLOTS` keys; a key beyond them shares a bucket), read and
+written under an exclusive lock of the file. Times are CLOCK_MONOTONIC, one clock for every process of the
+machine."""
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
 import mmap
+import os
 import struct
 import tempfile
 import time
-from pathlib import Path
 
 from server.limits import spend
 
@@ -19,19 +20,20 @@ SLOT = struct.Struct("<16sdd")  # the key's digest (zeros: a free slot), its tok
 EMPTY = bytes(16)
 
 
-def bucket_file() -> Path:
-    """A new, empty table (the supervisor removes it when it stops)."""
-    with tempfile.NamedTemporaryFile(prefix="catalog-export-rates-", delete=False) as handle:
+def bucket_file() -> int:
+    """The descriptor of a new, empty table in a file no directory names: nothing is left behind, however its
+    processes end (the supervisor hands the descriptor to each server process it starts)."""
+    with tempfile.TemporaryFile(prefix="catalog-export-rates-") as handle:
         handle.truncate(SLOTS * SLOT.size)
-        return Path(handle.name)
+        return os.dup(handle.fileno())
 
 
 class SharedRateLimiter:
-    """RateLimiter's `take` over the shared table at `path`."""
+    """RateLimiter's `take` over the shared table open as descriptor `fd` (this limiter owns it)."""
 
-    def __init__(self, path: Path, per_second: float, burst: int) -> None:
+    def __init__(self, fd: int, per_second: float, burst: int) -> None:
         self.per_second, self.burst = per_second, burst
-        self._file = path.open("r+b")
+        self._file = os.fdopen(fd, "r+b")
         self._map = mmap.mmap(self._file.fileno(), SLOTS * SLOT.size)
 
     def take(self, key: str, now: float | None = None) -> None:

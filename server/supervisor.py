@@ -14,8 +14,8 @@ import multiprocessing
 import os
 import secrets
 import signal
+from multiprocessing import reduction
 from multiprocessing.context import SpawnProcess
-from pathlib import Path
 from socket import socket
 from typing import Any
 
@@ -47,7 +47,7 @@ class ServerConfig(uvicorn.Config):
     every child it spawns; this one travels as its arguments (the app and the protocol class it makes are not
     picklable) and is rebuilt on arrival."""
 
-    def __init__(self, settings: Settings, workers: int, rates: Path) -> None:
+    def __init__(self, settings: Settings, workers: int, rates: int) -> None:
         from server.access_log import log_config
         from server.http_timeouts import uvicorn_options
 
@@ -57,7 +57,8 @@ class ServerConfig(uvicorn.Config):
                          log_level="info", log_config=log_config(), workers=workers, **options)  # fmt: skip
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return ServerConfig, (self.settings, self.workers_wanted, self.rates)
+        """Pickled while a child is spawned: the rate table's descriptor goes along, duplicated into the child."""
+        return _arrived, (self.settings, self.workers_wanted, reduction.DupFd(self.rates))
 
     def load_app(self) -> Any:
         from server.app import create_app
@@ -67,6 +68,10 @@ class ServerConfig(uvicorn.Config):
         settings = self.settings
         limiter = SharedRateLimiter(self.rates, settings.rate_limit_per_second, settings.rate_limit_burst)
         return lambda: create_app(settings, limiter)
+
+
+def _arrived(settings: Settings, workers: int, rates: Any) -> ServerConfig:
+    return ServerConfig(settings, workers, rates.detach())
 
 
 def background_needed(settings: Settings) -> bool:
@@ -167,4 +172,4 @@ def run_workers(settings: Settings, sock: socket, workers: int) -> None:
         config.configure_logging()
         Supervisor(config, [sock], background).run()
     finally:
-        rates.unlink()
+        os.close(rates)

@@ -3,8 +3,8 @@ maps, whatever limiter instance (process) spends from it."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -13,14 +13,14 @@ from server.shared_limits import SLOTS, SharedRateLimiter, bucket_file
 
 
 @pytest.fixture
-def table() -> Iterator[Path]:
-    path = bucket_file()
-    yield path
-    path.unlink()
+def table() -> Iterator[int]:
+    fd = bucket_file()
+    yield fd
+    os.close(fd)
 
 
-def test_two_limiters_on_one_table_spend_one_bucket_per_key(table: Path) -> None:
-    first, second = SharedRateLimiter(table, 1.0, 3), SharedRateLimiter(table, 1.0, 3)
+def test_two_limiters_on_one_table_spend_one_bucket_per_key(table: int) -> None:
+    first, second = SharedRateLimiter(os.dup(table), 1.0, 3), SharedRateLimiter(os.dup(table), 1.0, 3)
     first.take("key-a", now=100.0)
     second.take("key-a", now=100.0)
     first.take("key-a", now=100.0)
@@ -33,15 +33,15 @@ def test_two_limiters_on_one_table_spend_one_bucket_per_key(table: Path) -> None
         second.take("key-a", now=101.0)
 
 
-def test_a_full_table_shares_buckets_rather_than_forgetting_them(table: Path) -> None:
-    limiter = SharedRateLimiter(table, 1.0, 1)
+def test_a_full_table_shares_buckets_rather_than_forgetting_them(table: int) -> None:
+    limiter = SharedRateLimiter(os.dup(table), 1.0, 1)
     for index in range(SLOTS):
         limiter.take(f"key-{index}", now=0.0)
     with pytest.raises(RequestRejected):  # a key beyond the table spends from a bucket already empty
         limiter.take("one-more", now=0.0)
 
 
-def test_a_rate_of_zero_is_off(table: Path) -> None:
-    limiter = SharedRateLimiter(table, 0.0, 1)
+def test_a_rate_of_zero_is_off(table: int) -> None:
+    limiter = SharedRateLimiter(os.dup(table), 0.0, 1)
     for _ in range(5):
         limiter.take("key", now=0.0)
