@@ -31,7 +31,7 @@ from server.export.stream import export_errors, export_result
 from server.export.worker_process import start_worker
 from server.facets.refresher import FacetRefresher
 from server.graphiql import assets_mount
-from server.limits import BodyLimitMiddleware, RateLimiter
+from server.limits import BodyLimitMiddleware, Limiter, RateLimiter
 from server.orgs import ensure_organization
 from server.responses import error_response, rejection_response
 from server.schema_check import prepare_schema
@@ -64,7 +64,10 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, rate_limiter: Limiter | None = None) -> Starlette:
+    """The app; its rate limiter is its own unless given one (the server processes of `serve --workers N` share
+    theirs)."""
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings)
@@ -107,7 +110,7 @@ def create_app(settings: Settings) -> Starlette:
         *web_routes(),  # the Catalog web app at /
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware(settings), exception_handlers=HTTP_ERRORS)
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    app.state.rate_limiter = rate_limiter or RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.state.sockets = SocketSlots(settings.max_sockets_per_key)
     app.state.link_secret = settings.secret_key.encode() or secrets.token_bytes(32)
     return app

@@ -90,14 +90,32 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     with sock:
         if not ready_schema(settings):
             return 1
+        settings = replace(settings, dev=args.dev, host=host, port=port)
+        workers = server_workers(args, settings)
+        if workers > 1:
+            from server.orgs import ensure_organization
+            from server.supervisor import run_workers
+
+            asyncio.run(_with_engine(settings, ensure_organization))  # once, not raced by N processes starting
+            run_workers(settings, sock, workers)
+            return 0
         from server.access_log import log_config
         from server.http_timeouts import uvicorn_options
 
-        app = create_app(replace(settings, dev=args.dev, host=host, port=port))
         options = uvicorn_options(settings)
-        config = uvicorn.Config(app, host=host, port=port, log_level="info", log_config=log_config(), **options)
+        config = uvicorn.Config(
+            create_app(settings), host=host, port=port, log_level="info", log_config=log_config(), **options
+        )
         uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+def server_workers(args: argparse.Namespace, settings: Settings) -> int:
+    """--workers, else SERVE_WORKERS, else the machine's cores; always 1 with --dev (its key is one process's)."""
+    if args.dev:
+        return 1
+    wanted = args.workers if args.workers is not None else settings.serve_workers
+    return wanted if wanted > 0 else os.cpu_count() or 1
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -212,6 +230,11 @@ def _serve_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--host")
     sub.add_argument("--port", type=int)
     sub.add_argument("--dev", action="store_true", help="development mode (anonymous loopback access as `demo`)")
+    sub.add_argument(
+        "--workers",
+        type=int,
+        help="server processes on the one port (default: $SERVE_WORKERS, else the machine's cores; --dev: 1)",
+    )
     sub.add_argument(
         "--no-worker",
         action="store_true",

@@ -1,7 +1,7 @@
 """Request limits outside GraphQL validation: body size, per-key rate, concurrent exports, string sizes.
 
-The rate limiter is a token bucket per key held in this process's memory: with several worker processes each one
-counts on its own, so the effective rate is the setting times the number of processes.
+The rate limiter is a token bucket per key held in this process's memory; the server processes of one `serve
+--workers N` share theirs instead (server.shared_limits), so a key gets the rate once, whichever process answers.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,6 +20,10 @@ from server.models import ExportTask
 from server.responses import RequestRejected, error_response
 
 E = ExportTask.__table__.c
+
+
+class Limiter(Protocol):
+    def take(self, key: str, now: float | None = None) -> None: ...
 
 
 @dataclass
@@ -34,17 +39,22 @@ class RateLimiter:
             return
         now = time.monotonic() if now is None else now
         tokens, last = self._buckets.get(key, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * self.per_second)
-        if tokens < 1:
-            retry = max(1, round((1 - tokens) / self.per_second))
-            raise RequestRejected(
-                429,
-                ErrorCode.LIMIT_EXCEEDED,
-                f"Too many requests for this key (at most {self.per_second:g}/s, bursts of {self.burst}); "
-                f"retry in {retry} s.",
-                {"Retry-After": str(retry)},
-            )
-        self._buckets[key] = (tokens - 1, now)
+        self._buckets[key] = (spend(self.per_second, self.burst, tokens, now - last), now)
+
+
+def spend(per_second: float, burst: int, tokens: float, elapsed: float) -> float:
+    """The tokens left once a bucket holding `tokens` `elapsed` seconds ago is refilled and one is spent; 429
+    (LIMIT_EXCEEDED, with Retry-After) when less than one is there."""
+    tokens = min(float(burst), tokens + elapsed * per_second)
+    if tokens < 1:
+        retry = max(1, round((1 - tokens) / per_second))
+        raise RequestRejected(
+            429,
+            ErrorCode.LIMIT_EXCEEDED,
+            f"Too many requests for this key (at most {per_second:g}/s, bursts of {burst}); retry in {retry} s.",
+            {"Retry-After": str(retry)},
+        )
+    return tokens - 1
 
 
 async def check_export_quota(engine: AsyncEngine, organization_id: str, limit: int) -> None:

@@ -129,6 +129,8 @@ class Settings(BaseModel):
     sqlite_memory_mb: int = 32
 
     sqlite_busy_timeout_ms: int = 10_000  # how long a SQLite writer waits for the lock before giving up
+    # `serve`: server processes sharing its port (0: the machine's cores); `serve --workers N` overrides it
+    serve_workers: int = 0
     max_sockets_per_key: int = 8  # open GraphQL WebSocket connections per API key (per server process)
     subscription_poll_seconds: float = 0.25  # how often a subscription reads its export task's state
 

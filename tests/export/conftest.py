@@ -85,6 +85,7 @@ def live_server(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[byte
     port = free_port()
     env = os.environ | {"DATABASE_URL": settings.database_url, "EXPORT_DIR": str(settings.export_dir)}
     env["FACET_REFRESH_SECONDS"] = str(settings.facet_refresh_seconds)
+    env["SERVE_WORKERS"] = "1"  # one server process and its export worker child, whose memory the tests measure
     cmd = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

@@ -14,7 +14,10 @@ CLI = [sys.executable, "-m", "server.cli"]
 
 
 def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
-    return os.environ | {"DATABASE_URL": settings.database_url, "EXPORT_DIR": str(settings.export_dir), **extra}
+    """The environment of a `catalog-export` process on `settings`' database; `serve` runs one server process (with
+    its export worker child) unless the test asks for more (tests/cli/test_workers.py)."""
+    database = {"DATABASE_URL": settings.database_url, "EXPORT_DIR": str(settings.export_dir)}
+    return os.environ | {"SERVE_WORKERS": "1", **database, **extra}
 
 
 def run_cli(settings: Settings, *args: str) -> str:
