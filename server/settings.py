@@ -126,7 +126,7 @@ class Settings(BaseModel):
     sqlite_mmap_mb: int = 0
     # What SQLite may keep in each process's heap, all connections together (PRAGMA soft_heap_limit): past it,
     # a connection's page cache recycles its own pages instead of growing.
-    sqlite_memory_mb: int = 32
+    sqlite_memory_mb: int = 16
 
     sqlite_busy_timeout_ms: int = 10_000  # how long a SQLite writer waits for the lock before giving up
     # `serve`: server processes sharing its port (0: the machine's cores); `serve --workers N` overrides it
