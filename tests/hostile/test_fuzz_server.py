@@ -243,9 +243,9 @@ def test_fuzz_both_endpoints(server: tuple[str, subprocess.Popen[bytes], str]) -
     assert set(counts) == {kind.__name__ for kind in KINDS}, counts
     asyncio.run(_export_completes(url, key))
     if after - before >= RSS_MARGIN_KIB:
-        # KNOWN FAILURE, reported as such (issue 21 stays open). Bounded now: compiled statements (64k characters of
-        # SQL), SQLite's heap (SQLITE_MEMORY_MB), glibc's arenas (server.allocator). Measured after that, a 5 s
-        # warm-up, one server process, load 4-5: +11 MiB at 20 s, +18-21 MiB at 60 s, +22-26 MiB at 95-155 s (it was
-        # +24 MiB at 60 s and +42 MiB at 125 s). A periodic malloc_trim lowers the whole curve, not its rise: what
-        # remains is held, most likely pymalloc arenas kept by a few live objects. Remove this branch once it is flat.
+        # KNOWN FAILURE, reported as such. Bounded: compiled statements (64k characters of SQL), SQLite's heap
+        # (SQLITE_MEMORY_MB), glibc's arenas (server.allocator). Measured with those, after the 5 s warm-up, one
+        # server process, load 4-5: +11 MiB at 20 s, +18-21 MiB at 60 s, +22-26 MiB at 95-155 s. A periodic
+        # malloc_trim lowers the whole curve, not its rise: what remains is held, most likely pymalloc arenas kept by
+        # a few live objects. Remove this branch once the curve is flat.
         pytest.xfail(f"RSS grew {(after - before) // 1024} MiB during the fuzz (bound: {RSS_MARGIN_KIB // 1024} MiB)")
