@@ -13,9 +13,8 @@ from starlette.applications import Starlette
 
 from server.settings import Settings
 from tests.conftest import EVERYTHING, GraphQLClient
-from tests.export.conftest import start_export
-from tests.export.test_round_trip import BUILT
 from tests.utils.export_catalog import build_catalog
+from tests.utils.export_tasks import BUILT, start_export
 
 INCLUDE = ",".join(k for k in EVERYTHING if not k.startswith("all"))
 

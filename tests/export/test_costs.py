@@ -10,8 +10,8 @@ from starlette.applications import Starlette
 
 from server.export.progress import Progress
 from tests.conftest import EVERYTHING, GraphQLClient, count_statements
-from tests.export.conftest import start_export
 from tests.utils.export_catalog import build_catalog
+from tests.utils.export_tasks import start_export
 
 
 async def test_one_statement_per_related_table_per_page(app: Starlette, gql: GraphQLClient) -> None:

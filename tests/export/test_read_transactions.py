@@ -19,9 +19,8 @@ from server.loading.lines import LinePage, iter_line_pages
 from server.models import DataRow
 from server.settings import Settings
 from tests.conftest import EVERYTHING, count_statements
-from tests.export.conftest import Gate, start_export
-from tests.export.test_recovery import running
 from tests.utils.export_catalog import build_catalog
+from tests.utils.export_tasks import Gate, running, start_export
 
 IDLE_IN_TRANSACTION = text(
     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"

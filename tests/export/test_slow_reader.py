@@ -12,8 +12,9 @@ from starlette.applications import Starlette
 
 from server.settings import Settings
 from tests.conftest import EVERYTHING
-from tests.export.conftest import START, rss_kib
 from tests.utils.export_catalog import build_catalog
+from tests.utils.export_tasks import START
+from tests.utils.process import rss_kib
 
 ROWS = 2000
 GROWTH_LIMIT_KIB = 8 * 1024

@@ -20,8 +20,8 @@ from server.models import DataRow, Dataset
 from server.query.count import count_rows
 from server.settings import Settings
 from tests.conftest import EVERYTHING, GraphQLClient
-from tests.export.conftest import Gate, start_export
 from tests.utils.export_catalog import build_catalog
+from tests.utils.export_tasks import CANCEL, Gate, start_export
 
 FIELDS = "status rowCount errorCount totalRows sha256 failureReason ndjson progress"
 AT = datetime(2024, 1, 31, 12, 0)
@@ -109,9 +109,6 @@ async def test_unknown_task_and_bad_offset(app: Starlette, gql: GraphQLClient, c
     bad = await client.get(f"/exports/{task['id']}/errors.ndjson?offset=-1")
     assert bad.status_code == 400
     assert bad.json()["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
-
-
-CANCEL = "mutation($id: ID!) { cancelExportTask(id: $id) { status } }"
 
 
 async def test_cancel_stops_a_running_task_and_removes_its_files(

@@ -13,9 +13,8 @@ import pytest
 from server.export.tasks import errors_path, result_path
 from server.settings import Settings, replace
 from tests.conftest import EVERYTHING
-from tests.export.conftest import start_export
-from tests.export.test_recovery import FIELDS, running
 from tests.utils.export_catalog import build_catalog
+from tests.utils.export_tasks import FIELDS, running, start_export
 
 ROOM = 2048  # bytes left free: less than the first page (three rows with everything included)
 

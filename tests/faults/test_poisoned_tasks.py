@@ -15,9 +15,8 @@ from server.models.base import new_id, utcnow
 from server.settings import Settings, replace
 from tests.conftest import EVERYTHING
 from tests.conftest import EXPORT_FIELDS as FIELDS
-from tests.export.conftest import start_export
-from tests.export.test_recovery import running
 from tests.utils.export_catalog import build_catalog
+from tests.utils.export_tasks import running, start_export
 
 
 class WorkerDeath(BaseException):

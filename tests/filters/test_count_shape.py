@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.models import DataRow
 from server.query.scope import Scope, request_where
-from tests.filters.test_plans import RELATED
+from tests.filters.plans import RELATED
 from tests.utils.filter_catalog import CatalogSpec
 from tests.utils.tenants import make_tenant
 

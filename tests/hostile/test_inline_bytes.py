@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from server.settings import Settings, replace
 from tests.conftest import EVERYTHING, EXPORT_FIELDS
-from tests.export.conftest import start_export
-from tests.export.test_recovery import running
 from tests.utils.export_catalog import build_catalog
+from tests.utils.export_tasks import running, start_export
 
 TWICE = "query($id: ID!) { a: exportTask(id: $id) { ndjson } b: exportTask(id: $id) { ndjson } }"
 

@@ -11,9 +11,8 @@ import pytest
 from server.facets.build import rebuild_dirty
 from server.settings import Settings
 from tests.conftest import EVERYTHING, EXPORT_FIELDS
-from tests.export.conftest import start_export
-from tests.export.test_recovery import running
 from tests.utils.export_catalog import build_catalog
+from tests.utils.export_tasks import running, start_export
 
 NOBODY = "c" + "0" * 24
 COUNT = "query($f: DataRowFilter) { dataRows(filter: $f, first: 1) { totalCount } }"

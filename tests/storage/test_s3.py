@@ -18,9 +18,8 @@ from server.export.s3 import MIN_PART, S3Storage
 from server.export.tasks import E
 from server.settings import Settings, replace
 from tests.conftest import EVERYTHING, with_s3
-from tests.export.conftest import Gate, start_export
-from tests.export.test_recovery import running
 from tests.utils.export_catalog import build_catalog
+from tests.utils.export_tasks import Gate, running, start_export
 from tests.utils.seaweed import SeaweedServer
 
 FIELDS = "status rowCount errorCount sha256 failureReason url errorsUrl"

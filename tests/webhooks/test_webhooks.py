@@ -25,8 +25,8 @@ from server.settings import Settings, replace
 from server.webhooks.events import envelope
 from server.webhooks.outbox import _insert, _row, enqueue_recent
 from tests.conftest import EVERYTHING, GraphQLClient, http_client
-from tests.export.conftest import start_export
 from tests.utils.export_catalog import build_catalog
+from tests.utils.export_tasks import start_export
 from tests.webhooks.conftest import OTHER_SECRET, SECRET, Receiver, start_receiver
 
 CREATE = """mutation($url: String!, $events: [WebhookEvent!]!, $secret: String) {
