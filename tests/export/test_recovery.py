@@ -17,14 +17,14 @@ from server.loading.lines import iter_line_pages
 from server.models import DataRow, Label
 from server.settings import Settings, replace
 from tests.conftest import EVERYTHING
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
 from tests.utils.export_tasks import FIELDS, Gate, result, running, start_export
 
 
 async def _interrupted_task(settings: Settings, pages: int) -> str:
     """Start an everything-export, let `pages` pages be checkpointed, then stop the whole app mid-task."""
     async with running(settings) as (app, gql, _):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        await build("export", app.state.engine, app.state.organization_id, rows=12)
         gate = Gate(pages).install(app)
         task = await start_export(gql, EVERYTHING)
         await gate.reached.wait()
@@ -61,7 +61,7 @@ async def test_a_task_whose_file_vanished_fails_with_the_reason(settings: Settin
 
 async def test_rows_with_broken_stored_json_go_to_the_error_stream(settings: Settings) -> None:
     async with running(settings) as (app, gql, http):
-        catalog = await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        catalog = await build("export", app.state.engine, app.state.organization_id, rows=12)
         bad_label, bad_media = catalog.row_ids[4], catalog.row_ids[7]
         async with app.state.engine.begin() as conn:
             lab, row = Label.__table__.c, DataRow.__table__.c
@@ -89,7 +89,7 @@ async def test_a_page_is_encoded_the_same_whatever_its_chunks(
     engine: AsyncEngine, org_id: str, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Lines are assembled and encoded a chunk of rows at a time; a broken row in any chunk leaves only itself out."""
-    catalog = await build_catalog(engine, org_id, rows=12)
+    catalog = await build("export", engine, org_id, rows=12)
     bad = catalog.row_ids[7]
     async with engine.begin() as conn:
         row = DataRow.__table__.c

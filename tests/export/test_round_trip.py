@@ -22,7 +22,7 @@ from server.orgs import ensure_organization
 from server.schema_check import create_all, migrate
 from server.settings import Settings
 from tests.conftest import count_statements
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
 from tests.utils.export_tasks import BUILT, export_everything, exported, running
 from tests.utils.postgres import estimated_rows
 
@@ -54,7 +54,7 @@ async def test_round_trip_is_byte_identical(
     settings: Settings, empty_settings: Settings, tmp_path: Path, fmt: str
 ) -> None:
     async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        await build("export", app.state.engine, app.state.organization_id, rows=12)
         first = await export_everything(gql, http, fmt)
         features = await _count(app, LabelFeature)
     async with _reimported(empty_settings, tmp_path, first, rows=12, fmt=fmt) as app:
@@ -201,7 +201,7 @@ async def test_an_import_leaves_postgresql_statistics_current(
     if empty_settings.is_sqlite:
         pytest.skip("SQLite's plans for these queries do not use statistics")
     async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        await build("export", app.state.engine, app.state.organization_id, rows=12)
         source = tmp_path / "rows.ndjson"
         source.write_bytes(await export_everything(gql, http))
     await import_file(empty_settings, source)
@@ -246,7 +246,7 @@ async def test_indexes_an_interrupted_import_left_missing_are_built_by_the_next_
 ) -> None:
     """An import killed between dropping its deferred indexes and building them leaves them missing."""
     async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=3)
+        await build("export", app.state.engine, app.state.organization_id, rows=3)
         first = await export_everything(gql, http)
         async with app.state.engine.begin() as conn:
             await conn.execute(text("DROP INDEX ix_datarow_org_created"))

@@ -15,7 +15,7 @@ from server.export.tasks import E, result_path
 from server.models import ExportTask
 from server.settings import Settings, replace
 from tests.conftest import EVERYTHING, GraphQLClient
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
 from tests.utils.export_tasks import CANCEL, FIELDS, Gate, claim, result, running, start_export
 
 
@@ -23,7 +23,7 @@ from tests.utils.export_tasks import CANCEL, FIELDS, Gate, claim, result, runnin
 async def _held(settings: Settings, pages: int) -> AsyncIterator[tuple[Starlette, GraphQLClient, Gate, str]]:
     """An everything-export of 12 rows (four pages) running in an app whose worker is held after `pages` pages."""
     async with running(settings) as (app, gql, _):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        await build("export", app.state.engine, app.state.organization_id, rows=12)
         gate = Gate(pages).install(app)
         task = await start_export(gql, EVERYTHING)
         await gate.reached.wait()

@@ -7,13 +7,13 @@ import asyncio
 
 from server.settings import Settings
 from tests.conftest import EVERYTHING
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
 from tests.utils.export_tasks import FIELDS, Gate, claim, result, running, start_export
 
 
 async def test_a_crashed_workers_task_is_reclaimed_after_its_lease(settings: Settings) -> None:
     async with running(settings) as (a, gql_a, _):
-        await build_catalog(a.state.engine, a.state.organization_id, rows=12)
+        await build("export", a.state.engine, a.state.organization_id, rows=12)
         gate = Gate(2).install(a)
         task = await start_export(gql_a, EVERYTHING)
         await gate.reached.wait()  # A holds the task; B starts only now (woken by NOTIFY, it could claim it first)
@@ -36,7 +36,7 @@ async def test_a_crashed_workers_task_is_reclaimed_after_its_lease(settings: Set
 
 async def test_a_graceful_stop_puts_the_task_back_at_its_checkpoint(settings: Settings) -> None:
     async with running(settings) as (a, gql_a, _):
-        await build_catalog(a.state.engine, a.state.organization_id, rows=12)
+        await build("export", a.state.engine, a.state.organization_id, rows=12)
         gate = Gate(3).install(a)
         task = await start_export(gql_a, EVERYTHING)
         await gate.reached.wait()

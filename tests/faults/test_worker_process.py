@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from server.export.tasks import E
 from server.settings import Settings, replace
 from tests.conftest import EVERYTHING
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
 from tests.utils.export_tasks import FIELDS, result, running, start_export
 
 ROWS = 150  # 50 pages of 3: the task is still running when the test acts on it
@@ -42,7 +42,7 @@ async def _checkpointed(app: Starlette, task_id: str) -> None:
 
 async def test_the_worker_process_runs_the_task_and_the_stream_follows_it(settings: Settings) -> None:
     async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=ROWS)
+        await build("export", app.state.engine, app.state.organization_id, rows=ROWS)
         task = await start_export(gql, EVERYTHING)
         async with http.stream("GET", task["url"]) as response:
             assert response.headers["X-Export-Status"] in ("QUEUED", "IN_PROGRESS")
@@ -57,7 +57,7 @@ async def test_the_worker_process_runs_the_task_and_the_stream_follows_it(settin
 
 async def test_a_killed_worker_process_is_replaced_and_its_task_reclaimed(settings: Settings) -> None:
     async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=ROWS)
+        await build("export", app.state.engine, app.state.organization_id, rows=ROWS)
         task = await start_export(gql, EVERYTHING)
         await _checkpointed(app, task["id"])
         killed = app.state.worker.pid

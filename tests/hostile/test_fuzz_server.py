@@ -26,8 +26,8 @@ import pytest
 from server.app import create_app
 from server.auth.keys import create_key
 from server.settings import Settings
+from tests.factory import build
 from tests.hostile.documents import nested_fragments
-from tests.utils.export_catalog import build_catalog
 from tests.utils.process import free_port, rss_kib, stop, wait_ready
 
 SECONDS = float(os.environ.get("FUZZ_SECONDS", "60"))
@@ -47,7 +47,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], str]]
     async def prepare() -> str:
         app = create_app(settings)
         async with app.router.lifespan_context(app):
-            await build_catalog(app.state.engine, app.state.organization_id, rows=30)
+            await build("export", app.state.engine, app.state.organization_id, rows=30)
             return (await create_key(app.state.engine, app.state.organization_id, "fuzz")).secret
 
     key = asyncio.run(prepare())

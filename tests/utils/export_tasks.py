@@ -18,7 +18,7 @@ from server.bulk_indexes import DEFERRED
 from server.export.tasks import E
 from server.settings import Settings
 from tests.conftest import EVERYTHING, GraphQLClient, http_client
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
 
 FIELDS = "status rowCount errorCount sha256 failureReason"
 START = """mutation($params: ExportParams, $filter: DataRowFilter) {
@@ -58,7 +58,7 @@ async def export_everything(gql: GraphQLClient, http: httpx.AsyncClient, fmt: st
 async def exported(settings: Settings, rows: int) -> bytes:
     """A built catalog of `rows` rows in `settings`' database, exported with every section."""
     async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=rows)
+        await build("export", app.state.engine, app.state.organization_id, rows=rows)
         return await export_everything(gql, http)
 
 
