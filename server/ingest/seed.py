@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from server.db import create_engine, refresh_statistics
 from server.errors import bad_input
 from server.facets.bulk import NewRows, bulk_load
-from server.ingest.seed_catalog import DEFAULT_EMBEDDINGS, Spaces, build_catalog
+from server.ingest.seed_catalog import DEFAULT_EMBEDDINGS, Catalog, Spaces, build_catalog
 from server.ingest.seed_ontology import BASE_TIME, Seeded
 from server.ingest.seed_rows import row_batches
 from server.models import DataRow, metadata
@@ -72,6 +72,14 @@ async def _write_catalog(
     seeded = Seeded(seed)
     seeded.id()  # the organization id's draw, so ids never depend on whether the org existed
     cat = build_catalog(seeded, org_id, embeddings)
+    return await write_seeded(conn, cat, seeded, rows, batch_size, new_rows)
+
+
+async def write_seeded(
+    conn: AsyncConnection, cat: Catalog, seeded: Seeded, rows: int, batch_size: int, new_rows: NewRows
+) -> dict[str, int]:
+    """Insert `cat`'s fixed rows, then `rows` data rows drawn from `seeded` batch by batch (numbered by `new_rows`,
+    with their full-text documents); returns rows written per table."""
     counts = {table: await _insert(conn, table, cat.rows.get(table, [])) for table in CATALOG_TABLES}
     for batch in row_batches(cat, seeded, rows, batch_size):
         batch["datarow"] = new_rows.number(batch.get("datarow", []))

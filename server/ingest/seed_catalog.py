@@ -1,4 +1,6 @@
-"""The fixed part of the demo catalog: datasets, metadata schemas, ontologies, projects, batches, models, embeddings."""
+"""The fixed part of a seeded catalog: datasets, metadata schemas, ontologies, projects, batches, models, embeddings.
+
+What it holds is a `Layout`: the demo's is `DEMO`; the test factory (tests/factory) names others."""
 
 from __future__ import annotations
 
@@ -43,6 +45,29 @@ MODELS = (  # (model name, media type, ontology, run names, share of that media'
 )
 
 
+MEDIA_CYCLE = ("IMAGE",) * 5 + ("VIDEO",) * 2 + ("TEXT",) * 2 + ("CONVERSATIONAL",)
+FEWEST_FRAMES, MOST_FRAMES = 90, 900
+Project = tuple[str, str, str, float, int]
+Model = tuple[str, str, str, tuple[str, ...], float]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a seeded catalog holds: its projects and models (with the share of their media's rows each gets), and
+    how its data rows are made (their media types in turn, their key templates with `{slug}` and `{i}`, the range of
+    a video's frame count)."""
+
+    projects: tuple[Project, ...] = PROJECTS
+    models: tuple[Model, ...] = MODELS
+    media_cycle: tuple[str, ...] = MEDIA_CYCLE
+    global_key: str = "demo/{slug}/{i:07d}"
+    external_id: str = "{slug}-{i:07d}"
+    video_frames: tuple[int, int] = (FEWEST_FRAMES, MOST_FRAMES)
+
+
+DEMO = Layout()
+
+
 @dataclass
 class Schema:
     id: str
@@ -73,6 +98,7 @@ class RunPlan:
 @dataclass
 class Catalog:
     organization_id: str
+    layout: Layout = DEMO
     datasets: dict[str, str] = field(default_factory=dict)
     schemas: list[Schema] = field(default_factory=list)
     ontologies: dict[str, BuiltOntology] = field(default_factory=dict)
@@ -115,7 +141,7 @@ def _ontologies(cat: Catalog, seeded: Seeded) -> None:
         cat.rows.setdefault("featureschema", []).extend(built.rows)
 
 
-def _project(cat: Catalog, seeded: Seeded, spec: tuple[str, str, str, float, int]) -> ProjectPlan:
+def _project(cat: Catalog, seeded: Seeded, spec: Project) -> ProjectPlan:
     name, media, ontology, share, consensus = spec
     ont = cat.ontologies[ontology]
     plan = ProjectPlan(seeded.id(), name, ont, share, consensus, [], {s: seeded.id() for s in STATUSES})
@@ -144,7 +170,7 @@ def _project(cat: Catalog, seeded: Seeded, spec: tuple[str, str, str, float, int
 
 
 def _models(cat: Catalog, seeded: Seeded) -> None:
-    for name, media, ontology, runs, share in MODELS:
+    for name, media, ontology, runs, share in cat.layout.models:
         model_id, ont = seeded.id(), cat.ontologies[ontology]
         created = seeded.at(days=10)
         cat.add("model", id=model_id, name=name, ontology_id=ont.id, created_at=created)
@@ -160,13 +186,13 @@ def _embeddings(cat: Catalog, seeded: Seeded, spaces: Spaces) -> None:
         cat.add("embedding", id=cat.embeddings[-1][0], name=name, dims=dims, created_at=BASE_TIME)
 
 
-def build_catalog(seeded: Seeded, organization_id: str, embeddings: Spaces) -> Catalog:
+def build_catalog(seeded: Seeded, organization_id: str, embeddings: Spaces, layout: Layout = DEMO) -> Catalog:
     """Ids and rows of everything the data rows refer to, drawn from `seeded` in a fixed order."""
-    cat = Catalog(organization_id)
+    cat = Catalog(organization_id, layout)
     _datasets(cat, seeded)
     _schemas(cat, seeded)
     _ontologies(cat, seeded)
-    for spec in PROJECTS:
+    for spec in layout.projects:
         cat.projects.setdefault(spec[1], []).append(_project(cat, seeded, spec))
     _models(cat, seeded)
     _embeddings(cat, seeded, embeddings)

@@ -11,7 +11,7 @@ import orjson
 
 from server.ingest import seed_annotations
 from server.ingest.seed_annotations import DEMO_MEDIA, Annotate, Shape
-from server.ingest.seed_catalog import USERS, Catalog, Rows, Schema
+from server.ingest.seed_catalog import USERS, Catalog, Layout, Rows, Schema
 from server.ingest.seed_labels import RowLabels
 from server.ingest.seed_ontology import Seeded
 from server.timefmt import iso
@@ -26,8 +26,6 @@ ROW_TABLES = (
     "projectdatarow",
     "modelrundatarow",
 )
-MEDIA_CYCLE = ("IMAGE",) * 5 + ("VIDEO",) * 2 + ("TEXT",) * 2 + ("CONVERSATIONAL",)
-FEWEST_FRAMES, MOST_FRAMES = 90, 900
 IMAGE_SIZES = ((1920, 1080), (1280, 720), (2560, 1440), (1024, 768))
 PEOPLE = ("Alice Smith", "Bob Jones", "Carla Diaz", "Dev Patel", "Emma Brown")
 ORGS = ("Acme Corp", "Globex", "Initech", "Umbrella Ltd")
@@ -36,14 +34,14 @@ TAGS = ("downtown", "suburb", "highway", "archive", "partner-feed")
 Made = tuple[str, dict[str, Any], Shape]
 
 
-def _image(seeded: Seeded, i: int) -> Made:
+def _image(seeded: Seeded, i: int, layout: Layout) -> Made:
     width, height = seeded.rng.choice(IMAGE_SIZES)
     attrs = {"asset_type": "image", "mime_type": "image/png", "width": width, "height": height}
     return f"{DEMO_MEDIA}/images/street-{i:07d}.png", attrs, Shape(width=width, height=height)
 
 
-def _video(seeded: Seeded, i: int) -> Made:
-    frames = seeded.rng.randint(FEWEST_FRAMES, MOST_FRAMES)
+def _video(seeded: Seeded, i: int, layout: Layout) -> Made:
+    frames = seeded.rng.randint(*layout.video_frames)
     attrs = {"asset_type": "video", "mime_type": "video/mp4", "width": 1280, "height": 720}
     attrs |= {"frame_rate": 30, "frame_count": frames, "duration": round(frames / 30, 3)}
     # the poster and the video (a still of the poster, as many frames as the row) are made by the server
@@ -51,7 +49,7 @@ def _video(seeded: Seeded, i: int) -> Made:
     return f"{DEMO_MEDIA}/videos/traffic-{i:07d}-{frames}.mp4", attrs, Shape(width=1280, height=720, frames=frames)
 
 
-def _text(seeded: Seeded, i: int) -> Made:
+def _text(seeded: Seeded, i: int, layout: Layout) -> Made:
     rng = seeded.rng
     person, org, place = rng.choice(PEOPLE), rng.choice(ORGS), rng.choice(PLACES)
     body = f"{person} joined {org} in {place} after {rng.randint(2, 20)} years in the industry."
@@ -63,7 +61,7 @@ def _text(seeded: Seeded, i: int) -> Made:
     return body, attrs, Shape(spans=spans, text=body)
 
 
-def _conversation(seeded: Seeded, i: int) -> Made:
+def _conversation(seeded: Seeded, i: int, layout: Layout) -> Made:
     messages = seeded.rng.randint(3, 12)
     attrs = {"asset_type": "conversational", "mime_type": "application/vnd.labelbox.conversational"}
     chat = f"{DEMO_MEDIA}/chats/chat-{i:07d}-{messages}.json"  # served by the server (server.ingest.seed_chats)
@@ -73,7 +71,7 @@ def _conversation(seeded: Seeded, i: int) -> Made:
 @dataclass(frozen=True)
 class MediaKind:
     slug: str
-    make: Callable[[Seeded, int], Made]
+    make: Callable[[Seeded, int, Layout], Made]
     annotate: Annotate
     attachments: tuple[tuple[str, str], ...]  # (type, value template with {i}); the server makes the files
 
@@ -151,16 +149,18 @@ class RowWriter:
         self.centers = {media: _centers(index, cat.embeddings) for index, media in enumerate(MEDIA)}
 
     def write(self, i: int, out: Rows) -> None:
-        media = MEDIA_CYCLE[i % len(MEDIA_CYCLE)]
+        layout = self.cat.layout
+        media = layout.media_cycle[i % len(layout.media_cycle)]
         kind = MEDIA[media]
-        row_data, attrs, shape = kind.make(self.seeded, i)
+        row_data, attrs, shape = kind.make(self.seeded, i, layout)
         created = self.seeded.at(days=180)
         row: dict[str, Any] = {
             "organization_id": self.cat.organization_id,
             "id": self.seeded.id(),
             "dataset_id": self.cat.datasets[media],
         }
-        row |= {"global_key": f"demo/{kind.slug}/{i:07d}", "external_id": f"{kind.slug}-{i:07d}", "row_data": row_data}
+        keys = {"global_key": layout.global_key, "external_id": layout.external_id}
+        row |= {key: template.format(slug=kind.slug, i=i) for key, template in keys.items()} | {"row_data": row_data}
         row |= {"media_type": media, "media_attributes": orjson.dumps(attrs).decode(), "created_at": created}
         row |= {"updated_at": self.seeded.at(created, days=10), "created_by": self.rng.choice(USERS)}
         row["last_activity_at"] = row["updated_at"]  # later when the row is labeled (RowLabels.membership)

@@ -22,8 +22,8 @@ from starlette.responses import Response
 
 from server.errors import ErrorCode
 from server.ingest.seed_annotations import DEMO_MEDIA
+from server.ingest.seed_catalog import MOST_FRAMES
 from server.ingest.seed_chats import conversational_json
-from server.ingest.seed_rows import MOST_FRAMES
 from server.responses import error_response
 from server.web.demo_documents import page, text
 from server.web.demo_video import still_mp4

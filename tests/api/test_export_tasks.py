@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from tests.conftest import GraphQLClient, http_client
-from tests.utils.tenants import make_tenant
+from tests.factory.tenants import make_tenant
 
 START = "mutation($ids: [ID!]) { exportDataRows(dataRowIds: $ids) { id } }"
 RECENT = "query($first: Int!) { exportTasks(first: $first) { id status rowCount bytesWritten } }"

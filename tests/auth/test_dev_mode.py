@@ -16,7 +16,7 @@ from server.auth.keys import KeyInfo, create_key, list_keys
 from server.cli import main
 from server.settings import Settings, replace
 from tests.conftest import http_client
-from tests.utils.tenants import make_tenant
+from tests.factory.tenants import make_tenant
 
 ROWS = {"query": "{ dataRows { nodes { globalKey } } }"}
 HTML = {"accept": "text/html"}

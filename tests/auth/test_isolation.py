@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 
 from server.auth.signing import sign_path
 from tests.conftest import http_client
-from tests.utils.tenants import Tenant, make_tenant
+from tests.factory.tenants import Tenant, make_tenant
 
 EXPORT = "mutation($ids: [ID!]) { exportDataRows(dataRowIds: $ids) { id url errorsUrl } }"
 TASK = "query($id: ID!) { exportTask(id: $id) { id status } }"

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 
 from server.settings import Settings, replace
 from tests.conftest import http_client
-from tests.utils.tenants import Tenant, make_tenant
+from tests.factory.tenants import Tenant, make_tenant
 
 ROWS = "query($f: DataRowFilter) { dataRows(filter: $f, first: 50) { nodes { id } } }"
 ROW = "query($id: ID) { dataRow(id: $id) { id } }"

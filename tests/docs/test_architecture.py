@@ -1,9 +1,12 @@
 """docs/architecture.md's module map: every module it names exists, and every package of server/ and resolvers/ is
-on it."""
+on it; no test module is imported by another module."""
 
 from __future__ import annotations
 
+import ast
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 from tests.docs.examples import ROOT
 
@@ -25,3 +28,23 @@ def test_every_package_is_on_the_map() -> None:
         for init in sorted((ROOT / root).glob("*/__init__.py"))
     ]
     assert [p for p in packages if p not in named] == []
+
+
+def _imported_modules(path: Path) -> Iterator[str]:
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+        elif isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+
+
+def test_no_test_module_is_imported_as_a_library() -> None:
+    """Helpers that several test modules share live in helper modules (tests/utils, tests/<package>/<helper>.py):
+    importing a test module runs its collection-time code and makes its tests run twice."""
+    imports = [
+        f"{path.relative_to(ROOT).as_posix()} imports {module}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for module in _imported_modules(path)
+        if module.startswith("tests.") and module.rsplit(".", 1)[-1].startswith("test_")
+    ]
+    assert imports == []

@@ -13,9 +13,8 @@ from starlette.applications import Starlette
 
 from server.settings import Settings
 from tests.conftest import EVERYTHING, GraphQLClient
-from tests.export.conftest import start_export
-from tests.export.test_round_trip import BUILT
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
+from tests.utils.export_tasks import BUILT, start_export
 
 INCLUDE = ",".join(k for k in EVERYTHING if not k.startswith("all"))
 
@@ -43,7 +42,7 @@ async def _worker_result(gql: GraphQLClient, client: httpx.AsyncClient, params: 
 async def test_local_export_equals_the_worker_result(
     app: Starlette, gql: GraphQLClient, client: httpx.AsyncClient, settings: Settings, tmp_path: Path
 ) -> None:
-    catalog = await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+    catalog = await build("export", app.state.engine, app.state.organization_id, rows=12)
     out = tmp_path / "local.ndjson"
     done = cli("export", "--database-url", settings.database_url, "--include", INCLUDE, "--project",
                catalog.project_ids[1], "--model-run", catalog.run_ids[0], "-o", str(out))  # fmt: skip
@@ -57,7 +56,7 @@ async def test_local_export_equals_the_worker_result(
 
 
 async def test_local_export_with_a_filter_to_stdout(app: Starlette, settings: Settings, tmp_path: Path) -> None:
-    catalog = await build_catalog(app.state.engine, app.state.organization_id, rows=6)
+    catalog = await build("export", app.state.engine, app.state.organization_id, rows=6)
     spec = tmp_path / "filter.json"
     spec.write_text('{"globalKeys": ["gk-0000002", "gk-0000004"]}')
     done = cli("export", "--database-url", settings.database_url, "--filter", f"@{spec}")
@@ -80,7 +79,7 @@ async def test_server_export_downloads_the_task(
     demo_key: str,
     tmp_path: Path,
 ) -> None:
-    await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+    await build("export", app.state.engine, app.state.organization_id, rows=12)
     out = tmp_path / "remote.ndjson"
     done = cli("export", "--server", live_server[0], "--include", INCLUDE, "--all-projects", "--all-model-runs",
                "--api-key", demo_key, "-o", str(out))  # fmt: skip
@@ -92,7 +91,7 @@ async def test_server_export_on_a_terminal_shows_the_total_counted_by_the_task(
     app: Starlette, live_server: tuple[str, object], demo_key: str, tmp_path: Path
 ) -> None:
     """The task is queued when it is started, so its total is not known yet: the bar asks for it while it runs."""
-    await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+    await build("export", app.state.engine, app.state.organization_id, rows=12)
     code, shown = on_terminal("export", "--server", live_server[0], "--api-key", demo_key, "-o", str(tmp_path / "o"))
     assert code == 0, shown
     assert "12/12 rows (100%)" in shown.splitlines()[-1]
@@ -101,7 +100,7 @@ async def test_server_export_on_a_terminal_shows_the_total_counted_by_the_task(
 async def test_import_command_reports_bad_lines(
     app: Starlette, gql: GraphQLClient, client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    await build_catalog(app.state.engine, app.state.organization_id, rows=2)
+    await build("export", app.state.engine, app.state.organization_id, rows=2)
     lines = (await _worker_result(gql, client, EVERYTHING)).splitlines(keepends=True)
     source = tmp_path / "in.ndjson"
     source.write_bytes(lines[0] + b"[1]\n" + lines[1])
@@ -126,7 +125,7 @@ def test_server_export_without_a_key_is_refused(live_server: tuple[str, object],
 async def test_local_export_in_the_beta_format_equals_the_worker_result(
     app: Starlette, gql: GraphQLClient, client: httpx.AsyncClient, settings: Settings, tmp_path: Path
 ) -> None:
-    await build_catalog(app.state.engine, app.state.organization_id, rows=6)
+    await build("export", app.state.engine, app.state.organization_id, rows=6)
     out = tmp_path / "beta.ndjson"
     done = cli("export", "--database-url", settings.database_url, "--include", INCLUDE, "--all-projects",
                "--all-model-runs", "--format", "LABELBOX_2023_BETA", "-o", str(out))  # fmt: skip

@@ -10,12 +10,12 @@ from starlette.applications import Starlette
 
 from server.export.progress import Progress
 from tests.conftest import EVERYTHING, GraphQLClient, count_statements
-from tests.export.conftest import start_export
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
+from tests.utils.export_tasks import start_export
 
 
 async def test_one_statement_per_related_table_per_page(app: Starlette, gql: GraphQLClient) -> None:
-    await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+    await build("export", app.state.engine, app.state.organization_id, rows=12)
     with count_statements(app.state.engine) as counter:
         task = await start_export(gql, EVERYTHING)
         done = await gql.wait_export(task["id"], "status rowCount")

@@ -17,8 +17,7 @@ from server.ingest.import_rows import convert_line, line_format
 from server.ingest.ndjson import import_file
 from server.loading.formats import ExportFormat
 from server.settings import Settings
-from tests.export.conftest import start_export
-from tests.export.test_recovery import running
+from tests.utils.export_tasks import running, start_export
 
 SAMPLE = Path(__file__).parents[1] / "golden" / "labelbox" / "released.ndjson"
 # every section the sample holds (interpolated frames would add the frames between the video's key frames)

@@ -19,9 +19,8 @@ from server.loading.lines import LinePage, iter_line_pages
 from server.models import DataRow
 from server.settings import Settings
 from tests.conftest import EVERYTHING, count_statements
-from tests.export.conftest import Gate, start_export
-from tests.export.test_recovery import running
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
+from tests.utils.export_tasks import Gate, running, start_export
 
 IDLE_IN_TRANSACTION = text(
     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
@@ -40,7 +39,7 @@ async def _transactions_held(engine: AsyncEngine, settings: Settings) -> bool:
 
 async def test_a_running_export_holds_no_transaction_between_pages(settings: Settings) -> None:
     async with running(settings) as (app, gql, _):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        await build("export", app.state.engine, app.state.organization_id, rows=12)
         gate = Gate(2).install(app)
         task = await start_export(gql, EVERYTHING)
         await gate.reached.wait()  # between pages 2 and 3; page 3 is read ahead meanwhile
@@ -82,7 +81,7 @@ async def test_a_page_and_its_related_rows_are_read_in_one_snapshot(
     engine: AsyncEngine, org_id: str, settings: Settings
 ) -> None:
     """A writer commits between a page's statement and its metadata statement: the page's lines do not see it."""
-    await build_catalog(engine, org_id, rows=3)
+    await build("export", engine, org_id, rows=3)
     where = DataRow.__table__.c.organization_id == org_id
     plan = ExportParams(metadata_fields=True).to_plan()
     before = [page async for page in iter_line_pages(engine, where, plan, 10)]
@@ -108,7 +107,7 @@ async def test_a_page_and_its_related_rows_are_read_in_one_snapshot(
 
 async def test_the_next_page_is_asked_for_before_this_one_is_handed_over(engine: AsyncEngine, org_id: str) -> None:
     """The database works on page N+1 while the caller encodes page N: its statement is out when page N arrives."""
-    await build_catalog(engine, org_id, rows=12)
+    await build("export", engine, org_id, rows=12)
     where = DataRow.__table__.c.organization_id == org_id
     for plan in (ExportParams(data_row_details=True).to_plan(), ExportParams(metadata_fields=True).to_plan()):
         with count_statements(engine) as counter:

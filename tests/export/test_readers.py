@@ -14,8 +14,7 @@ import orjson
 from server.ingest.seed import seed_database
 from server.settings import Settings
 from tests.conftest import EVERYTHING
-from tests.export.conftest import start_export
-from tests.export.test_recovery import running
+from tests.utils.export_tasks import running, start_export
 
 ROWS = 1000
 

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-import httpx
 import orjson
 import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.applications import Starlette
 
-from server.app import create_app
-from server.auth.keys import create_key
 from server.export import encode
 from server.export.params import ExportParams
 from server.export.runner import sweep_expired
@@ -22,26 +16,15 @@ from server.export.tasks import result_path
 from server.loading.lines import iter_line_pages
 from server.models import DataRow, Label
 from server.settings import Settings, replace
-from tests.conftest import EVERYTHING, GraphQLClient, http_client
-from tests.export.conftest import Gate, start_export
-from tests.utils.export_catalog import build_catalog
-
-FIELDS = "status rowCount errorCount sha256 failureReason"
-
-
-@asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[tuple[Starlette, GraphQLClient, httpx.AsyncClient]]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        key = (await create_key(app.state.engine, app.state.organization_id, "recovery")).secret
-        async with http_client(app, key) as http:
-            yield app, GraphQLClient(http), http
+from tests.conftest import EVERYTHING
+from tests.factory import build
+from tests.utils.export_tasks import FIELDS, Gate, result, running, start_export
 
 
 async def _interrupted_task(settings: Settings, pages: int) -> str:
     """Start an everything-export, let `pages` pages be checkpointed, then stop the whole app mid-task."""
     async with running(settings) as (app, gql, _):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        await build("export", app.state.engine, app.state.organization_id, rows=12)
         gate = Gate(pages).install(app)
         task = await start_export(gql, EVERYTHING)
         await gate.reached.wait()
@@ -50,17 +33,13 @@ async def _interrupted_task(settings: Settings, pages: int) -> str:
     return str(task["id"])
 
 
-async def _result(http: httpx.AsyncClient, task_id: str) -> bytes:
-    return (await http.get(f"/exports/{task_id}.ndjson")).content
-
-
 async def test_an_interrupted_task_resumes_from_its_checkpoint(settings: Settings) -> None:
     task_id = await _interrupted_task(settings, pages=2)
     async with running(settings) as (_, gql, http):
         resumed = await gql.wait_export(task_id, FIELDS)
         fresh = await start_export(gql, EVERYTHING)
         reference = await gql.wait_export(fresh["id"], FIELDS)
-        body, expected = await _result(http, task_id), await _result(http, fresh["id"])
+        body, expected = await result(http, task_id), await result(http, fresh["id"])
     assert body == expected
     assert resumed == reference | {"sha256": hashlib.sha256(expected).hexdigest()}
     assert resumed["rowCount"] == 12
@@ -82,7 +61,7 @@ async def test_a_task_whose_file_vanished_fails_with_the_reason(settings: Settin
 
 async def test_rows_with_broken_stored_json_go_to_the_error_stream(settings: Settings) -> None:
     async with running(settings) as (app, gql, http):
-        catalog = await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        catalog = await build("export", app.state.engine, app.state.organization_id, rows=12)
         bad_label, bad_media = catalog.row_ids[4], catalog.row_ids[7]
         async with app.state.engine.begin() as conn:
             lab, row = Label.__table__.c, DataRow.__table__.c
@@ -91,7 +70,7 @@ async def test_rows_with_broken_stored_json_go_to_the_error_stream(settings: Set
             await conn.execute(update(DataRow.__table__).where(row.id == bad_media).values(media_attributes="{'a': 1}"))
         task = await start_export(gql, EVERYTHING)
         done = await gql.wait_export(task["id"], FIELDS)
-        body = await _result(http, task["id"])
+        body = await result(http, task["id"])
         errors = (await http.get(f"/exports/{task['id']}/errors.ndjson")).content
     assert (done["status"], done["rowCount"], done["errorCount"]) == ("COMPLETE", 10, 2)
     exported = [orjson.loads(line)["data_row"]["id"] for line in body.splitlines()]
@@ -110,7 +89,7 @@ async def test_a_page_is_encoded_the_same_whatever_its_chunks(
     engine: AsyncEngine, org_id: str, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Lines are assembled and encoded a chunk of rows at a time; a broken row in any chunk leaves only itself out."""
-    catalog = await build_catalog(engine, org_id, rows=12)
+    catalog = await build("export", engine, org_id, rows=12)
     bad = catalog.row_ids[7]
     async with engine.begin() as conn:
         row = DataRow.__table__.c

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 from sqlalchemy import func, inspect, select, text
@@ -22,31 +21,17 @@ from server.models import DataRow, Label, LabelFeature
 from server.orgs import ensure_organization
 from server.schema_check import create_all, migrate
 from server.settings import Settings
-from tests.conftest import EVERYTHING, GraphQLClient, count_statements
-from tests.export.conftest import start_export
-from tests.export.test_recovery import running
-from tests.utils.export_catalog import build_catalog
+from tests.conftest import count_statements
+from tests.factory import build
+from tests.utils.export_tasks import BUILT, export_everything, exported, running
 from tests.utils.postgres import estimated_rows
 
 FORMATS = ("LABELBOX", "LABELBOX_2023_BETA")
 
 
-async def _export(gql: GraphQLClient, http: httpx.AsyncClient, fmt: str = "LABELBOX") -> bytes:
-    task = await start_export(gql, {**EVERYTHING, "format": fmt})
-    assert (await gql.wait_export(task["id"]))["status"] == "COMPLETE"
-    return (await http.get(f"/exports/{task['id']}.ndjson")).content
-
-
 async def _count(app: Starlette, table: type) -> int:
     async with app.state.engine.connect() as conn:
         return int((await conn.execute(select(func.count()).select_from(table.__table__))).scalar_one())
-
-
-async def _exported(settings: Settings, rows: int) -> bytes:
-    """A built catalog of `rows` rows in `settings`' database, exported with every section."""
-    async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=rows)
-        return await _export(gql, http)
 
 
 @asynccontextmanager
@@ -60,7 +45,7 @@ async def _reimported(
     report = await import_file(empty_settings, source)
     assert (report.lines, report.rows, report.errors) == (rows, rows, [])
     async with running(empty_settings) as (app, gql, http):
-        assert await _export(gql, http, fmt) == first
+        assert await export_everything(gql, http, fmt) == first
         yield app
 
 
@@ -69,8 +54,8 @@ async def test_round_trip_is_byte_identical(
     settings: Settings, empty_settings: Settings, tmp_path: Path, fmt: str
 ) -> None:
     async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
-        first = await _export(gql, http, fmt)
+        await build("export", app.state.engine, app.state.organization_id, rows=12)
+        first = await export_everything(gql, http, fmt)
         features = await _count(app, LabelFeature)
     async with _reimported(empty_settings, tmp_path, first, rows=12, fmt=fmt) as app:
         assert await _count(app, LabelFeature) == features
@@ -79,7 +64,7 @@ async def test_round_trip_is_byte_identical(
 async def test_bad_lines_are_reported_by_number_and_good_ones_land(
     settings: Settings, empty_settings: Settings, tmp_path: Path
 ) -> None:
-    lines = (await _exported(settings, rows=3)).splitlines(keepends=True)
+    lines = (await exported(settings, rows=3)).splitlines(keepends=True)
     source = tmp_path / "mixed.ndjson"
     source.write_bytes(lines[0] + b"{not json\n" + b'{"data_row": {}}\n' + lines[1] + lines[1] + lines[2])
     report = await import_file(empty_settings, source)
@@ -134,7 +119,7 @@ async def test_a_clash_with_an_earlier_batch_fails_only_its_line(
     """Into an empty database the id lookup is skipped: the bulk write (COPY on PostgreSQL) fails on the unique
     constraint, nothing of that batch stays half-written, and the batch is retried line by line; when the earlier
     batch is not committed yet (same transaction), it stays (the failed batch rolled back to its savepoint)."""
-    lines = (await _exported(settings, rows=3)).splitlines(keepends=True)
+    lines = (await exported(settings, rows=3)).splitlines(keepends=True)
     source = tmp_path / "again.ndjson"
     source.write_bytes(lines[0] + lines[1] + lines[2] + lines[0])
     report = await _import_lines(empty_settings, source, batch_size=2, commit_rows=commit_rows)
@@ -143,13 +128,13 @@ async def test_a_clash_with_an_earlier_batch_fails_only_its_line(
     assert report.errors[0][1].startswith("conflicts with existing records: ")
     async with running(empty_settings) as (app, gql, http):
         assert await _count(app, DataRow) == 3
-        assert await _export(gql, http) == b"".join(lines)
+        assert await export_everything(gql, http) == b"".join(lines)
 
 
 async def test_a_transaction_gathers_batches_up_to_commit_rows_and_each_commit_is_reported(
     settings: Settings, empty_settings: Settings, tmp_path: Path
 ) -> None:
-    first = await _exported(settings, rows=5)
+    first = await exported(settings, rows=5)
     source = tmp_path / "rows.ndjson"
     source.write_bytes(first)
     printed: list[str] = []
@@ -161,7 +146,7 @@ async def test_a_transaction_gathers_batches_up_to_commit_rows_and_each_commit_i
         BUILT,
     ]
     async with running(empty_settings) as (_, gql, http):
-        assert await _export(gql, http) == first
+        assert await export_everything(gql, http) == first
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -171,7 +156,7 @@ async def test_the_seeded_demo_catalog_round_trips_byte_identical(
     """Every kind the seed writes (embedding metadata, conversational rows, video frames…) imports back exactly."""
     await seed_database(settings, rows=150, seed=4)
     async with running(settings) as (_, gql, http):
-        first = await _export(gql, http, fmt)
+        first = await export_everything(gql, http, fmt)
     async with _reimported(empty_settings, tmp_path, first, rows=150, fmt=fmt):
         pass
 
@@ -184,7 +169,7 @@ def _project_entry(line: bytes, old: bytes, new: bytes) -> bytes:
 async def test_lines_in_neither_format_or_mixing_both_are_numbered_errors_and_write_nothing(
     settings: Settings, empty_settings: Settings, tmp_path: Path
 ) -> None:
-    lines = (await _exported(settings, rows=4)).splitlines(keepends=True)
+    lines = (await exported(settings, rows=4)).splitlines(keepends=True)
     assert all(b'"experiments":{"' in line and b'"projects":{"' in line for line in lines)
     source = tmp_path / "formats.ndjson"
     neither = _project_entry(lines[1], b'{"name":', b'{"title":')
@@ -216,14 +201,11 @@ async def test_an_import_leaves_postgresql_statistics_current(
     if empty_settings.is_sqlite:
         pytest.skip("SQLite's plans for these queries do not use statistics")
     async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        await build("export", app.state.engine, app.state.organization_id, rows=12)
         source = tmp_path / "rows.ndjson"
-        source.write_bytes(await _export(gql, http))
+        source.write_bytes(await export_everything(gql, http))
     await import_file(empty_settings, source)
     assert await estimated_rows(empty_settings, "datarow") == 12
-
-
-BUILT = f"built {len(DEFERRED)} secondary indexes (dropped for the load into a database without data rows)"
 
 
 async def test_into_an_empty_database_secondary_indexes_are_built_after_the_load(
@@ -231,7 +213,7 @@ async def test_into_an_empty_database_secondary_indexes_are_built_after_the_load
 ) -> None:
     """Dropped in the first transaction, before the first row, and built after the last commit (one sort each
     instead of a random leaf page per row)."""
-    first = await _exported(settings, rows=5)
+    first = await exported(settings, rows=5)
     (source := tmp_path / "rows.ndjson").write_bytes(first)
     statements: list[str] = []
     await _import_lines(empty_settings, source, statements, batch_size=2, commit_rows=2)
@@ -241,13 +223,13 @@ async def test_into_an_empty_database_secondary_indexes_are_built_after_the_load
     assert max(drops) < min(writes) and max(writes) < min(creates)
     assert await _missing_indexes(empty_settings) == []
     async with running(empty_settings) as (_, gql, http):
-        assert await _export(gql, http) == first
+        assert await export_everything(gql, http) == first
 
 
 async def test_into_a_database_with_rows_no_index_is_dropped(
     settings: Settings, empty_settings: Settings, tmp_path: Path
 ) -> None:
-    lines = (await _exported(settings, rows=4)).splitlines(keepends=True)
+    lines = (await exported(settings, rows=4)).splitlines(keepends=True)
     (head := tmp_path / "head.ndjson").write_bytes(b"".join(lines[:2]))
     (tail := tmp_path / "tail.ndjson").write_bytes(b"".join(lines[2:]))
     await _import_lines(empty_settings, head)
@@ -264,8 +246,8 @@ async def test_indexes_an_interrupted_import_left_missing_are_built_by_the_next_
 ) -> None:
     """An import killed between dropping its deferred indexes and building them leaves them missing."""
     async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=3)
-        first = await _export(gql, http)
+        await build("export", app.state.engine, app.state.organization_id, rows=3)
+        first = await export_everything(gql, http)
         async with app.state.engine.begin() as conn:
             await conn.execute(text("DROP INDEX ix_datarow_org_created"))
             await conn.execute(text("DROP INDEX ix_labelfeature_name_row"))

@@ -12,8 +12,9 @@ from starlette.applications import Starlette
 
 from server.settings import Settings
 from tests.conftest import EVERYTHING
-from tests.export.conftest import START, rss_kib
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
+from tests.utils.export_tasks import START
+from tests.utils.process import rss_kib
 
 ROWS = 2000
 GROWTH_LIMIT_KIB = 8 * 1024
@@ -51,7 +52,7 @@ def _slow_read(url: str, pid: int, export_dir: Path, key: str) -> tuple[int, int
 async def test_slow_reader_keeps_server_memory_flat(
     app: Starlette, settings: Settings, live_server: tuple[str, subprocess.Popen[bytes]], demo_key: str
 ) -> None:
-    await build_catalog(app.state.engine, app.state.organization_id, rows=ROWS)
+    await build("export", app.state.engine, app.state.organization_id, rows=ROWS)
     url, proc = live_server
     size, read, before, peak = await asyncio.to_thread(_slow_read, url, proc.pid, settings.export_dir, demo_key)
     assert size > 15_000_000 and read < size / 3  # most of the result is still unread on the server side

@@ -20,8 +20,8 @@ from server.models import DataRow, Dataset
 from server.query.count import count_rows
 from server.settings import Settings
 from tests.conftest import EVERYTHING, GraphQLClient
-from tests.export.conftest import Gate, start_export
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
+from tests.utils.export_tasks import CANCEL, Gate, start_export
 
 FIELDS = "status rowCount errorCount totalRows sha256 failureReason ndjson progress"
 AT = datetime(2024, 1, 31, 12, 0)
@@ -56,7 +56,7 @@ async def test_export_queues_at_once_and_writes_the_exact_line(app: Starlette, g
 
 
 async def test_stream_follows_a_running_task(app: Starlette, gql: GraphQLClient, client: httpx.AsyncClient) -> None:
-    catalog = await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+    catalog = await build("export", app.state.engine, app.state.organization_id, rows=12)
     gate = Gate(pages=2).install(app)
     task = await start_export(gql, EVERYTHING)
     await gate.reached.wait()
@@ -76,7 +76,7 @@ async def test_stream_follows_a_running_task(app: Starlette, gql: GraphQLClient,
 async def test_offset_pieces_concatenate_to_the_full_result(
     app: Starlette, gql: GraphQLClient, client: httpx.AsyncClient
 ) -> None:
-    await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+    await build("export", app.state.engine, app.state.organization_id, rows=12)
     task = await start_export(gql, EVERYTHING)
     await gql.wait_export(task["id"])
     full = (await client.get(f"/exports/{task['id']}.ndjson")).content
@@ -87,7 +87,7 @@ async def test_offset_pieces_concatenate_to_the_full_result(
 
 
 async def test_gzip_when_the_client_accepts_it(app: Starlette, gql: GraphQLClient, client: httpx.AsyncClient) -> None:
-    await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+    await build("export", app.state.engine, app.state.organization_id, rows=12)
     task = await start_export(gql, EVERYTHING)
     await gql.wait_export(task["id"])
     plain = await client.get(f"/exports/{task['id']}.ndjson", headers={"Accept-Encoding": "identity"})
@@ -111,13 +111,10 @@ async def test_unknown_task_and_bad_offset(app: Starlette, gql: GraphQLClient, c
     assert bad.json()["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
 
 
-CANCEL = "mutation($id: ID!) { cancelExportTask(id: $id) { status } }"
-
-
 async def test_cancel_stops_a_running_task_and_removes_its_files(
     app: Starlette, gql: GraphQLClient, settings: Settings
 ) -> None:
-    await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+    await build("export", app.state.engine, app.state.organization_id, rows=12)
     gate = Gate(pages=1).install(app)
     task = await start_export(gql, EVERYTHING)
     await gate.reached.wait()
@@ -140,7 +137,7 @@ async def test_pages_are_written_while_the_total_is_counted(
 ) -> None:
     """Without relation leaves the total decides nothing about paging: it is counted on a connection of its own beside
     the pages. Here the count may only start once two pages are written; counted first, the task would never end."""
-    await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+    await build("export", app.state.engine, app.state.organization_id, rows=12)
     two_pages = asyncio.Event()
 
     async def page_written(task_id: str, rows: int) -> None:

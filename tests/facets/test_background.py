@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from server.settings import Settings, replace
-from tests.facets.test_marks import counts, marks
+from tests.utils.facet_marks import counts, marks
 from tests.utils.filter_catalog import build_catalog
 
 

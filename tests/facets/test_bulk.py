@@ -18,8 +18,8 @@ from server.models.facets import SQLITE_TRIGGERS
 from server.orgs import ensure_organization
 from server.settings import Settings
 from tests.export.conftest import empty_settings  # noqa: F401 (a fixture)
-from tests.export.test_round_trip import _exported
-from tests.facets.test_marks import counts, marks
+from tests.utils.export_tasks import exported
+from tests.utils.facet_marks import counts, marks
 
 TREES = (
     {"mediaTypes": ["IMAGE"]},
@@ -66,7 +66,7 @@ async def test_an_import_numbers_and_marks_its_rows(
     tmp_path: Path,
 ) -> None:
     source = tmp_path / "rows.ndjson"
-    source.write_bytes(await _exported(settings, rows=30))
+    source.write_bytes(await exported(settings, rows=30))
     report = await import_file(empty_settings, source)
     assert report.rows == 30
     engine = create_engine(empty_settings)

@@ -22,8 +22,8 @@ from server.orgs import ensure_organization
 from server.query.scope import request_where
 from server.schema_check import create_all
 from server.settings import Settings
-from tests.facets.test_marks import spread
 from tests.filters.strategies import UNKNOWN_IDS, _metadata, _some, one_id, some_ids, trees
+from tests.utils.facet_marks import STALE_WRITES, spread
 from tests.utils.filter_catalog import MEDIA, STATUSES, CatalogSpec, describe_catalog, insert_catalog
 
 SPEC = describe_catalog()
@@ -109,17 +109,6 @@ def covered_trees(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
 
 
 # Writes to a few rows each (by position), which leave their blocks marked and the arrays stale there.
-STALE_WRITES = {
-    3: "UPDATE datarow SET media_type = 'TEXT' WHERE id IN ({rows})",
-    13: "DELETE FROM metadatavalue WHERE data_row_id IN ({rows})",
-    23: "DELETE FROM labelfeature WHERE data_row_id IN ({rows})",
-    33: "UPDATE projectdatarow SET workflow_status = 'DONE' WHERE data_row_id IN ({rows})",
-    37: "DELETE FROM modelrundatarow WHERE data_row_id IN ({rows})",
-    7: "UPDATE label SET project_id = NULL WHERE data_row_id IN ({rows})",
-    17: "UPDATE projectdatarow SET batch_id = NULL WHERE data_row_id IN ({rows})",
-}
-
-
 class Catalog:
     """The filter catalog in a SQLite file with its arrays built, driven by its own event loop; `stale`: its rows
     spread over three chunks, a block each, and some written after the arrays were built (STALE_WRITES)."""

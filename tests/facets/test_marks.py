@@ -4,12 +4,10 @@ until its chunk is rebuilt: a count never reads a stale array, and reads the arr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, delete, event, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db import read_connection
@@ -20,11 +18,12 @@ from server.facets.marks import dirty_blocks
 from server.ingest.import_tables import ALL_TABLES, RecordMaker, Tables, write_records
 from server.ingest.pg_copy import unchecked_tables
 from server.models import DataRow, FacetDirty, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
-from server.models.facets import BLOCK_BITS, CHUNK_BITS, CHUNK_ROWS, MARK_ALL
+from server.models.facets import BLOCK_BITS, CHUNK_ROWS, MARK_ALL
 from server.orgs import ensure_organization
 from server.query.count import count_rows
 from server.query.scope import request_where
 from server.settings import Settings
+from tests.utils.facet_marks import counts, fresh, marks, spread, statements
 from tests.utils.filter_catalog import CatalogSpec, build_catalog
 
 D = DataRow.__table__  # type: ignore[attr-defined]
@@ -35,29 +34,6 @@ async def spec(engine: AsyncEngine, org_id: str) -> CatalogSpec:
     built = await build_catalog(engine, org_id)
     assert await rebuild_dirty(engine) == 1  # 120 rows: one chunk
     return built
-
-
-async def marks(engine: AsyncEngine, org_id: str) -> list[tuple[str, int]]:
-    """The chunks holding marked blocks."""
-    async with engine.connect() as conn:
-        return sorted({(org, block >> (CHUNK_BITS - BLOCK_BITS)) for org, block in await dirty_blocks(conn, org_id)})
-
-
-async def counts(engine: AsyncEngine, org_id: str, tree: dict[str, Any]) -> tuple[int | None, int]:
-    """(from the arrays and the marked blocks, or None when too much is marked; from SQL)."""
-    async with engine.connect() as conn:
-        scope = await request_where(conn, org_id, filter=tree)
-        assert scope.facets is not None, tree
-        return await scope.facets.count(conn), int((await conn.execute(scope.count)).scalar_one())
-
-
-async def fresh(engine: AsyncEngine, org_id: str, tree: dict[str, Any]) -> int:
-    """Rebuild what is marked; the arrays then count as SQL does."""
-    await rebuild_dirty(engine)
-    assert await marks(engine, org_id) == []
-    facets, sql = await counts(engine, org_id, tree)
-    assert facets == sql
-    return sql
 
 
 SOURCES: dict[str, tuple[Any, Any]] = {  # table → (a tree its rows answer, which of its rows to write)
@@ -169,31 +145,6 @@ async def test_rows_in_several_chunks_count_a_few_chunks_at_a_time(
         {"and": [{"metadata": {"name": "score", "gte": 1}}, {"not": {"annotation": {"name": "Car", "minCount": 2}}}]},
     ):
         assert await fresh(engine, org_id, tree) > 0
-
-
-async def spread(engine: AsyncEngine, org_id: str, gap: int) -> None:
-    """Rows `gap` apart by seq (in blocks, and chunks, of their own), all rebuilt."""
-    async with engine.begin() as conn:
-        await conn.execute(update(D).values(seq=D.c.seq * gap))
-        await conn.execute(delete(FacetDirty.__table__))  # type: ignore[attr-defined]
-        await conn.exec_driver_sql(MARK_ALL)
-    await rebuild_dirty(engine)
-
-
-@contextmanager
-def statements(engine: AsyncEngine, *needles: str) -> Iterator[list[tuple[str, Any]]]:
-    """The statements (and parameters) holding every needle that the engine sends while the block runs."""
-    seen: list[tuple[str, Any]] = []
-
-    def before(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if all(needle in statement for needle in needles):
-            seen.append((statement, parameters))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", before)
 
 
 def sql_parts(engine: AsyncEngine) -> Any:

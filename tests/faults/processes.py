@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from server.settings import Settings
-from tests.export.conftest import _wait_ready, free_port
+from tests.utils.process import free_port, wait_ready
 
 CLI = [sys.executable, "-m", "server.cli"]
 
@@ -33,7 +33,7 @@ def serve(settings: Settings, port: int | None = None, **env: str) -> tuple[str,
     proc = subprocess.Popen(cmd, env=cli_env(settings, **env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url)
+        wait_ready(url)
     except AssertionError:
         proc.kill()
         raise

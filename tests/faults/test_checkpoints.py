@@ -15,18 +15,15 @@ from server.export.tasks import E, result_path
 from server.models import ExportTask
 from server.settings import Settings, replace
 from tests.conftest import EVERYTHING, GraphQLClient
-from tests.export.conftest import Gate, start_export
-from tests.export.test_recovery import FIELDS, _result, running
-from tests.export.test_tasks import CANCEL
-from tests.faults.test_lease import _claim
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
+from tests.utils.export_tasks import CANCEL, FIELDS, Gate, claim, result, running, start_export
 
 
 @asynccontextmanager
 async def _held(settings: Settings, pages: int) -> AsyncIterator[tuple[Starlette, GraphQLClient, Gate, str]]:
     """An everything-export of 12 rows (four pages) running in an app whose worker is held after `pages` pages."""
     async with running(settings) as (app, gql, _):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        await build("export", app.state.engine, app.state.organization_id, rows=12)
         gate = Gate(pages).install(app)
         task = await start_export(gql, EVERYTHING)
         await gate.reached.wait()
@@ -39,14 +36,14 @@ async def test_a_crash_between_checkpoints_resumes_byte_identical(settings: Sett
     async with _held(settings, pages=3) as (a, _, _, task_id):
         a.state.worker._task.cancel()  # the worker dies at once: no store, no release
         await asyncio.gather(a.state.worker._task, return_exceptions=True)
-        stored = await _claim(a, task_id)
+        stored = await claim(a, task_id)
         written = result_path(settings.export_dir, task_id).read_bytes().count(b"\n")
     assert (stored[0], stored[2], written) == ("IN_PROGRESS", 3, 9)  # three pages written, the first one stored
     async with running(settings) as (_, gql, http):
         resumed = await gql.wait_export(task_id, FIELDS)  # reclaimed once the lease ran out
         fresh_id = (await start_export(gql, EVERYTHING))["id"]
         fresh = await gql.wait_export(fresh_id, FIELDS)
-        body, expected = await _result(http, task_id), await _result(http, fresh_id)
+        body, expected = await result(http, task_id), await result(http, fresh_id)
     assert body == expected and body.count(b"\n") == 12
     assert resumed == fresh and resumed["status"] == "COMPLETE"
 
@@ -74,7 +71,7 @@ async def test_a_lost_lease_is_seen_at_the_next_page_however_sparse_the_checkpoi
         gate.opened.set()
         await asyncio.wait_for(ended.wait(), 10)
         written = result_path(settings.export_dir, task_id).read_bytes().count(b"\n")
-        status, claimed_by, _ = await _claim(app, task_id)
+        status, claimed_by, _ = await claim(app, task_id)
     assert (status, claimed_by, written) == ("IN_PROGRESS", "other", 9)  # page 3 written and stored: LeaseLost
     assert gate.seen == 2
 

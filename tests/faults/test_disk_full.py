@@ -13,9 +13,8 @@ import pytest
 from server.export.tasks import errors_path, result_path
 from server.settings import Settings, replace
 from tests.conftest import EVERYTHING
-from tests.export.conftest import start_export
-from tests.export.test_recovery import FIELDS, running
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
+from tests.utils.export_tasks import FIELDS, running, start_export
 
 ROOM = 2048  # bytes left free: less than the first page (three rows with everything included)
 
@@ -43,7 +42,7 @@ def _fill(disk: Path, leave: int) -> Path:
 async def test_disk_full_fails_the_task_and_the_server_keeps_serving(settings: Settings, tiny_disk: Path) -> None:
     settings = replace(settings, export_dir=tiny_disk / "exports")
     async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        await build("export", app.state.engine, app.state.organization_id, rows=12)
         filler = _fill(tiny_disk, ROOM)
         task = await start_export(gql, EVERYTHING)
         failed = await gql.wait_export(task["id"], FIELDS)

@@ -5,56 +5,46 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import select
-
-from server.export.tasks import E
 from server.settings import Settings
 from tests.conftest import EVERYTHING
-from tests.export.conftest import Gate, start_export
-from tests.export.test_recovery import FIELDS, _result, running
-from tests.utils.export_catalog import build_catalog
-
-
-async def _claim(app: object, task_id: str) -> tuple[str, str | None, int]:
-    async with app.state.engine.connect() as conn:  # type: ignore[attr-defined]
-        row = (await conn.execute(select(E.status, E.claimed_by, E.row_count).where(E.id == task_id))).one()
-    return row.status, row.claimed_by, row.row_count
+from tests.factory import build
+from tests.utils.export_tasks import FIELDS, Gate, claim, result, running, start_export
 
 
 async def test_a_crashed_workers_task_is_reclaimed_after_its_lease(settings: Settings) -> None:
     async with running(settings) as (a, gql_a, _):
-        await build_catalog(a.state.engine, a.state.organization_id, rows=12)
+        await build("export", a.state.engine, a.state.organization_id, rows=12)
         gate = Gate(2).install(a)
         task = await start_export(gql_a, EVERYTHING)
         await gate.reached.wait()  # A holds the task; B starts only now (woken by NOTIFY, it could claim it first)
         async with running(settings) as (b, gql_b, http_b):
             b.state.worker.on_page = Gate(99)  # B must not run A's task while A is alive
             await asyncio.sleep(3 * settings.export_lease_seconds)  # three leases long, A holding (and renewing) it
-            assert await _claim(b, task["id"]) == ("IN_PROGRESS", a.state.worker.name, 6)
+            assert await claim(b, task["id"]) == ("IN_PROGRESS", a.state.worker.name, 6)
             assert b.state.worker.on_page.seen == 0
 
             a.state.worker._task.cancel()  # A dies without a graceful stop: no release, the lease just runs out
             b.state.worker.on_page = None
             resumed = await gql_b.wait_export(task["id"], FIELDS)
-            assert (await _claim(b, task["id"]))[1] == b.state.worker.name
+            assert (await claim(b, task["id"]))[1] == b.state.worker.name
             fresh_id = (await start_export(gql_b, EVERYTHING))["id"]
             fresh = await gql_b.wait_export(fresh_id, FIELDS)
-            body, expected = await _result(http_b, task["id"]), await _result(http_b, fresh_id)
+            body, expected = await result(http_b, task["id"]), await result(http_b, fresh_id)
     assert body == expected and body.count(b"\n") == 12
     assert resumed == fresh
 
 
 async def test_a_graceful_stop_puts_the_task_back_at_its_checkpoint(settings: Settings) -> None:
     async with running(settings) as (a, gql_a, _):
-        await build_catalog(a.state.engine, a.state.organization_id, rows=12)
+        await build("export", a.state.engine, a.state.organization_id, rows=12)
         gate = Gate(3).install(a)
         task = await start_export(gql_a, EVERYTHING)
         await gate.reached.wait()
         await a.state.worker.stop()
-        assert await _claim(a, task["id"]) == ("QUEUED", None, 9)
+        assert await claim(a, task["id"]) == ("QUEUED", None, 9)
     async with running(settings) as (_, gql, http):
         done = await gql.wait_export(task["id"], FIELDS)
         fresh_id = (await start_export(gql, EVERYTHING))["id"]
         fresh = await gql.wait_export(fresh_id, FIELDS)
-        assert await _result(http, task["id"]) == await _result(http, fresh_id)
+        assert await result(http, task["id"]) == await result(http, fresh_id)
     assert done == fresh and done["status"] == "COMPLETE"

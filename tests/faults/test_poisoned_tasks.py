@@ -15,9 +15,8 @@ from server.models.base import new_id, utcnow
 from server.settings import Settings, replace
 from tests.conftest import EVERYTHING
 from tests.conftest import EXPORT_FIELDS as FIELDS
-from tests.export.conftest import start_export
-from tests.export.test_recovery import running
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
+from tests.utils.export_tasks import running, start_export
 
 
 class WorkerDeath(BaseException):
@@ -51,7 +50,7 @@ async def test_a_task_whose_run_raises_fails_with_a_reason_and_the_next_one_runs
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with running(settings) as (app, gql, _):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=6)
+        await build("export", app.state.engine, app.state.organization_id, rows=6)
         unreadable = new_id()  # a stored request the worker cannot read (written by an older or broken version)
         async with app.state.engine.begin() as conn:
             row = {"id": unreadable, "organization_id": app.state.organization_id, "status": "QUEUED"}
@@ -71,7 +70,7 @@ async def test_a_task_whose_run_raises_fails_with_a_reason_and_the_next_one_runs
 
 async def test_a_worker_loop_that_dies_is_replaced_and_its_task_resumed(settings: Settings) -> None:
     async with running(settings) as (app, gql, _):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        await build("export", app.state.engine, app.state.organization_id, rows=12)
         app.state.worker.on_page = Killer(1)
         task = await start_export(gql, EVERYTHING)
         done = await gql.wait_export(task["id"], FIELDS)
@@ -82,7 +81,7 @@ async def test_a_worker_loop_that_dies_is_replaced_and_its_task_resumed(settings
 async def test_a_task_that_kills_its_worker_again_and_again_is_failed(settings: Settings) -> None:
     settings = replace(settings, export_max_reclaims=1)
     async with running(settings) as (app, gql, _):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        await build("export", app.state.engine, app.state.organization_id, rows=12)
         app.state.worker.on_page = Killer(2)  # the first run and its one reclaim
         task = await start_export(gql, EVERYTHING)
         failed = await gql.wait_export(task["id"], FIELDS)

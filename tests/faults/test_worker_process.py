@@ -16,9 +16,8 @@ from starlette.applications import Starlette
 from server.export.tasks import E
 from server.settings import Settings, replace
 from tests.conftest import EVERYTHING
-from tests.export.conftest import start_export
-from tests.export.test_recovery import FIELDS, _result, running
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
+from tests.utils.export_tasks import FIELDS, result, running, start_export
 
 ROWS = 150  # 50 pages of 3: the task is still running when the test acts on it
 
@@ -43,7 +42,7 @@ async def _checkpointed(app: Starlette, task_id: str) -> None:
 
 async def test_the_worker_process_runs_the_task_and_the_stream_follows_it(settings: Settings) -> None:
     async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=ROWS)
+        await build("export", app.state.engine, app.state.organization_id, rows=ROWS)
         task = await start_export(gql, EVERYTHING)
         async with http.stream("GET", task["url"]) as response:
             assert response.headers["X-Export-Status"] in ("QUEUED", "IN_PROGRESS")
@@ -58,7 +57,7 @@ async def test_the_worker_process_runs_the_task_and_the_stream_follows_it(settin
 
 async def test_a_killed_worker_process_is_replaced_and_its_task_reclaimed(settings: Settings) -> None:
     async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=ROWS)
+        await build("export", app.state.engine, app.state.organization_id, rows=ROWS)
         task = await start_export(gql, EVERYTHING)
         await _checkpointed(app, task["id"])
         killed = app.state.worker.pid
@@ -68,7 +67,7 @@ async def test_a_killed_worker_process_is_replaced_and_its_task_reclaimed(settin
         replacement = app.state.worker.pid
         fresh_id = (await start_export(gql, EVERYTHING))["id"]
         fresh = await gql.wait_export(fresh_id, FIELDS)
-        body, expected = await _result(http, task["id"]), await _result(http, fresh_id)
+        body, expected = await result(http, task["id"]), await result(http, fresh_id)
     assert replacement != killed and f":{replacement}:" in str(claimed_by)
     assert body == expected and body.count(b"\n") == ROWS
     assert resumed == fresh and resumed["status"] == "COMPLETE"

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.models import DataRow
 from server.query.scope import Scope, request_where
-from tests.filters.test_plans import RELATED
+from tests.factory.tenants import make_tenant
+from tests.filters.plans import RELATED
 from tests.utils.filter_catalog import CatalogSpec
-from tests.utils.tenants import make_tenant
 
 T = DataRow.__table__.c  # type: ignore[attr-defined]
 BROAD = "metadata+annotation+project+not"

@@ -21,11 +21,11 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from server.models import DataRow
 from server.query.scope import request_where
 from tests.conftest import GraphQLClient
+from tests.filters.plans import RELATED
 from tests.utils.filter_catalog import CatalogSpec, build_catalog
 
 T = DataRow.__table__.c  # type: ignore[attr-defined]
 ROWS = 3000
-RELATED = ("label", "labelfeature", "metadatavalue", "projectdatarow", "modelrundatarow")
 
 
 def relation_leaves(c: CatalogSpec) -> dict[str, dict[str, Any]]:

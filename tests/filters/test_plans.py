@@ -12,9 +12,9 @@ from server.loading.pages import load_page
 from server.loading.plan import RowPlan
 from server.models import DataRow
 from server.query.scope import for_every_page, request_where
+from tests.filters.plans import RELATED
 from tests.utils.filter_catalog import CatalogSpec, build_catalog
 
-RELATED = ("label", "labelfeature", "metadatavalue", "projectdatarow", "modelrundatarow")
 JSON_COLUMNS = ("value_json", "annotations", "workflow_history", "json_")
 
 

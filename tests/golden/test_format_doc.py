@@ -8,8 +8,8 @@ import orjson
 
 from server.ingest.seed import seed_database
 from server.settings import Settings
-from tests.export.test_recovery import running
 from tests.golden.format_doc import BLOCK, PAGE, blocks, render
+from tests.utils.export_tasks import running
 
 GRAPHQL = re.compile(r"```graphql\n(.*?)```", re.DOTALL)
 

@@ -13,7 +13,7 @@ import uvicorn
 from server.app import create_app
 from server.http_timeouts import uvicorn_options
 from server.settings import Settings, replace
-from tests.export.conftest import free_port
+from tests.utils.process import free_port
 
 CLOSED_WITHIN = 10.0  # seconds: far beyond the timeouts below; a connection still open then is held forever
 

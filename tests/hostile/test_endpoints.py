@@ -15,7 +15,7 @@ from server.app import create_app
 from server.auth.keys import create_key
 from server.settings import Settings, replace
 from tests.conftest import http_client
-from tests.hostile.test_limits import nested_fragments
+from tests.hostile.documents import nested_fragments
 
 ENDPOINTS = ["/graphql", "/labelbox/graphql"]
 JSON = {"content-type": "application/json"}

@@ -17,7 +17,7 @@ from server.filters.tree import Leaf, Or, parse_filter
 from server.filters.values import FilterLimits
 from server.settings import Settings, replace
 from tests.conftest import GraphQLClient, count_statements, http_client
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
 
 COUNT = "query($f: DataRowFilter) { dataRows(filter: $f, first: 1) { totalCount } }"
 
@@ -64,7 +64,7 @@ def test_a_wide_or_of_one_id_kind_is_one_leaf() -> None:
 
 
 async def test_a_wide_or_counts_as_its_in_list(gql: GraphQLClient, engine: AsyncEngine, org_id: str) -> None:
-    catalog = await build_catalog(engine, org_id, rows=6)
+    catalog = await build("export", engine, org_id, rows=6)
     tree = wide_or([{"ids": [catalog.row_ids[i % 3]]} for i in range(450)] + [{"ids": ["c-none"]}])
     with count_statements(engine) as counted:
         assert await gql.data(COUNT, {"f": tree}) == {"dataRows": {"totalCount": 3}}

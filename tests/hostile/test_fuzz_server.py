@@ -26,10 +26,9 @@ import pytest
 from server.app import create_app
 from server.auth.keys import create_key
 from server.settings import Settings
-from tests.export.conftest import _wait_ready, free_port, rss_kib
-from tests.hostile.test_limits import nested_fragments
-from tests.utils.export_catalog import build_catalog
-from tests.utils.process import stop
+from tests.factory import build
+from tests.hostile.documents import nested_fragments
+from tests.utils.process import free_port, rss_kib, stop, wait_ready
 
 SECONDS = float(os.environ.get("FUZZ_SECONDS", "60"))
 WARM_UP = min(5.0, SECONDS / 4)
@@ -48,7 +47,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], str]]
     async def prepare() -> str:
         app = create_app(settings)
         async with app.router.lifespan_context(app):
-            await build_catalog(app.state.engine, app.state.organization_id, rows=30)
+            await build("export", app.state.engine, app.state.organization_id, rows=30)
             return (await create_key(app.state.engine, app.state.organization_id, "fuzz")).secret
 
     key = asyncio.run(prepare())
@@ -64,7 +63,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], str]]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url)
+        wait_ready(url)
         yield url, proc, key
     finally:
         stop(proc)

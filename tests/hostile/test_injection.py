@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from tests.conftest import http_client
+from tests.factory.tenants import Tenant, make_tenant
 from tests.utils.snapshot import table_counts
-from tests.utils.tenants import Tenant, make_tenant
 
 HOSTILE = [
     "' OR '1'='1",

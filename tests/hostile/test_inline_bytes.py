@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from server.settings import Settings, replace
 from tests.conftest import EVERYTHING, EXPORT_FIELDS
-from tests.export.conftest import start_export
-from tests.export.test_recovery import running
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
+from tests.utils.export_tasks import running, start_export
 
 TWICE = "query($id: ID!) { a: exportTask(id: $id) { ndjson } b: exportTask(id: $id) { ndjson } }"
 
 
 async def test_inline_results_are_bounded_per_request(settings: Settings) -> None:
     async with running(settings) as (app, gql, _):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=6)
+        await build("export", app.state.engine, app.state.organization_id, rows=6)
         task_id = (await start_export(gql, EVERYTHING))["id"]
         task = await gql.wait_export(task_id, EXPORT_FIELDS)
     size = len(task["ndjson"].encode())

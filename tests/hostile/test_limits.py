@@ -16,6 +16,7 @@ from server.auth.keys import create_key
 from server.orgs import ensure_organization
 from server.settings import Settings, replace
 from tests.conftest import http_client
+from tests.hostile.documents import nested_fragments
 from tests.utils.snapshot import table_counts
 
 ROWS = "{ dataRows { nodes { id } } }"
@@ -150,13 +151,6 @@ async def test_request_rate_per_key(settings: Settings) -> None:
         ("Too many requests for this key (at most 0.5/s, bursts of 2); retry in 2 s.", "LIMIT_EXCEEDED")
     ]
     assert other.status_code == 200
-
-
-def nested_fragments(levels: int, leaf: str) -> str:
-    """`fragment F<i> on Query { ...F<i-1> (ten times) }`: 10^levels expanded copies of `leaf` in a document of ~100
-    bytes a level (the expansion is what the limits count; validation must not walk it)."""
-    spreads = (f"fragment F{i} on Query {{ {' '.join([f'...F{i - 1}'] * 10)} }}" for i in range(1, levels + 1))
-    return "\n".join([f"fragment F0 on Query {{ {leaf} }}", *spreads, f"query Q {{ ...F{levels} }}"])
 
 
 DEEP = "dataRows { edges { node { details { createdAt } } } }"

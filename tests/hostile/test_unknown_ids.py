@@ -11,9 +11,8 @@ import pytest
 from server.facets.build import rebuild_dirty
 from server.settings import Settings
 from tests.conftest import EVERYTHING, EXPORT_FIELDS
-from tests.export.conftest import start_export
-from tests.export.test_recovery import running
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
+from tests.utils.export_tasks import running, start_export
 
 NOBODY = "c" + "0" * 24
 COUNT = "query($f: DataRowFilter) { dataRows(filter: $f, first: 1) { totalCount } }"
@@ -34,7 +33,7 @@ async def test_unknown_ids_count_no_row_from_the_arrays_and_from_sql(
     settings: Settings, filter: dict[str, Any], rows: int
 ) -> None:
     async with running(settings) as (app, gql, _):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=6)
+        await build("export", app.state.engine, app.state.organization_id, rows=6)
         from_sql = await gql.data(COUNT, {"f": filter})
         await rebuild_dirty(app.state.engine)
         assert await gql.data(COUNT, {"f": filter}) == from_sql == {"dataRows": {"totalCount": rows}}
@@ -42,7 +41,7 @@ async def test_unknown_ids_count_no_row_from_the_arrays_and_from_sql(
 
 async def test_an_export_of_unknown_ids_is_empty_and_the_next_export_runs(settings: Settings) -> None:
     async with running(settings) as (app, gql, _):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=6)
+        await build("export", app.state.engine, app.state.organization_id, rows=6)
         await rebuild_dirty(app.state.engine)
         empty = await gql.wait_export((await start_export(gql, EVERYTHING, filter=FILTERS[4][0]))["id"], EXPORT_FIELDS)
         after = await gql.wait_export((await start_export(gql, EVERYTHING))["id"], EXPORT_FIELDS)

@@ -22,7 +22,7 @@ from server.db import create_engine
 from server.schema_check import create_all
 from server.settings import Settings
 from tests.conftest import ENGINES
-from tests.utils.labelbox_catalog import Catalog, build_catalog
+from tests.factory.labelbox import Catalog, build_catalog
 from tests.utils.postgres import PostgresServer
 
 NATIVE_EXPORT = """mutation($filter: DataRowFilter, $slice: ID, $ids: [ID!], $params: ExportParams) {

@@ -16,14 +16,9 @@ from server.export.s3 import S3Storage
 from server.settings import Settings
 from tests.conftest import with_s3
 from tests.labelbox.conftest import LiveServer, _free_port, _seed
-from tests.labelbox.test_sdk_exports import (  # the same tests, on this module's server
-    sdk_lines,
-    test_dataset_export_with_every_option,
-    test_error_stream_and_has_errors,
-)
+from tests.labelbox.sdk_cases import dataset_export_with_every_option, error_stream_and_has_errors, sdk_lines
 from tests.utils.seaweed import SeaweedServer
 
-__all__ = ["test_dataset_export_with_every_option", "test_error_stream_and_has_errors"]
 TASK = """query($id: ID!) { task(where: {id: $id}) { result
   exportFileFromOffset(streamType: RESULT, offset: 0) { file } } }"""
 
@@ -46,6 +41,14 @@ def live(s3_server: SeaweedServer, tmp_path_factory: pytest.TempPathFactory) -> 
     yield live
     server.should_exit = True
     thread.join(timeout=10)
+
+
+def test_dataset_export_with_every_option(live: LiveServer) -> None:
+    dataset_export_with_every_option(live)
+
+
+def test_error_stream_and_has_errors(live: LiveServer) -> None:
+    error_stream_and_has_errors(live)
 
 
 def test_the_sdk_is_handed_presigned_object_urls(live: LiveServer) -> None:

@@ -25,11 +25,10 @@ from server.export.tasks import ExportRequest, create_task, get_task
 from server.orgs import ensure_organization
 from server.settings import Settings, replace
 from tests.conftest import EVERYTHING, with_s3
-from tests.export.conftest import _wait_ready, free_port
-from tests.export.test_recovery import running
 from tests.faults.processes import CLI
+from tests.utils.export_tasks import running
 from tests.utils.postgres import PostgresServer
-from tests.utils.process import stop
+from tests.utils.process import free_port, stop, wait_ready
 from tests.utils.seaweed import SeaweedServer
 
 ROWS = 1500
@@ -83,7 +82,7 @@ def processes(topology: Settings) -> Iterator[dict[str, object]]:
             start("serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port))
             servers.append(f"http://127.0.0.1:{port}")
         for url in servers:
-            _wait_ready(url)
+            wait_ready(url)
         workers = [start("worker"), start("worker")]
         yield {"servers": servers, "workers": workers, "key": key}
     finally:

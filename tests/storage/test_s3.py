@@ -18,9 +18,8 @@ from server.export.s3 import MIN_PART, S3Storage
 from server.export.tasks import E
 from server.settings import Settings, replace
 from tests.conftest import EVERYTHING, with_s3
-from tests.export.conftest import Gate, start_export
-from tests.export.test_recovery import running
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
+from tests.utils.export_tasks import Gate, running, start_export
 from tests.utils.seaweed import SeaweedServer
 
 FIELDS = "status rowCount errorCount sha256 failureReason url errorsUrl"
@@ -58,7 +57,7 @@ async def test_an_export_in_object_storage_is_byte_identical_and_its_url_is_pres
     local: Settings, s3: Settings
 ) -> None:
     async with running(local) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        await build("export", app.state.engine, app.state.organization_id, rows=12)
         reference_id = (await start_export(gql, EVERYTHING))["id"]
         reference = await gql.wait_export(reference_id, FIELDS)
         expected = (await http.get(f"/exports/{reference_id}.ndjson")).content
@@ -87,7 +86,7 @@ async def test_an_export_in_object_storage_is_byte_identical_and_its_url_is_pres
 
 async def test_a_running_export_is_followed_from_its_uploaded_parts(s3: Settings) -> None:
     async with running(s3) as (app, gql, http):
-        catalog = await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        catalog = await build("export", app.state.engine, app.state.organization_id, rows=12)
         gate = Gate(pages=2).install(app)
         task = await start_export(gql, EVERYTHING)
         await gate.reached.wait()
@@ -117,7 +116,7 @@ async def test_a_reclaimed_task_resumes_after_its_last_part_without_uploading_it
 
     monkeypatch.setattr(S3Storage, "put", recording_put)
     async with running(s3) as (a, gql_a, _):
-        await build_catalog(a.state.engine, a.state.organization_id, rows=12)
+        await build("export", a.state.engine, a.state.organization_id, rows=12)
         gate = Gate(2).install(a)
         task = await start_export(gql_a, EVERYTHING)
         await gate.reached.wait()
@@ -148,7 +147,7 @@ async def _part_size(settings: Settings, task_id: str, number: int) -> int:
 
 async def test_a_canceled_export_leaves_no_object_and_no_upload(s3: Settings) -> None:
     async with running(s3) as (app, gql, _):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        await build("export", app.state.engine, app.state.organization_id, rows=12)
         gate = Gate(2).install(app)
         task = await start_export(gql, EVERYTHING)
         await gate.reached.wait()
@@ -169,7 +168,7 @@ async def test_a_canceled_export_leaves_no_object_and_no_upload(s3: Settings) ->
 async def test_expired_results_are_deleted_from_object_storage(s3: Settings) -> None:
     settings = replace(s3, export_ttl_seconds=0)
     async with running(settings) as (app, gql, http):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=5)
+        await build("export", app.state.engine, app.state.organization_id, rows=5)
         task = await start_export(gql)
         assert (await gql.wait_export(task["id"], FIELDS))["status"] == "COMPLETE"
         assert len((await _objects(settings))[0]) == 2
@@ -199,7 +198,7 @@ async def test_parts_of_at_least_five_mib_are_composed_by_server_side_copy(s3: S
 async def test_a_dead_workers_canceled_task_leaves_nothing_after_its_expiry(s3: Settings) -> None:
     settings = replace(s3, export_ttl_seconds=0)
     async with running(settings) as (app, gql, _):
-        await build_catalog(app.state.engine, app.state.organization_id, rows=12)
+        await build("export", app.state.engine, app.state.organization_id, rows=12)
         gate = Gate(2).install(app)
         task = await start_export(gql, EVERYTHING)
         await gate.reached.wait()

@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 
 from server.settings import Settings
-from tests.export.conftest import _wait_ready, free_port
 from tests.faults.processes import CLI, cli_env, run_cli
-from tests.utils.process import stop
+from tests.utils.process import free_port, stop, wait_ready
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ def started_dev_server(directory: Path) -> Iterator[DevServer]:
     url = f"http://127.0.0.1:{port}"
     try:
         try:
-            _wait_ready(url)
+            wait_ready(url)
         except AssertionError as exc:
             raise AssertionError(f"serve --dev did not start: {log.read_text()}") from exc
         yield DevServer(url, settings, proc, log)

@@ -20,7 +20,7 @@ from server.db import create_engine
 from server.ingest.seed import seed_database
 from server.orgs import ensure_organization
 from server.settings import Settings, replace
-from tests.export.conftest import free_port
+from tests.utils.process import free_port
 
 
 async def _keys(settings: Settings) -> tuple[str, str]:

@@ -25,8 +25,8 @@ from server.settings import Settings, replace
 from server.webhooks.events import envelope
 from server.webhooks.outbox import _insert, _row, enqueue_recent
 from tests.conftest import EVERYTHING, GraphQLClient, http_client
-from tests.export.conftest import start_export
-from tests.utils.export_catalog import build_catalog
+from tests.factory import build
+from tests.utils.export_tasks import start_export
 from tests.webhooks.conftest import OTHER_SECRET, SECRET, Receiver, start_receiver
 
 CREATE = """mutation($url: String!, $events: [WebhookEvent!]!, $secret: String) {
@@ -140,7 +140,7 @@ async def test_a_completed_export_is_announced_signed_with_a_working_url(
     shared = replace(settings, secret_key="shared-by-servers-and-workers")
     async with admin(shared) as (app, gql, org):
         hook = await _hook(gql, receiver.url, EXPORT_EVENTS)
-        await build_catalog(app.state.engine, org, rows=6)
+        await build("export", app.state.engine, org, rows=6)
         task = await start_export(gql, EVERYTHING)
         [message] = await receiver.wait_for(1)
         nodes = await _settled(gql, hook)

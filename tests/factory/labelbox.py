@@ -1,4 +1,5 @@
-"""A small deterministic catalog for the Labelbox SDK tests, written with Core inserts (lists of dicts)."""
+"""The `labelbox` profile: a small catalog for the Labelbox SDK tests whose ids and times the tests name (`c<kind>0…<n>`
+ids, days after T0), labels and their features made by the seed's label writer, written with the factory's insert."""
 
 from __future__ import annotations
 
@@ -9,23 +10,13 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.models import (
-    Attachment,
-    Batch,
-    DataRow,
-    Dataset,
-    Label,
-    MetadataSchema,
-    MetadataValue,
-    Model,
-    ModelRun,
-    ModelRunDataRow,
-    Ontology,
-    Project,
-    ProjectDataRow,
-    Slice,
-)
+from server.ingest import seed_annotations
+from server.ingest.seed_annotations import Shape
+from server.ingest.seed_catalog import Catalog as SeedCatalog
+from server.ingest.seed_labels import RowLabels
+from server.ingest.seed_ontology import BuiltOntology, Seeded, build_ontology
 from server.orgs import ensure_organization
+from tests.factory.insert import Rows, insert
 
 T0 = datetime(2024, 1, 31, 12, 0, 0)
 STATUSES = ["TO_LABEL", "IN_REVIEW", "DONE", "DONE", "IN_REWORK"]
@@ -65,23 +56,17 @@ def _row(org: str, dataset: str, n: int, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _label(org: str, n: int, row: str, **where: Any) -> dict[str, Any]:
-    objects = [
-        {"feature_id": _id("feat", n), "name": "box", "bounding_box": {"top": n, "left": 1, "height": 2, "width": 3}}
-    ]
-    return {
-        "id": _id("lab", n),
-        "organization_id": org,
-        "data_row_id": row,
-        "created_at": T0 + timedelta(days=10 + n),
-        "updated_at": T0 + timedelta(days=10 + n),
-        "created_by": "labeler@example.com",
-        "annotations": orjson.dumps({"objects": objects, "classifications": [], "relationships": []}).decode(),
-        "project_id": None,
-        "model_run_id": None,
-        "source": "LABEL",
-        **where,
-    }
+def _labels(org: str, rows: list[dict[str, Any]], ontology: BuiltOntology, project: str, run: str) -> Rows:
+    """Project labels on rows 3-5 and predictions on rows 2-3: label `n` created 10 + n days after T0."""
+    seeded, out = Seeded(23), {"label": [], "labelfeature": []}
+    made = [(n, row, {"project_id": project}) for n, row in enumerate(rows[2:])]
+    made += [(50 + n, row, {"model_run_id": run, "source": "PREDICTION"}) for n, row in enumerate(rows[1:3])]
+    for n, row, where in made:
+        writer = RowLabels(SeedCatalog(org), seeded, out, row, seed_annotations.image, Shape(width=100, height=50))
+        at = T0 + timedelta(days=10 + n)
+        scope = {"project_id": None, "model_run_id": None, "source": "LABEL"} | where
+        writer.label(ontology, _id("lab", n), at, updated_at=at, created_by="labeler@example.com", **scope)
+    return out
 
 
 def _rows(org: str) -> tuple[list[dict[str, Any]], list[str], list[str], str]:
@@ -92,25 +77,21 @@ def _rows(org: str) -> tuple[list[dict[str, Any]], list[str], list[str], str]:
     return [*good, *other, broken], [r["id"] for r in good], [r["id"] for r in other], broken["id"]
 
 
-async def _insert(engine: AsyncEngine, table: Any, rows: list[dict[str, Any]]) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(table.__table__.insert(), rows)
-
-
 async def build_catalog(engine: AsyncEngine) -> Catalog:
     org = await ensure_organization(engine)
     rows, good, other, broken = _rows(org)
-    project, run, ontology = _id("proj", 1), _id("run", 1), _id("ont", 1)
+    project, run = _id("proj", 1), _id("run", 1)
     batches = [_id("batch", 1), _id("batch", 2)]
     schema = _id("meta", 1)
-    plan: list[tuple[Any, list[dict[str, Any]]]] = [
+    ontology = build_ontology(Seeded(22), org, "Street scenes")
+    plan: list[tuple[str, list[dict[str, Any]]]] = [
         (
-            Dataset,
+            "dataset",
             [{"id": _id("ds", n), "organization_id": org, "name": f"dataset {n}", "created_at": T0} for n in (1, 2)],
         ),
-        (DataRow, rows),
+        ("datarow", rows),
         (
-            Attachment,
+            "attachment",
             [
                 {
                     "id": _id("att", i),
@@ -123,9 +104,9 @@ async def build_catalog(engine: AsyncEngine) -> Catalog:
                 for i, r in enumerate(good[:2])
             ],
         ),
-        (MetadataSchema, [{"id": schema, "organization_id": org, "name": "split", "kind": "string"}]),
+        ("metadataschema", [{"id": schema, "organization_id": org, "name": "split", "kind": "string"}]),
         (
-            MetadataValue,
+            "metadatavalue",
             [
                 {
                     "id": _id("mv", i),
@@ -138,29 +119,29 @@ async def build_catalog(engine: AsyncEngine) -> Catalog:
                 for i, r in enumerate(good)
             ],
         ),
-        (Ontology, [{"id": ontology, "organization_id": org, "name": "boxes", "created_at": T0}]),
+        ("ontology", [{"id": ontology.id, "organization_id": org, "name": ontology.name, "created_at": T0}]),
         (
-            Project,
+            "project",
             [
                 {
                     "id": project,
                     "organization_id": org,
                     "name": "project 1",
                     "media_type": "IMAGE",
-                    "ontology_id": ontology,
+                    "ontology_id": ontology.id,
                     "created_at": T0,
                 }
             ],
         ),
         (
-            Batch,
+            "batch",
             [
                 {"id": b, "organization_id": org, "project_id": project, "name": f"batch {i}", "created_at": T0}
                 for i, b in enumerate(batches)
             ],
         ),
         (
-            ProjectDataRow,
+            "projectdatarow",
             [
                 {
                     "project_id": project,
@@ -173,25 +154,20 @@ async def build_catalog(engine: AsyncEngine) -> Catalog:
                 for i, r in enumerate(good)
             ],
         ),
-        (Model, [{"id": _id("model", 1), "organization_id": org, "name": "detector", "created_at": T0}]),
+        ("model", [{"id": _id("model", 1), "organization_id": org, "name": "detector", "created_at": T0}]),
         (
-            ModelRun,
+            "modelrun",
             [{"id": run, "organization_id": org, "model_id": _id("model", 1), "name": "run 1", "created_at": T0}],
         ),
         (
-            ModelRunDataRow,
+            "modelrundatarow",
             [
                 {"model_run_id": run, "data_row_id": r, "organization_id": org, "annotation_group_id": _id("ag", i)}
                 for i, r in enumerate(good[1:4])
             ],
         ),
         (
-            Label,
-            [_label(org, i, r, project_id=project) for i, r in enumerate(good[2:])]
-            + [_label(org, 50 + i, r, model_run_id=run, source="PREDICTION") for i, r in enumerate(good[1:3])],
-        ),
-        (
-            Slice,
+            "slice",
             [
                 {
                     "id": _id("slice", 1),
@@ -202,6 +178,6 @@ async def build_catalog(engine: AsyncEngine) -> Catalog:
             ],
         ),
     ]
-    for table, values in plan:
-        await _insert(engine, table, values)
+    tables = dict(plan) | {"featureschema": ontology.rows} | _labels(org, rows[: len(good)], ontology, project, run)
+    await insert(engine, tables)
     return Catalog(org, _id("ds", 1), _id("ds", 2), good, other, broken, project, batches, run, _id("slice", 1))
