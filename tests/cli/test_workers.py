@@ -24,11 +24,11 @@ from server.orgs import ensure_organization
 from server.schema_check import prepare_schema
 from server.settings import Settings
 from tests.conftest import GraphQLClient
-from tests.export.conftest import _wait_ready, free_port, start_export
+from tests.factory import build
 from tests.faults.processes import CLI, cli_env
-from tests.utils.export_catalog import build_catalog
+from tests.utils.export_tasks import start_export
 from tests.utils.proc_tree import alive, ask, children, listeners, owner, wait_for
-from tests.utils.process import stop
+from tests.utils.process import free_port, stop, wait_ready
 
 ROWS = 30
 
@@ -52,7 +52,7 @@ def served(settings: Settings, *args: str, **env: str) -> Iterator[Served]:
     cmd = [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port), *args]
     proc = subprocess.Popen(cmd, env=cli_env(settings, **env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_ready(f"http://127.0.0.1:{port}")
+        wait_ready(f"http://127.0.0.1:{port}")
         running = Served(f"http://127.0.0.1:{port}", port, proc)
         wait_for(lambda: len(running.servers()) == 2 and len(running.background()) == 1)
         wait_for(lambda: answering(running) == running.servers())  # both have started: each accepts connections
@@ -68,7 +68,7 @@ async def catalog(settings: Settings) -> AsyncIterator[str]:
     try:
         await prepare_schema(engine)
         org = await ensure_organization(engine)
-        await build_catalog(engine, org, rows=ROWS)
+        await build("export", engine, org, rows=ROWS)
         yield (await create_key(engine, org, "workers", admin=True)).secret
     finally:
         await engine.dispose()
@@ -153,7 +153,7 @@ def test_workers_1_runs_one_process_with_its_worker_child(settings: Settings) ->
     cmd = [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
     proc = subprocess.Popen(cmd, env=cli_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_ready(f"http://127.0.0.1:{port}")
+        wait_ready(f"http://127.0.0.1:{port}")
         assert listeners(proc.pid, port) == set()  # the server is this process; its only child is the export worker
         assert len(children(proc.pid)) == 1
     finally:
