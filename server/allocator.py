@@ -4,13 +4,12 @@ By default glibc gives each thread that meets contention an arena of its own (up
 threshold for mapping large blocks each time one is freed. A server whose SQLite connections each run on a thread and
 whose requests now and then parse a megabyte of variables then keeps freed memory in many fragmented heaps: in a 60 s
 fuzz of both endpoints RSS rose ~1 MB every 4 s. With two arenas and a fixed 128 KiB mapping threshold (large
-blocks go back to the system when freed) it settles after the caches fill. Values an operator sets in the
-environment win; the same variables reach the processes this one starts."""
+blocks go back to the system when freed) the rise is a fraction of that once the caches fill. Values an operator
+sets in the environment win; the same variables reach the processes this one starts."""
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 
 # environment variable (read by glibc at start-up) -> (mallopt parameter, value)
@@ -30,12 +29,11 @@ def tune() -> None:
 
 
 def _glibc() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
-    if name is None or not hasattr(os, "confstr"):
-        return None
+    """The C library this process runs on, if it is glibc (the symbols of the process itself: no library search,
+    which on Linux runs `ldconfig -p` in a subprocess)."""
     try:
         if not os.confstr("CS_GNU_LIBC_VERSION"):
             return None
-    except (ValueError, OSError):  # not glibc (musl, macOS)
+    except (AttributeError, ValueError, OSError):  # not glibc (musl, macOS) or no confstr (Windows)
         return None
-    return ctypes.CDLL(name)
+    return ctypes.CDLL(None)
