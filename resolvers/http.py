@@ -34,7 +34,7 @@ from resolvers.schema import schema as catalog_schema
 from server.auth.principal import is_loopback
 from server.errors import CatalogError, ErrorCode
 from server.graphiql import graphiql_page
-from server.limits import check_filter_sizes, check_string_sizes
+from server.limits import check_filter_sizes, check_json_objects, check_string_sizes
 from server.responses import RequestRejected, rejection_response
 from server.settings import Settings
 from server.unavailable import is_unavailable, unavailable
@@ -169,6 +169,7 @@ class CatalogHTTP(CatalogGraphQL):
         return value
 
     def decode_json(self, data: str | bytes) -> object:
+        check_json_objects(data, self.settings.max_body_objects)
         return orjson.loads(data)  # invalid UTF-8 raises JSONDecodeError too: a 400, never a 500
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:

@@ -2,8 +2,10 @@
 
 The key comes in the connection_init payload (`{"Authorization": "Bearer <key>"}`: browsers cannot set headers on a
 WebSocket) or in the handshake's Authorization header; --dev accepts loopback connections without one, as HTTP does.
-A refused connection is closed with 4401 (no or bad key) or 4429 (too many connections for the key, or its rate) and
-a reason saying why. Each key holds at most MAX_SOCKETS_PER_KEY open connections per server process."""
+A refused connection is closed with 4401 (no or bad key), 4429 (too many connections for the key, or its rate) or
+4413 (a message of more than MAX_BODY_OBJECTS JSON objects and arrays, refused before it is parsed) and a reason
+saying why; `serve` closes one over MAX_BODY_BYTES with 1009. Each key holds at most MAX_SOCKETS_PER_KEY open
+connections per server process."""
 
 from __future__ import annotations
 
@@ -27,9 +29,11 @@ from resolvers.errors import _coded
 from resolvers.limits import build_schema
 from server.auth.principal import authenticate, bearer_token
 from server.errors import CatalogError, ErrorCode
+from server.limits import check_json_objects
+from server.responses import RequestRejected
 from server.settings import Settings
 
-UNAUTHORIZED, TOO_MANY = 4401, 4429
+UNAUTHORIZED, TOO_LARGE, TOO_MANY = 4401, 4413, 4429
 INIT_TIMEOUT = timedelta(seconds=10)
 MAX_OPERATIONS = 16  # subscriptions at once on one connection
 
@@ -72,6 +76,13 @@ class KeyedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws whose connection_init authenticates (a refusal closes with its code and reason) and
     whose end gives back the key's connection slot."""
 
+    async def handle(self) -> None:
+        """As the protocol's, but a message refused before it is parsed closes the connection with 4413 and why."""
+        try:
+            await super().handle()
+        except RequestRejected as refused:
+            await self.websocket.close(code=TOO_LARGE, reason=refused.message[:120])
+
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         try:
             await super().handle_connection_init(message)
@@ -112,6 +123,7 @@ class CatalogWebSocket(CatalogGraphQL):
             max_subscriptions_per_connection=MAX_OPERATIONS,
             allowed_origins=settings.cors_origins,
         )
+        self.settings = settings
 
     async def get_context(self, request: Request | WebSocket, response: Response | Any) -> Context:
         """No organization until connection_init authenticates (the protocol refuses operations before it)."""
@@ -132,6 +144,10 @@ class CatalogWebSocket(CatalogGraphQL):
         context.slot = slot
         context.organization_id, context.principal = principal.organization_id, principal
         return UNSET
+
+    def decode_json(self, data: str | bytes) -> object:
+        check_json_objects(data, self.settings.max_body_objects)
+        return super().decode_json(data)
 
     # websocket frames are text; the HTTP view it derives from encodes bytes
     def encode_json(self, data: object) -> str:  # type: ignore[override]

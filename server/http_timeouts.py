@@ -79,4 +79,5 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "http": protocol,
         "timeout_keep_alive": settings.http_keep_alive_seconds,
         "limit_concurrency": settings.max_connections or None,
+        "ws_max_size": settings.max_body_bytes,  # a WebSocket message is bounded as a request body is
     }

@@ -110,6 +110,9 @@ class Settings(BaseModel):
     max_tokens: int = 5000
     max_string_length: int = 65_536
     max_body_bytes: int = 4 * 1024 * 1024
+    # JSON objects and arrays in one GraphQL request body or WebSocket message, counted as `{` and `[` characters
+    # before the JSON is parsed: a parsed object costs ~20 times its bytes, so bytes alone do not bound memory
+    max_body_objects: int = 50_000
     # `serve`: a request's headers and body must arrive within these; idle keep-alive connections close after
     # http_keep_alive_seconds; beyond max_connections open at once, requests get 503 (0: no cap)
     http_header_timeout_seconds: float = 10.0

@@ -32,6 +32,7 @@ def settings(tmp_path) -> Settings:  # type: ignore[no-untyped-def]
         max_tokens=60,
         max_string_length=50,
         max_body_bytes=4000,
+        max_body_objects=40,
         max_concurrent_exports=2,
     )
 
@@ -112,6 +113,32 @@ async def test_request_body_size(client: httpx.AsyncClient, engine: AsyncEngine)
     assert await table_counts(engine) == before
     just_fits = await client.post("/graphql", content=_chunks(b'{"query": "%s"}' % ROWS.encode()))
     assert just_fits.status_code == 415  # read in full, then judged on its (missing) content type
+
+
+def _body(lists: int, padding: int = 0) -> bytes:
+    """A GraphQL request body holding lists + 3 '{' and '[' characters (its object, the variables, the query's
+    selection and `lists` nested lists), and `padding` more inside a string."""
+    variables = b"[" * lists + b"]" * lists
+    return b'{"query": "{ __typename }", "pad": "%s", "variables": {"v": %s}}' % (b"{" * padding, variables)
+
+
+@pytest.mark.parametrize("path", ["/graphql", "/labelbox/graphql"])
+async def test_json_objects_per_body(client: httpx.AsyncClient, engine: AsyncEngine, path: str) -> None:
+    before = await table_counts(engine)
+    headers = {"content-type": "application/json"}
+    too_many = await client.post(path, content=_body(38), headers=headers)
+    assert too_many.status_code == 413, too_many.text
+    message = (
+        "The request holds 41 JSON objects and arrays (counting '{' and '[' characters); one request takes at most 40."
+        " Send less per request."
+    )
+    assert limited(too_many.json()) == [(message, "LIMIT_EXCEEDED")]
+    in_a_string = await client.post(path, content=_body(0, padding=38), headers=headers)
+    assert in_a_string.status_code == 413  # counted before parsing: characters in strings count too
+    fits = await client.post(path, content=_body(37), headers=headers)
+    assert fits.status_code == 200, fits.text
+    assert fits.json()["data"] == {"__typename": "Query"}
+    assert await table_counts(engine) == before
 
 
 async def test_concurrent_exports_per_organization(

@@ -30,6 +30,7 @@ UPDATES = """subscription($id: ID!) { exportTaskUpdated(id: $id) {
   id status progress rowCount errorCount bytesWritten totalRows url } }"""
 EXPORT = "mutation($p: ExportParams) { exportDataRows(params: $p) { id } }"
 SOCKETS = 3
+OBJECTS, BYTES = 50, 64 * 1024  # JSON objects and arrays, and bytes, of one message
 T = ExportTask.__table__  # type: ignore[attr-defined]
 
 
@@ -42,7 +43,14 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         pg.create()
         url = pg.url
     settings = Settings(database_url=url, export_dir=tmp / "exports", facet_refresh_seconds=0)
-    settings = replace(settings, max_sockets_per_key=SOCKETS, subscription_poll_seconds=0.02, export_page_size=20)
+    settings = replace(
+        settings,
+        max_sockets_per_key=SOCKETS,
+        subscription_poll_seconds=0.02,
+        export_page_size=20,
+        max_body_objects=OBJECTS,
+        max_body_bytes=BYTES,
+    )
     try:
         with live_server(settings, rows=300) as server:
             yield server
@@ -184,6 +192,29 @@ def test_no_key_or_a_wrong_key_is_refused_with_a_reason(live: Live) -> None:
     code, reason = asyncio.run(refusal(live, {"Authorization": 7}))
     assert code == 4401 and "must be a string" in reason
     asyncio.run(closed(socket(live, None, Authorization=f"Bearer {live.key}")))  # the handshake's header works too
+
+
+def test_a_message_too_large_closes_the_connection_before_it_is_parsed(live: Live) -> None:
+    async def sent(message: str) -> tuple[int, str]:
+        ws = await socket(live, live.key)
+        await ws.send(message)
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 10)
+        assert closed.value.rcvd is not None
+        return closed.value.rcvd.code, closed.value.rcvd.reason
+
+    def subscribe(variables: str) -> str:
+        payload = '{"query": ' + json.dumps(UPDATES) + ', "variables": ' + variables + "}"
+        return '{"id": "1", "type": "subscribe", "payload": ' + payload + "}"
+
+    nested = "[" * (OBJECTS - 4) + "]" * (OBJECTS - 4)
+    message = subscribe('{"id": "x", "v": ' + nested + "}")  # 3 objects, 2 '{' in the query and the lists
+    assert message.count("{") + message.count("[") == OBJECTS + 1
+    code, reason = asyncio.run(sent(message))
+    assert code == 4413 and reason.startswith(f"The request holds {OBJECTS + 1} JSON objects and arrays"), reason
+    code, _ = asyncio.run(sent(subscribe('{"id": "' + "x" * BYTES + '"}')))
+    assert code == 1009  # over MAX_BODY_BYTES: uvicorn refuses the frame
+    asyncio.run(closed(socket(live, live.key)))  # the server goes on
 
 
 def test_connections_per_key_are_limited_and_given_back(live: Live) -> None:

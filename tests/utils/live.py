@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from server.app import create_app
 from server.auth.keys import create_key
 from server.db import create_engine
+from server.http_timeouts import uvicorn_options
 from server.ingest.seed import seed_database
 from server.orgs import ensure_organization
 from server.settings import Settings, replace
@@ -63,7 +64,8 @@ def live_server(settings: Settings, rows: int = 0) -> Iterator[Live]:
     asyncio.run(seed_database(settings, rows=rows))
     key, other_key = asyncio.run(_keys(settings))
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port, log_level="warning"))
+    options = uvicorn_options(settings)  # the protocol, timeouts and message bounds of `catalog-export serve`
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port, log_level="warning", **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
