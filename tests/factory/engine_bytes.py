@@ -1,7 +1,9 @@
-"""A small catalog written with Core inserts, chosen to expose engine differences in export bytes.
+"""The `engine_bytes` profile: a small catalog chosen to expose engine differences in export bytes, written with the
+factory's insert.
 
-Ids and global keys mix case and punctuation (a linguistic collation orders them differently from byte order),
-timestamps carry milliseconds and microseconds, payloads hold floats, unicode, escapes and nulls.
+Its ids, times and payloads are the point, so they are its own rather than the seed's: ids and global keys mix case
+and punctuation (a linguistic collation orders them differently from byte order), timestamps carry milliseconds and
+microseconds, payloads hold floats, unicode, escapes and nulls.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from server.models import (
     Project,
     ProjectDataRow,
 )
+from tests.factory.insert import insert
 
 T0 = datetime(2024, 1, 31, 12, 0, 0, 123456)
 # Byte order: "cB…" < "cZ…" < "c_…" < "ca…" < "cé…"; en-US order puts "_" first and "a" before "B".
@@ -166,6 +169,4 @@ def catalog(org: str) -> list[tuple[Any, list[dict[str, Any]]]]:
 
 
 async def insert_catalog(engine: AsyncEngine, org: str) -> None:
-    async with engine.begin() as conn:
-        for model, rows in catalog(org):
-            await conn.execute(model.__table__.insert(), rows)
+    await insert(engine, {model.__tablename__: rows for model, rows in catalog(org)})
