@@ -14,24 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.models import (
-    Attachment,
-    Batch,
-    DataRow,
-    DataRowEmbedding,
-    Dataset,
-    Embedding,
-    Label,
-    MetadataSchema,
-    MetadataValue,
-    Model,
-    ModelRun,
-    ModelRunDataRow,
-    Ontology,
-    Project,
-    ProjectDataRow,
-)
-from tests.factory.insert import insert
+from tests.factory.insert import Rows, insert
 
 T0 = datetime(2024, 1, 31, 12, 0, 0, 123456)
 # Byte order: "cB…" < "cZ…" < "c_…" < "ca…" < "cé…"; en-US order puts "_" first and "a" before "B".
@@ -82,91 +65,96 @@ def _labels(org: str) -> list[dict[str, Any]]:
     return labels
 
 
-def catalog(org: str) -> list[tuple[Any, list[dict[str, Any]]]]:
-    """(model, rows) in foreign-key order."""
+def catalog(org: str) -> Rows:
+    """Rows by table name."""
     o = {"organization_id": org}
-    return [
-        (Dataset, [{**o, "id": "cdataset", "name": "Dätaset ☃", "created_at": T0}]),
-        (DataRow, _rows(org)),
-        (
-            Attachment,
-            [
-                {
-                    **o,
-                    "id": f"catt{i}",
-                    "data_row_id": r,
-                    "type": "TEXT",
-                    "value": "ß",
-                    "name": None,
-                    "position": 1 - i % 2,
-                }
-                for i, r in enumerate(ROW_IDS)
-            ],
-        ),
-        (
-            MetadataSchema,
-            [
-                {**o, "id": "cschemaA", "name": "score", "kind": "number"},
-                {**o, "id": "cschemab", "name": "note", "kind": "string"},
-            ],
-        ),
-        (
-            MetadataValue,
-            [
-                {
-                    **o,
-                    "id": f"cmv{i}{s}",
-                    "data_row_id": r,
-                    "schema_id": s,
-                    "position": 0,
-                    "value_json": "0.1" if s == "cschemaA" else '"naïve \\n"',
-                }
-                for i, r in enumerate(ROW_IDS[:3])
-                for s in ("cschemaA", "cschemab")
-            ],
-        ),
-        (Embedding, [{**o, "id": "cemb", "name": "clip", "dims": 4, "created_at": T0}]),
-        (DataRowEmbedding, [{**o, "embedding_id": "cemb", "data_row_id": r, "vector": VECTOR} for r in ROW_IDS[:2]]),
-        (Ontology, [{**o, "id": "contology", "name": "Ont", "created_at": T0}]),
-        (
-            Project,
-            [
-                {
-                    **o,
-                    "id": "cProject",
-                    "name": "Prøject",
-                    "media_type": "IMAGE",
-                    "ontology_id": "contology",
-                    "created_at": T0,
-                }
-            ],
-        ),
-        (Batch, [{**o, "id": "cbatch", "project_id": "cProject", "name": "B1", "created_at": T0}]),
-        (
-            ProjectDataRow,
-            [
-                {
-                    **o,
-                    "project_id": "cProject",
-                    "data_row_id": r,
-                    "batch_id": "cbatch" if i else None,
-                    "workflow_status": "DONE",
-                    "task_id": None,
-                    "workflow_history": "[]",
-                    "last_activity_at": T0,
-                }
-                for i, r in enumerate(ROW_IDS[:4])
-            ],
-        ),
-        (Model, [{**o, "id": "cmodel", "name": "Mödel", "created_at": T0}]),
-        (ModelRun, [{**o, "id": "cRun", "model_id": "cmodel", "name": "run 1", "created_at": T0}]),
-        (
-            ModelRunDataRow,
-            [{**o, "model_run_id": "cRun", "data_row_id": r, "annotation_group_id": "cgroup"} for r in ROW_IDS[:4]],
-        ),
-        (Label, _labels(org)),
-    ]
+    return dict(
+        [
+            ("dataset", [{**o, "id": "cdataset", "name": "Dätaset ☃", "created_at": T0}]),
+            ("datarow", _rows(org)),
+            (
+                "attachment",
+                [
+                    {
+                        **o,
+                        "id": f"catt{i}",
+                        "data_row_id": r,
+                        "type": "TEXT",
+                        "value": "ß",
+                        "name": None,
+                        "position": 1 - i % 2,
+                    }
+                    for i, r in enumerate(ROW_IDS)
+                ],
+            ),
+            (
+                "metadataschema",
+                [
+                    {**o, "id": "cschemaA", "name": "score", "kind": "number"},
+                    {**o, "id": "cschemab", "name": "note", "kind": "string"},
+                ],
+            ),
+            (
+                "metadatavalue",
+                [
+                    {
+                        **o,
+                        "id": f"cmv{i}{s}",
+                        "data_row_id": r,
+                        "schema_id": s,
+                        "position": 0,
+                        "value_json": "0.1" if s == "cschemaA" else '"naïve \\n"',
+                    }
+                    for i, r in enumerate(ROW_IDS[:3])
+                    for s in ("cschemaA", "cschemab")
+                ],
+            ),
+            ("embedding", [{**o, "id": "cemb", "name": "clip", "dims": 4, "created_at": T0}]),
+            (
+                "datarowembedding",
+                [{**o, "embedding_id": "cemb", "data_row_id": r, "vector": VECTOR} for r in ROW_IDS[:2]],
+            ),
+            ("ontology", [{**o, "id": "contology", "name": "Ont", "created_at": T0}]),
+            (
+                "project",
+                [
+                    {
+                        **o,
+                        "id": "cProject",
+                        "name": "Prøject",
+                        "media_type": "IMAGE",
+                        "ontology_id": "contology",
+                        "created_at": T0,
+                    }
+                ],
+            ),
+            ("batch", [{**o, "id": "cbatch", "project_id": "cProject", "name": "B1", "created_at": T0}]),
+            (
+                "projectdatarow",
+                [
+                    {
+                        **o,
+                        "project_id": "cProject",
+                        "data_row_id": r,
+                        "batch_id": "cbatch" if i else None,
+                        "workflow_status": "DONE",
+                        "task_id": None,
+                        "workflow_history": "[]",
+                        "last_activity_at": T0,
+                    }
+                    for i, r in enumerate(ROW_IDS[:4])
+                ],
+            ),
+            ("model", [{**o, "id": "cmodel", "name": "Mödel", "created_at": T0}]),
+            ("modelrun", [{**o, "id": "cRun", "model_id": "cmodel", "name": "run 1", "created_at": T0}]),
+            (
+                "modelrundatarow",
+                [{**o, "model_run_id": "cRun", "data_row_id": r, "annotation_group_id": "cgroup"} for r in ROW_IDS[:4]],
+            ),
+            ("label", _labels(org)),
+        ]
+    )
 
 
 async def insert_catalog(engine: AsyncEngine, org: str) -> None:
-    await insert(engine, {model.__tablename__: rows for model, rows in catalog(org)})
+    await insert(engine, catalog(org))
