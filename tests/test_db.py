@@ -13,7 +13,7 @@ from server import db
 from server.app import SERVER_CONNECTIONS
 from server.db import create_engine, warm_pool
 from server.settings import Settings
-from tests.conftest import queries_sent
+from tests.utils.statements import queries_sent
 
 
 async def test_warm_pool_leaves_the_connections_open_in_the_pool(settings: Settings) -> None:

@@ -28,8 +28,8 @@ from resolvers.types.data_rows import (
     LabelDetails,
     ProjectDetails,
 )
-from tests.filters.conftest import catalog
-from tests.utils.filter_catalog import CatalogSpec
+from tests.factory.filters import CatalogSpec
+from tests.utils.fixtures import catalog
 
 __all__ = ["catalog"]
 

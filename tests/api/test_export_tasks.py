@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
-from tests.conftest import GraphQLClient, http_client
 from tests.factory.tenants import make_tenant
+from tests.utils.client import GraphQLClient, http_client
 
 START = "mutation($ids: [ID!]) { exportDataRows(dataRowIds: $ids) { id } }"
 RECENT = "query($first: Int!) { exportTasks(first: $first) { id status rowCount bytesWritten } }"

@@ -15,8 +15,8 @@ from server.app import create_app, dev_key_name
 from server.auth.keys import KeyInfo, create_key, list_keys
 from server.cli import main
 from server.settings import Settings, replace
-from tests.conftest import http_client
 from tests.factory.tenants import make_tenant
+from tests.utils.client import http_client
 
 ROWS = {"query": "{ dataRows { nodes { globalKey } } }"}
 HTML = {"accept": "text/html"}

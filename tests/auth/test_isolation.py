@@ -11,8 +11,8 @@ import pytest
 from starlette.applications import Starlette
 
 from server.auth.signing import sign_path
-from tests.conftest import http_client
 from tests.factory.tenants import Tenant, make_tenant
+from tests.utils.client import http_client
 
 EXPORT = "mutation($ids: [ID!]) { exportDataRows(dataRowIds: $ids) { id url errorsUrl } }"
 TASK = "query($id: ID!) { exportTask(id: $id) { id status } }"

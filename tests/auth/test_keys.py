@@ -13,7 +13,8 @@ from starlette.applications import Starlette
 from server.auth.keys import create_key, lookup_key, revoke_key
 from server.cli import main
 from server.models import ApiKey
-from tests.conftest import count_statements, http_client
+from tests.utils.client import http_client
+from tests.utils.statements import count_statements
 
 ROWS = "{ dataRows { nodes { id } } }"
 NO_KEY = (

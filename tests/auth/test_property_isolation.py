@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from starlette.applications import Starlette
 
 from server.settings import Settings, replace
-from tests.conftest import http_client
 from tests.factory.tenants import Tenant, make_tenant
+from tests.utils.client import http_client
 
 ROWS = "query($f: DataRowFilter) { dataRows(filter: $f, first: 50) { nodes { id } } }"
 ROW = "query($id: ID) { dataRow(id: $id) { id } }"

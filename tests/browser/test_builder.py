@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser.conftest import SUCCESS, App
+from tests.browser.page import SUCCESS, App
 
 PROJECTS = "{ projects(first: 100) { nodes { id name batches { id name } } } }"
 KEYS = "query($f: DataRowFilter) { dataRows(filter: $f, first: 100) { nodes { id globalKey } } }"

@@ -11,7 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select, update
 
 from server.models import Label
-from tests.browser.conftest import ERROR, ROWS, App
+from tests.browser.page import ERROR, ROWS, App
 
 EXPORT = """mutation($f: DataRowFilter, $s: ID, $ids: [ID!], $p: ExportParams) {
   exportDataRows(filter: $f, slice: $s, dataRowIds: $ids, params: $p) { id } }"""

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import WebSocket
 
 from server.settings import Settings, replace
-from tests.browser.conftest import ROWS, App
+from tests.browser.page import ROWS, App
 from tests.utils.live import Live, live_server
 
 EXPORT = "mutation($ids: [ID!], $p: ExportParams) { exportDataRows(dataRowIds: $ids, params: $p) { id } }"

@@ -8,7 +8,7 @@ import re
 
 import httpx
 
-from tests.browser.conftest import App
+from tests.browser.page import App
 
 LOADED = """() => [...document.querySelectorAll('#grid .tile svg.media')].length > 0 &&
   [...document.querySelectorAll('#grid .tile svg.media')].every(m => m.dataset.media === 'loaded')"""

@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from server.models import ExportTask
 from server.settings import Settings, replace
-from tests.browser.conftest import ROWS, App
+from tests.browser.page import ROWS, App
 from tests.utils.live import Live, live_server
 
 T = ExportTask.__table__  # type: ignore[attr-defined]

@@ -23,9 +23,9 @@ from server.export.tasks import E
 from server.orgs import ensure_organization
 from server.schema_check import prepare_schema
 from server.settings import Settings
-from tests.conftest import GraphQLClient
 from tests.factory import build
 from tests.faults.processes import CLI, cli_env
+from tests.utils.client import GraphQLClient
 from tests.utils.export_tasks import start_export
 from tests.utils.proc_tree import alive, ask, children, listeners, owner, wait_for
 from tests.utils.process import free_port, stop, wait_ready

@@ -1,5 +1,5 @@
 """docs/architecture.md's module map: every module it names exists, and every package of server/ and resolvers/ is
-on it; no test module is imported by another module."""
+on it; no test module and no conftest module is imported by another module."""
 
 from __future__ import annotations
 
@@ -38,13 +38,19 @@ def _imported_modules(path: Path) -> Iterator[str]:
             yield from (alias.name for alias in node.names)
 
 
+def _is_test_or_conftest(module: str) -> bool:
+    last = module.rsplit(".", 1)[-1]
+    return last == "conftest" or (module.startswith("tests.") and last.startswith("test_"))
+
+
 def test_no_test_module_is_imported_as_a_library() -> None:
     """Helpers that several test modules share live in helper modules (tests/utils, tests/<package>/<helper>.py):
-    importing a test module runs its collection-time code and makes its tests run twice."""
+    importing a test module runs its collection-time code and makes its tests run twice; a conftest is pytest's to
+    load (a fixture several packages use lives in a helper module, imported where it is used)."""
     imports = [
         f"{path.relative_to(ROOT).as_posix()} imports {module}"
         for path in sorted((ROOT / "tests").rglob("*.py"))
         for module in _imported_modules(path)
-        if module.startswith("tests.") and module.rsplit(".", 1)[-1].startswith("test_")
+        if _is_test_or_conftest(module)
     ]
     assert imports == []

@@ -15,7 +15,7 @@ from server.app import create_app
 from server.auth.keys import create_key
 from server.ingest.seed import seed_database
 from server.settings import Settings
-from tests.conftest import GraphQLClient, http_client
+from tests.utils.client import GraphQLClient, http_client
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "web-app.md").read_text()

@@ -1,4 +1,5 @@
-"""Export test fixtures: a second, empty database, a live `catalog-export serve`, three rows a page."""
+"""Export test fixtures: a second, empty database (`empty_settings`, tests/utils/fixtures.py), a live
+`catalog-export serve`, three rows a page."""
 
 from __future__ import annotations
 
@@ -6,28 +7,12 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from server.settings import Settings, replace
-from tests.utils.postgres import PostgresServer
+from tests.utils.fixtures import empty_settings
 from tests.utils.process import free_port, stop, wait_ready
-
-
-@pytest.fixture
-def empty_settings(engine_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Settings]:
-    """A second, empty database on the same engine as `settings` (imports land there; PostgreSQL uses COPY)."""
-    exports = tmp_path / "exports-empty"
-    if engine_name == "sqlite":
-        yield Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", export_dir=exports)
-        return
-    server = PostgresServer(request.getfixturevalue("postgres_server").admin_url)
-    server.create()
-    try:
-        yield Settings(database_url=server.url, export_dir=exports)
-    finally:
-        server.drop()
 
 
 @pytest.fixture
@@ -51,3 +36,6 @@ def live_server(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[byte
 def settings(settings: Settings) -> Settings:
     """Three rows a page, so a 12-row catalog is exported in four checkpointed pages (on every engine)."""
     return replace(settings, export_page_size=3)
+
+
+__all__ = ["empty_settings"]

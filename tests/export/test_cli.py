@@ -12,8 +12,8 @@ import httpx
 from starlette.applications import Starlette
 
 from server.settings import Settings
-from tests.conftest import EVERYTHING, GraphQLClient
 from tests.factory import build
+from tests.utils.client import EVERYTHING, GraphQLClient
 from tests.utils.export_tasks import BUILT, start_export
 
 INCLUDE = ",".join(k for k in EVERYTHING if not k.startswith("all"))

@@ -9,9 +9,10 @@ import sys
 from starlette.applications import Starlette
 
 from server.export.progress import Progress
-from tests.conftest import EVERYTHING, GraphQLClient, count_statements
 from tests.factory import build
+from tests.utils.client import EVERYTHING, GraphQLClient
 from tests.utils.export_tasks import start_export
+from tests.utils.statements import count_statements
 
 
 async def test_one_statement_per_related_table_per_page(app: Starlette, gql: GraphQLClient) -> None:

@@ -18,9 +18,10 @@ from server.export.params import ExportParams
 from server.loading.lines import LinePage, iter_line_pages
 from server.models import DataRow
 from server.settings import Settings
-from tests.conftest import EVERYTHING, count_statements
 from tests.factory import build
+from tests.utils.client import EVERYTHING
 from tests.utils.export_tasks import Gate, running, start_export
+from tests.utils.statements import count_statements
 
 IDLE_IN_TRANSACTION = text(
     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"

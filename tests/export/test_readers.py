@@ -13,7 +13,7 @@ import orjson
 
 from server.ingest.seed import seed_database
 from server.settings import Settings
-from tests.conftest import EVERYTHING
+from tests.utils.client import EVERYTHING
 from tests.utils.export_tasks import running, start_export
 
 ROWS = 1000

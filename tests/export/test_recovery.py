@@ -16,8 +16,8 @@ from server.export.tasks import result_path
 from server.loading.lines import iter_line_pages
 from server.models import DataRow, Label
 from server.settings import Settings, replace
-from tests.conftest import EVERYTHING
 from tests.factory import build
+from tests.utils.client import EVERYTHING
 from tests.utils.export_tasks import FIELDS, Gate, result, running, start_export
 
 

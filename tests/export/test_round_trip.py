@@ -21,10 +21,10 @@ from server.models import DataRow, Label, LabelFeature
 from server.orgs import ensure_organization
 from server.schema_check import create_all, migrate
 from server.settings import Settings
-from tests.conftest import count_statements
 from tests.factory import build
 from tests.utils.export_tasks import BUILT, export_everything, exported, running
 from tests.utils.postgres import estimated_rows
+from tests.utils.statements import count_statements
 
 FORMATS = ("LABELBOX", "LABELBOX_2023_BETA")
 

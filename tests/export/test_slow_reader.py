@@ -11,8 +11,8 @@ import httpx
 from starlette.applications import Starlette
 
 from server.settings import Settings
-from tests.conftest import EVERYTHING
 from tests.factory import build
+from tests.utils.client import EVERYTHING
 from tests.utils.export_tasks import START
 from tests.utils.process import rss_kib
 

@@ -19,8 +19,8 @@ from server.export.runner import ExportWorker
 from server.models import DataRow, Dataset
 from server.query.count import count_rows
 from server.settings import Settings
-from tests.conftest import EVERYTHING, GraphQLClient
 from tests.factory import build
+from tests.utils.client import EVERYTHING, GraphQLClient
 from tests.utils.export_tasks import CANCEL, Gate, start_export
 
 FIELDS = "status rowCount errorCount totalRows sha256 failureReason ndjson progress"

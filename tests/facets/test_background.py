@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from server.settings import Settings, replace
+from tests.factory.filters import build_catalog
 from tests.utils.facet_marks import counts, marks
-from tests.utils.filter_catalog import build_catalog
 
 
 @pytest.fixture

@@ -19,10 +19,10 @@ from server.facets.build import rebuild_dirty
 from server.facets.marks import LIVE, built_chunks
 from server.models import DataRow, Label, LabelFeature, MetadataValue, ModelRunDataRow, ProjectDataRow
 from server.settings import Settings
-from tests.conftest import ENGINES
+from tests.factory.filters import describe_catalog
 from tests.filters.strategies import trees
 from tests.utils.driven import Driven, driven_catalog, engine_url
-from tests.utils.filter_catalog import describe_catalog
+from tests.utils.postgres import ENGINES
 
 SPEC = describe_catalog()
 FACETS = """query($f: DataRowFilter, $s: ID) { dataRowFacets(filter: $f, slice: $s) {

@@ -17,9 +17,9 @@ from server.ingest.seed import seed_database
 from server.models.facets import SQLITE_TRIGGERS
 from server.orgs import ensure_organization
 from server.settings import Settings
-from tests.export.conftest import empty_settings  # noqa: F401 (a fixture)
 from tests.utils.export_tasks import exported
 from tests.utils.facet_marks import counts, marks
+from tests.utils.fixtures import empty_settings  # noqa: F401 (a fixture)
 
 TREES = (
     {"mediaTypes": ["IMAGE"]},

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.db import read_connection, snapshot
 from server.facets.build import rebuild_dirty
 from server.query.scope import request_where
+from tests.factory.filters import build_catalog
 from tests.utils.facet_marks import spread
-from tests.utils.filter_catalog import build_catalog
 
 SECONDS = 3.0
 TREES: list[dict[str, Any]] = [

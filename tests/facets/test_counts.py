@@ -22,11 +22,12 @@ from server.orgs import ensure_organization
 from server.query.scope import request_where
 from server.schema_check import create_all
 from server.settings import Settings
+from tests.factory.filters import CatalogSpec, describe_catalog, insert_catalog
 from tests.filters.strategies import UNKNOWN_IDS, _metadata, _some, one_id, some_ids, trees
 from tests.utils.facet_marks import STALE_WRITES, spread
-from tests.utils.filter_catalog import MEDIA, STATUSES, CatalogSpec, describe_catalog, insert_catalog
 
 SPEC = describe_catalog()
+MEDIA, STATUSES = SPEC.vocabulary.media, SPEC.vocabulary.statuses
 FOREIGN = describe_catalog(n_rows=24, seed=8)  # another organization's catalog, beside SPEC's
 GONE_RUN = "c" + "d" * 24  # a model run of SPEC's organization, deleted (with its rows) after the arrays were built
 STRANGERS = (
@@ -62,7 +63,7 @@ def _covered_leaves(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
                 "minCount": min(low, high),
                 **({"maxCount": max(low, high)} if high else {}),
             },
-            st.sampled_from([{"name": "Car"}, {"name": "Person"}, {"featureSchemaId": "fs-car"}]),
+            st.sampled_from([{"name": "Car"}, {"name": "Person"}, {"featureSchemaId": spec.names["Car"]}]),
             counts,
             counts,
         ),

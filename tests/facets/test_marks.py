@@ -23,8 +23,8 @@ from server.orgs import ensure_organization
 from server.query.count import count_rows
 from server.query.scope import request_where
 from server.settings import Settings
+from tests.factory.filters import CatalogSpec, build_catalog
 from tests.utils.facet_marks import counts, fresh, marks, spread, statements
-from tests.utils.filter_catalog import CatalogSpec, build_catalog
 
 D = DataRow.__table__  # type: ignore[attr-defined]
 

@@ -21,8 +21,8 @@ from server.facets.refresher import FacetRefresher
 from server.models import FacetChunk, MetadataValue
 from server.models.facets import MARK_ALL
 from server.settings import Settings
+from tests.factory.filters import build_catalog
 from tests.utils.facet_marks import STALE_WRITES, counts, fresh, marks, spread, statements
-from tests.utils.filter_catalog import build_catalog
 
 V = MetadataValue.__table__  # type: ignore[attr-defined]
 C = FacetChunk.__table__.c  # type: ignore[attr-defined]

@@ -14,8 +14,8 @@ from starlette.applications import Starlette
 from server.export.tasks import E, result_path
 from server.models import ExportTask
 from server.settings import Settings, replace
-from tests.conftest import EVERYTHING, GraphQLClient
 from tests.factory import build
+from tests.utils.client import EVERYTHING, GraphQLClient
 from tests.utils.export_tasks import CANCEL, FIELDS, Gate, claim, result, running, start_export
 
 

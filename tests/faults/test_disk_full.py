@@ -12,8 +12,8 @@ import pytest
 
 from server.export.tasks import errors_path, result_path
 from server.settings import Settings, replace
-from tests.conftest import EVERYTHING
 from tests.factory import build
+from tests.utils.client import EVERYTHING
 from tests.utils.export_tasks import FIELDS, running, start_export
 
 ROOM = 2048  # bytes left free: less than the first page (three rows with everything included)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from server.settings import Settings
-from tests.conftest import EVERYTHING
 from tests.factory import build
+from tests.utils.client import EVERYTHING
 from tests.utils.export_tasks import FIELDS, Gate, claim, result, running, start_export
 
 

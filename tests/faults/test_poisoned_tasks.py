@@ -13,9 +13,9 @@ from server.export.tasks import E
 from server.models import ExportTask
 from server.models.base import new_id, utcnow
 from server.settings import Settings, replace
-from tests.conftest import EVERYTHING
-from tests.conftest import EXPORT_FIELDS as FIELDS
 from tests.factory import build
+from tests.utils.client import EVERYTHING
+from tests.utils.client import EXPORT_FIELDS as FIELDS
 from tests.utils.export_tasks import running, start_export
 
 

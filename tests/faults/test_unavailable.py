@@ -14,8 +14,8 @@ from starlette.applications import Starlette
 from server.app import create_app
 from server.auth.keys import create_key
 from server.settings import Settings, replace
-from tests.conftest import http_client
-from tests.faults.conftest import Proxy
+from tests.faults.proxy import Proxy
+from tests.utils.client import http_client
 
 ROWS = "{ dataRows(first: 1) { nodes { id } } }"
 EXPORT = "mutation { exportDataRows { id } }"

@@ -15,8 +15,8 @@ from starlette.applications import Starlette
 
 from server.export.tasks import E
 from server.settings import Settings, replace
-from tests.conftest import EVERYTHING
 from tests.factory import build
+from tests.utils.client import EVERYTHING
 from tests.utils.export_tasks import FIELDS, result, running, start_export
 
 ROWS = 150  # 50 pages of 3: the task is still running when the test acts on it

@@ -1,13 +1,5 @@
-"""A built filter catalog in the test's database."""
+"""The filter catalog, built in the test's database (tests/utils/fixtures.py)."""
 
-from __future__ import annotations
+from tests.utils.fixtures import catalog
 
-import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from tests.utils.filter_catalog import CatalogSpec, build_catalog
-
-
-@pytest.fixture
-async def catalog(engine: AsyncEngine, org_id: str) -> CatalogSpec:
-    return await build_catalog(engine, org_id)
+__all__ = ["catalog"]

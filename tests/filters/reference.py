@@ -10,7 +10,7 @@ from typing import Any
 
 from server.ingest.features import feature_counts
 from server.timefmt import parse_iso
-from tests.utils.filter_catalog import SCHEMAS, CatalogSpec
+from tests.factory.filters import CatalogSpec
 
 Line = dict[str, Any]
 
@@ -69,7 +69,7 @@ def _metadata_value(field: Line, kind: str) -> Any:
 
 def _metadata(line: Line, cond: dict[str, Any], spec: CatalogSpec) -> bool:
     schema_id = cond.get("schemaId") or spec.names[cond["name"]]
-    kind = next(k for n, k in SCHEMAS.items() if spec.names[n] == schema_id)
+    kind = spec.kind_of[schema_id]
     values = [_metadata_value(f, kind) for f in line["metadata_fields"] if f["schema_id"] == schema_id]
     if "exists" in cond:
         return bool(values) == cond["exists"]

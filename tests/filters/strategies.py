@@ -1,4 +1,5 @@
-"""Hypothesis strategies for random DataRowFilter trees over the filter catalog's (seeded, known) ids and values."""
+"""Hypothesis strategies for random DataRowFilter trees over the filter catalog's (seeded, known) ids and values: its
+names, kinds and value pools come from the catalog's vocabulary (tests/factory/filters.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from server.models import DataRow, Dataset
 from server.timefmt import iso
-from tests.utils.filter_catalog import BASE, MEDIA, OPTIONS, SCHEMAS, STATUSES, WORDS, CatalogSpec
+from tests.factory.filters import BASE, CatalogSpec
 
 # Ids that name nothing the catalog's organization holds: a filter naming them matches no row (as SQL's IN does).
 UNKNOWN_IDS = ("c-missing", "c" + "0" * 24)
@@ -54,9 +55,10 @@ def _whole_days(days: int) -> st.SearchStrategy[str]:
 
 
 def _metadata(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
-    strings = [f"{a} {b}" for a in WORDS for b in WORDS[:2]]
-    numbers = st.integers(-4, 12).map(lambda n: n / 2)
-    options = list(OPTIONS) + [spec.names[o] for o in OPTIONS]
+    vocab = spec.vocabulary
+    strings = [f"{a} {b}" for a in vocab.words for b in vocab.words[:2]]
+    numbers = st.integers(*vocab.halves).map(lambda n: n / 2)
+    options = list(vocab.options) + [spec.names[o] for o in vocab.options]
     by_kind = {
         "STRING": st.one_of(
             st.builds(lambda v: {"eq": v}, st.sampled_from(strings)),
@@ -69,8 +71,8 @@ def _metadata(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
             ranges(numbers),
         ),
         "DATETIME": st.one_of(
-            st.builds(lambda v: {"eq": v}, _whole_days(40)),
-            ranges(_days(40 * 24)),
+            st.builds(lambda v: {"eq": v}, _whole_days(vocab.days)),
+            ranges(_days(vocab.days * 24)),
         ),
         "ENUM": st.one_of(
             st.builds(lambda v: {"eq": v}, st.sampled_from(options)), st.builds(lambda v: {"in": v}, _some(options))
@@ -79,10 +81,10 @@ def _metadata(spec: CatalogSpec) -> st.SearchStrategy[dict[str, Any]]:
 
     def cond(name: str) -> st.SearchStrategy[dict[str, Any]]:
         ref = st.sampled_from([{"name": name}, {"schemaId": spec.names[name]}])
-        ops = st.one_of(by_kind[SCHEMAS[name]], st.builds(lambda v: {"exists": v}, st.booleans()))
+        ops = st.one_of(by_kind[vocab.kinds[name]], st.builds(lambda e: {"exists": e}, st.booleans()))
         return st.builds(lambda r, o: {**r, **o}, ref, ops)
 
-    return st.sampled_from(list(SCHEMAS)).flatmap(cond)
+    return st.sampled_from(list(vocab.kinds)).flatmap(cond)
 
 
 def _optional(**fields: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
@@ -92,42 +94,44 @@ def _optional(**fields: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, A
 
 
 def _annotation(spec: CatalogSpec, strangers: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
-    counts = st.integers(0, 3)
+    v, counts = spec.vocabulary, st.integers(0, 3)
+    features = [spec.names[f] for f in v.features]
+    car = v.objects[0][0]
     return _optional(
-        name=st.sampled_from(["Car", "Person", "Quality", "good"]),
-        featureSchemaId=st.sampled_from(["fs-car", "fs-bad", "fs-none"]),
-        kind=st.sampled_from(["ImageBoundingBox", "ImagePolygon", "Radio", "Option"]),
-        projectId=one_id([spec.names["proj-a"], spec.names["proj-b"]], strangers),
-        modelRunId=one_id([spec.names["run-1"], spec.names["run-2"]], strangers),
+        name=st.sampled_from(v.features[:-1]),  # every feature but the last answer (`bad`), which ids name
+        featureSchemaId=st.sampled_from([features[0], features[-1], UNKNOWN_IDS[1]]),
+        kind=st.sampled_from(v.annotation_kinds),
+        projectId=one_id([spec.names[p] for p in v.projects], strangers),
+        modelRunId=one_id([spec.names[r] for r in v.runs], strangers),
         source=st.sampled_from(["LABEL", "PREDICTION"]),
         minCount=counts,
-    ) | st.tuples(counts, counts).map(lambda c: {"name": "Car", "minCount": min(c), "maxCount": max(c)})
+    ) | st.tuples(counts, counts).map(lambda c: {"name": car, "minCount": min(c), "maxCount": max(c)})
 
 
 def _project(spec: CatalogSpec, strangers: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
-    batches = [v for k, v in spec.names.items() if "-batch" in k]
+    v = spec.vocabulary
     return _optional(
-        projectId=one_id([spec.names["proj-a"], spec.names["proj-b"]], strangers),
-        batchIds=some_ids(batches, strangers),
-        workflowStatus=_some(list(STATUSES)),
+        projectId=one_id([spec.names[p] for p in v.projects], strangers),
+        batchIds=some_ids([spec.names[b] for b in v.batch_names()], strangers),
+        workflowStatus=_some(list(v.statuses)),
         labeled=st.booleans(),
-        labelCreatedAt=ranges(_days(40 * 24)),
+        labelCreatedAt=ranges(_days(v.days * 24)),
     )
 
 
 def leaves(spec: CatalogSpec, strangers: tuple[str, ...] = UNKNOWN_IDS) -> st.SearchStrategy[dict[str, Any]]:
     """Every leaf family; the id leaves sometimes name `strangers` (ids of nothing the organization holds)."""
-    row_ids = spec.ids(DataRow)
+    v, row_ids = spec.vocabulary, spec.ids(DataRow)
     keys = [r["global_key"] for r in spec.of(DataRow) if r["global_key"]]
     families = {
         "ids": some_ids(row_ids[:30], strangers),
         "globalKeys": _some(keys[:30]),
-        "externalIds": _some([f"ext-{i}" for i in range(8)]),
+        "externalIds": _some([f"ext-{i}" for i in range(v.external_ids + 1)]),  # one more than any row has
         "datasetIds": some_ids(spec.ids(Dataset), strangers),
-        "mediaTypes": _some([*MEDIA, "AUDIO"]),
-        "createdAt": ranges(_days(130)),
-        "updatedAt": ranges(_days(130 + 30 * 24)),
-        "modelRunIds": some_ids([spec.names["run-1"], spec.names["run-2"]], strangers),
+        "mediaTypes": _some([*v.media, "AUDIO"]),
+        "createdAt": ranges(_days(v.row_hours + 10)),
+        "updatedAt": ranges(_days(v.row_hours + 10 + v.update_days * 24)),
+        "modelRunIds": some_ids([spec.names[r] for r in v.runs], strangers),
         "metadata": _metadata(spec),
         "annotation": _annotation(spec, strangers),
         "project": _project(spec, strangers),

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.models import DataRow
 from server.query.scope import Scope, request_where
+from tests.factory.filters import CatalogSpec, describe_catalog
 from tests.factory.tenants import make_tenant
 from tests.filters.plans import RELATED
-from tests.utils.filter_catalog import CatalogSpec
 
 T = DataRow.__table__.c  # type: ignore[attr-defined]
 BROAD = "metadata+annotation+project+not"
@@ -43,13 +43,13 @@ def trees(c: CatalogSpec) -> dict[str, dict[str, Any]]:
             "and": [
                 {"metadata": {"name": "caption", "contains": "a"}},
                 {"metadata": {"name": "captured_at", "exists": False}},
-                {"annotation": {"kind": "Radio", "minCount": 0, "maxCount": 0}},
+                {"annotation": {"kind": "Radio", "minCount": 0, "maxCount": 1}},  # a range with zero in it
             ],
         },
     }
 
 
-NAMES = list(trees(CatalogSpec(__import__("random").Random(0), names={k: k for k in ("proj-a", "run-1", "run-2")})))
+NAMES = list(trees(describe_catalog(n_rows=0)))
 
 
 async def scope_of(engine: AsyncEngine, org_id: str, tree: dict[str, Any]) -> Scope:

@@ -9,8 +9,9 @@ import pytest
 from server.errors import CatalogError
 from server.filters import parse_filter
 from server.settings import Settings, replace
-from tests.conftest import GraphQLClient, count_statements
-from tests.utils.filter_catalog import CatalogSpec
+from tests.factory.filters import CatalogSpec
+from tests.utils.client import GraphQLClient
+from tests.utils.statements import count_statements
 
 QUERY = "query($f: DataRowFilter) { dataRows(filter: $f) { nodes { id } } }"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tests.conftest import GraphQLClient
-from tests.utils.filter_catalog import CatalogSpec
+from tests.factory.filters import CatalogSpec
+from tests.utils.client import GraphQLClient
 
 QUERY = "query($f: DataRowFilter) { dataRows(filter: $f, first: 1000) { totalCount nodes { id } } }"
 

@@ -6,7 +6,6 @@ hash, as a large catalog's are with the default; the results themselves are chec
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -20,9 +19,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from server.models import DataRow
 from server.query.scope import request_where
-from tests.conftest import GraphQLClient
+from tests.factory.filters import CatalogSpec, build_catalog, describe_catalog
 from tests.filters.plans import RELATED
-from tests.utils.filter_catalog import CatalogSpec, build_catalog
+from tests.utils.client import GraphQLClient
 
 T = DataRow.__table__.c  # type: ignore[attr-defined]
 ROWS = 3000
@@ -35,7 +34,7 @@ def relation_leaves(c: CatalogSpec) -> dict[str, dict[str, Any]]:
         "annotation": {"annotation": {"name": "Car"}},
         "annotation minCount 2": {"annotation": {"name": "Car", "minCount": 2}},
         "annotation maxCount only": {"annotation": {"name": "Car", "minCount": 0, "maxCount": 1}},
-        "annotation in project": {"annotation": {"featureSchemaId": "fs-car", "projectId": project}},
+        "annotation in project": {"annotation": {"featureSchemaId": c.names["Car"], "projectId": project}},
         "prediction in run": {"annotation": {"modelRunId": run, "source": "PREDICTION"}},
         "metadata number": {"metadata": {"name": "score", "gt": 1}},
         "metadata enum": {"metadata": {"name": "weather", "in": ["sunny", "rainy"]}},
@@ -52,8 +51,7 @@ def relation_leaves(c: CatalogSpec) -> dict[str, dict[str, Any]]:
 
 
 def _names() -> list[str]:
-    names = ("proj-a", "run-1", "proj-a-batch1", "proj-b-batch2")
-    return list(relation_leaves(CatalogSpec(random.Random(0), names={k: k for k in names})))
+    return list(relation_leaves(describe_catalog(n_rows=0)))
 
 
 def shapes(c: CatalogSpec, name: str) -> dict[str, dict[str, Any]]:

@@ -12,8 +12,8 @@ from server.loading.pages import load_page
 from server.loading.plan import RowPlan
 from server.models import DataRow
 from server.query.scope import for_every_page, request_where
+from tests.factory.filters import CatalogSpec, build_catalog, describe_catalog
 from tests.filters.plans import RELATED
-from tests.utils.filter_catalog import CatalogSpec, build_catalog
 
 JSON_COLUMNS = ("value_json", "annotations", "workflow_history", "json_")
 
@@ -26,7 +26,7 @@ def trees(c: CatalogSpec) -> dict[str, dict[str, Any]]:
         "datetime metadata": {"metadata": {"name": "captured_at", "lt": "2024-01-10T00:00:00Z"}},
         "string contains": {"metadata": {"name": "caption", "contains": "beta"}},
         "not exists": {"not": {"metadata": {"name": "weather", "exists": True}}},
-        "feature in project": {"annotation": {"featureSchemaId": "fs-car", "projectId": project}},
+        "feature in project": {"annotation": {"featureSchemaId": c.names["Car"], "projectId": project}},
         "kind in run": {"annotation": {"kind": "Radio", "modelRunId": run, "source": "PREDICTION"}},
         "run only": {"annotation": {"modelRunId": run}},
         "project state": {
@@ -58,9 +58,7 @@ async def plan_of(conn: Any, org_id: str, tree: dict[str, Any], form: str = "whe
 @pytest.mark.parametrize("form", ["where", "probe"])
 @pytest.mark.parametrize(
     "name",
-    list(
-        trees(CatalogSpec(__import__("random").Random(0), names={k: k for k in ("proj-a", "run-1", "proj-a-batch1")}))
-    ),
+    list(trees(describe_catalog(n_rows=0))),
 )
 async def test_filter_uses_indexes_and_never_json(
     engine_name: str, engine: Any, org_id: str, catalog: CatalogSpec, name: str, form: str

@@ -17,11 +17,12 @@ from sqlalchemy import func, select
 from server.loading import pages
 from server.models import DataRow, LabelFeature, MetadataValue, ProjectDataRow
 from server.settings import Settings
-from tests.conftest import ENGINES, EVERYTHING, GraphQLClient
+from tests.factory.filters import describe_catalog
 from tests.filters.reference import matches
 from tests.filters.strategies import trees
+from tests.utils.client import EVERYTHING, GraphQLClient
 from tests.utils.driven import Driven, driven_catalog, engine_url
-from tests.utils.filter_catalog import describe_catalog
+from tests.utils.postgres import ENGINES
 
 SPEC = describe_catalog()
 EXPORT = "mutation($f: DataRowFilter, $p: ExportParams) { exportDataRows(filter: $f, params: $p) { id } }"

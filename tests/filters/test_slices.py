@@ -6,8 +6,9 @@ from typing import Any
 
 import orjson
 
-from tests.conftest import GraphQLClient, count_statements
-from tests.utils.filter_catalog import CatalogSpec
+from tests.factory.filters import CatalogSpec
+from tests.utils.client import GraphQLClient
+from tests.utils.statements import count_statements
 
 CREATE = "mutation($n: String!, $f: DataRowFilter!) { createSlice(name: $n, filter: $f) { id name filter rowCount } }"
 UPDATE = (

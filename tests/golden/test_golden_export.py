@@ -13,9 +13,9 @@ import pytest
 
 from server.models.base import utcnow
 from server.timefmt import parse_iso
-from tests.conftest import EVERYTHING, GraphQLClient
 from tests.ingest import ops
 from tests.ingest.golden_catalog import Ids, build_golden_catalog
+from tests.utils.client import EVERYTHING, GraphQLClient
 
 # Every section, with video labels as stored (interpolatedFrames has its own tests in tests/loading).
 STORED_FRAMES = {k: v for k, v in EVERYTHING.items() if k != "interpolatedFrames"}

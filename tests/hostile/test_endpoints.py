@@ -14,8 +14,8 @@ from starlette.applications import Starlette
 from server.app import create_app
 from server.auth.keys import create_key
 from server.settings import Settings, replace
-from tests.conftest import http_client
 from tests.hostile.documents import nested_fragments
+from tests.utils.client import http_client
 
 ENDPOINTS = ["/graphql", "/labelbox/graphql"]
 JSON = {"content-type": "application/json"}

@@ -16,8 +16,9 @@ from server.auth.keys import create_key
 from server.filters.tree import Leaf, Or, parse_filter
 from server.filters.values import FilterLimits
 from server.settings import Settings, replace
-from tests.conftest import GraphQLClient, count_statements, http_client
 from tests.factory import build
+from tests.utils.client import GraphQLClient, http_client
+from tests.utils.statements import count_statements
 
 COUNT = "query($f: DataRowFilter) { dataRows(filter: $f, first: 1) { totalCount } }"
 

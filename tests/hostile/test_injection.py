@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
-from tests.conftest import http_client
 from tests.factory.tenants import Tenant, make_tenant
+from tests.utils.client import http_client
 from tests.utils.snapshot import table_counts
 
 HOSTILE = [

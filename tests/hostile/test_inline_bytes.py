@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from server.settings import Settings, replace
-from tests.conftest import EVERYTHING, EXPORT_FIELDS
 from tests.factory import build
+from tests.utils.client import EVERYTHING, EXPORT_FIELDS
 from tests.utils.export_tasks import running, start_export
 
 TWICE = "query($id: ID!) { a: exportTask(id: $id) { ndjson } b: exportTask(id: $id) { ndjson } }"

@@ -15,8 +15,8 @@ from server.app import create_app
 from server.auth.keys import create_key
 from server.orgs import ensure_organization
 from server.settings import Settings, replace
-from tests.conftest import http_client
 from tests.hostile.documents import nested_fragments
+from tests.utils.client import http_client
 from tests.utils.snapshot import table_counts
 
 ROWS = "{ dataRows { nodes { id } } }"

@@ -16,7 +16,7 @@ from server.app import create_app
 from server.auth.keys import create_key
 from server.errors import CatalogError
 from server.settings import Settings, replace
-from tests.conftest import http_client
+from tests.utils.client import http_client
 
 NOBODY = "c" + "0" * 24
 

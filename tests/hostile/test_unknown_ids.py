@@ -10,8 +10,8 @@ import pytest
 
 from server.facets.build import rebuild_dirty
 from server.settings import Settings
-from tests.conftest import EVERYTHING, EXPORT_FIELDS
 from tests.factory import build
+from tests.utils.client import EVERYTHING, EXPORT_FIELDS
 from tests.utils.export_tasks import running, start_export
 
 NOBODY = "c" + "0" * 24

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import GraphQLClient
 from tests.ingest import ops
+from tests.utils.client import GraphQLClient
 
 Ids = dict[str, str]
 

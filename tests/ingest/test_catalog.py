@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.ingest.catalog import create_dataset
 from server.models import Attachment, DataRow, MetadataValue
 from server.orgs import ensure_organization
-from tests.conftest import GraphQLClient, count_statements
 from tests.ingest import ops
-from tests.ingest.conftest import count_rows
 from tests.ingest.golden_catalog import Ids
+from tests.ingest.rows import count_rows
+from tests.utils.client import GraphQLClient
+from tests.utils.statements import count_statements
 
 ROW_QUERY = (
     "query($id: ID!) { dataRow(id: $id) { id rowData globalKey externalId mediaAttributes "

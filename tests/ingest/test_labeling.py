@@ -6,10 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.models import Label, LabelFeature, ProjectDataRow
-from tests.conftest import GraphQLClient, count_statements
 from tests.ingest import ops
-from tests.ingest.conftest import count_rows
 from tests.ingest.golden_catalog import Ids, text_annotations
+from tests.ingest.rows import count_rows
+from tests.utils.client import GraphQLClient
+from tests.utils.statements import count_statements
 
 DETAILS = (
     "query($id: ID!) { dataRow(id: $id) { projects { id projectDetails { batchId priority taskName "

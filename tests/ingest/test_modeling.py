@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.errors import CatalogError
 from server.ingest.modeling import set_embeddings
 from server.models import DataRowEmbedding
-from tests.conftest import GraphQLClient
 from tests.ingest import ops
 from tests.ingest.golden_catalog import Ids, image_annotations
+from tests.utils.client import GraphQLClient
 
 
 async def test_models_listing_and_lookups(gql: GraphQLClient, golden: Ids) -> None:

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.models import Label, LabelFeature
-from tests.conftest import GraphQLClient
 from tests.ingest import ops
-from tests.ingest.conftest import count_rows
 from tests.ingest.golden_catalog import Ids, feature, image_annotations, video_annotations
+from tests.ingest.rows import count_rows
+from tests.utils.client import GraphQLClient
 
 Ann = dict[str, Any]
 A = "labels.0.annotations"

@@ -7,7 +7,7 @@ from typing import Any
 
 from labelbox.schema.export_task import ExportTask, StreamType
 
-from tests.labelbox.conftest import LiveServer
+from tests.labelbox.live import LiveServer
 
 # Every SDK option on, and what it means in our ExportParams (media attributes: always, as Labelbox lines have them).
 SDK_ALL = {

@@ -6,7 +6,7 @@ import pytest
 from labelbox.schema.media_type import MediaType
 from lbox.exceptions import AuthenticationError, InvalidQueryError, LabelboxError, ResourceNotFoundError
 
-from tests.labelbox.conftest import LiveServer
+from tests.labelbox.live import LiveServer
 
 
 def test_unknown_ids_are_resource_not_found(live: LiveServer) -> None:

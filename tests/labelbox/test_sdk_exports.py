@@ -8,7 +8,7 @@ from labelbox import DataRow
 from labelbox.schema.export_task import StreamType
 
 from server.filters.leaves import LEAVES
-from tests.labelbox.conftest import LiveServer
+from tests.labelbox.live import LiveServer
 from tests.labelbox.sdk_cases import (
     MEDIA,
     dataset_export_with_every_option,

@@ -14,10 +14,10 @@ import uvicorn
 from server.app import create_app
 from server.export.s3 import S3Storage
 from server.settings import Settings
-from tests.conftest import with_s3
-from tests.labelbox.conftest import LiveServer, _free_port, _seed
+from tests.labelbox.live import LiveServer, seed_catalog
 from tests.labelbox.sdk_cases import dataset_export_with_every_option, error_stream_and_has_errors, sdk_lines
-from tests.utils.seaweed import SeaweedServer
+from tests.utils.process import free_port
+from tests.utils.seaweed import SeaweedServer, with_s3
 
 TASK = """query($id: ID!) { task(where: {id: $id}) { result
   exportFileFromOffset(streamType: RESULT, offset: 0) { file } } }"""
@@ -26,9 +26,9 @@ TASK = """query($id: ID!) { task(where: {id: $id}) { result
 @pytest.fixture(scope="module")
 def live(s3_server: SeaweedServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp("labelbox-s3")
-    base = Settings(database_url=f"sqlite+aiosqlite:///{tmp / 'catalog.db'}", export_dir=tmp, port=_free_port())
+    base = Settings(database_url=f"sqlite+aiosqlite:///{tmp / 'catalog.db'}", export_dir=tmp, port=free_port())
     settings = with_s3(base, s3_server)
-    catalog, key = asyncio.run(_seed(settings))
+    catalog, key = asyncio.run(seed_catalog(settings))
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
                                            log_level="warning"))  # fmt: skip
     thread = threading.Thread(target=server.run, daemon=True)

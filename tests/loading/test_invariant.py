@@ -10,8 +10,9 @@ import orjson
 import pytest
 
 from server.models import DataRow
-from tests.conftest import GraphQLClient, count_statements
-from tests.utils.filter_catalog import CatalogSpec
+from tests.factory.filters import CatalogSpec
+from tests.utils.client import GraphQLClient
+from tests.utils.statements import count_statements
 
 LABEL = "labelKind version id annotations"
 LABEL_DETAILS = "labelDetails { createdAt updatedAt createdBy contentLastUpdatedAt reviews }"

@@ -13,8 +13,9 @@ from server.app import create_app
 from server.auth.keys import create_key
 from server.models import DataRow
 from server.settings import Settings, replace
-from tests.conftest import GraphQLClient, count_statements, http_client, queries_sent
-from tests.utils.filter_catalog import BASE, CatalogSpec, build_catalog
+from tests.factory.filters import BASE, CatalogSpec, build_catalog
+from tests.utils.client import GraphQLClient, http_client
+from tests.utils.statements import count_statements, queries_sent
 
 PAGE = """query($first: Int, $after: String, $order: DataRowOrder) {
   dataRows(first: $first, after: $after, orderBy: $order) { nodes { id } pageInfo { hasNextPage endCursor } } }"""

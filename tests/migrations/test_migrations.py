@@ -28,7 +28,7 @@ from server.schema_check import (
     schema_state,
 )
 from server.settings import Settings
-from tests.utils.filter_catalog import build_catalog
+from tests.factory.filters import build_catalog
 
 HEAD = head_revision(alembic_config("sqlite://"))
 REFUSAL = (

@@ -10,8 +10,8 @@ import orjson
 from server.app import create_app
 from server.auth.keys import create_key
 from server.settings import Settings
-from tests.conftest import EVERYTHING, GraphQLClient, http_client
-from tests.postgres.catalog import GLOBAL_KEYS, ROW_IDS, insert_catalog
+from tests.factory.engine_bytes import GLOBAL_KEYS, ROW_IDS, insert_catalog
+from tests.utils.client import EVERYTHING, GraphQLClient, http_client
 from tests.utils.postgres import PostgresServer
 
 EXPORT = "mutation($p: ExportParams) { exportDataRows(params: $p) { id } }"

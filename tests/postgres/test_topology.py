@@ -24,12 +24,12 @@ from server.export.runner import ExportWorker
 from server.export.tasks import ExportRequest, create_task, get_task
 from server.orgs import ensure_organization
 from server.settings import Settings, replace
-from tests.conftest import EVERYTHING, with_s3
 from tests.faults.processes import CLI
+from tests.utils.client import EVERYTHING
 from tests.utils.export_tasks import running
 from tests.utils.postgres import PostgresServer
 from tests.utils.process import free_port, stop, wait_ready
-from tests.utils.seaweed import SeaweedServer
+from tests.utils.seaweed import SeaweedServer, with_s3
 
 ROWS = 1500
 INCLUDE = ",".join(name for name in EVERYTHING if name not in ("allProjects", "allModelRuns"))

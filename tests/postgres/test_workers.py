@@ -16,8 +16,8 @@ from server.export.tasks import E, ExportRequest, claim_next, create_task
 from server.orgs import ensure_organization
 from server.schema_check import prepare_schema
 from server.settings import Settings, replace
-from tests.conftest import GraphQLClient, http_client
-from tests.postgres.catalog import ROW_IDS, insert_catalog
+from tests.factory.engine_bytes import ROW_IDS, insert_catalog
+from tests.utils.client import GraphQLClient, http_client
 
 TASKS = 12
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.utils.filter_catalog import build_catalog
+from tests.factory.filters import build_catalog
 from tests.utils.node_tools import ROOT, node_tool
 
 LISTINGS = ("datasets", "projects", "models", "metadataSchemas", "ontologies")

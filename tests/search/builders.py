@@ -20,7 +20,7 @@ from server.models import (
 )
 from server.models.base import new_id
 from server.search.vectors import pack
-from tests.search.conftest import Catalog
+from tests.search.catalog import Catalog
 
 
 async def add_rows(conn: AsyncConnection, cat: Catalog, rows: Sequence[dict[str, Any]]) -> list[str]:

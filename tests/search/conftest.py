@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.db import create_engine
 from server.models import Dataset, Organization
 from server.models.base import new_id
 from server.schema_check import create_all
 from server.settings import Settings
+from tests.search.catalog import Catalog
 
 PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
-
-
-@dataclass(frozen=True)
-class Catalog:
-    engine: AsyncEngine
-    org_id: str
-    dataset_id: str
 
 
 async def _postgres_available() -> bool:

@@ -12,7 +12,7 @@ from server.models import Attachment, DataRow, Label, LabelFeature, MetadataValu
 from server.search.fulltext import reindex_rows
 from server.search.ranking import rank
 from tests.search.builders import add_attachment, add_label_features, add_metadata, add_rows
-from tests.search.conftest import Catalog
+from tests.search.catalog import Catalog
 
 T = DataRow.__table__.c
 

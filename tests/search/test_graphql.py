@@ -13,10 +13,10 @@ from server.errors import CatalogError
 from server.models import DataRow
 from server.query.scope import request_where
 from server.search import semantic
-from tests.conftest import GraphQLClient
+from tests.factory.filters import CatalogSpec, build_catalog
 from tests.ingest import ops
 from tests.ingest.golden_catalog import Ids, build_golden_catalog
-from tests.utils.filter_catalog import CatalogSpec, build_catalog
+from tests.utils.client import GraphQLClient
 
 DIMS = 8
 PAGE = (

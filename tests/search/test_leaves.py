@@ -17,7 +17,7 @@ from server.loading.ranked import load_ranked_page
 from server.search.leaves import resolve_rankings
 from server.search.ranking import rank
 from tests.search.builders import add_embedding, add_rows, add_vectors
-from tests.search.conftest import Catalog
+from tests.search.catalog import Catalog
 
 SIMILAR = {"embedding": "clip", "vector": [1.0, 0.0, 0.0], "k": 6}
 

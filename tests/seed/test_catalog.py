@@ -16,7 +16,7 @@ from server.ingest.seed import seed_database
 from server.ingest.seed_ontology import snake
 from server.ingest.shapes import answers
 from server.settings import Settings
-from tests.seed.conftest import sqlite_settings
+from tests.seed.exports import sqlite_settings
 
 OBJECT_KINDS = {
     "ImageBoundingBox",

@@ -12,7 +12,7 @@ import pytest
 from server.errors import CatalogError, ErrorCode
 from server.ingest.seed import seed_database
 from server.settings import Settings
-from tests.seed.conftest import export_all, sha256, sqlite_settings
+from tests.seed.exports import export_all, sha256, sqlite_settings
 from tests.utils.postgres import estimated_rows
 
 

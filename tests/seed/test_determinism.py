@@ -12,8 +12,8 @@ from starlette.applications import Starlette
 
 from server.ingest.seed import organization_id, seed_database
 from server.settings import Settings
-from tests.conftest import EVERYTHING, GraphQLClient
-from tests.seed.conftest import Export, export_all, sha256, sqlite_settings
+from tests.seed.exports import Export, export_all, sha256, sqlite_settings
+from tests.utils.client import EVERYTHING, GraphQLClient
 
 EXPORT = "mutation($p: ExportParams) { exportDataRows(params: $p) { id } }"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from server.ingest.seed import seed_database
 from server.settings import Settings
-from tests.seed.conftest import export_all, sha256, sqlite_settings
+from tests.seed.exports import export_all, sha256, sqlite_settings
 from tests.utils.postgres import PostgresServer
 
 

@@ -13,7 +13,7 @@ import httpx
 import orjson
 
 from server.settings import Settings
-from tests.seed.conftest import export_all
+from tests.seed.exports import export_all
 from tests.utils.live import live_server
 
 # the folder of /demo-media/<kind>/<name> → the Content-Type it answers with

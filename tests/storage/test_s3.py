@@ -17,10 +17,10 @@ from server.export.runner import sweep_expired
 from server.export.s3 import MIN_PART, S3Storage
 from server.export.tasks import E
 from server.settings import Settings, replace
-from tests.conftest import EVERYTHING, with_s3
 from tests.factory import build
+from tests.utils.client import EVERYTHING
 from tests.utils.export_tasks import Gate, running, start_export
-from tests.utils.seaweed import SeaweedServer
+from tests.utils.seaweed import SeaweedServer, with_s3
 
 FIELDS = "status rowCount errorCount sha256 failureReason url errorsUrl"
 URL = "query($id: ID!) { exportTask(id: $id) { url errorsUrl } }"

@@ -21,9 +21,9 @@ from server.models import ExportTask
 from server.models.base import new_id, utcnow
 from server.orgs import ensure_organization
 from server.settings import Settings, replace
-from tests.conftest import ENGINES, EVERYTHING
+from tests.utils.client import EVERYTHING
 from tests.utils.live import Live, live_server
-from tests.utils.postgres import PostgresServer
+from tests.utils.postgres import ENGINES, PostgresServer
 
 PROTOCOL = "graphql-transport-ws"
 UPDATES = """subscription($id: ID!) { exportTaskUpdated(id: $id) {

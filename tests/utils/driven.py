@@ -17,8 +17,8 @@ from server.app import create_app
 from server.auth.keys import create_key
 from server.facets.build import rebuild_dirty
 from server.settings import Settings, replace
-from tests.conftest import GraphQLClient, http_client
-from tests.utils.filter_catalog import CatalogSpec, insert_catalog
+from tests.factory.filters import CatalogSpec, insert_catalog
+from tests.utils.client import GraphQLClient, http_client
 
 
 @dataclass(repr=False)

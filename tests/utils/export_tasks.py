@@ -17,8 +17,8 @@ from server.auth.keys import create_key
 from server.bulk_indexes import DEFERRED
 from server.export.tasks import E
 from server.settings import Settings
-from tests.conftest import EVERYTHING, GraphQLClient, http_client
 from tests.factory import build
+from tests.utils.client import EVERYTHING, GraphQLClient, http_client
 
 FIELDS = "status rowCount errorCount sha256 failureReason"
 START = """mutation($params: ExportParams, $filter: DataRowFilter) {

@@ -15,6 +15,7 @@ from server.models import metadata
 from server.schema_check import prepare_schema
 from server.settings import Settings
 
+ENGINES = ("sqlite", "postgresql")  # the legs of every database test (`engine_name` in tests/conftest.py)
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 # data rows numbered from 1 again (facet chunks as in a new database), where the sequence exists

@@ -4,6 +4,7 @@ loopback ports, started once per test session and stopped at its end."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 import shutil
 import socket
 import subprocess
@@ -11,13 +12,17 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiobotocore.session import get_session
+
+from server.settings import Settings, replace
 
 ACCESS = {"aws_access_key_id": "catalog-test", "aws_secret_access_key": "catalog-test-secret"}
 LISTENERS = ("master", "volume", "filer", "s3")
 EXTRA = ("s3.port.grpc", "s3.port.iceberg", "s3.port.lance", "master.port.grpc", "volume.port.grpc", "filer.port.grpc")
 READY_SECONDS = 60.0
+S3_BUCKET = "catalog-tests"  # the session's bucket (the `s3_server` fixture creates it)
 
 
 def weed_binary() -> str | None:
@@ -103,3 +108,16 @@ class SeaweedServer:
             "s3", endpoint_url=self.endpoint, region_name="us-east-1", **ACCESS
         ) as c:
             return await getattr(c, operation)(**params)
+
+
+def with_s3(settings: Settings, server: SeaweedServer, **overrides: Any) -> Settings:
+    """`settings` storing results under a prefix of their own in the session's bucket."""
+    return replace(
+        settings,
+        export_storage=f"s3://{S3_BUCKET}/{secrets.token_hex(6)}",
+        s3_endpoint_url=server.endpoint,
+        aws_region="us-east-1",
+        aws_access_key_id=ACCESS["aws_access_key_id"],
+        aws_secret_access_key=ACCESS["aws_secret_access_key"],
+        **overrides,
+    )

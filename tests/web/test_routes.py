@@ -13,7 +13,7 @@ from server.app import create_app
 from server.ingest.seed_chats import conversational_json
 from server.settings import Settings, replace
 from server.web import STATIC
-from tests.conftest import http_client
+from tests.utils.client import http_client
 
 ANONYMOUS = '<meta name="catalog-anonymous" content="1">'
 

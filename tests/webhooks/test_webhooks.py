@@ -24,10 +24,10 @@ from server.orgs import ensure_organization
 from server.settings import Settings, replace
 from server.webhooks.events import envelope
 from server.webhooks.outbox import _insert, _row, enqueue_recent
-from tests.conftest import EVERYTHING, GraphQLClient, http_client
 from tests.factory import build
+from tests.utils.client import EVERYTHING, GraphQLClient, http_client
 from tests.utils.export_tasks import start_export
-from tests.webhooks.conftest import OTHER_SECRET, SECRET, Receiver, start_receiver
+from tests.webhooks.receiver import OTHER_SECRET, SECRET, Receiver, start_receiver
 
 CREATE = """mutation($url: String!, $events: [WebhookEvent!]!, $secret: String) {
   createWebhook(url: $url, events: $events, secret: $secret) { secret webhook { id url events enabled } }
