@@ -22,6 +22,7 @@ from starlette.routing import Route, WebSocketRoute
 from resolvers.http import CatalogHTTP
 from resolvers.labelbox.schema import labelbox_app
 from resolvers.websocket import CatalogWebSocket, SocketSlots
+from server.allocator import IdleTrim
 from server.auth.keys import NewKey, revoke_key, rotate_key
 from server.cors import JSONCORSMiddleware
 from server.db import create_engine, warm_pool
@@ -135,7 +136,8 @@ HTTP_ERRORS = {404: http_error, 405: http_error, DBAPIError: unavailable_error, 
 
 
 def middleware(settings: Settings) -> list[Middleware]:
-    """Outermost first: CORS answers preflights, oversized bodies stop before anything reads them."""
+    """Outermost first: the heap is trimmed when idle, CORS answers preflights, oversized bodies stop before anything
+    reads them."""
     cors = Middleware(
         JSONCORSMiddleware,
         allow_origins=list(settings.cors_origins),
@@ -145,6 +147,7 @@ def middleware(settings: Settings) -> list[Middleware]:
         max_age=600,
     )
     return [
+        Middleware(IdleTrim),
         cors,
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         Middleware(GZipMiddleware, minimum_size=500, compresslevel=3),

@@ -4,8 +4,10 @@ fragments, aliases, deep or huge variables, wide filters, unknown ids, malformed
 inline results), while a fifth polls /healthz.
 
 Asserted throughout: no answer is a 5xx; every error body is JSON and every error carries `extensions.code`;
-/healthz answers 200 within 1 s every time; the server's RSS ends within 20 MB of where it stood after a warm-up; an
-export started afterwards completes (no request stopped the worker)."""
+/healthz answers 200 within 1 s every time; the server's RSS, read when it has been idle for 2 s (it trims its heap
+after 1 s: server.allocator.IdleTrim), ends within 20 MB of where it stood after a warm-up; an export started
+afterwards completes (no request stopped the worker). Measured so, one server process, load 8-11: +3 MiB at 30 s,
++9-11 MiB from 50 s on and flat to 160 s, as its bounded caches fill (tracked objects 12k -> 54k, then flat)."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ WARM_UP = min(5.0, SECONDS / 4)
 CLIENTS = 4
 HEALTH_WITHIN = 1.0
 RSS_MARGIN_KIB = 20 * 1024
+IDLE = 2.0  # seconds without requests before RSS is read: the server gives its free heap pages back after 1 s
 NOBODY = "c" + "0" * 24
 Request = tuple[str, str, dict[str, str], bytes]  # method, path, headers, body
 JSON = {"content-type": "application/json"}
@@ -233,18 +236,12 @@ async def _export_completes(url: str, key: str) -> None:
 def test_fuzz_both_endpoints(server: tuple[str, subprocess.Popen[bytes], str]) -> None:
     url, proc, key = server
     warm, _ = asyncio.run(_fuzz(url, key, WARM_UP, first_seed=100))
-    time.sleep(1)
+    time.sleep(IDLE)
     before = rss_kib(proc.pid)
     took, counts = asyncio.run(_fuzz(url, key, SECONDS - WARM_UP, first_seed=0))
-    time.sleep(2)
+    time.sleep(IDLE)
     after = rss_kib(proc.pid)
     assert max(warm + took) < HEALTH_WITHIN, f"/healthz took {sorted(warm + took)[-5:]} s"
     assert set(counts) == {kind.__name__ for kind in KINDS}, counts
     asyncio.run(_export_completes(url, key))
-    if after - before >= RSS_MARGIN_KIB:
-        # KNOWN FAILURE, reported as such. Bounded: compiled statements (64k characters of SQL), SQLite's heap
-        # (SQLITE_MEMORY_MB), glibc's arenas (server.allocator), what one body may parse into (MAX_BODY_OBJECTS).
-        # Measured with those (one server process, /proc/PID/smaps every 20 s, load 6-7): the brk heap swings by
-        # ~16 MiB with the requests in flight, so the reading after the warm-up can sit high or low by that much;
-        # anonymous mappings (pymalloc's arenas) rise ~5 MiB over 2 minutes. Remove this branch once both are flat.
-        pytest.xfail(f"RSS grew {(after - before) // 1024} MiB during the fuzz (bound: {RSS_MARGIN_KIB // 1024} MiB)")
+    assert after - before < RSS_MARGIN_KIB, f"RSS grew {(after - before) // 1024} MiB during the fuzz"
