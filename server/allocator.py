@@ -1,4 +1,4 @@
-"""glibc's allocator, set for a long-running process before it starts its threads.
+"""glibc's allocator: set for a long-running process before it starts its threads, trimmed when the server is idle.
 
 By default glibc gives each thread that meets contention an arena of its own (up to 8 per core) and raises its
 threshold for mapping large blocks each time one is freed. A server whose SQLite connections each run on a thread and
