@@ -4,7 +4,7 @@ functions take them."""
 
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass
+from dataclasses import Field, fields, is_dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -15,10 +15,15 @@ from server.names import camel_case
 from server.timefmt import iso
 
 
+def graphql_name(field: Field[Any]) -> str:
+    """The name the schema gives an input's field: its own (`and_` is `and`), else the camelCase of its Python name."""
+    return getattr(field, "graphql_name", None) or camel_case(field.name)
+
+
 def to_plain(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
         return {
-            camel_case(f.name): to_plain(getattr(value, f.name))
+            graphql_name(f): to_plain(getattr(value, f.name))
             for f in fields(value)
             if getattr(value, f.name) not in (UNSET, None)
         }

@@ -9,6 +9,7 @@ import pytest
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.utils.str_converters import to_camel_case
 
+from resolvers.filters import DataRowFilter, MetadataCondition, filter_dict
 from resolvers.labelbox.schema import schema as labelbox_schema
 from resolvers.schema import schema
 from server.export.params import ExportParams
@@ -84,3 +85,14 @@ def test_the_demo_ontologys_values_are_its_lowercased_names_with_runs_of_other_c
     names = [n for specs in ONTOLOGIES.values() for n in _names(specs)]
     assert len(names) > 50
     assert {n: feature_value(n) for n in names} == {n: re.sub(r"[^a-z0-9]+", "_", n.lower()).strip("_") for n in names}
+
+
+def test_a_filter_is_keyed_as_the_schema_names_its_fields() -> None:
+    tree = DataRowFilter(
+        and_=[DataRowFilter(metadata=MetadataCondition(name="x", in_=[{"k_": 1}, "v"]))],
+        not_=DataRowFilter(global_keys=["g"]),
+    )
+    assert filter_dict(tree) == {
+        "and": [{"metadata": {"name": "x", "in": [{"k_": 1}, "v"]}}],  # a JSON value keeps its own keys
+        "not": {"globalKeys": ["g"]},
+    }
