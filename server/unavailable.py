@@ -64,15 +64,22 @@ def fault(exc: BaseException | None) -> Fault | None:
         return Fault.UNAVAILABLE if found is None and exc.connection_invalidated else found
     if isinstance(exc, OSError | PoolTimeout):  # a socket's failure (asyncpg connecting), no connection from the pool
         return Fault.UNAVAILABLE
-    return None
+    sqlstate = sqlstate_of(exc)  # asyncpg's own error, raised past SQLAlchemy (a bulk import's COPY)
+    return None if sqlstate is None else _postgres_fault(sqlstate)
+
+
+def sqlstate_of(exc: BaseException | None) -> str | None:
+    """PostgreSQL's SQLSTATE of `exc`: asyncpg's, whether SQLAlchemy wrapped it (its adapter keeps the code) or not."""
+    found = getattr(exc.orig if isinstance(exc, DBAPIError) else exc, "sqlstate", None)
+    return found if isinstance(found, str) else None
 
 
 def _driver_fault(exc: DBAPIError) -> Fault | None:
     orig = exc.orig
     if isinstance(orig, sqlite3.Error):
         return _sqlite_fault(orig)
-    sqlstate = getattr(orig, "sqlstate", None)  # asyncpg's, kept by SQLAlchemy's adapter
-    if isinstance(sqlstate, str):
+    sqlstate = sqlstate_of(exc)
+    if sqlstate is not None:
         return _postgres_fault(sqlstate)
     if isinstance(exc, InterfaceError):  # asyncpg's client side (no SQLSTATE): a closed connection, or the one limit
         return Fault.TOO_LARGE if ASYNCPG_TOO_MANY_ARGUMENTS.match(str(orig)) else Fault.UNAVAILABLE

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -152,12 +153,15 @@ async def test_a_role_over_its_connection_limit_is_unavailable(engine_name: str,
     limited = create_async_engine(engine.url.set(username=role))
     try:
         raised = await _raised(limited, "SELECT 1")
+        with pytest.raises(asyncpg.PostgresError) as raw:  # the driver's own error, as a bulk import's COPY meets it
+            await asyncpg.connect(engine.url.set(drivername="postgresql", username=role).render_as_string(False))
     finally:
         await limited.dispose()
         async with engine.connect() as conn:
             await conn.execute(text(f"DROP ROLE {role}"))
             await conn.commit()
     assert (getattr(raised, "orig", None).sqlstate, fault(raised)) == ("53300", UNAVAILABLE)
+    assert (raw.value.sqlstate, fault(raw.value)) == ("53300", UNAVAILABLE)
 
 
 async def test_no_connection_left_in_the_pool_is_unavailable(engine_name: str, engine: AsyncEngine) -> None:
