@@ -4,8 +4,9 @@ locked, out of resources or shutting down: SERVICE_UNAVAILABLE, 503, retry) or a
 
 Decided by what the driver says, not by its message: PostgreSQL's SQLSTATE (asyncpg), SQLite's result code (`sqlite3`
 errors' `sqlite_errorcode`), and the exception's class where no code exists (sockets, SQLAlchemy's pool timeout,
-asyncpg's client-side errors). Every caller (GraphQL errors, HTTP routes, the export worker, the webhook sender) asks
-here; `tests/faults/test_outage_codes.py` pins the answer for each real error of both engines."""
+asyncpg's client-side errors). Every caller (GraphQL errors, HTTP routes, the export worker, the webhook sender, the
+CLI's one-line failures) asks here; `tests/faults/test_outage_codes.py` pins the answer for each real error of both
+engines."""
 
 from __future__ import annotations
 
