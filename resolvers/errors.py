@@ -9,7 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from server.errors import CatalogError
-from server.unavailable import for_the_log, is_too_large, is_unavailable, too_large, unavailable
+from server.unavailable import Fault, fault, for_the_log, too_large, unavailable
 
 log = logging.getLogger("catalog_export.graphql")
 INTERNAL = "INTERNAL_SERVER_ERROR"
@@ -17,10 +17,11 @@ INTERNAL = "INTERNAL_SERVER_ERROR"
 
 def _coded(error: GraphQLError) -> GraphQLError:
     original = error.original_error
-    if is_too_large(original):
+    found = fault(original)
+    if found is Fault.TOO_LARGE:
         log.warning("statement too large for the database: %s", for_the_log(original))
         original = too_large()
-    elif is_unavailable(original):
+    elif found is Fault.UNAVAILABLE:
         log.warning("database unavailable: %s", for_the_log(original))
         original = unavailable()
     if isinstance(original, CatalogError):

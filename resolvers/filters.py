@@ -115,15 +115,5 @@ class DataRowFilter:
 
 
 def filter_dict(value: DataRowFilter | None) -> dict[str, Any] | None:
-    """The filter as the camelCase dict that slices store and the CLI accepts (logical keys without `_`)."""
-    if value is None:
-        return None
-    return _strip(to_plain(value))
-
-
-def _strip(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k.rstrip("_"): _strip(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_strip(v) for v in value]
-    return value
+    """The filter as the camelCase dict that slices store and the CLI accepts (keys as the schema names them)."""
+    return None if value is None else to_plain(value)

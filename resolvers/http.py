@@ -35,7 +35,7 @@ from server.auth.principal import is_loopback
 from server.errors import CatalogError, ErrorCode
 from server.graphiql import graphiql_page
 from server.limits import check_filter_sizes, check_json_objects, check_string_sizes
-from server.responses import RequestRejected, rejection_response
+from server.responses import STATUS_FOR_CODE, RequestRejected, rejection_response
 from server.settings import Settings
 from server.unavailable import is_unavailable, unavailable
 
@@ -130,7 +130,7 @@ class CatalogHTTP(CatalogGraphQL):
         if request.state.request_error and media_type(request) == GRAPHQL_RESPONSE:
             response.status_code = 400
         if request.state.unavailable:
-            response.status_code = 503
+            response.status_code = STATUS_FOR_CODE[ErrorCode.SERVICE_UNAVAILABLE]
         return response
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:

@@ -10,14 +10,14 @@ from graphql import GraphQLObjectType, GraphQLResolveInfo, get_named_type
 from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_subfields
 from graphql.execution.values import VariableValues, get_argument_values
 
-from server.loading.plan import RowPlan, Scope
+from server.loading.plan import Included, RowPlan
 
 Need = Callable[[dict[str, Any]], RowPlan]
 
 
-def _scope(args: dict[str, Any]) -> Scope:
+def _included(args: dict[str, Any]) -> Included:
     ids = args.get("ids")
-    return Scope(all=True) if ids is None else Scope(ids=frozenset(ids))
+    return Included(all=True) if ids is None else Included(ids=frozenset(ids))
 
 
 FIELD_NEEDS: dict[tuple[str, str], Need] = {
@@ -26,9 +26,9 @@ FIELD_NEEDS: dict[tuple[str, str], Need] = {
     ("DataRow", "attachments"): lambda a: RowPlan(attachments=True),
     ("DataRow", "metadataFields"): lambda a: RowPlan(metadata_fields=True),
     ("DataRow", "embeddings"): lambda a: RowPlan(embeddings=True),
-    ("DataRow", "projects"): lambda a: RowPlan(projects=_scope(a)),
-    ("DataRow", "experiments"): lambda a: RowPlan(models=_scope(a)),
-    ("DataRow", "models"): lambda a: RowPlan(models=_scope(a)),
+    ("DataRow", "projects"): lambda a: RowPlan(projects=_included(a)),
+    ("DataRow", "experiments"): lambda a: RowPlan(models=_included(a)),
+    ("DataRow", "models"): lambda a: RowPlan(models=_included(a)),
     ("DataRowProject", "labels"): lambda a: RowPlan(project_labels=True),
     ("DataRowProject", "projectDetails"): lambda a: RowPlan(project_details=True),
     ("ExportLabel", "labelDetails"): lambda a: RowPlan(label_details=True),

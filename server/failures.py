@@ -3,28 +3,23 @@ and what to do, instead of a traceback. `explain` returns None for anything else
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 
 from server.errors import CatalogError
+from server.unavailable import NETWORK_ERRORS, is_unavailable, sqlstate_of
 
 
 class CommandFailed(Exception):
     """A failure whose message already says what is wrong and what to do (e.g. a server that refused a request)."""
 
 
-# asyncpg's refusals at connect time, which SQLAlchemy raises as a plain DBAPIError
-CONNECTION_REFUSALS = frozenset(
-    {
-        "InvalidPasswordError",
-        "InvalidAuthorizationSpecificationError",
-        "CannotConnectNowError",
-        "TooManyConnectionsError",
-    }
-)
+# PostgreSQL's SQLSTATE class of a refused login (no such role, wrong password); refusals that are outages (too many
+# connections, starting up) are server.unavailable's decision
+LOGIN_REFUSED_CLASS = "28"
+MISSING_DATABASE = "3D000"
 
 
 def shown_url(database_url: str) -> str:
@@ -39,10 +34,8 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def _missing_database(exc: BaseException, database_url: str) -> str | None:
-    """asyncpg's InvalidCatalogNameError: the server answers, the database is not there."""
-    if type(exc).__name__ != "InvalidCatalogNameError":
-        return None
+def _missing_database(database_url: str) -> str:
+    """SQLSTATE 3D000 (invalid catalog name): the server answers, the database is not there."""
     url = make_url(database_url)
     host, port, name = url.host or "127.0.0.1", url.port or 5432, url.database
     create = f"createdb -h {host} -p {port} -U {url.username or 'postgres'} {name}"
@@ -54,13 +47,15 @@ def _missing_database(exc: BaseException, database_url: str) -> str | None:
 
 def _database(exc: BaseException, database_url: str) -> str | None:
     cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-    for found in (exc, cause, cause.__cause__):
-        if found is not None and (missing := _missing_database(found, database_url)):
-            return missing
+    sqlstate = sqlstate_of(exc) or ""
+    if sqlstate == MISSING_DATABASE:
+        return _missing_database(database_url)
     where = shown_url(database_url)
-    if isinstance(exc, ConnectionError | socket.gaierror | TimeoutError):
+    if isinstance(exc, NETWORK_ERRORS):
         return f"cannot connect to the database {where}: {_first_line(exc)}. Is the server running and the URL right?"
-    refused = {type(e).__name__ for e in (cause, cause.__cause__)} & CONNECTION_REFUSALS
+    refused = sqlstate.startswith(LOGIN_REFUSED_CLASS) or (
+        not isinstance(exc, OSError) and is_unavailable(exc)  # a file's OSError is _file's
+    )
     if isinstance(exc, OperationalError | InterfaceError) or refused:
         return f"database {where}: {_first_line(cause)}"
     return None  # a failing statement (ProgrammingError, IntegrityError...) is a bug: it keeps its traceback

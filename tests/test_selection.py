@@ -11,7 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from resolvers.scalars import SCALAR_MAP
 from resolvers.selection import plan_from_info
 from resolvers.types.data_rows import DataRow
-from server.loading.plan import RowPlan, Scope
+from server.loading.plan import Included, RowPlan
 
 captured: list[RowPlan] = []
 
@@ -47,7 +47,7 @@ def test_fragments_are_merged_and_aliases_union_their_scopes() -> None:
     assert plan_of(query) == RowPlan(
         details=True,
         metadata_fields=True,
-        projects=Scope(ids=frozenset({"p1", "p2"})),
+        projects=Included(ids=frozenset({"p1", "p2"})),
         project_labels=True,
         label_details=True,
     )
@@ -61,9 +61,9 @@ def test_skip_and_include_are_applied(skip: bool, expected: RowPlan) -> None:
 
 def test_models_without_ids_mean_all_and_predictions_need_run_labels() -> None:
     query = "{ row { models { modelRuns { predictions { id } } } } }"
-    assert plan_of(query) == RowPlan(models=Scope(all=True), model_labels=True, predictions=True)
+    assert plan_of(query) == RowPlan(models=Included(all=True), model_labels=True, predictions=True)
 
 
 def test_arguments_from_variables_narrow_the_scope() -> None:
     query = "query($p: [ID!]) { row { projects(ids: $p) { projectDetails { batchId } } } }"
-    assert plan_of(query, {"p": ["x"]}) == RowPlan(projects=Scope(ids=frozenset({"x"})), project_details=True)
+    assert plan_of(query, {"p": ["x"]}) == RowPlan(projects=Included(ids=frozenset({"x"})), project_details=True)

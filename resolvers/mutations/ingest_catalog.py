@@ -5,8 +5,9 @@ from __future__ import annotations
 import strawberry
 from strawberry import ID
 
+from resolvers.inputs import to_plain_snake
 from resolvers.listings import load_one
-from resolvers.mutations.ingest_common import Info, scope, snake
+from resolvers.mutations.ingest_common import Info, scope
 from resolvers.scalars import JSON
 from resolvers.types.catalog import Dataset, MetadataKind, MetadataSchema
 from resolvers.types.data_rows import MediaType
@@ -65,12 +66,12 @@ class CatalogMutation:
 
     @strawberry.mutation(description="Create up to 1,000 data rows in one all-or-nothing call; returns their ids.")
     async def create_data_rows(self, info: Info, dataset_id: ID, rows: list[DataRowInput]) -> list[ID]:
-        ids = await catalog.create_data_rows(**scope(info), dataset_id=str(dataset_id), rows=snake(rows))
+        ids = await catalog.create_data_rows(**scope(info), dataset_id=str(dataset_id), rows=to_plain_snake(rows))
         return [ID(i) for i in ids]
 
     @strawberry.mutation(description="Change a data row's fields; returns its id.")
     async def update_data_row(self, info: Info, id: ID, changes: DataRowUpdate) -> ID:
-        await catalog.update_data_row(**scope(info), data_row_id=str(id), changes=snake(changes))
+        await catalog.update_data_row(**scope(info), data_row_id=str(id), changes=to_plain_snake(changes))
         return id
 
     @strawberry.mutation(description="A metadata field; ENUM schemas take their option names.")

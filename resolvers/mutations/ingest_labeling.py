@@ -8,8 +8,9 @@ import strawberry
 from strawberry import ID
 
 from resolvers.enums import WorkflowStatus
+from resolvers.inputs import to_plain_snake
 from resolvers.listings import load_one
-from resolvers.mutations.ingest_common import Info, scope, snake
+from resolvers.mutations.ingest_common import Info, scope
 from resolvers.scalars import JSON
 from resolvers.types.catalog import Batch, Ontology, Project
 from resolvers.types.data_rows import MediaType
@@ -74,7 +75,7 @@ class LabelingMutation:
         tools: list[ToolInput] | None = None,
         classifications: list[ClassificationInput] | None = None,
     ) -> Ontology:
-        trees = {"tools": snake(tools or []), "classifications": snake(classifications or [])}
+        trees = {"tools": to_plain_snake(tools or []), "classifications": to_plain_snake(classifications or [])}
         ident = await ontology.create_ontology(**scope(info), name=name, **trees)
         return await load_one(info.context, "ontology", ident)
 
@@ -110,5 +111,5 @@ class LabelingMutation:
 
     @strawberry.mutation(description="Labels of rows already batched into the project; returns their ids.")
     async def create_labels(self, info: Info, project_id: ID, labels: list[LabelInput]) -> list[ID]:
-        ids = await labeling.create_labels(**scope(info), project_id=str(project_id), labels=snake(labels))
+        ids = await labeling.create_labels(**scope(info), project_id=str(project_id), labels=to_plain_snake(labels))
         return [ID(i) for i in ids]

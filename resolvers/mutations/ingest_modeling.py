@@ -6,8 +6,9 @@ import strawberry
 from strawberry import ID
 
 from resolvers.enums import LabelSource
+from resolvers.inputs import to_plain_snake
 from resolvers.listings import load_one
-from resolvers.mutations.ingest_common import Info, scope, snake
+from resolvers.mutations.ingest_common import Info, scope
 from resolvers.mutations.ingest_labeling import LabelInput
 from resolvers.types.catalog import Embedding, Model, ModelRun, ModelRunDataRow
 from server.ingest import modeling
@@ -45,7 +46,7 @@ class ModelingMutation:
         self, info: Info, model_run_id: ID, labels: list[LabelInput], source: LabelSource = LabelSource.LABEL
     ) -> list[ID]:
         ids = await modeling.create_model_run_labels(
-            **scope(info), model_run_id=str(model_run_id), labels=snake(labels), source=source.value
+            **scope(info), model_run_id=str(model_run_id), labels=to_plain_snake(labels), source=source.value
         )
         return [ID(i) for i in ids]
 
@@ -56,4 +57,6 @@ class ModelingMutation:
 
     @strawberry.mutation(description="Store or replace vectors of data rows; returns how many were stored.")
     async def set_embeddings(self, info: Info, embedding_id: ID, vectors: list[VectorInput]) -> int:
-        return await modeling.set_embeddings(**scope(info), embedding_id=str(embedding_id), vectors=snake(vectors))
+        return await modeling.set_embeddings(
+            **scope(info), embedding_id=str(embedding_id), vectors=to_plain_snake(vectors)
+        )

@@ -7,7 +7,7 @@ from typing import Any
 
 from server.errors import bad_input
 from server.loading.formats import DEFAULT_FORMAT, ExportFormat
-from server.loading.plan import RowPlan, Scope
+from server.loading.plan import Included, RowPlan
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,9 @@ class ExportParams:
         return RowPlan(
             **{name: getattr(self, name) for name in PLAN_SECTIONS},
             details=self.data_row_details,
-            projects=Scope(all=self.all_projects, ids=frozenset(self.project_ids)),
+            projects=Included(all=self.all_projects, ids=frozenset(self.project_ids)),
             project_labels=True,
-            models=Scope(all=self.all_model_runs, ids=frozenset(self.model_run_ids)),
+            models=Included(all=self.all_model_runs, ids=frozenset(self.model_run_ids)),
             model_labels=True,
         )
 

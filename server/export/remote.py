@@ -17,6 +17,7 @@ import orjson
 from server.export.progress import Progress
 from server.export.tasks import ExportRequest
 from server.failures import CommandFailed
+from server.names import camel_case
 
 GRAPHQL_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 STREAM_READ_TIMEOUT = 300.0
@@ -35,11 +36,6 @@ def graphql_url(server: str) -> str:
     """The GraphQL endpoint of `server`, given as the base URL or as the endpoint itself."""
     base = server.strip().rstrip("/")
     return base if base.endswith("/graphql") else base + "/graphql"
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def _refused(response: httpx.Response) -> NoReturn:
@@ -95,7 +91,7 @@ class Remote:
         return data
 
     def start_task(self, request: ExportRequest) -> dict[str, Any]:
-        params = {_camel(k): v for k, v in request.params.to_json().items()}
+        params = {camel_case(k): v for k, v in request.params.to_json().items()}
         variables = {"filter": request.filter, "slice": request.slice_id, "params": params}
         started: dict[str, Any] = self.graphql(START, variables)["exportDataRows"]
         return started

@@ -41,7 +41,7 @@ from server.query.count import count_rows
 from server.query.scope import Scope, for_every_page, request_where
 from server.settings import Settings
 from server.timefmt import iso
-from server.unavailable import for_the_log, is_too_large, is_unavailable, too_large
+from server.unavailable import NETWORK_ERRORS, for_the_log, is_too_large, is_unavailable, too_large
 from server.webhooks.outbox import enqueue_recent, enqueue_task_event
 from server.webhooks.sender import WebhookSender
 
@@ -101,7 +101,7 @@ async def run_task(
         with contextlib.suppress(StorageError):
             await storage.remove(task.id)
         await _fail(engine, settings, task.id, f"writing the result failed: {exc}; the partial result was removed")
-    except (ConnectionError, TimeoutError):  # the database, not the disk: keep the lease, the worker retries
+    except NETWORK_ERRORS:  # the database, not the disk: keep the lease, the worker retries
         raise
     except OSError as exc:  # disk full (ENOSPC), file too large (EFBIG), export dir gone...
         await storage.remove(task.id)

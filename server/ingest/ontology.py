@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -14,6 +13,7 @@ from server.errors import bad_input
 from server.ingest.checks import check_name, check_unique, table
 from server.models import FeatureSchema, Ontology
 from server.models.base import new_id, utcnow
+from server.names import feature_value
 
 TOOL_TYPES = ("BOUNDING_BOX", "POLYGON", "POLYLINE", "POINT", "SEGMENTATION_MASK", "NAMED_ENTITY", "RELATIONSHIP")
 CLASSIFICATION_TYPES = ("RADIO", "CHECKLIST", "TEXT")
@@ -33,12 +33,6 @@ LABELBOX_TYPES = {
 }
 
 
-def snake_value(name: str) -> str:
-    """The feature's `value`: its name in snake_case ("Traffic Light" → "traffic_light")."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())
-    return re.sub(r"[^0-9a-zA-Z]+", "_", spaced).strip("_").lower()
-
-
 @dataclass
 class _Flattener:
     org: str
@@ -50,7 +44,7 @@ class _Flattener:
         ident = new_id()
         self.rows.append(
             {"id": ident, "organization_id": self.org, "ontology_id": self.ontology_id, "parent_id": parent}
-            | {"category": category, "type": kind, "name": name, "value": snake_value(name), "position": position}
+            | {"category": category, "type": kind, "name": name, "value": feature_value(name), "position": position}
         )
         return ident
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from server.names import feature_value
 
 BASE_TIME = datetime(2024, 1, 1)
 
@@ -134,10 +135,6 @@ ONTOLOGIES: dict[str, tuple[Spec, ...]] = {
 }
 
 
-def snake(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-
-
 @dataclass
 class Feature:
     """A feature schema as annotations use it: id, name, snake_case value, type and children by name."""
@@ -151,7 +148,7 @@ class Feature:
     options: list[Feature] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.value = snake(self.name)
+        self.value = feature_value(self.name)
 
     def add(self, child: Feature) -> None:
         self.children[child.name] = child

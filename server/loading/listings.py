@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 @dataclass(frozen=True)
-class Page:
+class ListingPage:
+    """A keyset page of a catalog entity's rows on id (datasets, projects, ...): the cursor is the last row's id.
+    Not a page of data rows: that is server.loading.pages.Page, with cursors that encode the order."""
+
     rows: list[Row[Any]]
     has_next: bool
 
@@ -23,14 +26,14 @@ def _c(model: Any) -> Any:
 
 async def page(
     conn: AsyncConnection, model: Any, org: str, first: int, after: str | None, where: Sequence[Any] = ()
-) -> Page:
+) -> ListingPage:
     """`first` rows of `model` in `org` with id after `after`, ordered by id (the cursor is the last id)."""
     c = _c(model)
     stmt = select(model.__table__).where(c.organization_id == org, *where)
     if after is not None:
         stmt = stmt.where(c.id > after)
     rows = list((await conn.execute(stmt.order_by(c.id).limit(first + 1))).all())
-    return Page(rows[:first], len(rows) > first)
+    return ListingPage(rows[:first], len(rows) > first)
 
 
 async def by_id(conn: AsyncConnection, model: Any, org: str, ident: str) -> Row[Any] | None:

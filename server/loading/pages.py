@@ -56,7 +56,8 @@ DEFAULT_ORDER = Order()
 
 @dataclass(frozen=True)
 class Page:
-    """Rows of one page; cursors are encoded on demand (an export needs only the last one)."""
+    """A keyset page of data rows in an `Order`; cursors are encoded on demand (an export needs only the last one).
+    Other entities' listings page on id alone: server.loading.listings.ListingPage."""
 
     rows: Sequence[Row[Any]]
     has_next: bool

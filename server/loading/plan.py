@@ -8,14 +8,15 @@ from server.loading.formats import DEFAULT_FORMAT, ExportFormat
 
 
 @dataclass(frozen=True)
-class Scope:
-    """Which projects or model runs appear: all of them, or the listed ids (empty and not all = none)."""
+class Included:
+    """Which projects or model runs a row's lines include: all of them, or the listed ids (empty and not all = none).
+    Not the rows a request means: that is server.query.scope.Scope."""
 
     all: bool = False
     ids: frozenset[str] = field(default_factory=frozenset)
 
-    def __or__(self, other: Scope) -> Scope:
-        return Scope(all=self.all or other.all, ids=self.ids | other.ids)
+    def __or__(self, other: Included) -> Included:
+        return Included(all=self.all or other.all, ids=self.ids | other.ids)
 
     @property
     def empty(self) -> bool:
@@ -24,7 +25,7 @@ class Scope:
 
 @dataclass(frozen=True)
 class RowPlan:
-    """Flags name export sections; `projects`/`models` choose the scopes; `*_labels` whether labels are read;
+    """Flags name export sections; `projects`/`models` say which are included; `*_labels` whether labels are read;
     `format` names the line envelope (server.loading.formats)."""
 
     details: bool = False
@@ -32,12 +33,12 @@ class RowPlan:
     attachments: bool = False
     metadata_fields: bool = False
     embeddings: bool = False
-    projects: Scope = field(default_factory=Scope)
+    projects: Included = field(default_factory=Included)
     project_labels: bool = False
     label_details: bool = False
     performance_details: bool = False
     project_details: bool = False
-    models: Scope = field(default_factory=Scope)
+    models: Included = field(default_factory=Included)
     model_labels: bool = False
     predictions: bool = False
     interpolated_frames: bool = False

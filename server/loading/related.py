@@ -28,7 +28,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from server.loading.plan import RowPlan, Scope
+from server.loading.plan import Included, RowPlan
 from server.models import (
     Attachment,
     Batch,
@@ -99,10 +99,10 @@ def _in_page_on_postgresql(element: in_page, compiler: SQLCompiler, **kw: Any) -
     return f"{compiler.process(column, **kw)} = ANY({compiler.process(PG_IDS, **kw)})"
 
 
-def _scope_clause(scope: Scope, *columns: Any) -> ColumnElement[bool]:
-    if scope.all:
+def _included_clause(included: Included, *columns: Any) -> ColumnElement[bool]:
+    if included.all:
         return true()
-    return or_(*(c.in_(sorted(scope.ids)) for c in columns))
+    return or_(*(c.in_(sorted(included.ids)) for c in columns))
 
 
 @lru_cache(maxsize=64)
@@ -154,7 +154,7 @@ def projects(plan: RowPlan) -> Any:
         )
         .join(Project.__table__, p.id == m.project_id)
         .outerjoin(Batch.__table__, b.id == m.batch_id)
-        .where(in_page(m.data_row_id), _scope_clause(plan.projects, m.project_id))
+        .where(in_page(m.data_row_id), _included_clause(plan.projects, m.project_id))
     )
     return stmt.order_by(m.data_row_id, p.created_at, m.project_id)
 
@@ -184,7 +184,7 @@ def _label_column(lab: Any, name: str) -> Any:
 
 def _for_project(plan: RowPlan) -> ColumnElement[bool]:
     lab = _t(Label)
-    return and_(lab.project_id.is_not(None), _scope_clause(plan.projects, lab.project_id))
+    return and_(lab.project_id.is_not(None), _included_clause(plan.projects, lab.project_id))
 
 
 def _for_model_run(plan: RowPlan) -> ColumnElement[bool]:
@@ -193,7 +193,7 @@ def _for_model_run(plan: RowPlan) -> ColumnElement[bool]:
     return and_(
         lab.model_run_id.is_not(None),
         lab.source.in_(sources),
-        _scope_clause(plan.models, lab.model_run_id, r.model_id),
+        _included_clause(plan.models, lab.model_run_id, r.model_id),
     )
 
 
@@ -218,7 +218,7 @@ def model_runs(plan: RowPlan) -> Any:
         )
         .join(ModelRun.__table__, r.id == m.model_run_id)
         .join(Model.__table__, mo.id == r.model_id)
-        .where(in_page(m.data_row_id), _scope_clause(plan.models, m.model_run_id, r.model_id))
+        .where(in_page(m.data_row_id), _included_clause(plan.models, m.model_run_id, r.model_id))
     )
     return stmt.order_by(m.data_row_id, mo.created_at, mo.id, r.created_at, r.id)
 

@@ -64,7 +64,8 @@ class Scope:
     relation sets and no ranking, holds the same rows with the sets probed per row too (compile.probe_where), for
     pages that stop early (server.loading.pages). `facets`, when every leaf has an array form and nothing ranks, counts
     the same rows from the facet arrays (server.facets), and those of blocks written since from SQL. Counting goes
-    through server.query.count: `count` is its reference, `facets` its accelerator."""
+    through server.query.count: `count` is its reference, `facets` its accelerator. Which projects and model runs each
+    row's lines include is another thing: server.loading.plan.Included."""
 
     where: ColumnElement[bool]
     count: Select[Any]

@@ -13,8 +13,8 @@ from sqlalchemy import text
 from server.db import create_engine
 from server.ingest.features import feature_counts
 from server.ingest.seed import seed_database
-from server.ingest.seed_ontology import snake
 from server.ingest.shapes import answers
+from server.names import feature_value
 from server.settings import Settings
 from tests.seed.exports import sqlite_settings
 
@@ -145,7 +145,7 @@ async def test_features_match_the_ontology_and_the_index(small: Settings) -> Non
     schemas = {i: (n, v) for i, n, v in await query(small, "SELECT id, name, value FROM featureschema")}
     for node in (n for a in await annotations(small) for n in walk(a) if "feature_schema_id" in n):
         assert schemas[node["feature_schema_id"]] == (node["name"], node["value"])
-        assert node["value"] == snake(node["name"])
+        assert node["value"] == feature_value(node["name"])
     rows = await query(small, "SELECT id, annotations FROM label ORDER BY id")
     expected = sorted((lid, *f) for lid, a in rows for f in feature_counts(orjson.loads(a)))
     stored = await query(small, "SELECT label_id, feature_schema_id, name, kind, count FROM labelfeature")
