@@ -82,8 +82,11 @@ def _fill(frames: Frames, feature_id: str, k1: int, k2: int) -> None:
     if first is None or last is None or k2 - k1 < 2:
         return
     for frame, obj in zip(range(k1 + 1, k2), _in_between(first, last, k2 - k1), strict=True):
-        slot = frames.setdefault(str(frame), {"objects": {}, "classifications": []})
-        slot.setdefault("objects", {}).setdefault(feature_id, obj)
+        slot = frames.get(key := str(frame))
+        if slot is None:
+            frames[key] = {"objects": {feature_id: obj}, "classifications": []}
+        else:
+            slot.setdefault("objects", {}).setdefault(feature_id, obj)
 
 
 def interpolate(annotations: str) -> bytes:
