@@ -6,10 +6,9 @@ other fields copied from the earlier key frame; frame-level classifications are 
 
 A geometry value is mixed as `a + (b - a) * t` at each number of equal shape (dicts with the same keys, lists of
 the same length; anything else keeps the earlier key frame's value). An in-between object is written once per pair
-of key frames as JSON text with a slot per mixed number (`bytes %` formatting), and the numbers of all its frames
-are mixed at once with numpy and written by one orjson call: numpy does the same IEEE double operations, one at a
-time, as Python's `a + (b - a) * t` (no fused multiply-add), and orjson writes a float the same wherever it stands,
-so the bytes are those of the objects built one by one. Each frame's object is spliced as an orjson.Fragment.
+of key frames as JSON text with a slot per mixed number (`bytes %` formatting); the numbers of all its frames are
+written by one orjson call, which writes a float the same wherever it stands, so the bytes are those of the objects
+built one by one. Each frame's object is spliced as an orjson.Fragment.
 """
 
 from __future__ import annotations
@@ -18,13 +17,10 @@ from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
 
-import numpy as np
 import orjson
 
 Frames = dict[str, dict[str, Any]]
 GEOMETRY_KEYS = ("bounding_box", "point", "polygon", "line")
-# Numbers a double holds exactly: beyond them an int's conversion to float could differ between Python and numpy.
-EXACT = 2**53
 SLOT = orjson.Fragment(b"\x00")  # raw NUL: never in orjson's output, whose strings escape it
 
 
@@ -43,12 +39,7 @@ def _skeleton(a: Any, b: Any, leaves: list[tuple[Any, Any]]) -> Any:
 
 def _numbers(leaves: list[tuple[Any, Any]], span: int) -> list[bytes]:
     """The JSON text of every mixed number at t = 1/span … (span-1)/span, frame after frame."""
-    if all(isinstance(n, float) or -EXACT < n < EXACT for leaf in leaves for n in leaf):
-        start, delta = np.array(leaves, dtype=np.float64).T
-        t = np.arange(1, span, dtype=np.float64) / np.float64(span)
-        values = (start[None, :] + delta[None, :] * t[:, None]).ravel().tolist()
-    else:
-        values = [a + d * (step / span) for step in range(1, span) for a, d in leaves]
+    values = [a + d * t for t in [step / span for step in range(1, span)] for a, d in leaves]
     return orjson.dumps(values)[1:-1].split(b",")
 
 
