@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import random
 from typing import Any
 
@@ -63,7 +64,7 @@ def _one_by_one(stored: dict[str, Any]) -> bytes:
     for feature_id, keys in data["key_frame_feature_map"].items():
         for start, end in data["segments"][feature_id]:
             inside = sorted(k for k in keys if start <= k <= end)
-            for k1, k2 in zip(inside, inside[1:], strict=False):
+            for k1, k2 in itertools.pairwise(inside):
                 first = frames.get(str(k1), {}).get("objects", {}).get(feature_id)
                 last = frames.get(str(k2), {}).get("objects", {}).get(feature_id)
                 if first is None or last is None:
