@@ -84,7 +84,7 @@ def _shapes(rng: random.Random, first: bool) -> dict[str, Any]:
     """Geometry of every kind, ints and floats, shapes that differ between key frames, a boolean, and text with %."""
     n = rng.choice([3, 4]) if first else 3
     return {
-        "name": "50% occluded \"car\"",
+        "name": '50% occluded "car"',
         "point": {"x": rng.randint(-5000, 5000), "y": rng.uniform(-1e6, 1e6)},
         "bounding_box": {"top": rng.uniform(0, 1080), "left": rng.randint(0, 1920), "height": 0.1, "width": True},
         "line": [{"x": rng.uniform(0, 1) / 3, "y": rng.randint(0, 9)} for _ in range(n)],
