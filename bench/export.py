@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -292,11 +293,19 @@ def _results(
     return out
 
 
-@register("export")
-async def run(args: argparse.Namespace) -> list[Result]:
+Measure = Callable[[str, int, Path], Awaitable[list[Result]]]
+
+
+async def each_size_and_engine(args: argparse.Namespace, sizes: tuple[int, ...], measure: Measure) -> list[Result]:
+    """`measure(engine, rows, work)` for every size (`--rows`, else `sizes`) and engine, each in a fresh work folder."""
     results: list[Result] = []
-    for rows in args.rows or SIZES:
+    for rows in args.rows or sizes:
         for engine in engines(args):
             with tempfile.TemporaryDirectory(prefix="bench-export-") as work:
                 results += [replace(r, engine=engine) for r in await measure(engine, rows, Path(work))]
     return results
+
+
+@register("export")
+async def run(args: argparse.Namespace) -> list[Result]:
+    return await each_size_and_engine(args, SIZES, measure)

@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import hashlib
 import os
-import tempfile
 import time
 from array import array
 from collections import defaultdict
@@ -31,8 +30,8 @@ import httpx
 import orjson
 from sqlalchemy import text
 
-from bench.engines import database, engines
-from bench.export import START, RssSampler, free_port, serve, status_mb
+from bench.engines import database
+from bench.export import START, RssSampler, each_size_and_engine, free_port, serve, status_mb
 from bench.registry import Result, register
 from server.auth.keys import create_key
 from server.db import create_engine
@@ -238,9 +237,4 @@ async def measure(engine: str, rows: int, work: Path) -> list[Result]:
 
 @register("export_sections")
 async def run(args: argparse.Namespace) -> list[Result]:
-    results: list[Result] = []
-    for rows in args.rows or SIZES:
-        for engine in engines(args):
-            with tempfile.TemporaryDirectory(prefix="bench-sections-") as work:
-                results += [Result(**{**r.__dict__, "engine": engine}) for r in await measure(engine, rows, Path(work))]
-    return results
+    return await each_size_and_engine(args, SIZES, measure)
