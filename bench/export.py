@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -143,9 +144,9 @@ def http_export(url: str, key: str, gzip: bool) -> HttpRun:
     return HttpRun(rows, wire, seconds, first)
 
 
-def serve(settings: Settings, port: int, **extra: str) -> subprocess.Popen[bytes]:
+def serve(settings: Settings, port: int, args: tuple[str, ...] = (), **extra: str) -> subprocess.Popen[bytes]:
     env = os.environ | {"DATABASE_URL": settings.database_url, "EXPORT_DIR": str(settings.export_dir), **extra}
-    cmd = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [sys.executable, "-m", "server.cli", "serve", *args, "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(400):
         try:
@@ -164,24 +165,38 @@ def _process_mb(pid: int, field: str) -> float:
     return next((int(line.split()[1]) / 1024 for line in lines if line.startswith(field + ":")), 0.0)
 
 
+def _tree(pid: int) -> list[int]:
+    """The process and all its descendants (server processes, the export worker process)."""
+    try:
+        threads = list(Path(f"/proc/{pid}/task").iterdir())
+    except FileNotFoundError:
+        return []
+    children: list[int] = []
+    for thread in threads:
+        try:
+            children += map(int, (thread / "children").read_text().split())
+        except FileNotFoundError:
+            continue
+    return [pid, *(p for child in children for p in _tree(child))]
+
+
 def status_mb(pid: int, field: str) -> float:
-    """`field` of the server process plus its children (the export worker process): what the server costs."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return sum(_process_mb(p, field) for p in (pid, *map(int, children)))
+    """`field` summed over the server's whole process tree: what the server costs."""
+    return sum(_process_mb(p, field) for p in _tree(pid))
 
 
 class RssSampler:
-    """Peak anonymous RSS (heap: what buffering would grow) sampled every 50 ms; VmHWM also counts mapped DB pages.
-    Both are summed over the server and its worker process."""
+    """Peak anonymous RSS (heap: what buffering would grow; or another `field`) sampled every 50 ms; VmHWM also
+    counts mapped DB pages. Both are summed over the server's process tree."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid, self.peak, self.done = pid, 0.0, threading.Event()
+    def __init__(self, pid: int, field: str = "RssAnon") -> None:
+        self.pid, self.field, self.peak, self.done = pid, field, 0.0, threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
         while not self.done.wait(0.05):
-            self.peak = max(self.peak, status_mb(self.pid, "RssAnon"))
+            self.peak = max(self.peak, status_mb(self.pid, self.field))
 
     def stop(self) -> float:
         self.done.set()
@@ -278,11 +293,19 @@ def _results(
     return out
 
 
-@register("export")
-async def run(args: argparse.Namespace) -> list[Result]:
+Measure = Callable[[str, int, Path], Awaitable[list[Result]]]
+
+
+async def each_size_and_engine(args: argparse.Namespace, sizes: tuple[int, ...], measure: Measure) -> list[Result]:
+    """`measure(engine, rows, work)` for every size (`--rows`, else `sizes`) and engine, each in a fresh work folder."""
     results: list[Result] = []
-    for rows in args.rows or SIZES:
+    for rows in args.rows or sizes:
         for engine in engines(args):
             with tempfile.TemporaryDirectory(prefix="bench-export-") as work:
                 results += [replace(r, engine=engine) for r in await measure(engine, rows, Path(work))]
     return results
+
+
+@register("export")
+async def run(args: argparse.Namespace) -> list[Result]:
+    return await each_size_and_engine(args, SIZES, measure)
