@@ -23,6 +23,7 @@ from resolvers.http import CatalogHTTP
 from resolvers.labelbox.schema import labelbox_app
 from resolvers.websocket import CatalogWebSocket, SocketSlots
 from server.allocator import IdleTrim
+from server.auth.key_cache import Generation, KeyCache
 from server.auth.keys import NewKey, revoke_key, rotate_key
 from server.cors import JSONCORSMiddleware
 from server.db import create_engine, warm_pool
@@ -65,9 +66,11 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-def create_app(settings: Settings, rate_limiter: Limiter | None = None) -> Starlette:
-    """The app; its rate limiter is its own unless given one (the server processes of `serve --workers N` share
-    theirs)."""
+def create_app(
+    settings: Settings, rate_limiter: Limiter | None = None, key_generation: Generation | None = None
+) -> Starlette:
+    """The app; its rate limiter and its key cache's revocation generation are its own unless given (the server
+    processes of `serve --workers N` share theirs)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -81,6 +84,8 @@ def create_app(settings: Settings, rate_limiter: Limiter | None = None) -> Starl
         app.state.settings = settings
         app.state.organization_id = await ensure_organization(engine)
         dev_key = await announce_dev_key(engine, app.state.organization_id, settings) if settings.dev else None
+        if dev_key is not None:
+            app.state.keys.revoked()  # the dev keys it replaced
         app.state.dev_key = dev_key.secret if dev_key else None
         app.state.storage = open_storage(settings)
         app.state.worker = await start_worker(engine, settings)
@@ -97,6 +102,7 @@ def create_app(settings: Settings, rate_limiter: Limiter | None = None) -> Starl
             await app.state.storage.aclose()
             if dev_key is not None:
                 await revoke_key(engine, dev_key.info.id)
+                app.state.keys.revoked()
             await engine.dispose()
 
     graphql = CatalogHTTP(settings)
@@ -113,6 +119,7 @@ def create_app(settings: Settings, rate_limiter: Limiter | None = None) -> Starl
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware(settings), exception_handlers=HTTP_ERRORS)
     app.state.rate_limiter = rate_limiter or RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.state.sockets = SocketSlots(settings.max_sockets_per_key)
+    app.state.keys = KeyCache(settings.api_key_cache_seconds, key_generation)
     app.state.link_secret = settings.secret_key.encode() or secrets.token_bytes(32)
     return app
 

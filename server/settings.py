@@ -105,6 +105,8 @@ class Settings(BaseModel):
     # else the request's own
     public_url: str = ""
     link_ttl_seconds: int = 3600
+    # how long a server process trusts a live API key it looked up (server.auth.key_cache); 0: every request
+    api_key_cache_seconds: float = 1.0
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 5000

@@ -57,17 +57,18 @@ class ServerConfig(uvicorn.Config):
                          log_level="info", log_config=log_config(), workers=workers, **options)  # fmt: skip
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled while a child is spawned: the rate table's descriptor goes along, duplicated into the child."""
+        """Pickled while a child is spawned: the shared table's descriptor goes along, duplicated into the child."""
         return _arrived, (self.settings, self.workers_wanted, reduction.DupFd(self.rates))
 
     def load_app(self) -> Any:
         from server.app import create_app
-        from server.shared_limits import SharedRateLimiter
+        from server.shared_limits import SharedGeneration, SharedRateLimiter, SharedTable
 
         die_with_parent()
         settings = self.settings
-        limiter = SharedRateLimiter(self.rates, settings.rate_limit_per_second, settings.rate_limit_burst)
-        return lambda: create_app(settings, limiter)
+        table = SharedTable(self.rates)
+        limiter = SharedRateLimiter(table, settings.rate_limit_per_second, settings.rate_limit_burst)
+        return lambda: create_app(settings, limiter, SharedGeneration(table))
 
 
 def _arrived(settings: Settings, workers: int, rates: Any) -> ServerConfig:

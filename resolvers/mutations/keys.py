@@ -54,4 +54,8 @@ class KeyMutation:
     @strawberry.mutation(description="Revoke an API key of your organization by id or prefix (admin keys only).")
     async def revoke_api_key(self, info: Info, id: ID) -> ApiKey:
         organization_id = info.context.admin_organization("API keys")
-        return ApiKey.from_info(await revoke_key(info.context.engine, str(id), organization_id))
+        revoked = await revoke_key(info.context.engine, str(id), organization_id)
+        request = info.context.request
+        assert request is not None  # a mutation comes over HTTP or a WebSocket
+        request.app.state.keys.revoked()
+        return ApiKey.from_info(revoked)

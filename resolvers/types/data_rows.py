@@ -226,11 +226,14 @@ class DataRow:
 
     @classmethod
     def from_line(cls, line: Line, score: float | None = None) -> DataRow:
+        """One per row of a page: the sections a line has not got (most, on a page of scalar fields) cost a lookup
+        each, no call."""
         row = line["data_row"]
         details = row.get("details")
         attachments = line.get("attachments")
         metadata = line.get("metadata_fields")
         embeddings = line.get("embeddings")
+        projects, models = line["projects"], line["experiments"]
         return cls(
             id=ID(row["id"]),
             row_data=row["row_data"],
@@ -242,8 +245,8 @@ class DataRow:
             metadata_fields=None if metadata is None else [MetadataField(**m) for m in metadata],
             embeddings=None if embeddings is None else [_embedding(e) for e in embeddings],
             score=score,
-            _projects=[_project(pid, entry) for pid, entry in line["projects"].items()],
-            _models=[_model(mid, entry) for mid, entry in line["experiments"].items()],
+            _projects=[_project(pid, entry) for pid, entry in projects.items()] if projects else [],
+            _models=[_model(mid, entry) for mid, entry in models.items()] if models else [],
         )
 
 

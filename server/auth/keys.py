@@ -82,8 +82,13 @@ async def create_key(engine: AsyncEngine, organization_id: str, name: str, admin
 
 
 async def lookup_key(engine: AsyncEngine, key: str) -> KeyInfo | None:
-    """The live (not revoked) key whose hash matches, else None."""
-    stmt = select(ApiKey.__table__).where(K.hash == hash_key(key), K.revoked_at.is_(None))
+    """The live (not revoked) key `key`, else None."""
+    return await lookup_hash(engine, hash_key(key))
+
+
+async def lookup_hash(engine: AsyncEngine, digest: str) -> KeyInfo | None:
+    """The live (not revoked) key whose hash is `digest`, else None."""
+    stmt = select(ApiKey.__table__).where(K.hash == digest, K.revoked_at.is_(None))
     async with read_connection(engine) as conn:
         row = (await conn.execute(stmt)).first()
     return _info(row) if row is not None else None

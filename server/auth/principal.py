@@ -12,7 +12,6 @@ from sqlalchemy import select
 from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection, Request
 
-from server.auth.keys import lookup_key
 from server.auth.signing import link_is_valid
 from server.errors import CatalogError, ErrorCode
 from server.models import ExportTask
@@ -54,7 +53,7 @@ async def authenticate(request: HTTPConnection, token: str | None = None) -> Pri
 
 
 async def _keyed(request: HTTPConnection, token: str) -> Principal:
-    key = await lookup_key(request.app.state.engine, token)
+    key = await request.app.state.keys.lookup(request.app.state.engine, token)
     if key is None:
         raise unauthenticated(f"This API key is unknown or has been revoked. {HOW_TO}")
     return Principal(key.organization_id, key.id, key.admin)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -60,7 +61,8 @@ async def slice_filter(conn: AsyncConnection, organization_id: str, slice_id: st
 class Scope:
     """The rows a request means (`where`, organization included) and, with a similarTo/search leaf, their ranking:
     then `where` admits exactly the ranked rows, and pages go in rank order (server.loading.ranked). `count` is the
-    `SELECT count(*)` of the same rows, compiled for counting (compile.count_statement). `probe`, when the tree has
+    `SELECT count(*)` of the same rows, compiled for counting (compile.count_statement) from the resolved `nodes` when
+    first asked for (a page that does not select its count never builds it). `probe`, when the tree has
     relation sets and no ranking, holds the same rows with the sets probed per row too (compile.probe_where), for
     pages that stop early (server.loading.pages). `facets`, when every leaf has an array form and nothing ranks, counts
     the same rows from the facet arrays (server.facets), and those of blocks written since from SQL. Counting goes
@@ -68,10 +70,15 @@ class Scope:
     row's lines include is another thing: server.loading.plan.Included."""
 
     where: ColumnElement[bool]
-    count: Select[Any]
+    organization_id: str
+    nodes: tuple[Node | None, ...]
     ranking: Ranking | None = None
     probe: Probed | None = None
     facets: FacetQuery | None = None
+
+    @cached_property
+    def count(self) -> Select[Any]:
+        return count_statement(self.organization_id, *self.nodes)
 
 
 async def request_where(
@@ -97,12 +104,12 @@ async def request_where(
     resolved, ranking = await resolve_rankings(
         conn, organization_id, nodes, lambda *n: scoped_where(organization_id, *n)
     )
-    where, count = scoped_where(organization_id, *resolved), count_statement(organization_id, *resolved)
+    where, trees = scoped_where(organization_id, *resolved), tuple(resolved)
     if ranking:
-        return Scope(where, count, ranking)
+        return Scope(where, organization_id, trees, ranking)
     covered = cover(*resolved)
-    facets = None if covered is None else FacetQuery(organization_id, covered, tuple(resolved))
-    return Scope(where, count, None, probe_where(organization_id, *resolved), facets)
+    facets = None if covered is None else FacetQuery(organization_id, covered, trees)
+    return Scope(where, organization_id, trees, None, probe_where(organization_id, *resolved), facets)
 
 
 async def for_every_page(conn: AsyncConnection, scope: Scope, matching: int, size: int) -> Scope:

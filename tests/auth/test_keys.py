@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 
 import httpx
@@ -10,9 +11,11 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
+from server.app import create_app
 from server.auth.keys import create_key, lookup_key, revoke_key
 from server.cli import main
 from server.models import ApiKey
+from server.settings import Settings, replace
 from tests.utils.client import http_client
 from tests.utils.statements import count_statements
 
@@ -64,15 +67,35 @@ async def test_missing_wrong_or_malformed_key_is_unauthenticated(
     assert response.json() == {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
 
 
-async def test_revoked_key_is_refused(app: Starlette, engine: AsyncEngine, org_id: str) -> None:
-    key = await create_key(engine, org_id, "soon gone")
-    async with http_client(app, key.secret) as http:
-        assert (await http.post("/graphql", json={"query": ROWS})).status_code == 200
-        revoked = await revoke_key(engine, key.info.prefix)
-        assert revoked.revoked_at is not None
+REVOKE = "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }"
+
+
+async def test_a_key_revoked_through_the_api_is_refused_at_once(
+    app: Starlette, engine: AsyncEngine, org_id: str
+) -> None:
+    key, admin = await create_key(engine, org_id, "soon gone"), await create_key(engine, org_id, "admin", admin=True)
+    async with http_client(app, key.secret) as http, http_client(app, admin.secret) as admin_http:
+        assert (await http.post("/graphql", json={"query": ROWS})).status_code == 200  # now remembered
+        revoked = await admin_http.post("/graphql", json={"query": REVOKE, "variables": {"id": key.info.prefix}})
+        assert revoked.json()["data"]["revokeApiKey"]["revokedAt"] is not None
         response = await http.post("/graphql", json={"query": ROWS})
     assert response.status_code == 401
     assert response.json()["errors"][0]["message"] == BAD_KEY
+
+
+async def test_a_key_revoked_elsewhere_is_refused_once_remembered_for_api_key_cache_seconds(settings: Settings) -> None:
+    """Revoked as the CLI does, outside this server: the cache entry expires (0: no cache, refused at once)."""
+    for seconds in (0.0, 0.2):
+        app = create_app(replace(settings, export_worker_mode="none", api_key_cache_seconds=seconds))
+        async with app.router.lifespan_context(app):
+            key = await create_key(app.state.engine, app.state.organization_id, "revoked elsewhere")
+            async with http_client(app, key.secret) as http:
+                assert (await http.post("/graphql", json={"query": ROWS})).status_code == 200
+                assert (await revoke_key(app.state.engine, key.info.prefix)).revoked_at is not None
+                await asyncio.sleep(seconds)
+                response = await http.post("/graphql", json={"query": ROWS})
+        assert response.status_code == 401, seconds
+        assert response.json()["errors"][0]["message"] == BAD_KEY
 
 
 def test_cli_creates_lists_and_revokes_keys(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
@@ -90,7 +113,9 @@ def test_cli_creates_lists_and_revokes_keys(tmp_path, capsys: pytest.CaptureFixt
     assert capsys.readouterr().err == "error: API key 'ce_nothing' does not exist.\n"
 
 
-async def test_authentication_costs_one_statement_per_request(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
+async def test_authentication_costs_one_statement_per_key_then_none(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
     seen: list[str] = []
 
     def before(conn: object, cursor: object, statement: str, *args: object) -> None:
@@ -99,10 +124,12 @@ async def test_authentication_costs_one_statement_per_request(client: httpx.Asyn
     event.listen(engine.sync_engine, "before_cursor_execute", before)
     try:
         await client.post("/graphql", json={"query": "{ __typename }"})
+        lookups = [s for s in seen if "FROM apikey" in s]
+        assert len(lookups) == 1 and lookups[0].startswith("SELECT apikey.id")
+        seen.clear()
+        with count_statements(engine) as counter:
+            await client.post("/graphql", json={"query": "{ __typename }"})
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", before)
-    lookups = [s for s in seen if "FROM apikey" in s]
-    assert len(lookups) == 1 and lookups[0].startswith("SELECT apikey.id")
-    with count_statements(engine) as counter:
-        await client.post("/graphql", json={"query": "{ __typename }"})
-    assert not [s for s in counter.statements if "apikey" in s]
+    assert not [s for s in seen if "apikey" in s]  # remembered (server.auth.key_cache)
+    assert counter.statements == []

@@ -3,6 +3,7 @@ a server process that dies is replaced, and SIGTERM stops every child."""
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
@@ -196,3 +197,50 @@ async def test_a_key_gets_its_rate_once_whichever_process_answers(settings: Sett
                     conn.close()
     answered = [status for answers in statuses.values() for status in answers]
     assert len(statuses) == 2 and sorted(answered) == [200] * 6 + [429] * 4, statuses
+
+
+def _answer(conn: http.client.HTTPConnection, key: str, query: str, variables: dict[str, str]) -> tuple[int, dict]:
+    body = json.dumps({"query": query, "variables": variables})
+    conn.request("POST", "/graphql", body, {"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    response = conn.getresponse()
+    return response.status, json.loads(response.read())
+
+
+CREATE = 'mutation { createApiKey(name: "doomed") { key apiKey { prefix } } }'
+REVOKE = "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }"
+
+
+async def test_a_key_revoked_through_one_process_is_refused_by_every_process_at_once(settings: Settings) -> None:
+    """Each process remembers the key (for an hour here); the revoking one bumps the generation they share."""
+    async with catalog(settings) as admin:
+        with served(settings, "--workers", "2", API_KEY_CACHE_SECONDS="3600") as running:
+            held = _connections_per_process(running, 1)
+            first, second = (conns[0] for conns in held.values())
+            _, created = _answer(first, admin, CREATE, {})
+            doomed, prefix = created["data"]["createApiKey"]["key"], created["data"]["createApiKey"]["apiKey"]["prefix"]
+            before = [_status(conn, doomed) for conn in (first, second)]
+            _, revoked = _answer(second, admin, REVOKE, {"id": prefix})
+            after = [_status(conn, doomed) for conn in (first, second)]
+            for conns in held.values():
+                for conn in conns:
+                    conn.close()
+    assert revoked["data"]["revokeApiKey"]["revokedAt"] is not None
+    assert (before, after) == ([200, 200], [401, 401])
+
+
+async def test_a_key_revoked_by_the_cli_is_refused_by_every_process_within_api_key_cache_seconds(
+    settings: Settings,
+) -> None:
+    async with catalog(settings) as key:
+        with served(settings, "--workers", "2", API_KEY_CACHE_SECONDS="0.5") as running:
+            held = _connections_per_process(running, 1)
+            before = [_status(conns[0], key) for conns in held.values()]
+            command = [*CLI, "keys", "revoke", key[:10]]
+            revoke = await asyncio.to_thread(subprocess.run, command, env=cli_env(settings), capture_output=True)
+            await asyncio.sleep(0.5)
+            after = [_status(conns[0], key) for conns in held.values()]
+            for conns in held.values():
+                for conn in conns:
+                    conn.close()
+    assert revoke.returncode == 0, revoke.stderr
+    assert (before, after) == ([200, 200], [401, 401])

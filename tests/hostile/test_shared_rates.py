@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from server.responses import RequestRejected
-from server.shared_limits import SLOTS, SharedRateLimiter, bucket_file
+from server.shared_limits import SLOTS, SharedRateLimiter, SharedTable, bucket_file
 
 
 @pytest.fixture
@@ -20,7 +20,8 @@ def table() -> Iterator[int]:
 
 
 def test_two_limiters_on_one_table_spend_one_bucket_per_key(table: int) -> None:
-    first, second = SharedRateLimiter(os.dup(table), 1.0, 3), SharedRateLimiter(os.dup(table), 1.0, 3)
+    first = SharedRateLimiter(SharedTable(os.dup(table)), 1.0, 3)
+    second = SharedRateLimiter(SharedTable(os.dup(table)), 1.0, 3)
     first.take("key-a", now=100.0)
     second.take("key-a", now=100.0)
     first.take("key-a", now=100.0)
@@ -34,7 +35,7 @@ def test_two_limiters_on_one_table_spend_one_bucket_per_key(table: int) -> None:
 
 
 def test_a_full_table_shares_buckets_rather_than_forgetting_them(table: int) -> None:
-    limiter = SharedRateLimiter(os.dup(table), 1.0, 1)
+    limiter = SharedRateLimiter(SharedTable(os.dup(table)), 1.0, 1)
     for index in range(SLOTS):
         limiter.take(f"key-{index}", now=0.0)
     with pytest.raises(RequestRejected):  # a key beyond the table spends from a bucket already empty
@@ -42,6 +43,6 @@ def test_a_full_table_shares_buckets_rather_than_forgetting_them(table: int) -> 
 
 
 def test_a_rate_of_zero_is_off(table: int) -> None:
-    limiter = SharedRateLimiter(os.dup(table), 0.0, 1)
+    limiter = SharedRateLimiter(SharedTable(os.dup(table)), 0.0, 1)
     for _ in range(5):
         limiter.take("key", now=0.0)
