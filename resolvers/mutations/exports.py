@@ -18,6 +18,7 @@ from server.export.tasks import ExportRequest, expiry, get_task, queue_task, set
 from server.filters.values import FilterLimits
 from server.limits import check_export_quota
 from server.models.base import utcnow
+from server.models.exports import ACTIVE, ExportStatus
 from server.query.scope import request_where
 from server.webhooks.outbox import enqueue_task_event
 
@@ -98,9 +99,9 @@ class ExportMutation:
         row = await get_task(ctx.engine, ctx.organization_id, str(id))
         if row is None:
             raise not_found("ExportTask", str(id), "id")
-        if row.status in ("QUEUED", "IN_PROGRESS"):
+        if row.status in ACTIVE:
             # expires_at: what a dead worker's task left behind is swept then (a live one deletes it at once)
             expires = expiry(ctx.settings.export_ttl_seconds)
-            await set_task(ctx.engine, row.id, status="CANCELED", completed_at=utcnow(), expires_at=expires)
+            await set_task(ctx.engine, row.id, status=ExportStatus.CANCELED, completed_at=utcnow(), expires_at=expires)
             await enqueue_task_event(ctx.engine, row.id)
         return ExportTask.from_row(await get_task(ctx.engine, ctx.organization_id, str(id)), ctx)

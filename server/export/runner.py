@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.errors import CatalogError
 from server.export.checkpoint import Checkpoint
-from server.export.encode import encode_page
+from server.export.encode import EncodedPage, encode_page
 from server.export.files import Unresumable
 from server.export.lease import Cancelled, LeaseLost, Released, heartbeat
 from server.export.progress_signal import ProgressSignal
@@ -36,7 +36,7 @@ from server.filters.values import FilterLimits
 from server.loading.lines import iter_line_pages
 from server.loading.plan import RowPlan
 from server.models.base import utcnow
-from server.models.exports import EXPIRED
+from server.models.exports import EXPIRED, ExportStatus
 from server.query.count import count_rows
 from server.query.scope import Scope, for_every_page, request_where
 from server.settings import Settings
@@ -64,7 +64,7 @@ class Claim:
 
 async def _fail(engine: AsyncEngine, settings: Settings, task_id: str, reason: str) -> None:
     values = {"failure_reason": reason, "completed_at": utcnow(), "expires_at": expiry(settings.export_ttl_seconds)}
-    await set_task(engine, task_id, status="FAILED", **values)
+    await set_task(engine, task_id, status=ExportStatus.FAILED, **values)
 
 
 async def run_task(
@@ -175,11 +175,21 @@ async def _export(
         await asyncio.gather(counting, return_exceptions=True)
     # The final counts with the outcome, in one conditional store: a cancel since the last store is seen here.
     done = {"completed_at": utcnow(), "expires_at": expiry(settings.export_ttl_seconds)}
-    await checkpoint.store(status="COMPLETE", sha256=writer.digest.hexdigest(), **done)
+    await checkpoint.store(status=ExportStatus.COMPLETE, sha256=writer.digest.hexdigest(), **done)
     try:
         await writer.finished()
     except StorageError as exc:  # what is left is deleted with the rest at expiry
         log.warning("export %s: could not delete its part objects: %s", task.id, exc)
+
+
+@dataclass
+class _Written:
+    """Where a task's files are: counts after the last page whose write completed, and that page's end cursor."""
+
+    rows: int
+    errors: int
+    bytes: int
+    cursor: str | None
 
 
 async def _write(
@@ -194,29 +204,62 @@ async def _write(
     on_page: PageHook | None,
 ) -> None:
     """Stream the scope's pages from the task's checkpoint into its writer, checkpointing where it is durable (every
-    page for files; every uploaded part for object storage)."""
-    rows, errors, written = task.row_count, task.error_count, task.bytes_written
-    size, cursor = settings.export_page_size, task.resume_cursor
-    pages = iter_line_pages(engine, scope.where, plan, size, cursor, scope.ranking, FIRST_PAGE_ROWS, scope.probe)
-    async with contextlib.aclosing(pages):  # a task that stops early gives its reading connection back at once
-        async for page in pages:
-            encoded = encode_page(page)
-            durable = await writer.write(encoded.data, encoded.errors)
-            rows, errors, written = rows + encoded.rows, errors + len(encoded.errors), written + len(encoded.data)
-            cursor = page.page.end_cursor
-            reached = {"row_count": rows, "error_count": errors, "bytes_written": written, "resume_cursor": cursor}
-            if durable and writer.store_each_durable:
-                checkpoint.position = reached | writer.state()
-                await checkpoint.store()
-            else:
-                await checkpoint.advance(**(reached | writer.state() if durable else checkpoint.position))
-            if claim.stopping():
-                raise Released
-            if on_page is not None:
-                await on_page(task.id, rows)
+    page for files; every uploaded part for object storage).
+
+    A page is encoded while the one before it is written (hashed and written by a thread, which the GIL does not
+    hold back): one write at a time, in page order, and a page counts once its write completed. The run's first page
+    is written before the next is encoded, so a reader following the task gets it at once."""
+    at = _Written(task.row_count, task.error_count, task.bytes_written, task.resume_cursor)
+    pending: tuple[asyncio.Task[bool], EncodedPage, str | None] | None = None
+
+    async def settle() -> None:
+        """Wait for the page being written, then count it, checkpoint, and stop or report if asked."""
+        nonlocal pending
+        if pending is None:
+            return
+        write, encoded, end = pending
+        durable = await write
+        pending = None
+        at.rows, at.errors, at.bytes = (
+            at.rows + encoded.rows,
+            at.errors + len(encoded.errors),
+            at.bytes + len(encoded.data),
+        )
+        at.cursor = end
+        reached = {"row_count": at.rows, "error_count": at.errors, "bytes_written": at.bytes, "resume_cursor": end}
+        if durable and writer.store_each_durable:
+            checkpoint.position = reached | writer.state()
+            await checkpoint.store()
+        else:
+            await checkpoint.advance(**(reached | writer.state() if durable else checkpoint.position))
+        if claim.stopping():
+            raise Released
+        if on_page is not None:
+            await on_page(task.id, at.rows)
+
+    size = settings.export_page_size
+    pages = iter_line_pages(engine, scope.where, plan, size, at.cursor, scope.ranking, FIRST_PAGE_ROWS, scope.probe)
+    try:
+        async with contextlib.aclosing(pages):  # a task that stops early gives its reading connection back at once
+            first = True
+            async for page in pages:
+                encoded = encode_page(page)
+                await settle()
+                pending = (
+                    asyncio.create_task(writer.write(encoded.data, encoded.errors)),
+                    encoded,
+                    page.page.end_cursor,
+                )
+                if first:
+                    await settle()
+                    first = False
+            await settle()
+    finally:
+        if pending is not None:  # a failure while a page was being written: let the write end before files close
+            await asyncio.gather(pending[0], return_exceptions=True)
     await writer.finish()
-    checkpoint.position = {"row_count": rows, "error_count": errors, "bytes_written": written} | writer.state()
-    checkpoint.position["resume_cursor"] = cursor
+    checkpoint.position = {"row_count": at.rows, "error_count": at.errors, "bytes_written": at.bytes} | writer.state()
+    checkpoint.position["resume_cursor"] = at.cursor
 
 
 async def sweep_expired(engine: AsyncEngine, settings: Settings, storage: ExportStorage | None = None) -> int:
@@ -236,7 +279,7 @@ async def sweep_expired(engine: AsyncEngine, settings: Settings, storage: Export
 async def _expire(engine: AsyncEngine, storage: ExportStorage, task_id: str) -> None:
     await storage.remove(task_id)
     reason = f"{EXPIRED} at {iso(utcnow())}: the result was deleted after its time to live; start a new export."
-    await set_task(engine, task_id, status="FAILED", failure_reason=reason)
+    await set_task(engine, task_id, status=ExportStatus.FAILED, failure_reason=reason)
 
 
 def worker_name() -> str:
