@@ -24,21 +24,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.errors import CatalogError
 from server.export.checkpoint import Checkpoint
-from server.export.encode import EncodedPage, encode_page
+from server.export.encode import encode_page
 from server.export.files import Unresumable
 from server.export.lease import Cancelled, LeaseLost, Released, heartbeat
 from server.export.progress_signal import ProgressSignal
+from server.export.rows import export_scope
 from server.export.storage import ExportStorage, TaskWriter, open_storage
 from server.export.storage_error import StorageError
 from server.export.tasks import ExportRequest, claim_next, due_for_expiry, expiry, set_task
 from server.export.wakeups import TaskListener
-from server.filters.values import FilterLimits
 from server.loading.lines import iter_line_pages
 from server.loading.plan import RowPlan
 from server.models.base import utcnow
 from server.models.exports import EXPIRED, ExportStatus
 from server.query.count import count_rows
-from server.query.scope import Scope, for_every_page, request_where
+from server.query.scope import Scope
 from server.settings import Settings
 from server.timefmt import iso
 from server.unavailable import NETWORK_ERRORS, for_the_log, is_too_large, is_unavailable, too_large
@@ -131,13 +131,7 @@ async def _scope(
     """The task's rows as of now (a search/similarTo leaf is ranked again when the task runs or resumes) and their
     total when it is needed before the pages (stored, or to decide how to page); None: counted beside the pages."""
     async with engine.connect() as conn:
-        ids = request.data_row_ids or None
-        limits = FilterLimits.of(settings)
-        scope = await request_where(conn, task.organization_id, request.filter, request.slice_id, ids, limits)
-        if task.total_rows is not None or scope.probe is None:
-            return scope, task.total_rows
-        total = await count_rows(conn, scope)
-        return await for_every_page(conn, scope, total, settings.export_page_size), total
+        return await export_scope(conn, settings, task.organization_id, request, task.total_rows)
 
 
 async def _store_total(engine: AsyncEngine, task: Any, scope: Scope, total: int | None) -> None:
@@ -182,16 +176,6 @@ async def _export(
         log.warning("export %s: could not delete its part objects: %s", task.id, exc)
 
 
-@dataclass
-class _Written:
-    """Where a task's files are: counts after the last page whose write completed, and that page's end cursor."""
-
-    rows: int
-    errors: int
-    bytes: int
-    cursor: str | None
-
-
 async def _write(
     engine: AsyncEngine,
     settings: Settings,
@@ -204,62 +188,29 @@ async def _write(
     on_page: PageHook | None,
 ) -> None:
     """Stream the scope's pages from the task's checkpoint into its writer, checkpointing where it is durable (every
-    page for files; every uploaded part for object storage).
-
-    A page is encoded while the one before it is written (hashed and written by a thread, which the GIL does not
-    hold back): one write at a time, in page order, and a page counts once its write completed. The run's first page
-    is written before the next is encoded, so a reader following the task gets it at once."""
-    at = _Written(task.row_count, task.error_count, task.bytes_written, task.resume_cursor)
-    pending: tuple[asyncio.Task[bool], EncodedPage, str | None] | None = None
-
-    async def settle() -> None:
-        """Wait for the page being written, then count it, checkpoint, and stop or report if asked."""
-        nonlocal pending
-        if pending is None:
-            return
-        write, encoded, end = pending
-        durable = await write
-        pending = None
-        at.rows, at.errors, at.bytes = (
-            at.rows + encoded.rows,
-            at.errors + len(encoded.errors),
-            at.bytes + len(encoded.data),
-        )
-        at.cursor = end
-        reached = {"row_count": at.rows, "error_count": at.errors, "bytes_written": at.bytes, "resume_cursor": end}
-        if durable and writer.store_each_durable:
-            checkpoint.position = reached | writer.state()
-            await checkpoint.store()
-        else:
-            await checkpoint.advance(**(reached | writer.state() if durable else checkpoint.position))
-        if claim.stopping():
-            raise Released
-        if on_page is not None:
-            await on_page(task.id, at.rows)
-
-    size = settings.export_page_size
-    pages = iter_line_pages(engine, scope.where, plan, size, at.cursor, scope.ranking, FIRST_PAGE_ROWS, scope.probe)
-    try:
-        async with contextlib.aclosing(pages):  # a task that stops early gives its reading connection back at once
-            first = True
-            async for page in pages:
-                encoded = encode_page(page)
-                await settle()
-                pending = (
-                    asyncio.create_task(writer.write(encoded.data, encoded.errors)),
-                    encoded,
-                    page.page.end_cursor,
-                )
-                if first:
-                    await settle()
-                    first = False
-            await settle()
-    finally:
-        if pending is not None:  # a failure while a page was being written: let the write end before files close
-            await asyncio.gather(pending[0], return_exceptions=True)
+    page for files; every uploaded part for object storage)."""
+    rows, errors, written = task.row_count, task.error_count, task.bytes_written
+    size, cursor = settings.export_page_size, task.resume_cursor
+    pages = iter_line_pages(engine, scope.where, plan, size, cursor, scope.ranking, FIRST_PAGE_ROWS, scope.probe)
+    async with contextlib.aclosing(pages):  # a task that stops early gives its reading connection back at once
+        async for page in pages:
+            encoded = encode_page(page)
+            durable = await writer.write(encoded.data, encoded.errors)
+            rows, errors, written = rows + encoded.rows, errors + len(encoded.errors), written + len(encoded.data)
+            cursor = page.page.end_cursor
+            reached = {"row_count": rows, "error_count": errors, "bytes_written": written, "resume_cursor": cursor}
+            if durable and writer.store_each_durable:
+                checkpoint.position = reached | writer.state()
+                await checkpoint.store()
+            else:
+                await checkpoint.advance(**(reached | writer.state() if durable else checkpoint.position))
+            if claim.stopping():
+                raise Released
+            if on_page is not None:
+                await on_page(task.id, rows)
     await writer.finish()
-    checkpoint.position = {"row_count": at.rows, "error_count": at.errors, "bytes_written": at.bytes} | writer.state()
-    checkpoint.position["resume_cursor"] = at.cursor
+    checkpoint.position = {"row_count": rows, "error_count": errors, "bytes_written": written} | writer.state()
+    checkpoint.position["resume_cursor"] = cursor
 
 
 async def sweep_expired(engine: AsyncEngine, settings: Settings, storage: ExportStorage | None = None) -> int:
