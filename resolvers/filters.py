@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry import ID
 
-from resolvers.enums import LabelSource, WorkflowStatus
+from resolvers.enums import LabelSource, MediaType, SearchMode, WorkflowStatus
 from resolvers.inputs import to_plain
 from resolvers.scalars import JSON, DateTime
-from resolvers.types.data_rows import MediaType
 
 
 @strawberry.input(description="A time window; give a lower bound (gt or gte), an upper bound (lt or lte) or both.")
@@ -62,12 +60,6 @@ class ProjectCondition:
     labeled: bool | None = None
     label_created_at: DateTimeRange | None = None
     last_activity_at: DateTimeRange | None = None
-
-
-@strawberry.enum(description="FULL_TEXT: ranked words (FTS5 bm25 / PostgreSQL ts_rank); SEMANTIC: needs the extra.")
-class SearchMode(Enum):
-    FULL_TEXT = "FULL_TEXT"
-    SEMANTIC = "SEMANTIC"
 
 
 @strawberry.input(

@@ -12,9 +12,9 @@ from resolvers.context import Context
 from resolvers.types.exports import ExportTask
 from server.errors import not_found
 from server.export.tasks import get_task
+from server.models.exports import TERMINAL
 
 Info = strawberry.Info[Context, None]
-ENDED = frozenset({"COMPLETE", "FAILED", "CANCELED"})
 WATCHED = ("status", "total_rows", "row_count", "error_count", "bytes_written")
 
 
@@ -36,6 +36,6 @@ class Subscription:
             if state != seen:
                 seen = state
                 yield ExportTask.from_row(row, ctx)
-            if row.status in ENDED:
+            if row.status in TERMINAL:
                 return
             await asyncio.sleep(ctx.settings.subscription_poll_seconds)

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.errors import ErrorCode, bad_input, limit_exceeded
 from server.models import ExportTask
+from server.models.exports import ACTIVE
 from server.responses import RequestRejected, error_response
 
 E = ExportTask.__table__.c
@@ -59,7 +60,7 @@ def spend(per_second: float, burst: int, tokens: float, elapsed: float) -> float
 
 async def check_export_quota(engine: AsyncEngine, organization_id: str, limit: int) -> None:
     """LIMIT_EXCEEDED when the organization already has `limit` exports queued or running."""
-    stmt = select(func.count()).where(E.organization_id == organization_id, E.status.in_(("QUEUED", "IN_PROGRESS")))
+    stmt = select(func.count()).where(E.organization_id == organization_id, E.status.in_(ACTIVE))
     async with engine.connect() as conn:
         active = (await conn.execute(stmt)).scalar_one()
     if active >= limit:

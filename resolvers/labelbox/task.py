@@ -13,11 +13,17 @@ from resolvers.labelbox.types import LbFileInfo, LbMetadataHeader, LbRange, Task
 from server.errors import bad_input
 from server.labelbox.dates import sdk_datetime
 from server.labelbox.files import Header, header, rest_of_stream
+from server.models.exports import ExportStatus
 
 Info = strawberry.Info[Context, None]
 
 # The SDK waits while a task is IN_PROGRESS and treats anything else as finished, so QUEUED reads IN_PROGRESS.
-STATUS = {"QUEUED": "IN_PROGRESS", "IN_PROGRESS": "IN_PROGRESS", "COMPLETE": "COMPLETE", "FAILED": "FAILED"}
+STATUS = {
+    ExportStatus.QUEUED: "IN_PROGRESS",
+    ExportStatus.IN_PROGRESS: "IN_PROGRESS",
+    ExportStatus.COMPLETE: "COMPLETE",
+    ExportStatus.FAILED: "FAILED",
+}
 STREAMS = {
     TaskStreamType.RESULT: (False, "/exports/{id}.ndjson", "row_count"),
     TaskStreamType.ERRORS: (True, "/exports/{id}/errors.ndjson", "error_count"),
@@ -36,7 +42,7 @@ async def stream_url(ctx: Context, task_id: str, stream: TaskStreamType, line: i
 
 
 def _percentage(row: Any) -> float:
-    if row.status == "COMPLETE":
+    if row.status == ExportStatus.COMPLETE:
         return 100.0
     return 100.0 * (row.row_count + row.error_count) / row.total_rows if row.total_rows else 0.0
 
@@ -55,13 +61,13 @@ class LbTask:
 
     @strawberry.field(description="The result stream's URL once COMPLETE.")
     async def result(self, info: Info) -> str | None:
-        if self.row.status != "COMPLETE":
+        if self.row.status != ExportStatus.COMPLETE:
             return None
         return await stream_url(info.context, self.row.id, TaskStreamType.RESULT)
 
     @strawberry.field(description="The error stream's URL when the export wrote errors.")
     async def errors(self, info: Info) -> str | None:
-        if self.row.status != "COMPLETE" or not self.row.error_count:
+        if self.row.status != ExportStatus.COMPLETE or not self.row.error_count:
             return None
         return await stream_url(info.context, self.row.id, TaskStreamType.ERRORS)
 
@@ -77,7 +83,7 @@ class LbTask:
         )
 
     async def _header(self, ctx: Context, stream: TaskStreamType) -> Header | None:
-        if self.row.status != "COMPLETE":
+        if self.row.status != ExportStatus.COMPLETE:
             raise bad_input(f"Export {self.id} is {self.row.status}; its streams can be read once it is COMPLETE.")
         errors, _, count = STREAMS[stream]
         return await header(ctx.export_storage, self.row.id, errors, getattr(self.row, count))

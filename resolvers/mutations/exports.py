@@ -14,11 +14,11 @@ from resolvers.filters import DataRowFilter, filter_dict
 from resolvers.types.exports import ExportTask
 from server.errors import not_found
 from server.export.params import ExportParams as Params
+from server.export.rows import request_scope
 from server.export.tasks import ExportRequest, expiry, get_task, queue_task, set_task
-from server.filters.values import FilterLimits
 from server.limits import check_export_quota
 from server.models.base import utcnow
-from server.query.scope import request_where
+from server.models.exports import ACTIVE, ExportStatus
 from server.webhooks.outbox import enqueue_task_event
 
 Info = strawberry.Info[Context, None]
@@ -29,9 +29,7 @@ async def start_export(ctx: Context, request: ExportRequest) -> Any:
     before anything is stored), the organization's export quota, then the task queued and the worker woken. The
     task's row as queued (a worker woken at once may claim it before a later read would see it QUEUED)."""
     async with ctx.engine.connect() as conn:
-        limits = FilterLimits.of(ctx.settings)
-        ids = request.data_row_ids or None
-        await request_where(conn, ctx.organization_id, request.filter, request.slice_id, ids, limits)
+        await request_scope(conn, ctx.settings, ctx.organization_id, request)
     await check_export_quota(ctx.engine, ctx.organization_id, ctx.settings.max_concurrent_exports)
     row = await queue_task(ctx.engine, ctx.organization_id, request)
     if ctx.worker is not None:
@@ -98,9 +96,9 @@ class ExportMutation:
         row = await get_task(ctx.engine, ctx.organization_id, str(id))
         if row is None:
             raise not_found("ExportTask", str(id), "id")
-        if row.status in ("QUEUED", "IN_PROGRESS"):
+        if row.status in ACTIVE:
             # expires_at: what a dead worker's task left behind is swept then (a live one deletes it at once)
             expires = expiry(ctx.settings.export_ttl_seconds)
-            await set_task(ctx.engine, row.id, status="CANCELED", completed_at=utcnow(), expires_at=expires)
+            await set_task(ctx.engine, row.id, status=ExportStatus.CANCELED, completed_at=utcnow(), expires_at=expires)
             await enqueue_task_event(ctx.engine, row.id)
         return ExportTask.from_row(await get_task(ctx.engine, ctx.organization_id, str(id)), ctx)

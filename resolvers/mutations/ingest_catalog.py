@@ -5,12 +5,12 @@ from __future__ import annotations
 import strawberry
 from strawberry import ID
 
+from resolvers.enums import MediaType, MetadataKind
 from resolvers.inputs import to_plain_snake
 from resolvers.listings import load_one
 from resolvers.mutations.ingest_common import Info, scope
 from resolvers.scalars import JSON
-from resolvers.types.catalog import Dataset, MetadataKind, MetadataSchema
-from resolvers.types.data_rows import MediaType
+from resolvers.types.catalog import Dataset, MetadataSchema
 from server.ingest import catalog, metadata
 
 

@@ -7,13 +7,12 @@ from enum import Enum
 import strawberry
 from strawberry import ID
 
-from resolvers.enums import WorkflowStatus
+from resolvers.enums import MediaType, WorkflowStatus
 from resolvers.inputs import to_plain_snake
 from resolvers.listings import load_one
 from resolvers.mutations.ingest_common import Info, scope
 from resolvers.scalars import JSON
 from resolvers.types.catalog import Batch, Ontology, Project
-from resolvers.types.data_rows import MediaType
 from server.ingest import labeling, ontology
 
 

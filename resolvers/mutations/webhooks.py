@@ -6,7 +6,8 @@ import strawberry
 from strawberry import ID
 
 from resolvers.context import Context
-from resolvers.types.webhooks import Webhook, WebhookDelivery, WebhookEvent, require_admin
+from resolvers.enums import WebhookEvent
+from resolvers.types.webhooks import Webhook, WebhookDelivery, require_admin
 from server.webhooks.outbox import enqueue_ping, get_delivery
 from server.webhooks.store import create_webhook, delete_webhook, get_webhook, update_webhook
 

@@ -5,33 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry import ID, Private
 
+from resolvers.enums import FeatureCategory, MediaType
 from resolvers.scalars import DateTime
-from resolvers.types.data_rows import MediaType, PageInfo
+from resolvers.types.data_rows import PageInfo
 from server import models
 from server.loading.listings import children
-
-
-@strawberry.enum
-class MetadataKind(Enum):
-    STRING = "STRING"
-    NUMBER = "NUMBER"
-    DATETIME = "DATETIME"
-    ENUM = "ENUM"
-    EMBEDDING = "EMBEDDING"
-
-
-@strawberry.enum
-class FeatureCategory(Enum):
-    TOOL = "tool"
-    CLASSIFICATION = "classification"
-    OPTION = "option"
 
 
 @strawberry.type

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
 import strawberry
@@ -12,19 +11,6 @@ from resolvers.execution import pure_field
 from resolvers.scalars import JSON, DateTime
 from server.loading.assemble import Line
 from server.loading.pages import Page
-
-
-@strawberry.enum
-class MediaType(Enum):
-    IMAGE = "IMAGE"
-    VIDEO = "VIDEO"
-    TEXT = "TEXT"
-    CONVERSATIONAL = "CONVERSATIONAL"
-    DOCUMENT = "DOCUMENT"
-    AUDIO = "AUDIO"
-    GEOSPATIAL = "GEOSPATIAL"
-    DICOM = "DICOM"
-    HTML = "HTML"
 
 
 @strawberry.type

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry import ID, Private
 
 from resolvers.context import Context
+from resolvers.enums import ExportStatus
 from resolvers.scalars import DateTime
 from server.export.storage import read_all
 from server.export.tasks import is_expired
-
-
-@strawberry.enum
-class ExportStatus(Enum):
-    QUEUED = "QUEUED"
-    IN_PROGRESS = "IN_PROGRESS"
-    COMPLETE = "COMPLETE"
-    FAILED = "FAILED"
-    CANCELED = "CANCELED"
 
 
 @strawberry.type
@@ -98,7 +89,7 @@ class ExportTask:
 
 async def stream_link(ctx: Context, row: Any, errors: bool) -> str:
     """A COMPLETE task's object as a pre-signed URL (object storage); else the signed link to its stream route."""
-    if row.status == "COMPLETE" and not is_expired(row):
+    if row.status == ExportStatus.COMPLETE and not is_expired(row):
         direct = await ctx.export_storage.download_url(row.id, errors, ctx.settings.link_ttl_seconds)
         if direct is not None:
             return direct

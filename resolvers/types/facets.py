@@ -8,8 +8,7 @@ from typing import Any
 import strawberry
 from strawberry import ID
 
-from resolvers.enums import WorkflowStatus
-from resolvers.types.data_rows import MediaType
+from resolvers.enums import MediaType, WorkflowStatus
 from server.facets.breakdown import Breakdown
 from server.facets.names import Names
 from server.filters.leaves.project import WORKFLOW_STATUSES

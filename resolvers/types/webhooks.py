@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
 import orjson
@@ -10,27 +9,13 @@ import strawberry
 from strawberry import ID
 
 from resolvers.context import Context
+from resolvers.enums import DeliveryStatus, WebhookEvent
 from resolvers.scalars import DateTime
 from server.errors import bad_input, limit_exceeded
 from server.webhooks.store import list_deliveries, list_webhooks
 
 Info = strawberry.Info[Context, None]
 MAX_DELIVERIES = 100
-
-
-@strawberry.enum(description="What a webhook is sent for; the message's `type` is the value's dotted name.")
-class WebhookEvent(Enum):
-    EXPORT_COMPLETED = "export.completed"
-    EXPORT_FAILED = "export.failed"
-    EXPORT_CANCELED = "export.canceled"
-    WEBHOOK_TEST = "webhook.test"
-
-
-@strawberry.enum
-class DeliveryStatus(Enum):
-    PENDING = "PENDING"
-    DELIVERED = "DELIVERED"
-    FAILED = "FAILED"
 
 
 @strawberry.type(description="An endpoint that receives signed messages (Standard Webhooks) for its events.")
@@ -82,7 +67,7 @@ class WebhookDelivery:
             last_error=row.last_error,
             created_at=row.created_at,
             last_attempt_at=row.last_attempt_at,
-            next_attempt_at=row.next_attempt_at if row.status == "PENDING" else None,
+            next_attempt_at=row.next_attempt_at if row.status == DeliveryStatus.PENDING else None,
             delivered_at=row.delivered_at,
             cursor=str(row.seq),
         )

@@ -17,17 +17,16 @@ import orjson
 from sqlalchemy import Row
 
 from server.loading.lines import LinePage
+from server.loading.related import STORED_JSON
+from server.models import DataRow
+from server.models.base import is_stored_json
 
 DUMP = orjson.OPT_APPEND_NEWLINE
 SEPARATOR = orjson.Fragment(b"\x00")
 CHUNK_ROWS = 250
-# Related part → its columns holding stored JSON that the assembler splices (absent columns are skipped).
-STORED_JSON: dict[str, tuple[str, ...]] = {
-    "metadata_fields": ("value_json",),
-    "projects": ("workflow_history",),
-    "project_labels": ("annotations", "reviews", "performance_details"),
-    "model_run_labels": ("annotations",),
-}
+# The page's own columns holding stored JSON (a related part's are server.loading.related.STORED_JSON); a column a
+# page does not select is skipped.
+PAGE_JSON = tuple(column.name for column in DataRow.__table__.c if is_stored_json(column))
 
 
 @dataclass(frozen=True)
@@ -49,8 +48,9 @@ def _columns(rows: Sequence[Row[Any]], names: tuple[str, ...]) -> list[tuple[str
 def _stored_values(page: LinePage) -> Iterator[tuple[str, str, Any]]:
     """(data row id, column, stored text) of every spliced JSON value of the page (positions looked up once)."""
     rows = page.page.rows
-    for (_, key), (column, i) in zip(_columns(rows, ("id",)), _columns(rows, ("media_attributes",)), strict=False):
-        yield from ((row[key], column, row[i]) for row in rows)
+    for _, key in _columns(rows, ("id",)):
+        for column, i in _columns(rows, PAGE_JSON):
+            yield from ((row[key], column, row[i]) for row in rows)
     yield from _related_values(page)
 
 
@@ -64,7 +64,7 @@ def _related_values(page: LinePage) -> Iterator[tuple[str, str, Any]]:
 def _value_columns(page: LinePage) -> Iterator[Iterable[str]]:
     """The stored JSON values of the page, a column at a time (the page's own column read by a C loop)."""
     rows = page.page.rows
-    for _, i in _columns(rows, ("media_attributes",)):
+    for _, i in _columns(rows, PAGE_JSON):
         yield map(itemgetter(i), rows)
     yield (value for _, _, value in _related_values(page))
 

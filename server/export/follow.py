@@ -11,7 +11,8 @@ from typing import BinaryIO
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.export.progress_signal import ProgressSignal
-from server.export.tasks import TERMINAL, get_task_status
+from server.export.tasks import get_task_status
+from server.models.exports import TERMINAL
 
 CHUNK = 256 * 1024
 FOLLOW_POLL = 0.2

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.export.tasks import E, get_task_status
 from server.models import ExportTask
 from server.models.base import utcnow
+from server.models.exports import ExportStatus
 
 
 class Cancelled(Exception):
@@ -36,7 +37,9 @@ async def extend(engine: AsyncEngine, task_id: str, worker: str, lease_seconds: 
 
 
 async def _held_update(engine: AsyncEngine, task_id: str, worker: str, **values: Any) -> bool:
-    stmt = update(ExportTask.__table__).where(E.id == task_id, E.claimed_by == worker, E.status == "IN_PROGRESS")
+    stmt = update(ExportTask.__table__).where(
+        E.id == task_id, E.claimed_by == worker, E.status == ExportStatus.IN_PROGRESS
+    )
     async with engine.begin() as conn:
         return (await conn.execute(stmt.values(**values))).rowcount == 1
 
@@ -45,12 +48,12 @@ async def renew(engine: AsyncEngine, task_id: str, worker: str, lease_seconds: f
     """Extend the lease (with checkpoint `values`); Cancelled or LeaseLost when the claim is no longer ours."""
     if await extend(engine, task_id, worker, lease_seconds, **values):
         return
-    raise Cancelled if await get_task_status(engine, task_id) == "CANCELED" else LeaseLost
+    raise Cancelled if await get_task_status(engine, task_id) == ExportStatus.CANCELED else LeaseLost
 
 
 async def release(engine: AsyncEngine, task_id: str, worker: str, **values: Any) -> None:
     """Back to the queue at the checkpoint `values` (or the last stored one), so another worker resumes it at once."""
-    await _held_update(engine, task_id, worker, status="QUEUED", claimed_by=None, lease_until=None, **values)
+    await _held_update(engine, task_id, worker, status=ExportStatus.QUEUED, claimed_by=None, lease_until=None, **values)
 
 
 async def _beat(renewal: Callable[[], Awaitable[object]], every: float) -> None:

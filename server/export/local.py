@@ -16,13 +16,13 @@ from server.export.encode import encode_page
 from server.export.heap import tune_for_export
 from server.export.params import ExportParams
 from server.export.progress import Progress
+from server.export.rows import export_scope
 from server.export.tasks import ExportRequest
 from server.loading.formats import DEFAULT_FORMAT, ExportFormat
 from server.loading.lines import iter_line_pages
 from server.names import snake_case
 from server.orgs import ensure_organization
 from server.query.count import count_rows
-from server.query.scope import for_every_page, request_where
 from server.settings import Settings
 
 
@@ -60,9 +60,9 @@ async def export_local(settings: Settings, org: str, request: ExportRequest, out
     try:
         organization_id = await ensure_organization(engine, org)
         async with engine.connect() as conn:
-            scope = await request_where(conn, organization_id, request.filter, request.slice_id)
-            total = await count_rows(conn, scope)
-            scope = await for_every_page(conn, scope, total, settings.export_page_size)
+            scope, total = await export_scope(conn, settings, organization_id, request)
+            if total is None:
+                total = await count_rows(conn, scope)
         progress = Progress(total)
         plan = request.params.to_plan()
         size = settings.export_page_size

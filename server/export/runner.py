@@ -28,17 +28,17 @@ from server.export.encode import EncodedPage, encode_page
 from server.export.files import Unresumable
 from server.export.lease import Cancelled, LeaseLost, Released, heartbeat
 from server.export.progress_signal import ProgressSignal
+from server.export.rows import export_scope
 from server.export.storage import ExportStorage, TaskWriter, open_storage
 from server.export.storage_error import StorageError
 from server.export.tasks import ExportRequest, claim_next, due_for_expiry, expiry, set_task
 from server.export.wakeups import TaskListener
-from server.filters.values import FilterLimits
 from server.loading.lines import iter_line_pages
 from server.loading.plan import RowPlan
 from server.models.base import utcnow
-from server.models.exports import EXPIRED
+from server.models.exports import EXPIRED, ExportStatus
 from server.query.count import count_rows
-from server.query.scope import Scope, for_every_page, request_where
+from server.query.scope import Scope
 from server.settings import Settings
 from server.timefmt import iso
 from server.unavailable import NETWORK_ERRORS, for_the_log, is_too_large, is_unavailable, too_large
@@ -64,7 +64,7 @@ class Claim:
 
 async def _fail(engine: AsyncEngine, settings: Settings, task_id: str, reason: str) -> None:
     values = {"failure_reason": reason, "completed_at": utcnow(), "expires_at": expiry(settings.export_ttl_seconds)}
-    await set_task(engine, task_id, status="FAILED", **values)
+    await set_task(engine, task_id, status=ExportStatus.FAILED, **values)
 
 
 async def run_task(
@@ -131,13 +131,7 @@ async def _scope(
     """The task's rows as of now (a search/similarTo leaf is ranked again when the task runs or resumes) and their
     total when it is needed before the pages (stored, or to decide how to page); None: counted beside the pages."""
     async with engine.connect() as conn:
-        ids = request.data_row_ids or None
-        limits = FilterLimits.of(settings)
-        scope = await request_where(conn, task.organization_id, request.filter, request.slice_id, ids, limits)
-        if task.total_rows is not None or scope.probe is None:
-            return scope, task.total_rows
-        total = await count_rows(conn, scope)
-        return await for_every_page(conn, scope, total, settings.export_page_size), total
+        return await export_scope(conn, settings, task.organization_id, request, task.total_rows)
 
 
 async def _store_total(engine: AsyncEngine, task: Any, scope: Scope, total: int | None) -> None:
@@ -175,7 +169,7 @@ async def _export(
         await asyncio.gather(counting, return_exceptions=True)
     # The final counts with the outcome, in one conditional store: a cancel since the last store is seen here.
     done = {"completed_at": utcnow(), "expires_at": expiry(settings.export_ttl_seconds)}
-    await checkpoint.store(status="COMPLETE", sha256=writer.digest.hexdigest(), **done)
+    await checkpoint.store(status=ExportStatus.COMPLETE, sha256=writer.digest.hexdigest(), **done)
     try:
         await writer.finished()
     except StorageError as exc:  # what is left is deleted with the rest at expiry
@@ -279,7 +273,7 @@ async def sweep_expired(engine: AsyncEngine, settings: Settings, storage: Export
 async def _expire(engine: AsyncEngine, storage: ExportStorage, task_id: str) -> None:
     await storage.remove(task_id)
     reason = f"{EXPIRED} at {iso(utcnow())}: the result was deleted after its time to live; start a new export."
-    await set_task(engine, task_id, status="FAILED", failure_reason=reason)
+    await set_task(engine, task_id, status=ExportStatus.FAILED, failure_reason=reason)
 
 
 def worker_name() -> str:

@@ -35,7 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.export.files import Unresumable
 from server.export.progress_signal import ProgressSignal
 from server.export.storage_error import StorageError
-from server.export.tasks import TERMINAL, E
+from server.export.tasks import E
+from server.models.exports import TERMINAL, ExportStatus
 from server.settings import Settings
 
 MIN_PART = 5 * 1024 * 1024  # S3's smallest part of a multipart upload (but the last)
@@ -287,7 +288,7 @@ class S3Storage:
                 row = (await conn.execute(select(E.status, E.storage_parts).where(E.id == task_id))).first()
             if row is None:
                 return
-            if row.status == "COMPLETE":
+            if row.status == ExportStatus.COMPLETE:
                 async for chunk in self.read(task_id, errors, consumed):
                     if out := lines.feed(chunk):
                         yield out

@@ -15,6 +15,7 @@ from server.export.files import TaskFiles, open_files, remove_results
 from server.export.follow import follow_file
 from server.export.progress_signal import ProgressSignal
 from server.export.tasks import errors_path, result_path
+from server.models.exports import TERMINAL
 from server.settings import Settings
 
 READ_CHUNK = 1 << 20
@@ -110,7 +111,7 @@ class LocalStorage:
     def follow(
         self, engine: AsyncEngine, task: Any, errors: bool, offset: int, signal: ProgressSignal | None
     ) -> AsyncIterator[bytes]:
-        running = task.status not in ("COMPLETE", "FAILED", "CANCELED")
+        running = task.status not in TERMINAL
         return follow_file(engine, task.id, self.path(task.id, errors), offset, signal, running)
 
     async def read(self, task_id: str, errors: bool, start: int = 0) -> AsyncIterator[bytes]:

@@ -17,11 +17,10 @@ from server.export.params import ExportParams
 from server.export.wakeups import announce
 from server.models import ExportTask
 from server.models.base import new_id, utcnow
-from server.models.exports import EXPIRED
+from server.models.exports import EXPIRED, TERMINAL, ExportStatus
 
 log = logging.getLogger("catalog_export.export")
 E = ExportTask.__table__.c
-TERMINAL = ("COMPLETE", "FAILED", "CANCELED")
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ async def queue_task(engine: AsyncEngine, organization_id: str, request: ExportR
             ExportTask.__table__.insert().values(
                 id=task_id,
                 organization_id=organization_id,
-                status="QUEUED",
+                status=ExportStatus.QUEUED,
                 request=request.to_json().decode(),
                 created_at=utcnow(),
             )
@@ -128,7 +127,7 @@ def _last_served() -> Any:
 
 def claimable(now: Any) -> Any:
     """Waiting tasks, and running ones whose worker stopped renewing its lease (crashed, killed, cut off)."""
-    return or_(E.status == "QUEUED", and_(E.status == "IN_PROGRESS", E.lease_until < now))
+    return or_(E.status == ExportStatus.QUEUED, and_(E.status == ExportStatus.IN_PROGRESS, E.lease_until < now))
 
 
 def gave_up_reason(reclaims: int) -> str:
@@ -158,12 +157,12 @@ async def claim_next(
             row = (await conn.execute(pick)).first()
             if row is None:
                 return None
-            reclaim = row.status == "IN_PROGRESS"
+            reclaim = row.status == ExportStatus.IN_PROGRESS
             if reclaim and row.reclaims >= max_reclaims:
                 await conn.execute(
                     update(ExportTask.__table__)
                     .where(E.id == row.id, claimable(now))
-                    .values(status="FAILED", claimed_by=None, lease_until=None, completed_at=now,
+                    .values(status=ExportStatus.FAILED, claimed_by=None, lease_until=None, completed_at=now,
                             failure_reason=gave_up_reason(row.reclaims), expires_at=expiry(ttl_seconds))
                 )  # fmt: skip
                 log.error("export %s: %s", row.id, gave_up_reason(row.reclaims))
@@ -172,7 +171,7 @@ async def claim_next(
                 update(ExportTask.__table__)
                 .where(E.id == row.id, claimable(now))
                 .values(
-                    status="IN_PROGRESS",
+                    status=ExportStatus.IN_PROGRESS,
                     claimed_by=worker,
                     lease_until=now + timedelta(seconds=lease_seconds),
                     started_at=func.coalesce(E.started_at, now),

@@ -14,9 +14,9 @@ from server.errors import bad_input, not_found
 from server.ingest.checks import check_name, check_unique, is_number, table
 from server.models import MetadataSchema
 from server.models.base import new_id
+from server.models.catalog import OPTION_KIND, MetadataKind
 from server.timefmt import iso, parse_iso
 
-KINDS = ("STRING", "NUMBER", "DATETIME", "ENUM", "EMBEDDING")
 S = table(MetadataSchema).c
 
 
@@ -26,13 +26,13 @@ async def create_metadata_schema(
     """One schema, plus one child schema per option of an ENUM (options only for ENUM)."""
     check_name(name, "name")
     options = options or []
-    if (kind == "ENUM") != bool(options):
+    if (kind == MetadataKind.ENUM) != bool(options):
         raise bad_input("ENUM schemas need at least one option; other kinds take none.", "options")
     check_unique(options, "options", "Option")
     schema_id = new_id()
     rows = [{"id": schema_id, "organization_id": organization_id, "name": name, "kind": kind, "parent_id": None}]
     rows += [
-        {"id": new_id(), "organization_id": organization_id, "name": o, "kind": "OPTION", "parent_id": schema_id}
+        {"id": new_id(), "organization_id": organization_id, "name": o, "kind": OPTION_KIND, "parent_id": schema_id}
         for o in options
     ]
     async with engine.begin() as conn:
@@ -56,7 +56,7 @@ class Schemas:
         if (ident is None) == (name is None):
             raise bad_input("Give exactly one of `schemaId` or `name`.", path)
         schema = self.by_id.get(ident) if ident is not None else self.by_name.get(field["name"])
-        if schema is None or schema.kind == "OPTION":
+        if schema is None or schema.kind == OPTION_KIND:
             raise not_found("MetadataSchema", str(ident or name), f"{path}.{'schemaId' if ident else 'name'}")
         return schema
 
@@ -107,11 +107,11 @@ def _embedding(value: Any, schema: Any, schemas: Schemas) -> dict[str, Any]:
 
 
 CONVERTERS: dict[str, Callable[[Any, Any, Schemas], dict[str, Any]]] = {
-    "STRING": _string,
-    "NUMBER": _number,
-    "DATETIME": _datetime,
-    "ENUM": _enum,
-    "EMBEDDING": _embedding,
+    MetadataKind.STRING: _string,
+    MetadataKind.NUMBER: _number,
+    MetadataKind.DATETIME: _datetime,
+    MetadataKind.ENUM: _enum,
+    MetadataKind.EMBEDDING: _embedding,
 }
 
 

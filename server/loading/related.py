@@ -5,7 +5,7 @@ from __future__ import annotations
 from array import array
 from collections import defaultdict, namedtuple
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any
 
@@ -43,6 +43,7 @@ from server.models import (
     Project,
     ProjectDataRow,
 )
+from server.models.base import is_stored_json
 from server.timefmt import export_time
 
 Grouped = dict[str, list[Any]]  # data row id -> its records (named tuples: `rec.name`, `rec[i]`, `rec._fields`)
@@ -264,6 +265,20 @@ PARTS: dict[str, Part] = {
     "project_labels": Part(lambda p: not p.projects.empty and p.project_labels, project_labels),
     "model_runs": Part(lambda p: not p.models.empty, model_runs),
     "model_run_labels": Part(lambda p: not p.models.empty and p.model_labels, model_run_labels),
+}
+
+
+def _stored_json(stmt: Any) -> tuple[str, ...]:
+    return tuple(column.name for column in stmt.selected_columns if is_stored_json(column))
+
+
+# Every section asked for: each part's statement selects all the columns it ever reads.
+_FLAGS: dict[str, Any] = {f.name: True for f in fields(RowPlan) if isinstance(f.default, bool)}
+EVERY_SECTION = RowPlan(**_FLAGS, projects=Included(all=True), models=Included(all=True))
+# Part → the names of its records' fields holding stored JSON, which the assembler splices unparsed (derived from the
+# models' json_text columns, so a new one is validated by the encoder wherever a part selects it).
+STORED_JSON: dict[str, tuple[str, ...]] = {
+    name: columns for name, part in PARTS.items() if (columns := _stored_json(part.statement(EVERY_SECTION)))
 }
 
 

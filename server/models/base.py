@@ -47,9 +47,20 @@ def ref_field(target: str, *, nullable: bool = False, index: bool = True) -> str
     return Field(default=default, foreign_key=target, index=index, max_length=ID_LENGTH, nullable=nullable)
 
 
+STORED_JSON = "stored_json"  # the `info` key of a json_text column
+
+
 def json_text(default: str = "null") -> str:
-    """A payload kept as JSON text in export shape, spliced into NDJSON without parsing."""
-    return Field(default=default, sa_column=Column(Text, nullable=False, server_default=default))
+    """A payload kept as JSON text in export shape, spliced into NDJSON without parsing (the export encoder checks
+    every column so marked, server.export.encode)."""
+    return Field(
+        default=default, sa_column=Column(Text, nullable=False, server_default=default, info={STORED_JSON: True})
+    )
+
+
+def is_stored_json(column: Any) -> bool:
+    """Whether a selected column reads a json_text column (through labels and aliases)."""
+    return any(isinstance(base, Column) and base.info.get(STORED_JSON, False) for base in column.base_columns)
 
 
 def binary_collation(metadata: MetaData) -> None:

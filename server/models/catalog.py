@@ -2,11 +2,40 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import NaiveDatetime
 from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field
 
 from server.models.base import TableModel, id_field, json_text, org_field, ref_field, utcnow
+
+
+class MediaType(StrEnum):
+    """A data row's (and a project's) `media_type`."""
+
+    IMAGE = "IMAGE"
+    VIDEO = "VIDEO"
+    TEXT = "TEXT"
+    CONVERSATIONAL = "CONVERSATIONAL"
+    DOCUMENT = "DOCUMENT"
+    AUDIO = "AUDIO"
+    GEOSPATIAL = "GEOSPATIAL"
+    DICOM = "DICOM"
+    HTML = "HTML"
+
+
+class MetadataKind(StrEnum):
+    """A top-level metadata schema's `kind`; each option of an ENUM schema is a child schema of kind OPTION."""
+
+    STRING = "STRING"
+    NUMBER = "NUMBER"
+    DATETIME = "DATETIME"
+    ENUM = "ENUM"
+    EMBEDDING = "EMBEDDING"
+
+
+OPTION_KIND = "OPTION"  # the kind of an ENUM schema's option
 
 
 class Organization(TableModel, table=True):
@@ -50,7 +79,7 @@ class DataRow(TableModel, table=True):
     global_key: str | None = Field(default=None, max_length=1000)
     external_id: str | None = Field(default=None, max_length=1000)
     row_data: str
-    media_type: str = Field(max_length=32)
+    media_type: str = Field(max_length=32)  # a MediaType
     media_attributes: str = json_text("{}")
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     updated_at: NaiveDatetime = Field(default_factory=utcnow)
@@ -77,7 +106,7 @@ class Attachment(TableModel, table=True):
 
 
 class MetadataSchema(TableModel, table=True):
-    """A metadata field: kind is string, number, datetime, enum or embedding; enum options are child schemas."""
+    """A metadata field: kind is a MetadataKind; an enum's options are child schemas of kind OPTION_KIND."""
 
     __table_args__ = (UniqueConstraint("organization_id", "name", "parent_id", name="uq_metadataschema_name"),)
     id: str = id_field()

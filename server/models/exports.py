@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import NaiveDatetime
 from sqlalchemy import Column, Index, Integer, Text
 from sqlmodel import Field
@@ -18,6 +20,18 @@ class Slice(TableModel, table=True):
     updated_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
+class ExportStatus(StrEnum):
+    """An export task's `status`: queued, claimed by a worker, then one of the three final states."""
+
+    QUEUED = "QUEUED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETE = "COMPLETE"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+
+ACTIVE = (ExportStatus.QUEUED.value, ExportStatus.IN_PROGRESS.value)  # a task still to run or running
+TERMINAL = tuple(s.value for s in ExportStatus if s.value not in ACTIVE)  # a task that ended
 EXPIRED = "expired"  # how the failure reason of a task whose result was deleted after its time to live begins
 
 
@@ -30,7 +44,7 @@ class ExportTask(TableModel, table=True):
     )
     id: str = id_field()
     organization_id: str = org_field()
-    status: str = Field(default="QUEUED", max_length=16)
+    status: str = Field(default=ExportStatus.QUEUED.value, max_length=16)  # an ExportStatus
     request: str = Field(sa_column=Column(Text, nullable=False))
     total_rows: int | None = None
     row_count: int = 0

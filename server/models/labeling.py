@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import NaiveDatetime
 from sqlalchemy import Index
 from sqlmodel import Field
 
 from server.models.base import TableModel, id_field, json_text, org_field, ref_field, utcnow
+
+
+class FeatureCategory(StrEnum):
+    """A feature schema's `category`."""
+
+    TOOL = "tool"
+    CLASSIFICATION = "classification"
+    OPTION = "option"
 
 
 class Ontology(TableModel, table=True):
@@ -23,7 +33,7 @@ class FeatureSchema(TableModel, table=True):
     organization_id: str = org_field()
     ontology_id: str = ref_field("ontology.id")
     parent_id: str | None = ref_field("featureschema.id", nullable=True)
-    category: str = Field(max_length=16)  # tool | classification | option
+    category: str = Field(max_length=16)  # a FeatureCategory
     type: str = Field(max_length=32)  # bbox, polygon, ..., radio, checklist, text, option
     name: str = Field(max_length=500)
     value: str = Field(max_length=500)

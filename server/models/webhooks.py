@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import NaiveDatetime
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field
@@ -9,11 +11,28 @@ from sqlmodel import Field
 from server.models.base import TableModel, id_field, org_field, ref_field, utcnow
 
 
+class WebhookEvent(StrEnum):
+    """What an endpoint subscribes to: its stored `events` and a delivery's `event_type` hold these values."""
+
+    EXPORT_COMPLETED = "export.completed"
+    EXPORT_FAILED = "export.failed"
+    EXPORT_CANCELED = "export.canceled"
+    WEBHOOK_TEST = "webhook.test"
+
+
+class DeliveryStatus(StrEnum):
+    """A delivery's `status`."""
+
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+
+
 class Webhook(TableModel, table=True):
     id: str = id_field()
     organization_id: str = org_field()
     url: str = Field(sa_column=Column(Text, nullable=False))
-    events: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of event types
+    events: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of WebhookEvent values
     secret: str = Field(max_length=100)  # `whsec_` + base64: the Standard Webhooks signing key
     enabled: bool = True
     created_at: NaiveDatetime = Field(default_factory=utcnow)
@@ -32,10 +51,10 @@ class WebhookDelivery(TableModel, table=True):
     message_id: str = Field(max_length=100, unique=True)
     organization_id: str = org_field()
     webhook_id: str = ref_field("webhook.id", index=False)
-    event_type: str = Field(max_length=40)
+    event_type: str = Field(max_length=40)  # a WebhookEvent
     subject: str = Field(max_length=25)
     payload: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = Field(default="PENDING", max_length=16)  # PENDING, DELIVERED, FAILED
+    status: str = Field(default=DeliveryStatus.PENDING.value, max_length=16)  # a DeliveryStatus
     attempts: int = 0
     next_attempt_at: NaiveDatetime = Field(default_factory=utcnow)
     last_attempt_at: NaiveDatetime | None = None

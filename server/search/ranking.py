@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.filters.leaves.ranking import SEARCH_MODE_NAMES, check_search, parse_query
+from server.filters.leaves.ranking import SearchMode, check_search, parse_query
 from server.search.fulltext import rank_full_text
 from server.search.semantic import rank_semantic
 from server.search.similarity import rank_similar
@@ -25,8 +25,8 @@ async def _semantic(conn: AsyncConnection, org: str, query: str, cand: Candidate
     return await rank_semantic(conn, org, query, cand, f"{path}.mode")
 
 
-SearchMode = Callable[[AsyncConnection, str, str, Candidates, str], Awaitable[Ranked]]
-SEARCH_MODES: dict[str, SearchMode] = dict(zip(SEARCH_MODE_NAMES, (_full_text, _semantic), strict=True))
+ModeRanker = Callable[[AsyncConnection, str, str, Candidates, str], Awaitable[Ranked]]
+SEARCH_MODES: dict[str, ModeRanker] = {SearchMode.FULL_TEXT: _full_text, SearchMode.SEMANTIC: _semantic}
 
 
 async def rank_search(

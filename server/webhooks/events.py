@@ -8,14 +8,16 @@ from typing import Any
 
 import orjson
 
+from server.models.exports import ExportStatus
+from server.models.webhooks import WebhookEvent
 from server.timefmt import iso
 
 # event type -> the export status it reports (None: not an export event)
 EVENTS: dict[str, str | None] = {
-    "export.completed": "COMPLETE",
-    "export.failed": "FAILED",
-    "export.canceled": "CANCELED",
-    "webhook.test": None,
+    WebhookEvent.EXPORT_COMPLETED.value: ExportStatus.COMPLETE.value,
+    WebhookEvent.EXPORT_FAILED.value: ExportStatus.FAILED.value,
+    WebhookEvent.EXPORT_CANCELED.value: ExportStatus.CANCELED.value,
+    WebhookEvent.WEBHOOK_TEST.value: None,
 }
 EXPORT_EVENTS = {status: event for event, status in EVENTS.items() if status is not None}
 

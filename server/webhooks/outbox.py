@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from server.models import ExportTask, WebhookDelivery
 from server.models.base import utcnow
 from server.models.exports import EXPIRED
+from server.models.webhooks import DeliveryStatus
 from server.webhooks.events import EXPORT_EVENTS, envelope, task_data
 from server.webhooks.store import D, W
 
@@ -60,7 +61,7 @@ def _row(webhook_id: str, organization_id: str, event_type: str, subject: str, p
         "event_type": event_type,
         "subject": subject,
         "payload": payload.decode(),
-        "status": "PENDING",
+        "status": DeliveryStatus.PENDING,
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
@@ -127,11 +128,11 @@ def _due(now: Any) -> Any:
     earlier = WebhookDelivery.__table__.alias("earlier")
     blocked = exists().where(
         earlier.c.webhook_id == D.webhook_id,
-        earlier.c.status == "PENDING",
+        earlier.c.status == DeliveryStatus.PENDING,
         or_(and_(earlier.c.subject == D.subject, earlier.c.seq < D.seq), earlier.c.lease_until >= now),
     )
     free = or_(D.lease_until.is_(None), D.lease_until < now)
-    return and_(D.status == "PENDING", D.next_attempt_at <= now, free, ~blocked)
+    return and_(D.status == DeliveryStatus.PENDING, D.next_attempt_at <= now, free, ~blocked)
 
 
 async def claim_due(engine: AsyncEngine, sender: str, limit: int, lease_seconds: float) -> list[Claimed]:
@@ -174,11 +175,11 @@ async def record(
     values: dict[str, Any] = {"attempts": attempts, "last_attempt_at": now, "last_response_code": outcome.code}
     values |= {"claimed_by": None, "lease_until": None, "last_error": (outcome.error or "")[:ERROR_CHARS] or None}
     if outcome.error is None:
-        values |= {"status": "DELIVERED", "delivered_at": now}
+        values |= {"status": DeliveryStatus.DELIVERED, "delivered_at": now}
     elif outcome.final or attempts >= max_attempts:
-        values |= {"status": "FAILED"}
+        values |= {"status": DeliveryStatus.FAILED}
     else:
         values |= {"next_attempt_at": now + timedelta(seconds=retry_seconds * 2 ** (attempts - 1))}
-    held = and_(D.seq == message.seq, D.claimed_by == sender, D.status == "PENDING")
+    held = and_(D.seq == message.seq, D.claimed_by == sender, D.status == DeliveryStatus.PENDING)
     async with engine.begin() as conn:
         await conn.execute(update(WebhookDelivery.__table__).where(held).values(**values))

@@ -9,8 +9,8 @@ from sqlalchemy import Select, and_, select
 from server.filters.leaves.spec import LeafSpec, T
 from server.filters.values import datetime_range, enum_list, string_list
 from server.models import ModelRunDataRow
+from server.models.catalog import MediaType
 
-MEDIA_TYPES = ("IMAGE", "VIDEO", "TEXT", "CONVERSATIONAL", "DOCUMENT", "AUDIO", "GEOSPATIAL", "DICOM", "HTML")
 M = ModelRunDataRow.__table__.c
 
 
@@ -35,7 +35,7 @@ COLUMN_LEAVES: dict[str, LeafSpec] = {
     "globalKeys": in_list(T.global_key),
     "externalIds": in_list(T.external_id),
     "datasetIds": in_list(T.dataset_id),
-    "mediaTypes": LeafSpec(enum_list(MEDIA_TYPES), lambda values, org: T.media_type.in_(values)),
+    "mediaTypes": LeafSpec(enum_list(m.value for m in MediaType), lambda values, org: T.media_type.in_(values)),
     "createdAt": in_range(T.created_at),
     "updatedAt": in_range(T.updated_at),
     "modelRunIds": LeafSpec(string_list, rows=_model_run_rows),

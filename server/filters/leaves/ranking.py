@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, true
@@ -17,10 +18,16 @@ from server.filters.values import FilterLimits
 
 MAX_K = 10_000
 KEYS = frozenset({"embedding", "dataRowId", "vector", "k", "minScore"})
-SEARCH_MODE_NAMES = ("FULL_TEXT", "SEMANTIC")
 WORD = re.compile(r"[^\W_]+")  # a word of a query, and of a row's search document (server.search.fulltext)
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
+
+
+class SearchMode(StrEnum):
+    """How a search condition ranks: words (server.search.fulltext) or meaning (server.search.semantic)."""
+
+    FULL_TEXT = "FULL_TEXT"
+    SEMANTIC = "SEMANTIC"
 
 
 @dataclass(frozen=True)
@@ -65,9 +72,9 @@ def check_search(value: Any, path: str) -> str:
     """The search mode of a valid {query, mode} condition."""
     if not isinstance(value, dict) or set(value) - {"query", "mode"}:
         raise bad_input(f"{path} takes query and mode.", path)
-    mode = value.get("mode") or "FULL_TEXT"
-    if mode not in SEARCH_MODE_NAMES:
-        raise bad_input(f"{path}.mode must be one of {', '.join(SEARCH_MODE_NAMES)}.", f"{path}.mode")
+    mode = value.get("mode") or SearchMode.FULL_TEXT.value
+    if mode not in tuple(SearchMode):
+        raise bad_input(f"{path}.mode must be one of {', '.join(SearchMode)}.", f"{path}.mode")
     parse_query(value.get("query"), f"{path}.query")
     return mode
 
