@@ -209,17 +209,44 @@ def _count_distinct(rows: Select[Any]) -> Select[Any]:
     return select(func.count(distinct(ids.c[0]))).select_from(ids)
 
 
+def _complement(node: Node, organization_id: str) -> Select[Any] | None:
+    """The set whose complement among the organization's rows `node` is: of a negated relation leaf, its rows; of a
+    leaf that excludes a set itself, that set. None for any other node."""
+    if isinstance(node, Not):
+        return _rows(node.child, organization_id)
+    return _absent(node, organization_id) if _rows(node, organization_id) is None else None
+
+
+def _negated_absent(node: Node, organization_id: str) -> Select[Any] | None:
+    """The rows of a negated leaf that excludes a set itself: that set. None for any other node."""
+    if isinstance(node, Not) and _rows(node.child, organization_id) is None:
+        return _absent(node.child, organization_id)
+    return None
+
+
+def _count_complement(organization_id: str, rows: Select[Any]) -> Select[Any]:
+    """The organization's rows not in `rows` (a set of its rows only), counted as the difference of two counts: each
+    one read of an index, where testing every data row against the set builds the set and probes it per row."""
+    every = select(func.count()).select_from(DataRow.__table__).where(T.organization_id == organization_id)
+    return select(every.scalar_subquery() - _count_distinct(rows).scalar_subquery())
+
+
 def count_statement(organization_id: str, *nodes: Node | None) -> Select[Any]:
     """`SELECT count(*)` of the rows of `scoped_where`, shaped for counting: the relation sets ANDed at the top are
     intersected (`a INTERSECT b … ORDER BY 1`). Sorted, SQLite merges the sets instead of building a temporary
     b-tree of ids per `IN`; PostgreSQL hashes them once. When nothing else remains, the intersection (of the
     organization's rows only, as every set is) is counted as it is; otherwise `datarow.id IN (…)` with the other
-    conditions. A tree of one set counts its distinct ids. Pages keep `scoped_where`: there the separate `IN`s let
-    PostgreSQL walk datarow in key order and stop after one page."""
+    conditions. A tree of one set counts its distinct ids; a tree of one set's complement (a negated relation leaf,
+    a leaf that excludes a set) is the organization's row count less them. Pages keep `scoped_where`: there the
+    separate `IN`s let PostgreSQL walk datarow in key order and stop after one page."""
     conjuncts = [(c, _rows(c, organization_id)) for n in nodes if n is not None for c in _conjuncts(n)]
     sets = [s for _, s in conjuncts if s is not None]
     if len(conjuncts) == 1 and sets:
         return _count_distinct(sets[0])
+    if len(conjuncts) == 1 and (found := _negated_absent(conjuncts[0][0], organization_id)) is not None:
+        return _count_distinct(found)
+    if len(conjuncts) == 1 and (excluded := _complement(conjuncts[0][0], organization_id)) is not None:
+        return _count_complement(organization_id, excluded)
     if len(sets) < 2:
         return _count(scoped_where(organization_id, *nodes))
     intersected = intersect(*(_sorted_ids(rows) for rows in sets)).order_by(literal_column("1"))
