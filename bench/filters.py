@@ -96,14 +96,20 @@ async def _fresh(url: str) -> tuple[AsyncEngine, str]:
 
 
 async def sqlite_catalog(rows: int) -> tuple[str, float]:
+    """The SQLite file of `rows` rows, kept as a cache. It is built under a `.building` name and renamed when
+    complete, so an interrupted build is never taken for a cache."""
     path, built = cached_path(rows)
     url = f"sqlite+aiosqlite:///{path}"
     if built:
         return url, 0.0
-    engine, org = await _fresh(url)
+    building = path.with_name(path.name + ".building")
+    for leftover in (building, *(building.with_name(building.name + end) for end in ("-wal", "-shm"))):
+        leftover.unlink(missing_ok=True)
+    engine, org = await _fresh(f"sqlite+aiosqlite:///{building}")
     await engine.dispose()
     started = time.perf_counter()
-    build(path, org, rows)
+    build(building, org, rows)
+    building.replace(path)  # build() closed its connection: the WAL is checkpointed into the file
     return url, time.perf_counter() - started
 
 
