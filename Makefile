@@ -58,7 +58,8 @@ lint: $(TEST_STAMP)
 LOWEST_VENV ?= .venv-lowest
 LOWEST_TESTS ?= tests/test_library_seams.py tests/test_sqlite_driver.py tests/test_execution.py tests/test_selection.py \
 	tests/test_settings.py tests/test_db.py tests/migrations tests/loading tests/api tests/golden \
-	tests/hostile/test_limits.py tests/hostile/test_connections.py tests/subscriptions
+	tests/hostile/test_limits.py tests/hostile/test_connections.py tests/subscriptions tests/export/test_recovery.py \
+	tests/cli/test_workers.py
 lowest:
 	rm -rf $(LOWEST_VENV)
 	$(PYTHON) -m venv $(LOWEST_VENV)
