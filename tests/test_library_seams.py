@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import sqlite3
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import strawberry
 from sqlalchemy import JSON, Column, DateTime, String
 from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
+from sqlalchemy.exc import SADeprecationWarning
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
@@ -29,6 +31,7 @@ from uvicorn.server import ServerState
 from resolvers.execution import CatalogExecutor, _definition
 from server.db import create_engine
 from server.ingest.import_tables import _processor
+from server.schema_check import migrate
 from server.settings import Settings
 from server.sqlite_driver import OneHopConnection, OneHopCursor
 
@@ -74,6 +77,18 @@ def test_a_type_gives_its_cached_bind_processor_per_dialect() -> None:
     assert process is not None and process({"a": 1}) == '{"a": 1}'
     assert _processor(Column("name", String(5)), dialect) is None
     assert _processor(Column("at", DateTime), dialect) is None
+
+
+async def test_alembic_migrates_without_what_sqlalchemy_deprecates(tmp_path: Path) -> None:
+    """pyproject's alembic bound: its operations pass no empty parameter sequence to `execute()` (SQLAlchemy 2.1
+    deprecates it, to raise later), from alembic 1.13.2 on."""
+    engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'seam.db'}"))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SADeprecationWarning)
+            await migrate(engine)
+    finally:
+        await engine.dispose()
 
 
 def test_a_core_field_and_argument_link_back_to_their_strawberry_definitions() -> None:
