@@ -45,8 +45,8 @@ class IdleTrim:
 
     glibc returns freed memory from the top of its heap only: a burst of requests (a 4 MiB body parses into tens of
     megabytes) leaves free pages between live blocks that stay in RSS. Measured in a fuzz of both endpoints, one
-    server process: 17 MiB of a 136 MiB RSS came back this way after a burst; the trim takes a few milliseconds and
-    runs only when nothing is in flight. WebSocket connections are long-lived and do not count."""
+    server process: 17 MiB of a 136 MiB RSS came back this way after a burst; a trim of an idle heap took 0.2 ms,
+    and it runs only when nothing is in flight. WebSocket connections are long-lived and do not count."""
 
     def __init__(self, app: ASGIApp, idle_seconds: float = 1.0, trim_heap: Callable[[], None] = trim) -> None:
         self.app, self.idle_seconds, self.trim_heap = app, idle_seconds, trim_heap

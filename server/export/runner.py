@@ -185,6 +185,11 @@ class _Written:
     bytes: int
     cursor: str | None
 
+    def reached(self) -> dict[str, Any]:
+        """The checkpoint columns of this position."""
+        counts = {"row_count": self.rows, "error_count": self.errors, "bytes_written": self.bytes}
+        return counts | {"resume_cursor": self.cursor}
+
 
 async def _write(
     engine: AsyncEngine,
@@ -220,7 +225,7 @@ async def _write(
             at.bytes + len(encoded.data),
         )
         at.cursor = end
-        reached = {"row_count": at.rows, "error_count": at.errors, "bytes_written": at.bytes, "resume_cursor": end}
+        reached = at.reached()
         if durable and writer.store_each_durable:
             checkpoint.position = reached | writer.state()
             await checkpoint.store()
@@ -252,8 +257,7 @@ async def _write(
         if pending is not None:  # a failure while a page was being written: let the write end before files close
             await asyncio.gather(pending[0], return_exceptions=True)
     await writer.finish()
-    checkpoint.position = {"row_count": at.rows, "error_count": at.errors, "bytes_written": at.bytes} | writer.state()
-    checkpoint.position["resume_cursor"] = at.cursor
+    checkpoint.position = at.reached() | writer.state()
 
 
 async def sweep_expired(engine: AsyncEngine, settings: Settings, storage: ExportStorage | None = None) -> int:
